@@ -1,0 +1,54 @@
+"""`erp serve`: the API process, registered as a built-in plugin command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from core.plugins import hookimpl
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers", default=1, show_default=True, type=int, help="API processes (PostgreSQL mode)"
+)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the REST API (embedded mode migrates its SQLite file first)."""
+    import uvicorn
+
+    from core.cli import check_database
+    from core.migrate import upgrade
+    from core.settings import get_settings
+
+    settings = get_settings()
+    if settings.embedded:
+        check_database(settings)
+        upgrade(settings.database_url)
+    check_database(settings, require_schema=True)
+    click.echo(
+        f"ERP Builder on http://{host}:{port} ({settings.database_url.get_backend_name()})"
+        f" - API docs at http://{host}:{port}/schema"
+    )
+    if workers > 1:
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+        )
+    else:
+        from api.app import create_app
+
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
+        )
+
+
+@hookimpl
+def erp_register_commands(cli: Any) -> None:
+    cli.add_command(serve)

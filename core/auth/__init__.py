@@ -1,0 +1,1 @@
+"""Authentication: password hashing now; tokens and sessions build on it."""

@@ -1,0 +1,55 @@
+"""The async engine and sessions for PostgreSQL (asyncpg) or the embedded SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+
+def create_engine(url: URL, **kw: Any) -> AsyncEngine:
+    """An engine tuned for the backend: pooled asyncpg, or SQLite with WAL and foreign keys."""
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kw)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    if "poolclass" not in kw:
+        kw.setdefault("pool_size", 10)
+        kw.setdefault("max_overflow", 20)
+        kw.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kw)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite leaves foreign keys off unless asked on every connection; WAL lets readers
+    # proceed while the single writer commits.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(
+    sessions: async_sessionmaker[AsyncSession], **info: Any
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commits on success, rolls back on any error. `info` (for example
+    `company_id`) is attached to the session for the tenancy scoping."""
+    async with sessions() as session, session.begin():
+        session.info.update(info)
+        yield session

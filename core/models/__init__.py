@@ -1,0 +1,65 @@
+"""Every table of the platform, importable from one place (Alembic reads `Base.metadata`)."""
+
+from core.models.base import Base, JSONType, new_id, utcnow
+from core.models.enums import (
+    DatasetStatus,
+    EventType,
+    ExecutionStatus,
+    FlowInstanceStatus,
+    FlowStatus,
+    IntegrationType,
+    LogLevel,
+    TaskStatus,
+    TriggerExecutionStatus,
+    UserRole,
+    VersionStatus,
+)
+from core.models.flows import Flow, FlowBranch, FlowInstance, FlowLevel, FlowLevelTask
+from core.models.integrations import Integration, IntegrationWorkflow
+from core.models.platform import AuditLog, EmailTemplate, File, Version
+from core.models.records import CustomTable, CustomTableRecord, Dataset
+from core.models.tasks import Task, TaskExecution
+from core.models.tenancy import Company, Department, Role, User, flow_level_roles, user_roles
+from core.models.triggers import Trigger, TriggerExecution
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "Company",
+    "CustomTable",
+    "CustomTableRecord",
+    "Dataset",
+    "DatasetStatus",
+    "Department",
+    "EmailTemplate",
+    "EventType",
+    "ExecutionStatus",
+    "File",
+    "Flow",
+    "FlowBranch",
+    "FlowInstance",
+    "FlowInstanceStatus",
+    "FlowLevel",
+    "FlowLevelTask",
+    "FlowStatus",
+    "Integration",
+    "IntegrationType",
+    "IntegrationWorkflow",
+    "JSONType",
+    "LogLevel",
+    "Role",
+    "Task",
+    "TaskExecution",
+    "TaskStatus",
+    "Trigger",
+    "TriggerExecution",
+    "TriggerExecutionStatus",
+    "User",
+    "UserRole",
+    "Version",
+    "VersionStatus",
+    "flow_level_roles",
+    "new_id",
+    "user_roles",
+    "utcnow",
+]

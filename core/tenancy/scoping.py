@@ -1,0 +1,42 @@
+"""Apply the session's company to every ORM query, so no caller can forget it."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from core.models import AuditLog, Company, User
+from core.models.base import TenantOwned
+
+COMPANY_KEY = "company_id"
+"""`session.info` key holding the company a session acts for; absent means platform-level."""
+
+
+def tenant_of(session: Session) -> str | None:
+    """The company the session is confined to, if any."""
+    return session.info.get(COMPANY_KEY)
+
+
+def _scope_to_company(state: ORMExecuteState) -> None:
+    company_id = state.session.info.get(COMPANY_KEY)
+    # Column loads refresh rows that were already scoped when first loaded.
+    if company_id is None or state.is_column_load:
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantOwned, lambda cls: cls.company_id == company_id, include_aliases=True
+        ),
+        with_loader_criteria(User, lambda cls: cls.company_id == company_id, include_aliases=True),
+        with_loader_criteria(
+            AuditLog, lambda cls: cls.company_id == company_id, include_aliases=True
+        ),
+        with_loader_criteria(Company, lambda cls: cls.id == company_id, include_aliases=True),
+    )
+
+
+def install_tenant_scoping() -> None:
+    """Register the scoping hook on all sessions (idempotent)."""
+    if not event.contains(Session, "do_orm_execute", _scope_to_company):
+        event.listen(Session, "do_orm_execute", _scope_to_company)

@@ -1,0 +1,104 @@
+"""The `erp` command: settings errors are one clear line, and `erp serve` serves."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core.errors import ConfigurationError
+from core.settings import load_settings
+
+ERP = str(Path(sys.executable).with_name("erp"))
+
+
+def run_erp(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | (env or {})
+    return subprocess.run(
+        [ERP, *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_no_database_url_means_embedded_sqlite_in_the_current_directory() -> None:
+    settings = load_settings({})
+    assert settings.embedded
+    assert settings.database_url.render_as_string() == "sqlite+aiosqlite:///erp.db"
+
+
+def test_postgresql_urls_use_asyncpg() -> None:
+    settings = load_settings({"DATABASE_URL": "postgresql://u:pw@db.example/erp"})
+    assert not settings.embedded
+    assert settings.database_url.drivername == "postgresql+asyncpg"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("::::", "not a valid URL"),
+        ("mysql://root@localhost/erp", "driver 'mysql' is not supported"),
+        ("postgresql+asyncpg://root@localhost", "names no database"),
+    ],
+)
+def test_malformed_database_urls_are_refused(url: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        load_settings({"DATABASE_URL": url})
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql+asyncpg://postgres:s3cret@127.0.0.1:1/erp", "cannot reach the database"),
+        ("oracle://scott:tiger@db/erp", "is not supported"),
+    ],
+)
+def test_serve_with_bad_configuration_prints_one_line(tmp_path: Path, url: str, expected: str):
+    result = run_erp("serve", cwd=tmp_path, env={"DATABASE_URL": url})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_embedded_serve_migrates_and_answers_health_and_openapi(tmp_path: Path) -> None:
+    assert run_erp("demo", cwd=tmp_path).returncode == 2  # no schema yet: told to migrate
+    assert run_erp("db", "upgrade", cwd=tmp_path).returncode == 0
+    demo = run_erp("demo", cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    proc = subprocess.Popen(
+        [ERP, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok", "database": "sqlite", "version": "0.1.0"}
+        spec = httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json").json()
+        assert "/health" in spec["paths"]
+        assert (tmp_path / "erp.db").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
