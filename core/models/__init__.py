@@ -14,6 +14,7 @@ from core.models.enums import (
     UserRole,
     VersionStatus,
 )
+from core.models.events import OutboxEvent
 from core.models.flows import Flow, FlowBranch, FlowInstance, FlowLevel, FlowLevelTask
 from core.models.integrations import Integration, IntegrationWorkflow
 from core.models.platform import AuditLog, EmailTemplate, File, Version
@@ -47,6 +48,7 @@ __all__ = [
     "IntegrationWorkflow",
     "JSONType",
     "LogLevel",
+    "OutboxEvent",
     "Role",
     "Task",
     "TaskExecution",

@@ -1,0 +1,38 @@
+"""Write a domain event into the outbox, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import EventType
+from core.models.events import OutboxEvent
+
+
+def record_event(
+    session: AsyncSession,
+    event_type: EventType,
+    *,
+    company_id: str,
+    payload: dict[str, Any],
+    task_id: str | None = None,
+    flow_id: str | None = None,
+    table_id: str | None = None,
+    trigger_id: str | None = None,
+    chain_depth: int = 0,
+) -> OutboxEvent:
+    """Add the event to `session`; it commits (or rolls back) with the caller's change.
+    `payload` must be JSON-serialisable; it becomes the trigger's `eventData`."""
+    event = OutboxEvent(
+        event_type=event_type,
+        company_id=company_id,
+        payload=payload,
+        task_id=task_id,
+        flow_id=flow_id,
+        table_id=table_id,
+        trigger_id=trigger_id,
+        chain_depth=chain_depth,
+    )
+    session.add(event)
+    return event
