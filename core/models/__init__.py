@@ -19,6 +19,7 @@ from core.models.flows import Flow, FlowBranch, FlowInstance, FlowLevel, FlowLev
 from core.models.integrations import Integration, IntegrationWorkflow
 from core.models.platform import AuditLog, EmailTemplate, File, Version
 from core.models.records import CustomTable, CustomTableRecord, Dataset
+from core.models.sessions import LoginAttempt, RefreshToken
 from core.models.tasks import Task, TaskExecution
 from core.models.tenancy import Company, Department, Role, User, flow_level_roles, user_roles
 from core.models.triggers import Trigger, TriggerExecution
@@ -48,7 +49,9 @@ __all__ = [
     "IntegrationWorkflow",
     "JSONType",
     "LogLevel",
+    "LoginAttempt",
     "OutboxEvent",
+    "RefreshToken",
     "Role",
     "Task",
     "TaskExecution",
