@@ -257,9 +257,17 @@ def _relational(c: Compiler, args: list[Any], paths: list[Path], strict_lt: bool
 
         return between
     left, right = nodes
+    if c.fast:
+        # a > b is b < a
+        return (
+            _ordered(c, right, left, cmp, strict_lt)
+            if flip
+            else _ordered(c, left, right, cmp, strict_lt)
+        )
+    fa, fb = left.fn, right.fn
     if flip:
-        left, right = right, left  # a > b is b < a
-    return _ordered(c, left, right, cmp, strict_lt)
+        return lambda data: cmp(*reversed((fa(data), fb(data))))
+    return lambda data: cmp(fa(data), fb(data))
 
 
 @builtin("<", min_args=2, max_args=3)
