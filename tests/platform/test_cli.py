@@ -31,16 +31,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_no_database_url_means_embedded_sqlite_in_the_current_directory() -> None:
+def test_no_database_url_means_embedded_sqlite_in_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     settings = load_settings({})
     assert settings.embedded
     assert settings.database_url.render_as_string() == "sqlite+aiosqlite:///erp.db"
 
 
 def test_postgresql_urls_use_asyncpg() -> None:
-    settings = load_settings({"DATABASE_URL": "postgresql://u:pw@db.example/erp"})
+    env = {"DATABASE_URL": "postgresql://u:pw@db.example/erp", "ERP_SECRET_KEY": "k" * 40}
+    settings = load_settings(env)
     assert not settings.embedded
     assert settings.database_url.drivername == "postgresql+asyncpg"
+
+
+def test_postgresql_mode_requires_a_secret_key() -> None:
+    with pytest.raises(ConfigurationError, match="ERP_SECRET_KEY must be set"):
+        load_settings({"DATABASE_URL": "postgresql://u@db.example/erp"})
+
+
+def test_embedded_mode_keeps_a_generated_secret_beside_the_database(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'erp.db'}"}
+    first, second = load_settings(env), load_settings(env)
+    assert len(first.secret_key) >= 32 and first.secret_key == second.secret_key
+    assert (tmp_path / "erp.secret").stat().st_mode & 0o077 == 0
 
 
 @pytest.mark.parametrize(
@@ -64,7 +80,8 @@ def test_malformed_database_urls_are_refused(url: str, message: str) -> None:
     ],
 )
 def test_serve_with_bad_configuration_prints_one_line(tmp_path: Path, url: str, expected: str):
-    result = run_erp("serve", cwd=tmp_path, env={"DATABASE_URL": url})
+    env = {"DATABASE_URL": url, "ERP_SECRET_KEY": "k" * 40}
+    result = run_erp("serve", cwd=tmp_path, env=env)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], result.stderr

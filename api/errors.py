@@ -1,0 +1,139 @@
+"""RFC 9457 problem responses for every error the API can return, in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from api.validation import struct_problems
+from core.errors import ErpError, FieldProblem, ValidationFailed
+
+log = logging.getLogger("erp.api")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://erp-builder.dev/problems/"
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    request: Request[Any, Any, Any] | None = None,
+    errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if errors is not None:
+        body["errors"] = [
+            {"path": p.path or "/", "message": p.message, "code": p.code, **p.extra} for p in errors
+        ]
+    body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def erp_error_handler(request: Request[Any, Any, Any], exc: ErpError) -> Response[dict[str, Any]]:
+    headers = None
+    extra = dict(exc.extra)
+    if "retry_after" in extra:
+        headers = {"Retry-After": str(extra["retry_after"])}
+    if isinstance(exc, ValidationFailed):
+        return problem(
+            exc.status, exc.code, exc.message, request=request, errors=exc.problems, headers=headers
+        )
+    return problem(exc.status, exc.code, exc.message, request=request, headers=headers, **extra)
+
+
+async def validation_handler(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    """Litestar stops at the first bad value; re-check the body to list every one."""
+    errors: list[FieldProblem] = []
+    data_field = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if data_field is not None and request.method in ("POST", "PUT", "PATCH"):
+        errors = struct_problems(await request.body(), data_field.annotation)
+    if not errors:
+        for item in exc.extra or []:
+            if isinstance(item, dict):
+                key = str(item.get("key") or "")
+                source = str(item.get("source") or "")
+                path = (
+                    f"{source}:{key}" if source and source != "body" else f"/{key}" if key else ""
+                )
+                errors.append(FieldProblem(path, str(item.get("message", "invalid")), "invalid"))
+    if not errors:
+        errors = [FieldProblem("", exc.detail or "Invalid request", "invalid")]
+    malformed = any(p.code == "malformed_json" for p in errors)
+    return problem(
+        400 if malformed else 422,
+        "malformed_json" if malformed else "validation_failed",
+        errors[0].message if malformed else "The request has invalid fields.",
+        request=request,
+        errors=errors,
+    )
+
+
+def http_error_handler(
+    request: Request[Any, Any, Any], exc: HTTPException
+) -> Response[dict[str, Any]]:
+    if isinstance(exc, NotAuthorizedException):
+        return problem(
+            401,
+            "not_authenticated",
+            exc.detail or "Sign in first.",
+            request=request,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if isinstance(exc, PermissionDeniedException):
+        return problem(403, "permission_denied", exc.detail, request=request)
+    if isinstance(exc, NotFoundException):
+        return problem(404, "not_found", "Nothing here.", request=request)
+    code = {
+        400: "bad_request",
+        405: "method_not_allowed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        429: "too_many_requests",
+    }.get(exc.status_code, "http_error")
+    return problem(exc.status_code, code, exc.detail, request=request, headers=exc.headers)
+
+
+def internal_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Something went wrong on our side; it has been logged.",
+        request=request,
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ErpError: erp_error_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]

@@ -1,0 +1,92 @@
+"""Decode a request body into a msgspec Struct, reporting every offending field at once.
+
+msgspec stops at the first error; a user fixing a form wants them all, so on failure the
+body is walked field by field (recursing into nested Structs and lists of them)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Union, get_args, get_origin
+
+import msgspec
+
+from core.errors import FieldProblem
+
+
+def struct_problems(raw: bytes, target: Any) -> list[FieldProblem]:
+    """Every problem of `raw` (a JSON body) against `target` (a Struct type, or any type)."""
+    try:
+        value = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError) as exc:
+        return [
+            FieldProblem(
+                path="", message=f"The body is not valid JSON: {exc}", code="malformed_json"
+            )
+        ]
+    if value is None and raw.strip() in (b"", b"null"):
+        return [FieldProblem(path="", message="A JSON body is required.", code="required")]
+    return value_problems(value, target, "")
+
+
+def value_problems(value: Any, target: Any, path: str) -> list[FieldProblem]:
+    struct_type = _struct_type(target)
+    if struct_type is not None and isinstance(value, dict):
+        return _object_problems(value, struct_type, path)
+    item_type = _list_item_struct(target)
+    if item_type is not None and isinstance(value, list):
+        problems: list[FieldProblem] = []
+        for index, item in enumerate(value):
+            problems += value_problems(item, item_type, f"{path}/{index}")
+        return problems
+    try:
+        msgspec.convert(value, target, strict=True)
+    except msgspec.ValidationError as exc:
+        return [FieldProblem(path=path, message=_clean(str(exc)), code="invalid")]
+    return []
+
+
+def _object_problems(value: dict[str, Any], struct_type: type, path: str) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    fields = msgspec.structs.fields(struct_type)
+    known = {f.encode_name for f in fields}
+    for field in fields:
+        where = f"{path}/{field.encode_name}"
+        if field.encode_name not in value:
+            if field.required:
+                problems.append(FieldProblem(where, "This field is required.", "required"))
+            continue
+        problems += value_problems(value[field.encode_name], field.type, where)
+    if getattr(struct_type, "__struct_config__").forbid_unknown_fields:
+        for key in value:
+            if key not in known:
+                problems.append(FieldProblem(f"{path}/{key}", "Unknown field.", "unknown_field"))
+    if not problems:  # cross-field constraints (e.g. __post_init__) surface here
+        try:
+            msgspec.convert(value, struct_type, strict=True)
+        except msgspec.ValidationError as exc:
+            problems.append(FieldProblem(path, _clean(str(exc)), "invalid"))
+    return problems
+
+
+def _struct_type(target: Any) -> type | None:
+    if isinstance(target, type) and issubclass(target, msgspec.Struct):
+        return target
+    if get_origin(target) in (Union, type(int | None)):
+        structs = [
+            a for a in get_args(target) if isinstance(a, type) and issubclass(a, msgspec.Struct)
+        ]
+        if len(structs) == 1:
+            return structs[0]
+    return None
+
+
+def _list_item_struct(target: Any) -> type | None:
+    if get_origin(target) in (list, tuple, set, frozenset):
+        args = get_args(target)
+        return _struct_type(args[0]) if args else None
+    return None
+
+
+def _clean(message: str) -> str:
+    # msgspec appends "- at `$.x`"; the problem already carries the path.
+    return message.split(" - at `", 1)[0]

@@ -1,0 +1,90 @@
+"""The permission table of the platform: every guarded action and the user roles that may
+perform it. The README's permissions table is generated from `POLICY`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import PermissionDenied
+from core.models import UserRole
+
+DEV, ADMIN, MANAGER, EMPLOYEE = (
+    UserRole.DEVELOPER,
+    UserRole.ADMIN,
+    UserRole.MANAGER,
+    UserRole.EMPLOYEE,
+)
+EVERYONE = frozenset(UserRole)
+BUILDERS = frozenset({DEV, ADMIN})
+
+POLICY: dict[str, frozenset[UserRole]] = {
+    # Companies: developers create and manage tenants; an admin edits their own company.
+    "companies.read": EVERYONE,
+    "companies.create": frozenset({DEV}),
+    "companies.update": BUILDERS,
+    "companies.delete": frozenset({DEV}),
+    # The company's organisation.
+    "departments.read": EVERYONE,
+    "departments.write": BUILDERS,
+    "roles.read": EVERYONE,
+    "roles.write": BUILDERS,
+    "users.read": frozenset({DEV, ADMIN, MANAGER}),
+    "users.write": BUILDERS,
+    # Definitions: built by developers and company admins.
+    "tasks.read": EVERYONE,
+    "tasks.write": BUILDERS,
+    "flows.read": EVERYONE,
+    "flows.write": BUILDERS,
+    "triggers.read": BUILDERS,
+    "triggers.write": BUILDERS,
+    "datasets.read": EVERYONE,
+    "datasets.write": BUILDERS,
+    "tables.read": EVERYONE,
+    "tables.write": BUILDERS,
+    "email_templates.read": BUILDERS,
+    "email_templates.write": BUILDERS,
+    "integrations.read": BUILDERS,
+    "integrations.write": BUILDERS,
+    # Everyday work of employees.
+    "records.read": EVERYONE,
+    "records.write": EVERYONE,
+    "files.read": EVERYONE,
+    "files.write": EVERYONE,
+    "flows.run": EVERYONE,
+    "rules.evaluate": EVERYONE,
+    # Oversight.
+    "audit.read": BUILDERS,
+    "executions.read": BUILDERS,
+    "versions.read": BUILDERS,
+    "versions.write": frozenset({DEV}),
+    "plugins.read": EVERYONE,
+}
+"""Action → user roles allowed. Company role permissions (canApprove, canReject,
+canReassign) refine flow actions further; the flows service checks them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is acting, and for which company. A developer's `company_id` is the company
+    they chose for the request; everyone else acts in their own company."""
+
+    user_id: str
+    role: UserRole
+    company_id: str | None
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+    @property
+    def is_developer(self) -> bool:
+        return self.role is UserRole.DEVELOPER
+
+
+def allowed(role: UserRole, action: str) -> bool:
+    """True if users with `role` may perform `action` (unknown actions are refused)."""
+    return role in POLICY.get(action, frozenset())
+
+
+def require(principal: Principal, action: str) -> None:
+    """Raise PermissionDenied unless the principal may perform `action`."""
+    if not allowed(principal.role, action):
+        raise PermissionDenied(f"Your role ({principal.role.value}) may not do {action}.")

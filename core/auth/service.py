@@ -1,0 +1,139 @@
+"""Sign in, refresh, sign out: the rules of authentication in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from core.auth.passwords import hash_password, needs_rehash, verify_password
+from core.auth.tokens import (
+    TokenPair,
+    expiry,
+    hash_refresh_token,
+    issue_access_token,
+    new_refresh_token,
+)
+from core.errors import ErpError
+from core.models import LoginAttempt, RefreshToken, User, utcnow
+
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+# Verified when the account does not exist, so that a wrong e-mail costs as much time as a
+# wrong password and response times do not reveal which accounts exist.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+class InvalidCredentials(ErpError):
+    code = "invalid_credentials"
+    status = 401
+
+
+class TooManyAttempts(ErpError):
+    code = "too_many_attempts"
+    status = 429
+
+
+class InvalidRefreshToken(ErpError):
+    code = "invalid_refresh_token"
+    status = 401
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    """How tokens are signed and how long they live."""
+
+    secret: str
+    access_ttl: timedelta
+    refresh_ttl: timedelta
+
+
+async def login(
+    sessions: async_sessionmaker[AsyncSession],
+    email: str,
+    password: str,
+    ip: str | None,
+    policy: TokenPolicy,
+) -> TokenPair:
+    """Check throttling and credentials and hand out tokens. A failure is recorded in its
+    own committed transaction, so the throttle counts it even though the call fails."""
+    email = email.strip().lower()
+    async with sessions.begin() as session:
+        await _check_throttle(session, email, ip)
+        user = await session.scalar(
+            sa.select(User)
+            .where(sa.func.lower(User.email) == email)
+            .options(selectinload(User.company))
+        )
+        valid = verify_password(password, user.password if user else _DUMMY_HASH)
+        company_ok = user is not None and (user.company is None or user.company.is_active)
+        if user is None or not (valid and user.is_active and company_ok):
+            session.add(LoginAttempt(email=email, ip_address=ip))
+            failed = True
+        else:
+            failed = False
+            if needs_rehash(user.password):
+                user.password = hash_password(password)
+            user.last_login = utcnow()
+            await session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email))
+            tokens = await _issue(session, user, policy)
+    if failed:
+        raise InvalidCredentials("Wrong e-mail or password, or the account is disabled.")
+    return tokens
+
+
+async def refresh(session: AsyncSession, token: str, policy: TokenPolicy) -> TokenPair:
+    """Trade a refresh token for a new pair; the old refresh token is revoked (rotation)."""
+    stored = await session.scalar(
+        sa.select(RefreshToken)
+        .where(RefreshToken.token_hash == hash_refresh_token(token))
+        .with_for_update()
+    )
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= utcnow():
+        raise InvalidRefreshToken("The refresh token is unknown, expired or revoked.")
+    user = await session.get(User, stored.user_id, options=[selectinload(User.company)])
+    if user is None or not user.is_active or (user.company and not user.company.is_active):
+        raise InvalidRefreshToken("The account is disabled.")
+    stored.revoked_at = utcnow()
+    return await _issue(session, user, policy)
+
+
+async def logout(session: AsyncSession, token: str) -> None:
+    """Revoke a refresh token (unknown tokens are ignored: logging out twice is fine)."""
+    await session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.token_hash == hash_refresh_token(token))
+        .where(RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def _issue(session: AsyncSession, user: User, policy: TokenPolicy) -> TokenPair:
+    raw, digest = new_refresh_token()
+    session.add(
+        RefreshToken(user_id=user.id, token_hash=digest, expires_at=expiry(policy.refresh_ttl))
+    )
+    await session.flush()
+    return TokenPair(
+        access_token=issue_access_token(user, policy.secret, policy.access_ttl),
+        refresh_token=raw,
+        expires_in=int(policy.access_ttl.total_seconds()),
+    )
+
+
+async def _check_throttle(session: AsyncSession, email: str, ip: str | None) -> None:
+    since = utcnow() - THROTTLE_WINDOW
+    recent = sa.select(sa.func.count()).where(LoginAttempt.attempted_at > since)
+    per_account = await session.scalar(recent.where(LoginAttempt.email == email)) or 0
+    per_address = 0
+    if ip:
+        per_address = await session.scalar(recent.where(LoginAttempt.ip_address == ip)) or 0
+    if per_account >= MAX_FAILURES_PER_ACCOUNT or per_address >= MAX_FAILURES_PER_ADDRESS:
+        raise TooManyAttempts(
+            "Too many failed sign-ins; try again later.",
+            retry_after=int(THROTTLE_WINDOW.total_seconds()),
+        )
