@@ -1,5 +1,12 @@
 """Every table of the platform, importable from one place (Alembic reads `Base.metadata`)."""
 
+from core.models.automation import (
+    Notification,
+    ScheduleSlot,
+    TriggerRun,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from core.models.base import Base, JSONType, new_id, utcnow
 from core.models.enums import (
     DatasetStatus,
@@ -50,19 +57,24 @@ __all__ = [
     "JSONType",
     "LogLevel",
     "LoginAttempt",
+    "Notification",
     "OutboxEvent",
     "RefreshToken",
     "Role",
+    "ScheduleSlot",
     "Task",
     "TaskExecution",
     "TaskStatus",
     "Trigger",
     "TriggerExecution",
     "TriggerExecutionStatus",
+    "TriggerRun",
     "User",
     "UserRole",
     "Version",
     "VersionStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "flow_level_roles",
     "new_id",
     "user_roles",
