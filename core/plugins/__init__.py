@@ -1,5 +1,45 @@
 """The plugin SDK: what a plugin imports to hook into the platform."""
 
+from core.plugins.fields import (
+    FieldDefinition,
+    FieldType,
+    FileInfo,
+    Invalid,
+    Issue,
+    Option,
+    RecordInfo,
+    Reference,
+    Referenced,
+    UserInfo,
+    Validation,
+    ValueKind,
+)
 from core.plugins.hookspecs import hookimpl
+from core.plugins.integrations import (
+    ConfigField,
+    IntegrationAction,
+    IntegrationSource,
+    IntegrationType,
+)
+from core.plugins.operators import RuleOperator
 
-__all__ = ["hookimpl"]
+__all__ = [
+    "ConfigField",
+    "FieldDefinition",
+    "FieldType",
+    "FileInfo",
+    "IntegrationAction",
+    "IntegrationSource",
+    "IntegrationType",
+    "Invalid",
+    "Issue",
+    "Option",
+    "RecordInfo",
+    "Reference",
+    "Referenced",
+    "RuleOperator",
+    "UserInfo",
+    "Validation",
+    "ValueKind",
+    "hookimpl",
+]

@@ -20,29 +20,32 @@ def erp_register_commands(cli: Any) -> None:
 
 
 @hookspec
-def erp_register_field_types() -> list[Any]:
-    """Called once when the schema registry is built. Return a list of field types (see
-    the SDK's field type base) that task fields, table columns and dataset sections may
-    use."""
+def erp_register_field_types() -> list[Any]:  # type: ignore[empty-body]
+    """Called once when the plugins are loaded. Return a list of `core.plugins.FieldType`
+    instances that task fields, table columns and dataset fields may name in `type`. A type
+    whose name is already taken, or that is not a FieldType, is reported and skipped."""
 
 
 @hookspec
-def erp_register_actions() -> list[Any]:
-    """Called once when the action registry is built. Return a list of trigger actions
-    (name, config schema, an async `run`) that triggers and integration workflows may
-    run."""
+def erp_register_actions() -> list[Any]:  # type: ignore[empty-body]
+    """Called once when the plugins are loaded. Return a list of trigger actions (the
+    triggers area's action descriptor: a `name`, a config schema, an async
+    `run(context, config)`) that triggers and integration workflows may run. An item with no
+    name or no callable `run` is reported and skipped."""
 
 
 @hookspec
-def erp_register_integrations() -> list[Any]:
-    """Called once when the integration registry is built. Return a list of integration
-    types: their config schema, credential fields, actions and sources."""
+def erp_register_integrations() -> list[Any]:  # type: ignore[empty-body]
+    """Called once when the plugins are loaded. Return a list of
+    `core.plugins.IntegrationType`: the settings a company fills in (secrets marked), and the
+    actions and sources the integration offers. Malformed ones are reported and skipped."""
 
 
 @hookspec
-def erp_register_rule_operators() -> list[Any]:
-    """Called once when the rule engine starts. Return a list of extra JSONLogic
-    operators (name and implementation) available to every rule."""
+def erp_register_rule_operators() -> list[Any]:  # type: ignore[empty-body]
+    """Called once when the plugins are loaded. Return a list of `core.plugins.RuleOperator`
+    (a name and a pure function of the evaluated arguments) that every rule may use. A name
+    that clashes with a built-in or another plugin's operator is reported and skipped."""
 
 
 @hookspec

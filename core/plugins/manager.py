@@ -5,17 +5,28 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
 from core.plugins import hookspecs
+from core.plugins.contributions import Contributions, collect
 
 log = logging.getLogger(__name__)
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("api.commands",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "api.commands",
+    "plugins.fields.text",
+    "plugins.fields.numbers",
+    "plugins.fields.dates",
+    "plugins.fields.contact",
+    "plugins.fields.choices",
+    "plugins.fields.references",
+)
 """Built-in plugins, registered by module name exactly as third-party ones are."""
 
 ENTRY_POINT_GROUP = "erp"
@@ -30,36 +41,61 @@ class PluginInfo:
     builtin: bool
     hooks: list[str] = field(default_factory=list)
     error: str | None = None
+    """Why the plugin could not be loaded at all (it is then not registered)."""
+    provides: dict[str, list[str]] = field(default_factory=dict)
+    """Names of what it contributes, by kind: field_types, actions, integrations, rule_operators."""
+    problems: list[str] = field(default_factory=list)
+    """Contributions that were malformed or clashed, and were skipped."""
 
 
 @dataclass(slots=True)
 class Plugins:
-    """The loaded plugin manager and the record of every plugin tried, failed ones included."""
+    """The loaded plugin manager, what the plugins contribute, and the record of every plugin
+    tried, failed ones included."""
 
     manager: pluggy.PluginManager
     infos: list[PluginInfo]
+    contributions: Contributions = field(default_factory=Contributions)
 
     @property
     def hook(self) -> pluggy.HookRelay:
         return self.manager.hook
 
+    def info(self, name: str) -> PluginInfo:
+        return next(i for i in self.infos if i.name == name)
+
+    def startup(self, settings: Any) -> None:
+        """Run every plugin's `erp_startup`; one that raises is reported in its info."""
+        for impl in reversed(self.manager.hook.erp_startup.get_hookimpls()):
+            try:
+                impl.function(settings=settings)
+            except Exception as exc:  # a broken plugin must not take the platform down
+                message = f"erp_startup raised {type(exc).__name__}: {exc}"
+                log.error("plugin %s: %s", impl.plugin_name, message)
+                self.info(impl.plugin_name).problems.append(message)
+
 
 def load_plugins(
-    *, entry_points: bool = True, extra: tuple[ModuleType | object, ...] = ()
+    *,
+    entry_points: bool = True,
+    extra: tuple[ModuleType | object, ...] = (),
+    builtins: tuple[str, ...] | None = None,
 ) -> Plugins:
     """Create a manager with the hook specs, the built-in plugins, the `erp` entry-point
-    group and `extra` plugin objects. A plugin that fails to import is recorded, not fatal."""
+    group and `extra` plugin objects, then collect and check their contributions. A plugin
+    that fails to import, or contributes something malformed, is recorded, not fatal."""
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     infos: list[PluginInfo] = []
-    for module_name in BUILTIN_PLUGINS:
+    platform_version = _platform_version()
+    for module_name in BUILTIN_PLUGINS if builtins is None else builtins:
         infos.append(
             _register(
                 pm,
                 module_name,
-                lambda m=module_name: importlib.import_module(m),
+                partial(importlib.import_module, module_name),
                 builtin=True,
-                version=None,
+                version=platform_version,
             )
         )
     if entry_points:
@@ -68,16 +104,36 @@ def load_plugins(
             infos.append(_register(pm, ep.name, ep.load, builtin=False, version=version))
     for obj in extra:
         name = getattr(obj, "__name__", type(obj).__name__)
-        infos.append(_register(pm, name, lambda o=obj: o, builtin=False, version=None))
-    return Plugins(pm, infos)
+        infos.append(_register(pm, name, partial(_itself, obj), builtin=False, version=None))
+    contributions, provides, problems = collect(pm)
+    for info in infos:
+        info.provides = provides.get(info.name, {})
+        info.problems = problems.get(info.name, [])
+    return Plugins(pm, infos, contributions)
+
+
+def _itself(obj: object) -> object:
+    return obj
+
+
+def _platform_version() -> str | None:
+    try:
+        return importlib.metadata.version("erp-builder")
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _register(
-    pm: pluggy.PluginManager, name: str, load: object, *, builtin: bool, version: str | None
+    pm: pluggy.PluginManager,
+    name: str,
+    load: Callable[[], object],
+    *,
+    builtin: bool,
+    version: str | None,
 ) -> PluginInfo:
     info = PluginInfo(name=name, version=version, builtin=builtin)
     try:
-        plugin = load()  # type: ignore[operator]
+        plugin = load()
         pm.register(plugin, name=name)
     except Exception as exc:  # a broken plugin must not take the platform down
         info.error = f"{type(exc).__name__}: {exc}"
@@ -89,5 +145,29 @@ def _register(
 
 @lru_cache(maxsize=1)
 def get_plugins() -> Plugins:
-    """The process-wide plugins, loaded on first use."""
-    return load_plugins()
+    """The process-wide plugins, loaded on first use; their rule operators are installed in
+    the rule engine's default registry."""
+    plugins = load_plugins()
+    install_rule_operators(plugins)
+    return plugins
+
+
+def install_rule_operators(plugins: Plugins) -> None:
+    """Add the plugins' rule operators to the rule engine; a clash is reported, not fatal."""
+    from core.rules import OperatorRegistrationError, default_registry
+
+    for name, op in plugins.contributions.rule_operators.items():
+        owner = plugins.contributions.owner[("rule_operators", name)]
+        existing = default_registry.get(name)
+        try:
+            default_registry.register(
+                name,
+                op.fn,
+                min_args=op.min_args,
+                max_args=op.max_args,
+                plugin=owner,
+                replace=existing is not None and existing.plugin == owner,
+            )
+        except OperatorRegistrationError as exc:
+            log.error("plugin %s: %s (skipped)", owner, exc)
+            plugins.info(owner).problems.append(str(exc))

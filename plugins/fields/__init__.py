@@ -1,0 +1,1 @@
+"""The built-in field types, each module an ordinary plugin listed in BUILTIN_PLUGINS."""
