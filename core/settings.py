@@ -30,6 +30,35 @@ DEFAULT_UPLOAD_TYPES = (
 
 
 @dataclass(frozen=True, slots=True)
+class AutomationSettings:
+    """Triggers, actions, webhooks and the scheduler (ERP_SMTP_*, ERP_HTTP_*, ERP_TRIGGER_*,
+    ERP_RELAY_*, ERP_SCHEDULER_*, ERP_WEBHOOK_*, ERP_CELERY_*; see docs/triggers.md)."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout: float = 30.0
+    mail_from: str = "ERP Builder <noreply@localhost>"
+    http_allow_private: bool = False
+    http_timeout: float = 10.0
+    http_retries: int = 2
+    http_max_response_bytes: int = 1024 * 1024
+    max_chain_depth: int = 5
+    run_lease_seconds: int = 300
+    stale_run_seconds: int = 60
+    relay_poll_seconds: float = 0.1
+    relay_batch_size: int = 200
+    scheduler_sync_seconds: float = 5.0
+    webhook_max_body_bytes: int = 1024 * 1024
+    public_url: str = "http://127.0.0.1:8000"
+    celery_queue: str = "erp"
+    celery_visibility_timeout: int = 3600
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Every setting of the platform; the README's configuration table mirrors this class."""
 
@@ -42,6 +71,7 @@ class Settings:
     files_dir: Path = Path("files")
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES
+    automation: AutomationSettings = field(default_factory=AutomationSettings)
 
     @property
     def embedded(self) -> bool:
@@ -106,6 +136,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         upload_types=tuple(t.strip() for t in upload_types.split(",") if t.strip())
         if upload_types
         else DEFAULT_UPLOAD_TYPES,
+        automation=_automation_settings(env),
     )
 
 
@@ -116,6 +147,75 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) <= 0:
         raise ConfigurationError(f"{name} must be a positive whole number, not {raw!r}")
     return int(raw)
+
+
+def _automation_settings(env: dict[str, str]) -> AutomationSettings:
+    """The ERP_SMTP_*, ERP_HTTP_*, ERP_TRIGGER_*, ERP_RELAY_*, ERP_SCHEDULER_*, ERP_WEBHOOK_*
+    and ERP_CELERY_* variables."""
+    d = AutomationSettings()
+    return AutomationSettings(
+        smtp_host=env.get("ERP_SMTP_HOST") or d.smtp_host,
+        smtp_port=_positive_int(env, "ERP_SMTP_PORT", d.smtp_port),
+        smtp_username=env.get("ERP_SMTP_USERNAME") or None,
+        smtp_password=env.get("ERP_SMTP_PASSWORD") or None,
+        smtp_starttls=_flag(env, "ERP_SMTP_STARTTLS"),
+        smtp_ssl=_flag(env, "ERP_SMTP_SSL"),
+        smtp_timeout=_positive_float(env, "ERP_SMTP_TIMEOUT", d.smtp_timeout),
+        mail_from=env.get("ERP_MAIL_FROM") or d.mail_from,
+        http_allow_private=_flag(env, "ERP_HTTP_ALLOW_PRIVATE"),
+        http_timeout=_positive_float(env, "ERP_HTTP_TIMEOUT", d.http_timeout),
+        http_retries=_whole(env, "ERP_HTTP_RETRIES", d.http_retries),
+        http_max_response_bytes=_positive_int(
+            env, "ERP_HTTP_MAX_RESPONSE_BYTES", d.http_max_response_bytes
+        ),
+        max_chain_depth=_positive_int(env, "ERP_TRIGGER_MAX_CHAIN_DEPTH", d.max_chain_depth),
+        run_lease_seconds=_positive_int(env, "ERP_TRIGGER_LEASE_SECONDS", d.run_lease_seconds),
+        stale_run_seconds=_positive_int(env, "ERP_TRIGGER_STALE_SECONDS", d.stale_run_seconds),
+        relay_poll_seconds=_positive_float(env, "ERP_RELAY_POLL_SECONDS", d.relay_poll_seconds),
+        relay_batch_size=_positive_int(env, "ERP_RELAY_BATCH_SIZE", d.relay_batch_size),
+        scheduler_sync_seconds=_positive_float(
+            env, "ERP_SCHEDULER_SYNC_SECONDS", d.scheduler_sync_seconds
+        ),
+        webhook_max_body_bytes=_positive_int(
+            env, "ERP_WEBHOOK_MAX_BODY_BYTES", d.webhook_max_body_bytes
+        ),
+        public_url=(env.get("ERP_PUBLIC_URL") or d.public_url).rstrip("/"),
+        celery_queue=env.get("ERP_CELERY_QUEUE") or d.celery_queue,
+        celery_visibility_timeout=_positive_int(
+            env, "ERP_CELERY_VISIBILITY_TIMEOUT", d.celery_visibility_timeout
+        ),
+    )
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
+
+
+def _whole(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}")
+    return int(raw)
+
+
+def _positive_float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise ConfigurationError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return value
 
 
 def _secret_key(env: dict[str, str], url: URL) -> str:
