@@ -22,6 +22,7 @@ from core.models.enums import (
     VersionStatus,
 )
 from core.models.events import OutboxEvent
+from core.models.flow_runs import FlowAction, FlowAssignment, FlowDefinition, FlowStep
 from core.models.flows import Flow, FlowBranch, FlowInstance, FlowLevel, FlowLevelTask
 from core.models.integrations import Integration, IntegrationWorkflow
 from core.models.platform import AuditLog, EmailTemplate, File, Version
@@ -45,12 +46,16 @@ __all__ = [
     "ExecutionStatus",
     "File",
     "Flow",
+    "FlowAction",
+    "FlowAssignment",
     "FlowBranch",
+    "FlowDefinition",
     "FlowInstance",
     "FlowInstanceStatus",
     "FlowLevel",
     "FlowLevelTask",
     "FlowStatus",
+    "FlowStep",
     "Integration",
     "IntegrationType",
     "IntegrationWorkflow",

@@ -1,0 +1,176 @@
+"""Flow run state beyond the seed: frozen definitions that instances are pinned to, the level
+visits (steps) of an instance, who is asked to act on each, and the instance's history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base, JSONType, TenantOwned, id_column, json_column, utcnow
+
+
+class StepStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+class AssignmentStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    REASSIGNED = "REASSIGNED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class AssignmentSource(enum.StrEnum):
+    ROLE = "ROLE"
+    INITIATOR = "INITIATOR"
+    ASSIGNED = "ASSIGNED"
+    REASSIGNED = "REASSIGNED"
+
+
+class ActionKind(enum.StrEnum):
+    STARTED = "STARTED"
+    SUBMITTED = "SUBMITTED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    REASSIGNED = "REASSIGNED"
+    ADVANCED = "ADVANCED"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class FlowDefinition(TenantOwned, Base):
+    """A flow's levels, level tasks (with their fields), roles and branches frozen as one
+    self-contained JSON snapshot. Beyond the seed: an instance runs on the definition it
+    started with, so editing or publishing the flow never changes running instances. Rows
+    are immutable and deduplicated by the digest of the snapshot."""
+
+    __tablename__ = "flow_definitions"
+    __table_args__ = (
+        sa.UniqueConstraint("flow_id", "digest"),
+        sa.Index("idx_flow_definitions_published", "flow_id", "published_at"),
+        sa.Index("idx_flow_definitions_company", "company_id"),
+    )
+
+    id: Mapped[str] = id_column()
+    flow_id: Mapped[str] = mapped_column(sa.ForeignKey("flows.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # Set when the definition became the one new instances of a published flow start on.
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
+
+
+class FlowStep(TenantOwned, Base):
+    """One visit of an instance to a level (a level visited twice, after a rejection sent the
+    instance back, is two steps). Beyond the seed: the unique active step per instance is the
+    database's guarantee that a level is never advanced twice."""
+
+    __tablename__ = "flow_steps"
+    __table_args__ = (
+        sa.UniqueConstraint("instance_id", "number"),
+        sa.Index(
+            "uq_flow_steps_one_active",
+            "instance_id",
+            unique=True,
+            postgresql_where=sa.text("status = 'ACTIVE'"),
+            sqlite_where=sa.text("status = 'ACTIVE'"),
+        ),
+        sa.Index(
+            "idx_flow_steps_due",
+            "due_at",
+            postgresql_where=sa.text("status = 'ACTIVE'"),
+            sqlite_where=sa.text("status = 'ACTIVE'"),
+        ),
+        sa.Index("idx_flow_steps_company", "company_id"),
+    )
+
+    id: Mapped[str] = id_column()
+    instance_id: Mapped[str] = mapped_column(sa.ForeignKey("flow_instances.id", ondelete="CASCADE"))
+    definition_id: Mapped[str] = mapped_column(sa.ForeignKey("flow_definitions.id"))
+    number: Mapped[int]
+    level_order: Mapped[int]
+    level_id: Mapped[str] = mapped_column(sa.String(36))
+    level_name: Mapped[str]
+    status: Mapped[str] = mapped_column(sa.String(16), default=StepStatus.ACTIVE)
+    # How many approvals close the level, fixed when the level is entered.
+    required_approvals: Mapped[int]
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
+    due_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class FlowAssignment(TenantOwned, Base):
+    """A person asked to act on a step: a holder of the level's roles when it was entered,
+    the initiator, an explicit assignee, or whom it was reassigned to. Beyond the seed: the
+    pending rows are the inbox, and each vote is the update of exactly one of them."""
+
+    __tablename__ = "flow_assignments"
+    __table_args__ = (
+        sa.Index(
+            "idx_flow_assignments_inbox",
+            "user_id",
+            postgresql_where=sa.text("status = 'PENDING'"),
+            sqlite_where=sa.text("status = 'PENDING'"),
+        ),
+        sa.Index(
+            "uq_flow_assignments_pending",
+            "step_id",
+            "user_id",
+            unique=True,
+            postgresql_where=sa.text("status = 'PENDING'"),
+            sqlite_where=sa.text("status = 'PENDING'"),
+        ),
+        sa.Index("idx_flow_assignments_instance", "instance_id", "user_id"),
+        sa.Index("idx_flow_assignments_company", "company_id"),
+    )
+
+    id: Mapped[str] = id_column()
+    instance_id: Mapped[str] = mapped_column(sa.ForeignKey("flow_instances.id", ondelete="CASCADE"))
+    step_id: Mapped[str] = mapped_column(sa.ForeignKey("flow_steps.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(sa.String(16), default=AssignmentStatus.PENDING)
+    source: Mapped[str] = mapped_column(sa.String(16))
+    assigned_by_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
+    acted_at: Mapped[datetime | None]
+
+
+class FlowAction(TenantOwned, Base):
+    """One entry of an instance's history: started, a task submitted, approved, rejected,
+    reassigned, advanced to a level, completed, failed or cancelled, with who and when.
+    Beyond the seed: task executions alone do not say who approved, rejected or reassigned."""
+
+    __tablename__ = "flow_actions"
+    __table_args__ = (
+        sa.Index("idx_flow_actions_instance", "instance_id", "id"),
+        sa.Index("idx_flow_actions_step", "step_id", "actor_id"),
+        sa.Index("idx_flow_actions_company", "company_id"),
+    )
+
+    # An increasing integer: the history's order, even within one transaction.
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    instance_id: Mapped[str] = mapped_column(sa.ForeignKey("flow_instances.id", ondelete="CASCADE"))
+    step_id: Mapped[str | None] = mapped_column(sa.ForeignKey("flow_steps.id", ondelete="CASCADE"))
+    level_order: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    task_id: Mapped[str | None] = mapped_column(sa.String(36))
+    execution_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("task_executions.id", ondelete="CASCADE")
+    )
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    details: Mapped[dict[str, Any]] = json_column("{}")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
