@@ -40,6 +40,10 @@ class TriggerRun(TenantOwned, Timestamps, Base):
     status: Mapped[str] = mapped_column(sa.String(16), default="pending", server_default="pending")
     # Why the run ends without running actions (rate limit, chain depth), fixed at claim.
     blocked_reason: Mapped[str | None]
+    # The conditions are evaluated once, when the run is claimed, so a resumed run and the
+    # rate limit (which counts runs whose conditions were met) agree on the outcome.
+    conditions_met: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    condition_result: Mapped[dict[str, Any]] = json_column("{}")
     chain_depth: Mapped[int] = mapped_column(default=0, server_default="0")
     action_results: Mapped[list[Any]] = json_column("[]")
     not_before: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
