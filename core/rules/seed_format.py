@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .errors import Path, RuleProblem, RuleSchemaError, RuleSyntaxError
-from .fields import FieldIndex, compatible, kind_of_literal
+from .fields import FieldIndex, Kind, compatible, kind_of_literal
 
 # seed operator -> what it becomes (documented in docs/rules.md)
 SEED_OPERATORS: dict[str, str] = {
@@ -92,7 +92,8 @@ class _Normaliser:
                 RuleProblem("rule.malformed_condition", "'field' must be a name", (*path, "field"))
             )
             return None
-        field_id, kind = name, "any"
+        field_id: str = name
+        kind: Kind = "any"
         if self.fields is not None:
             field = self.fields.resolve(name)
             if field is None:
@@ -137,7 +138,7 @@ class _Normaliser:
             for item in value:
                 if not compatible(kind, kind_of_literal(item), None, item):
                     clash(f"{op} lists {item!r}, which field {field_id!r} ({kind}) cannot hold")
-            test = {"in": [var, value]}
+            test: dict[str, Any] = {"in": [var, value]}
             return test if op == "in" else {"!": test}
         if op in ("contains", "not_contains"):
             if kind not in ("string", "list", "any"):
