@@ -77,14 +77,10 @@ def demo() -> None:
 @cli.command()
 def plugins() -> None:
     """List the loaded plugins, their versions and what they provide."""
-    from core.plugins.manager import get_plugins
+    from core.plugins.manager import describe, get_plugins
 
     for info in get_plugins().infos:
-        kind = "built-in" if info.builtin else (info.version or "")
-        if info.error:
-            click.echo(f"{info.name} ({kind}): FAILED - {info.error}")
-        else:
-            click.echo(f"{info.name} ({kind}): {', '.join(info.hooks) or 'no hooks'}")
+        click.echo(describe(info))
 
 
 def check_database(settings: Settings, *, require_schema: bool = False) -> str | None:

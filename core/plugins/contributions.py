@@ -88,8 +88,8 @@ def collect(
     problems: dict[str, list[str]] = {}
     for kind, (hook_name, check) in KINDS.items():
         registry: dict[str, Any] = getattr(found, kind)
-        # Reversed: pluggy lists implementations last-registered first; built-ins come first.
-        for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+        # In registration order: built-ins first, so a plugin cannot take over their names.
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():
             plugin = impl.plugin_name
             try:
                 items = impl.function()

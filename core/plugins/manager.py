@@ -66,7 +66,7 @@ class Plugins:
 
     def startup(self, settings: Any) -> None:
         """Run every plugin's `erp_startup`; one that raises is reported in its info."""
-        for impl in reversed(self.manager.hook.erp_startup.get_hookimpls()):
+        for impl in self.manager.hook.erp_startup.get_hookimpls():
             try:
                 impl.function(settings=settings)
             except Exception as exc:  # a broken plugin must not take the platform down
@@ -150,6 +150,19 @@ def get_plugins() -> Plugins:
     plugins = load_plugins()
     install_rule_operators(plugins)
     return plugins
+
+
+def describe(info: PluginInfo) -> str:
+    """One line of `erp plugins`: name, version, what it provides or why it failed."""
+    kind = "built-in" if info.builtin else "third-party"
+    head = f"{info.name} {info.version or '?'} ({kind})"
+    if info.error:
+        return f"{head}: FAILED to load - {info.error}"
+    provides = "; ".join(f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in info.provides.items())
+    line = f"{head}: {provides or ', '.join(info.hooks) or 'no hooks'}"
+    for problem in info.problems:
+        line += f"\n    skipped: {problem}"
+    return line
 
 
 def install_rule_operators(plugins: Plugins) -> None:

@@ -1,0 +1,227 @@
+"""A schema compiled once: the checked field definitions and their show/hide/require logic,
+ready to clean any number of submissions or records."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.errors import FieldProblem, ValidationFailed
+from core.plugins.fields import FieldDefinition, FieldType, Invalid, Reference, Referenced
+from core.rules import CompiledRule, RuleError, compile_rule
+from core.rules.service import prepare_rule
+from core.schema.definitions import kinds_for_rules, parse_definitions
+from core.schema.registry import field_types
+
+log = logging.getLogger(__name__)
+
+LOGIC_KEYS = ("visible", "required")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldLogic:
+    """When a field is shown and when it is required (None: always shown / as defined)."""
+
+    visible: CompiledRule | None = None
+    required: CompiledRule | None = None
+
+
+@dataclass(slots=True)
+class Cleaned:
+    """One submission after cleaning: the values to store and every problem found."""
+
+    values: dict[str, Any]
+    problems: list[FieldProblem] = field(default_factory=list)
+
+
+class CompiledSchema:
+    """Field definitions with their types and logic. `clean` is pure; the references the values
+    make (files, users, records) are confirmed separately, in batches, by the caller."""
+
+    def __init__(
+        self,
+        definitions: list[FieldDefinition],
+        types: Mapping[str, FieldType],
+        logic: dict[str, FieldLogic],
+    ) -> None:
+        self.definitions = definitions
+        self.by_id = {d.id: d for d in definitions}
+        self.types = {d.id: types[d.type] for d in definitions}
+        self.logic = logic
+
+    def visible_fields(self, values: Mapping[str, Any]) -> set[str]:
+        """Fields shown for these values. A hidden field's value cannot make another field
+        visible, so this repeats until nothing changes."""
+        visible = set(self.by_id)
+        for _ in range(len(self.by_id) + 1):
+            view = {k: v for k, v in values.items() if k in visible}
+            now = {
+                fid for fid in self.by_id if self._holds(self.logic.get(fid), "visible", view, True)
+            }
+            if now == visible:
+                break
+            visible = now
+        return visible
+
+    def _holds(
+        self, logic: FieldLogic | None, which: str, view: dict[str, Any], default: bool
+    ) -> bool:
+        rule = getattr(logic, which) if logic else None
+        if rule is None:
+            return default
+        try:
+            return rule.matches(view)
+        except RuleError as exc:  # a failing plugin operator must not block every submission
+            log.warning("logic rule for %s failed: %s", which, exc)
+            return default
+
+    def clean(
+        self,
+        data: Any,
+        previous: Mapping[str, Any] | None = None,
+        *,
+        prefix: str = "",
+    ) -> Cleaned:
+        """Validate `data` (merged over `previous` for a partial update): unknown fields,
+        types, rules, `required` (after logic). Hidden fields are dropped, empty ones left out."""
+        if not isinstance(data, dict):
+            return Cleaned(
+                {},
+                [FieldProblem(prefix.rstrip(".") or "data", "must be an object", "invalid_type")],
+            )
+        merged = {**previous, **data} if previous else dict(data)
+        problems: list[FieldProblem] = []
+        values: dict[str, Any] = {}
+        failed: dict[str, FieldProblem] = {}
+        for key, value in merged.items():
+            definition = self.by_id.get(key)
+            if definition is None:
+                problems.append(
+                    FieldProblem(f"{prefix}{key}", "is not a field of this form", "unknown_field")
+                )
+                continue
+            field_type = self.types[key]
+            if field_type.is_empty(value):
+                continue
+            try:
+                values[key] = field_type.clean(value, definition)
+            except Invalid as exc:
+                failed[key] = FieldProblem(
+                    f"{prefix}{key}", f"{definition.label} {exc.message}", exc.code
+                )
+                values[key] = value  # still seen by the logic, as the person typed it
+        visible = self.visible_fields(values)
+        for key in list(values):
+            if key not in visible:
+                del values[key]
+                failed.pop(key, None)
+        problems.extend(failed.values())
+        for definition in self.definitions:
+            fid = definition.id
+            if fid not in visible or fid in values:
+                continue
+            logic = self.logic.get(fid)
+            if definition.required or self._holds(logic, "required", values, False):
+                problems.append(
+                    FieldProblem(f"{prefix}{fid}", f"{definition.label} is required", "required")
+                )
+        for key in failed:
+            values.pop(key, None)
+        return Cleaned(values, problems)
+
+    def references(self, values: Mapping[str, Any]) -> list[Reference]:
+        refs: list[Reference] = []
+        for key, value in values.items():
+            refs.extend(self.types[key].references(value, self.by_id[key]))
+        return refs
+
+    def check_references(
+        self,
+        values: Mapping[str, Any],
+        found: Mapping[Reference, Referenced | None],
+        *,
+        prefix: str = "",
+    ) -> list[FieldProblem]:
+        problems = []
+        for key, value in values.items():
+            definition = self.by_id[key]
+            for exc in self.types[key].check_references(value, definition, found):
+                problems.append(
+                    FieldProblem(f"{prefix}{key}", f"{definition.label}: {exc.message}", exc.code)
+                )
+        return problems
+
+
+_CACHE_SIZE = 1024
+_cache: OrderedDict[tuple[int, str], CompiledSchema] = OrderedDict()
+_lock = threading.Lock()
+
+
+def compile_schema(fields: Any, logic: Any = None, *, where: str = "fields") -> CompiledSchema:
+    """Check and compile definitions and their logic (cached by content); raises
+    ValidationFailed listing every problem of either."""
+    types = field_types()
+    try:
+        canonical = json.dumps([fields, logic or {}], sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        raise ValidationFailed([FieldProblem(where, "must be JSON", "invalid_type")]) from None
+    key = (id(types), canonical)
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    definitions = parse_definitions(fields, where=where, types=types)
+    compiled = CompiledSchema(definitions, types, compile_logic(logic, definitions))
+    with _lock:
+        _cache[key] = compiled
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return compiled
+
+
+def compile_logic(logic: Any, definitions: Iterable[FieldDefinition]) -> dict[str, FieldLogic]:
+    """Check a task's `logic`: {"fields": {fieldId: {"visible": rule, "required": rule}}},
+    each rule JSONLogic or the seed's condition format, reading the form's fields."""
+    definitions = list(definitions)
+    if logic in (None, {}):
+        return {}
+    problems: list[FieldProblem] = []
+    if (
+        not isinstance(logic, dict)
+        or set(logic) - {"fields"}
+        or not isinstance(logic.get("fields", {}), dict)
+    ):
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "logic", 'must be {"fields": {fieldId: {"visible": rule, "required": rule}}}'
+                )
+            ]
+        )
+    known = {d.id for d in definitions}
+    rule_fields = kinds_for_rules(definitions)
+    compiled: dict[str, FieldLogic] = {}
+    for fid, entry in logic.get("fields", {}).items():
+        at = f"logic.fields.{fid}"
+        if fid not in known:
+            problems.append(FieldProblem(at, f"no field {fid!r} in this form", "unknown_field"))
+            continue
+        if not isinstance(entry, dict) or not entry or set(entry) - set(LOGIC_KEYS):
+            problems.append(FieldProblem(at, 'must be {"visible": rule, "required": rule}'))
+            continue
+        rules: dict[str, CompiledRule] = {}
+        for which, rule in entry.items():
+            try:
+                rules[which] = compile_rule(prepare_rule(rule, rule_fields))
+            except RuleError as exc:
+                for p in exc.problems:
+                    path = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in p.path)
+                    problems.append(FieldProblem(f"{at}.{which}{path}", p.message, p.code))
+        compiled[fid] = FieldLogic(**rules)
+    if problems:
+        raise ValidationFailed(problems, "The form logic is invalid")
+    return compiled
