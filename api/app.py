@@ -1,28 +1,46 @@
-"""The Litestar application: wiring of settings, database, plugins and controllers."""
+"""The Litestar application: settings, database, authentication, errors and every route.
+A new area adds its routes to `route_handlers()`."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar, get
+from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.deps import DEPENDENCIES
+from api.errors import EXCEPTION_HANDLERS
+from api.security import jwt_auth
 from core.database import create_engine, session_factory
 from core.settings import Settings, get_settings
 from core.tenancy import install_tenant_scoping
 
 VERSION = "0.1.0"
+MAX_BODY_BYTES = 2 * 1024 * 1024
+"""JSON bodies larger than this are refused with 413 (file uploads have their own limit)."""
 
 
-@get("/health", tags=["platform"], summary="Liveness and database check")
+@get("/health", tags=["platform"], summary="Liveness and database check", opt={"public": True})
 async def health(state: State) -> dict[str, str]:
     engine: AsyncEngine = state.engine
     async with engine.connect() as conn:
         await conn.exec_driver_sql("SELECT 1")
     return {"status": "ok", "database": engine.dialect.name, "version": VERSION}
+
+
+def route_handlers() -> list[Any]:
+    from api.auth.routes import ROUTES as auth_routes
+    from api.definitions.routes import routers as definitions
+    from api.organisation.routes import routers as organisation
+    from api.platform.routes import routers as platform
+
+    return [health, *auth_routes, *organisation(), *definitions(), *platform()]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -40,9 +58,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await engine.dispose()
 
-    return Litestar(
-        route_handlers=[health],
+    auth = jwt_auth(settings)
+    config = AppConfig(
+        route_handlers=route_handlers(),
         lifespan=[lifespan],
         state=State({"settings": settings}),
-        openapi_config=OpenAPIConfig(title="ERP Builder", version=VERSION),
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="ERP Builder",
+            version=VERSION,
+            render_plugins=[ScalarRenderPlugin()],
+        ),
     )
+    return Litestar.from_config(auth.on_app_init(config))

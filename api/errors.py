@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.validation import struct_problems
 from core.errors import ErpError, FieldProblem, ValidationFailed
+from core.rules import RuleError
 
 log = logging.getLogger("erp.api")
 
@@ -70,7 +71,10 @@ async def validation_handler(
     errors: list[FieldProblem] = []
     data_field = request.route_handler.parsed_fn_signature.parameters.get("data")
     if data_field is not None and request.method in ("POST", "PUT", "PATCH"):
-        errors = struct_problems(await request.body(), data_field.annotation)
+        target = data_field.annotation
+        if get_origin(target) is Annotated:
+            target = get_args(target)[0]
+        errors = struct_problems(await request.body(), target)
     if not errors:
         for item in exc.extra or []:
             if isinstance(item, dict):
@@ -117,6 +121,22 @@ def http_error_handler(
     return problem(exc.status_code, code, exc.detail, request=request, headers=exc.headers)
 
 
+def rule_error_handler(request: Request[Any, Any, Any], exc: RuleError) -> Response[dict[str, Any]]:
+    """A rule that cannot be saved or run: every offending place, with its path in the rule."""
+    errors = [
+        FieldProblem(
+            path="/" + "/".join(str(p) for p in problem.path),
+            message=problem.message,
+            code=problem.code,
+            extra={"field": problem.field} if problem.field else {},
+        )
+        for problem in exc.problems
+    ]
+    return problem(
+        422, exc.code.replace(".", "_"), "The rule is invalid.", request=request, errors=errors
+    )
+
+
 def internal_error_handler(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[dict[str, Any]]:
@@ -131,6 +151,7 @@ def internal_error_handler(
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     ErpError: erp_error_handler,
+    RuleError: rule_error_handler,
     ValidationException: validation_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,

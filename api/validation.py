@@ -56,7 +56,7 @@ def _object_problems(value: dict[str, Any], struct_type: type, path: str) -> lis
                 problems.append(FieldProblem(where, "This field is required.", "required"))
             continue
         problems += value_problems(value[field.encode_name], field.type, where)
-    if getattr(struct_type, "__struct_config__").forbid_unknown_fields:
+    if struct_type.__struct_config__.forbid_unknown_fields:
         for key in value:
             if key not in known:
                 problems.append(FieldProblem(f"{path}/{key}", "Unknown field.", "unknown_field"))

@@ -55,7 +55,7 @@ POLICY: dict[str, frozenset[UserRole]] = {
     # Oversight.
     "audit.read": BUILDERS,
     "executions.read": BUILDERS,
-    "versions.read": BUILDERS,
+    "versions.read": frozenset({DEV}),
     "versions.write": frozenset({DEV}),
     "plugins.read": EVERYONE,
 }

@@ -61,6 +61,11 @@ class User(Timestamps, Base):
     roles: Mapped[list[Role]] = relationship(secondary="user_roles", back_populates="users")
 
     @property
+    def role_ids(self) -> list[str]:
+        """Ids of the company roles the user holds (needs `roles` loaded)."""
+        return [role.id for role in self.roles]
+
+    @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
 

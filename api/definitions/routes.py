@@ -1,0 +1,132 @@
+"""Routes of tasks (forms), email templates, integrations and integration workflows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.definitions.schemas import (
+    EmailTemplateCreate,
+    EmailTemplateOut,
+    EmailTemplateUpdate,
+    IntegrationCreate,
+    IntegrationOut,
+    IntegrationUpdate,
+    TaskCreate,
+    TaskOut,
+    TaskUpdate,
+    WorkflowCreate,
+    WorkflowOut,
+    WorkflowUpdate,
+)
+from api.resources import Resource, resource_router
+from core.access import Principal
+from core.integrations.secrets import merge_config, public_config, secrets_set
+from core.models import (
+    EmailTemplate,
+    Integration,
+    IntegrationWorkflow,
+    Task,
+    TaskStatus,
+    utcnow,
+)
+
+
+async def prepare_task(
+    db: AsyncSession, principal: Principal, values: dict[str, Any], row: Task | None
+) -> dict[str, Any]:
+    from core.schema import check_field_definitions
+
+    fields = values.get("fields", row.fields if row else [])
+    if "fields" in values:
+        check_field_definitions(fields)
+    if row is None:
+        values["created_by_id"] = principal.user_id
+    if values.get("status") is TaskStatus.PUBLISHED and (row is None or row.published_at is None):
+        values["published_at"] = utcnow()
+    return values
+
+
+async def prepare_integration(
+    db: AsyncSession, _: Principal, values: dict[str, Any], row: Integration | None
+) -> dict[str, Any]:
+    if "config" in values:
+        values["config"] = merge_config(row.config if row else {}, values["config"])
+    return values
+
+
+def present_integration(row: Integration) -> IntegrationOut:
+    return IntegrationOut(
+        id=row.id,
+        name=row.name,
+        type=row.type,
+        is_active=row.is_active,
+        config=public_config(row.config),
+        secrets_set=secrets_set(row.config),
+        company_id=row.company_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_sync_at=row.last_sync_at,
+    )
+
+
+tasks = Resource(
+    path="/tasks",
+    model=Task,
+    out=TaskOut,
+    create=TaskCreate,
+    update=TaskUpdate,
+    read="tasks.read",
+    write="tasks.write",
+    tag="tasks",
+    filters={"status": Task.status, "createdById": Task.created_by_id, "name": Task.name},
+    sortable={"name": Task.name, "createdAt": Task.created_at, "updatedAt": Task.updated_at},
+    prepare=prepare_task,
+)
+email_templates = Resource(
+    path="/email-templates",
+    model=EmailTemplate,
+    out=EmailTemplateOut,
+    create=EmailTemplateCreate,
+    update=EmailTemplateUpdate,
+    read="email_templates.read",
+    write="email_templates.write",
+    tag="email-templates",
+    filters={"type": EmailTemplate.type, "isActive": EmailTemplate.is_active},
+    sortable={"name": EmailTemplate.name, "createdAt": EmailTemplate.created_at},
+)
+integrations = Resource(
+    path="/integrations",
+    model=Integration,
+    out=IntegrationOut,
+    create=IntegrationCreate,
+    update=IntegrationUpdate,
+    read="integrations.read",
+    write="integrations.write",
+    tag="integrations",
+    filters={"type": Integration.type, "isActive": Integration.is_active},
+    sortable={"name": Integration.name, "createdAt": Integration.created_at},
+    prepare=prepare_integration,
+    present=present_integration,
+)
+workflows = Resource(
+    path="/integration-workflows",
+    model=IntegrationWorkflow,
+    out=WorkflowOut,
+    create=WorkflowCreate,
+    update=WorkflowUpdate,
+    read="integrations.read",
+    write="integrations.write",
+    tag="integration-workflows",
+    filters={
+        "integrationId": IntegrationWorkflow.integration_id,
+        "isActive": IntegrationWorkflow.is_active,
+    },
+    sortable={"name": IntegrationWorkflow.name, "createdAt": IntegrationWorkflow.created_at},
+    references={"integration_id": Integration},
+)
+
+
+def routers() -> list[Any]:
+    return [resource_router(r) for r in (tasks, email_templates, integrations, workflows)]

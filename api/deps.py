@@ -1,0 +1,70 @@
+"""Dependencies every controller uses: the principal and its tenant-scoped transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.access import Principal
+from core.errors import ErpError, NotFound
+from core.models import Company
+from core.settings import Settings
+from core.tenancy import COMPANY_KEY
+
+
+class CompanyRequired(ErpError):
+    code = "company_required"
+    status = 400
+
+
+def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
+    return request.user
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings  # type: ignore[no-any-return]
+
+
+async def provide_db(
+    request: Request[Principal, Any, Any], state: State
+) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed when the handler succeeds and rolled back on
+    any error. Tenant routes are confined to the principal's company; routes marked
+    `opt={"platform": True}` let a developer work across companies."""
+    principal = request.user
+    platform = bool(request.route_handler.opt.get("platform"))
+    scope_to = principal.company_id
+    if principal.is_developer and platform:
+        scope_to = None
+    elif scope_to is None:
+        raise CompanyRequired(
+            "Choose the company to act in with the X-Company-Id header."
+            if principal.is_developer
+            else "Your account belongs to no company."
+        )
+    async with state.sessions() as session, session.begin():
+        if scope_to is not None:
+            session.info[COMPANY_KEY] = scope_to
+            if principal.is_developer and await session.get(Company, scope_to) is None:
+                raise NotFound(f"Company {scope_to} not found.")
+        yield session
+
+
+DEPENDENCIES = {
+    "principal": Provide(provide_principal, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+    "db": Provide(provide_db),
+}
+
+
+DB = NamedDependency[AsyncSession]
+"""The request's tenant-scoped transaction."""
+Actor = NamedDependency[Principal]
+"""The signed-in principal."""
+Config = NamedDependency[Settings]
+"""The platform settings."""

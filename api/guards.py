@@ -1,0 +1,21 @@
+"""Route guards built from the permission table (core.access.POLICY)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
+
+from core.access import Principal, require
+
+
+def requires(action: str) -> Guard:
+    """A guard admitting principals whose role may perform `action`."""
+
+    def guard(connection: ASGIConnection[Any, Principal, Any, Any], _: BaseRouteHandler) -> None:
+        require(connection.user, action)
+
+    guard.__name__ = f"requires_{action.replace('.', '_')}"
+    return guard

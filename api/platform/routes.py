@@ -1,0 +1,172 @@
+"""Routes of files (upload, download), versions and the audit trail (read-only)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.response import File as FileResponse
+from sqlalchemy.orm import joinedload
+
+from api.deps import DB, Actor, Config
+from api.guards import requires
+from api.platform.schemas import AuditLogOut, AuditUser, FileOut, VersionOut
+from api.resources import Resource, resource_router
+from core.entities import get_entity
+from core.files import store_upload, stored_path
+from core.models import AuditLog, File, Version
+
+UPLOAD_CHUNK = 64 * 1024
+UPLOAD_BODY_CAP = 256 * 1024 * 1024
+"""Hard cap of an upload request; ERP_MAX_UPLOAD_BYTES (smaller) is enforced per file."""
+
+
+def present_audit(row: AuditLog) -> AuditLogOut:
+    return AuditLogOut(
+        id=row.id,
+        user_id=row.user_id,
+        user=AuditUser(
+            first_name=row.user.first_name, last_name=row.user.last_name, email=row.user.email
+        ),
+        action=row.action,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        changes=row.changes,
+        metadata=row.metadata_,
+        ip_address=row.ip_address,
+        user_agent=row.user_agent,
+        level=row.level,
+        timestamp=row.timestamp,
+    )
+
+
+versions = Resource(
+    path="/versions",
+    model=Version,
+    out=VersionOut,
+    create=None,
+    update=None,
+    read="versions.read",
+    write="versions.write",
+    tag="versions",
+    platform=True,
+    can_delete=False,
+    filters={
+        "entityType": Version.entity_type,
+        "entityId": Version.entity_id,
+        "status": Version.status,
+        "version": Version.version,
+    },
+    sortable={"createdAt": Version.created_at, "version": Version.version},
+)
+audit_logs = Resource(
+    path="/audit-logs",
+    model=AuditLog,
+    out=AuditLogOut,
+    create=None,
+    update=None,
+    read="audit.read",
+    write="audit.read",
+    tag="audit-logs",
+    can_delete=False,
+    filters={
+        "entity": AuditLog.entity,
+        "entityId": AuditLog.entity_id,
+        "userId": AuditLog.user_id,
+        "action": AuditLog.action,
+        "level": AuditLog.level,
+    },
+    sortable={"timestamp": AuditLog.timestamp, "action": AuditLog.action},
+    default_sort="-timestamp",
+    load=(joinedload(AuditLog.user),),
+    present=present_audit,
+)
+
+
+@post(
+    "/files",
+    guards=[requires("files.write")],
+    tags=["files"],
+    summary="Upload a file",
+    request_max_body_size=None,
+)
+async def upload_file(
+    request: Request[Any, Any, Any],
+    db: DB,
+    principal: Actor,
+    settings: Config,
+    data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+    context: Annotated[str | None, QueryParameter(name="context", max_length=64)] = None,
+    context_id: Annotated[str | None, QueryParameter(name="contextId", max_length=36)] = None,
+) -> FileOut:
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await data.read(UPLOAD_CHUNK):
+            yield chunk
+
+    row = await store_upload(
+        db,
+        principal,
+        root=settings.files_dir,
+        original_name=data.filename or "file",
+        mimetype=data.content_type,
+        chunks=chunks(),
+        max_bytes=settings.max_upload_bytes,
+        allowed_types=settings.upload_types,
+        context=context,
+        context_id=context_id,
+    )
+    return msgspec.convert(row, FileOut, from_attributes=True)
+
+
+@get(
+    "/files/{id:str}/content",
+    guards=[requires("files.read")],
+    tags=["files"],
+    summary="Download a file",
+)
+async def download_file(db: DB, settings: Config, id: FromPath[str]) -> FileResponse:
+    row = await get_entity(db, File, id)
+    return FileResponse(
+        path=stored_path(settings.files_dir, row),
+        filename=row.original_name,
+        media_type=row.mimetype,
+        content_disposition_type="attachment",
+    )
+
+
+files = Resource(
+    path="/files",
+    model=File,
+    out=FileOut,
+    create=None,
+    update=None,
+    read="files.read",
+    write="files.write",
+    tag="files",
+    filters={
+        "context": File.context,
+        "contextId": File.context_id,
+        "uploadedBy": File.uploaded_by,
+        "mimetype": File.mimetype,
+    },
+    sortable={
+        "uploadedAt": File.uploaded_at,
+        "size": File.size,
+        "originalName": File.original_name,
+    },
+    default_sort="-uploadedAt",
+    extra=(upload_file, download_file),
+)
+
+
+def routers() -> list[Any]:
+    return [
+        resource_router(files),
+        resource_router(versions),
+        resource_router(audit_logs),
+    ]

@@ -1,0 +1,57 @@
+"""Response bodies of files, versions and audit logs (all read-only but files)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from api.organisation.schemas import Out
+from core.models import LogLevel, VersionStatus
+
+
+class FileOut(Out):
+    id: str
+    original_name: str
+    mimetype: str
+    size: int
+    uploaded_by: str
+    context: str | None
+    context_id: str | None
+    uploaded_at: datetime
+
+
+class VersionOut(Out):
+    id: str
+    version: str
+    entity_type: str
+    entity_id: str
+    snapshot: dict[str, Any]
+    changes: str | None
+    change_log: list[Any]
+    status: VersionStatus
+    rollout_percentage: int
+    deployed_to_clients: list[Any]
+    created_by: str
+    created_at: datetime
+    published_at: datetime | None
+
+
+class AuditUser(Out):
+    first_name: str | None
+    last_name: str | None
+    email: str
+
+
+class AuditLogOut(Out):
+    id: str
+    user_id: str
+    user: AuditUser
+    action: str
+    entity: str
+    entity_id: str
+    changes: dict[str, Any] | None
+    metadata: dict[str, Any]
+    ip_address: str | None
+    user_agent: str | None
+    level: LogLevel
+    timestamp: datetime

@@ -1,0 +1,249 @@
+"""Declare an entity once and get its REST routes: list (filter, sort, paginate), read,
+create, partial update and delete, each guarded by the permission table, run in the
+principal's tenant transaction and audited through core.entities."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Router, delete, get, patch, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from api.deps import DB, Actor
+from api.guards import requires
+from api.pagination import MAX_LIMIT, PageOut
+from core.access import Principal
+from core.entities import create_entity, delete_entity, get_entity, list_entities, update_entity
+from core.errors import FieldProblem, ValidationFailed
+from core.models.base import Base
+
+Prepare = Callable[[AsyncSession, Principal, dict[str, Any], Any], Awaitable[dict[str, Any]]]
+KW = inspect.Parameter.KEYWORD_ONLY
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How one entity is exposed. `filters` and `sortable` map camelCase query names to
+    columns; `references` maps foreign-key attributes to the model they must name in the
+    caller's company; `prepare` runs before every create/update with the values sent (and
+    the current row on update), returns the attribute values to write, and raises
+    ValidationFailed, Conflict or PermissionDenied to refuse. `extra` handlers (paths
+    relative to `path`) join the resource's router."""
+
+    path: str
+    model: type[Base]
+    out: type[msgspec.Struct]
+    create: type[msgspec.Struct] | None
+    update: type[msgspec.Struct] | None
+    read: str
+    write: str
+    tag: str
+    filters: dict[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
+    sortable: dict[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
+    references: dict[str, type[Base]] = field(default_factory=dict)
+    prepare: Prepare | None = None
+    create_permission: str | None = None  # defaults to `write`
+    delete_permission: str | None = None  # defaults to `write`
+    platform: bool = False
+    can_delete: bool = True
+    load: Sequence[Any] = ()
+    default_sort: str = "-createdAt"
+    present: Callable[[Any], msgspec.Struct] | None = None  # row -> out, when not 1:1
+    extra: Sequence[Any] = ()
+
+    def show(self, row: Any) -> Any:
+        return self.present(row) if self.present else to_out(self.out, row)
+
+
+def values_of(data: msgspec.Struct) -> dict[str, Any]:
+    """The fields a client actually sent (UNSET ones are left out), by attribute name."""
+    return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+
+
+def to_out(out: type[msgspec.Struct], row: Any) -> Any:
+    return msgspec.convert(row, out, from_attributes=True)
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.capitalize() for p in rest)
+
+
+def snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+async def check_references(
+    session: AsyncSession, references: dict[str, type[Base]], values: dict[str, Any]
+) -> None:
+    """Every referenced id must exist in the caller's company (a missing one is reported
+    exactly like one of another company: it does not exist)."""
+    problems = []
+    for attr, model in references.items():
+        ref = values.get(attr)
+        if ref is not None and await session.get(model, ref) is None:
+            problems.append(
+                FieldProblem(f"/{camel(attr)}", f"No {model.__name__} {ref}.", "not_found")
+            )
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def resource_router(r: Resource) -> Router:
+    """The Litestar router for `r`."""
+    opt = {"platform": True} if r.platform else {}
+    handlers: list[Any] = [*r.extra, _list_handler(r, opt), _get_handler(r, opt)]
+    if r.create is not None:
+        handlers.append(_create_handler(r, opt))
+    if r.update is not None:
+        handlers.append(_update_handler(r, opt))
+    if r.can_delete:
+        handlers.append(_delete_handler(r, opt))
+    return Router(path=r.path, route_handlers=handlers, tags=[r.tag])
+
+
+def _order_by(r: Resource, sort: str | None) -> list[Any]:
+    key = sort or r.default_sort
+    column = r.sortable.get(key.lstrip("-"))
+    if column is None:
+        allowed = ", ".join(sorted(r.sortable))
+        message = f"Sort by one of: {allowed} (prefix - for descending)."
+        raise ValidationFailed([FieldProblem("query:sort", message, "invalid")])
+    return [column.desc() if key.startswith("-") else column.asc()]
+
+
+def _list_handler(r: Resource, opt: dict[str, Any]) -> Any:
+    async def handler(db: DB, limit: int, offset: int, sort: str | None, **kw: Any) -> Any:
+        where = [
+            column == kw[snake(name)]
+            for name, column in r.filters.items()
+            if kw.get(snake(name)) is not None
+        ]
+        page = await list_entities(
+            db,
+            r.model,
+            where=where,
+            order_by=_order_by(r, sort),
+            limit=limit,
+            offset=offset,
+            options=r.load,
+        )
+        return PageOut(
+            items=[r.show(row) for row in page.items],
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+    sort_help = f"One of {', '.join(sorted(r.sortable))}; prefix - for descending"
+    params = [
+        inspect.Parameter("db", KW, annotation=DB),
+        inspect.Parameter(
+            "limit",
+            KW,
+            default=50,
+            annotation=Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")],
+        ),
+        inspect.Parameter(
+            "offset",
+            KW,
+            default=0,
+            annotation=Annotated[int, QueryParameter(ge=0, description="Rows to skip")],
+        ),
+        inspect.Parameter(
+            "sort",
+            KW,
+            default=None,
+            annotation=Annotated[str | None, QueryParameter(description=sort_help)],
+        ),
+    ]
+    for name, column in r.filters.items():
+        py_type = column.type.python_type
+        params.append(
+            inspect.Parameter(
+                snake(name),
+                KW,
+                default=None,
+                annotation=Annotated[py_type | None, QueryParameter(name=name, required=False)],
+            )
+        )  # type: ignore[valid-type]
+    _sign(handler, f"list_{r.tag}", params, PageOut[r.out])  # type: ignore[name-defined]
+    return get("/", guards=[requires(r.read)], opt=opt, summary=f"List {r.tag}")(handler)
+
+
+def _get_handler(r: Resource, opt: dict[str, Any]) -> Any:
+    async def handler(db: DB, id: FromPath[str]) -> Any:
+        return r.show(await get_entity(db, r.model, id, options=r.load))
+
+    _sign(handler, f"get_{r.tag}", [_DB, _ID], r.out)
+    return get("/{id:str}", guards=[requires(r.read)], opt=opt, summary=f"Read one of {r.tag}")(
+        handler
+    )
+
+
+def _create_handler(r: Resource, opt: dict[str, Any]) -> Any:
+    async def handler(db: DB, principal: Actor, data: Any) -> Any:
+        values = values_of(data)
+        await check_references(db, r.references, values)
+        if r.prepare is not None:
+            values = await r.prepare(db, principal, values, None)
+        row = await create_entity(db, principal, r.model, values)
+        if r.load:
+            row = await get_entity(db, r.model, row.id, options=r.load)  # type: ignore[attr-defined]
+        return r.show(row)
+
+    _sign(
+        handler,
+        f"create_{r.tag}",
+        [_DB, _ACTOR, inspect.Parameter("data", KW, annotation=JSONBody[r.create])],
+        r.out,
+    )
+    guard = requires(r.create_permission or r.write)
+    return post("/", guards=[guard], opt=opt, summary=f"Create one of {r.tag}")(handler)
+
+
+def _update_handler(r: Resource, opt: dict[str, Any]) -> Any:
+    async def handler(db: DB, principal: Actor, id: FromPath[str], data: Any) -> Any:
+        row = await get_entity(db, r.model, id, options=r.load)
+        values = values_of(data)
+        await check_references(db, r.references, values)
+        if r.prepare is not None:
+            values = await r.prepare(db, principal, values, row)
+        return r.show(await update_entity(db, principal, row, values))
+
+    _sign(
+        handler,
+        f"update_{r.tag}",
+        [_DB, _ACTOR, _ID, inspect.Parameter("data", KW, annotation=JSONBody[r.update])],
+        r.out,
+    )
+    return patch(
+        "/{id:str}", guards=[requires(r.write)], opt=opt, summary=f"Change one of {r.tag}"
+    )(handler)
+
+
+def _delete_handler(r: Resource, opt: dict[str, Any]) -> Any:
+    async def handler(db: DB, principal: Actor, id: FromPath[str]) -> None:
+        await delete_entity(db, principal, await get_entity(db, r.model, id))
+
+    _sign(handler, f"delete_{r.tag}", [_DB, _ACTOR, _ID], None)
+    guard = requires(r.delete_permission or r.write)
+    return delete("/{id:str}", guards=[guard], opt=opt, summary=f"Delete one of {r.tag}")(handler)
+
+
+_DB = inspect.Parameter("db", KW, annotation=DB)
+_ACTOR = inspect.Parameter("principal", KW, annotation=Actor)
+_ID = inspect.Parameter("id", KW, annotation=FromPath[str])
+
+
+def _sign(fn: Any, name: str, params: list[inspect.Parameter], returns: Any) -> None:
+    """Give a generated handler the signature Litestar reads (and OpenAPI documents)."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__signature__ = inspect.Signature(params, return_annotation=returns)
+    fn.__annotations__ = {p.name: p.annotation for p in params} | {"return": returns}

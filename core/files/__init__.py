@@ -1,0 +1,11 @@
+"""Uploaded files: stored under the files directory, never at a user-chosen path."""
+
+from core.files.storage import (
+    FileTooLarge,
+    FileTypeRefused,
+    delete_stored,
+    store_upload,
+    stored_path,
+)
+
+__all__ = ["FileTooLarge", "FileTypeRefused", "delete_stored", "store_upload", "stored_path"]

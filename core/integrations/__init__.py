@@ -1,0 +1,1 @@
+"""Integrations with outside tools: their configuration and its secrets."""
