@@ -146,6 +146,10 @@ class FieldType:
     validation_keys: ClassVar[frozenset[str]] = frozenset()
     has_options: ClassVar[bool] = False
 
+    def value_kind(self, definition: FieldDefinition) -> ValueKind:
+        """The kind of this field's values (a type may depend on its settings)."""
+        return self.kind
+
     def check_definition(self, definition: FieldDefinition) -> Iterable[Issue]:
         """Problems the generic checks cannot see (say min above max in settings)."""
         return ()

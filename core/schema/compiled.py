@@ -53,6 +53,7 @@ class CompiledSchema:
         self.by_id = {d.id: d for d in definitions}
         self.types = {d.id: types[d.type] for d in definitions}
         self.logic = logic
+        self.kinds = {d.id: self.types[d.id].value_kind(d) for d in definitions}
 
     def visible_fields(self, values: Mapping[str, Any]) -> set[str]:
         """Fields shown for these values. A hidden field's value cannot make another field

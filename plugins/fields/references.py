@@ -18,6 +18,7 @@ from core.plugins import (
     Reference,
     Referenced,
     UserInfo,
+    ValueKind,
     hookimpl,
 )
 
@@ -27,6 +28,9 @@ class ReferenceField(FieldType):
 
     points_at: ClassVar[Literal["file", "user", "record"]]
     noun: ClassVar[str]
+
+    def value_kind(self, definition: FieldDefinition) -> ValueKind:
+        return "list" if definition.settings and definition.settings.multiple else "string"
 
     def ids(self, value: Any) -> list[str]:
         return value if isinstance(value, list) else [value]

@@ -1,0 +1,67 @@
+"""Custom tables, their records and datasets: the services the API, trigger actions and
+flows call."""
+
+from core.records.bulk import (
+    MAX_BULK,
+    bulk_create_records,
+    bulk_delete_records,
+    bulk_update_records,
+)
+from core.records.csv_transfer import export_csv, import_csv
+from core.records.datasets import (
+    Reader,
+    archive_dataset,
+    create_dataset,
+    get_dataset,
+    list_datasets,
+    publish_dataset,
+    reader_for,
+    update_dataset,
+)
+from core.records.records import (
+    Page,
+    create_record,
+    delete_record,
+    get_record,
+    list_records,
+    restore_record,
+    update_record,
+)
+from core.records.tables import (
+    create_table,
+    delete_table,
+    get_table,
+    list_tables,
+    table_schema,
+    update_table,
+)
+
+__all__ = [
+    "MAX_BULK",
+    "Page",
+    "Reader",
+    "archive_dataset",
+    "bulk_create_records",
+    "bulk_delete_records",
+    "bulk_update_records",
+    "create_dataset",
+    "create_record",
+    "create_table",
+    "delete_record",
+    "delete_table",
+    "export_csv",
+    "get_dataset",
+    "get_record",
+    "get_table",
+    "import_csv",
+    "list_datasets",
+    "list_records",
+    "list_tables",
+    "publish_dataset",
+    "reader_for",
+    "restore_record",
+    "table_schema",
+    "update_dataset",
+    "update_record",
+    "update_table",
+]

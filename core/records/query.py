@@ -1,0 +1,210 @@
+"""Record queries in SQL: a field's value as a typed expression (the same text as its index),
+filters from JSONLogic, sorting on any field.
+
+The rule engine's `to_sql` mirrors JavaScript semantics exactly, which no index can serve. For
+simple comparisons of a field with a literal, a plain typed comparison that the exact clause
+implies is added beside it: the planner uses it with the field's expression index, and the
+exact clause still decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.errors import FieldProblem, ValidationFailed
+from core.models import CustomTableRecord
+from core.plugins.fields import FieldDefinition, ValueKind
+from core.rules import RuleError
+from core.rules.service import prepare_rule
+from core.rules.sql import to_sql
+
+Record = CustomTableRecord
+META_SORTS: dict[str, Any] = {
+    "createdAt": Record.created_at,
+    "updatedAt": Record.updated_at,
+    "id": Record.id,
+}
+_SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """ "postgresql" or "sqlite": the backend the session talks to."""
+    return session.get_bind().dialect.name
+
+
+def _key_literal(field_id: str) -> ColumnElement[Any]:
+    # Inline, not a bind parameter: the expression must read exactly like the index's
+    # (a prepared statement's generic plan cannot match `data ->> $1` to an index).
+    if not _SAFE_KEY.match(field_id):
+        raise ValueError(f"unsafe field id {field_id!r}")
+    return sa.literal_column(f"'{field_id}'")
+
+
+def value_expression(field_id: str, kind: ValueKind, dialect: str) -> ColumnElement[Any]:
+    """The field's value as SQL: numeric for numbers, C-collated text otherwise."""
+    if dialect == "postgresql":
+        text = Record.data.op("->>")(_key_literal(field_id))
+        if kind == "number":
+            return sa.cast(text, sa.Numeric)
+        return sa.type_coerce(text, sa.Text).collate("C")
+    value = sa.func.json_extract(Record.data, sa.literal_column(f"'$.\"{field_id}\"'"))
+    return value
+
+
+def index_sql(table_id: str, field_id: str, kind: ValueKind) -> tuple[str, str]:
+    """(index name, CREATE INDEX statement) of a field's expression index on PostgreSQL."""
+    if not _SAFE_KEY.match(field_id) or not re.fullmatch(r"[0-9a-f-]{36}", table_id):
+        raise ValueError("unsafe identifier")
+    expression = (
+        f"((data ->> '{field_id}')::numeric)"
+        if kind == "number"
+        else f"((data ->> '{field_id}') COLLATE \"C\")"
+    )
+    name = index_name(table_id, field_id, kind)
+    statement = (
+        f'CREATE INDEX IF NOT EXISTS "{name}" ON custom_table_records ({expression}) '
+        f"WHERE table_id = '{table_id}' AND deleted_at IS NULL"
+    )
+    return name, statement
+
+
+def index_name(table_id: str, field_id: str, kind: ValueKind) -> str:
+    letter = "n" if kind == "number" else "t"
+    return f"ixr_{table_id.replace('-', '')[:16]}_{letter}_{field_id.lower()[:36]}"
+
+
+def index_prefix(table_id: str) -> str:
+    return f"ixr_{table_id.replace('-', '')[:16]}_"
+
+
+def table_filter(table_id: str) -> ColumnElement[bool]:
+    """`table_id = '<id>'` with the id inline, so partial indexes of the table are usable."""
+    return Record.table_id == sa.literal(table_id, literal_execute=True)
+
+
+def where_clause(
+    rule: Any, definitions: list[FieldDefinition], kinds: Mapping[str, ValueKind], dialect: str
+) -> ColumnElement[bool]:
+    """The exact SQL of a `where` rule (JSONLogic or the seed's format, fields by id or label),
+    with index-friendly comparisons beside it; ValidationFailed points at what is wrong."""
+    fields = [{"id": d.id, "label": d.label, "type": d.type} for d in definitions]
+    try:
+        logic = prepare_rule(rule, fields)
+        exact = to_sql(logic, Record.data, dialect)
+    except RuleError as exc:
+        raise ValidationFailed(
+            [FieldProblem("where" + _path(p.path), p.message, p.code) for p in exc.problems],
+            "The filter is invalid",
+        ) from None
+    hints = _hints(logic, kinds, dialect)
+    return sa.and_(*hints, exact) if hints else exact
+
+
+def _path(path: tuple[Any, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+
+_COMPARISONS = {"==", "===", "<", "<=", ">", ">="}
+_PY_COMPARE = {
+    "==": lambda a, b: a == b,
+    "===": lambda a, b: a == b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "===": "==="}
+
+
+def _hints(logic: Any, kinds: Mapping[str, ValueKind], dialect: str) -> list[ColumnElement[bool]]:
+    """Typed comparisons implied by the rule (for `and` of `field OP literal`); never more
+    selective than the rule itself."""
+    if not isinstance(logic, dict) or len(logic) != 1:
+        return []
+    op, args = next(iter(logic.items()))
+    if op == "and" and isinstance(args, list):
+        return [h for arg in args for h in _hints(arg, kinds, dialect)]
+    if op == "in" and isinstance(args, list) and len(args) == 2:
+        field, options = _var(args[0]), args[1]
+        strings = isinstance(options, list) and options and all(isinstance(o, str) for o in options)
+        if field is not None and kinds.get(field) == "string" and strings:
+            return [value_expression(field, "string", dialect).in_(options)]
+        return []
+    if op not in _COMPARISONS or not isinstance(args, list) or len(args) != 2:
+        return []
+    left, right = _var(args[0]), _var(args[1])
+    if left is None and right is not None:
+        op, left, literal = _FLIP[op], right, args[0]
+    elif left is not None and right is None:
+        literal = args[1]
+    else:
+        return []
+    kind = kinds.get(left)
+    expr = value_expression(left, kind, dialect) if kind else None
+    if expr is None:
+        return []
+    if kind == "number" and type(literal) in (int, float):
+        hint = _compare(expr, op, literal)
+        # JavaScript compares a missing value as 0 for < and >, never for ==.
+        if op not in ("==", "===") and _PY_COMPARE[op](0, literal):
+            hint = sa.or_(hint, expr.is_(None))
+        return [hint]
+    if kind in ("string", "date") and type(literal) is str:
+        if op in ("==", "==="):
+            return [expr == literal]
+        if kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", literal):
+            # Both sides are ISO text (never numbers to JavaScript), compared as strings.
+            return [_compare(expr, op, literal)]
+    return []
+
+
+def _compare(expr: ColumnElement[Any], op: str, literal: Any) -> ColumnElement[bool]:
+    return {
+        "==": expr == literal,
+        "===": expr == literal,
+        "<": expr < literal,
+        "<=": expr <= literal,
+        ">": expr > literal,
+        ">=": expr >= literal,
+    }[op]
+
+
+def _var(node: Any) -> str | None:
+    if isinstance(node, dict) and len(node) == 1 and "var" in node:
+        name = node["var"]
+        if isinstance(name, list):
+            name = name[0] if len(name) == 1 else None
+        return name if isinstance(name, str) and "." not in name else None
+    return None
+
+
+def order_by(
+    sort: list[str] | None, kinds: Mapping[str, ValueKind], dialect: str
+) -> list[ColumnElement[Any]]:
+    """ORDER BY for ["-amount", "name", "createdAt"]: any field or createdAt/updatedAt, "-" for
+    descending; missing values last; the record id breaks ties so pages are stable."""
+    clauses: list[ColumnElement[Any]] = []
+    problems = []
+    for i, item in enumerate(sort or ["createdAt"]):
+        descending = item.startswith("-")
+        name = item[1:] if descending else item
+        if name in META_SORTS:
+            expr = META_SORTS[name]
+        elif name in kinds:
+            expr = value_expression(name, kinds[name], dialect)
+        else:
+            problems.append(
+                FieldProblem(f"sort[{i}]", f"no field {name!r} to sort on", "unknown_field")
+            )
+            continue
+        clauses.append(expr.desc().nulls_last() if descending else expr.asc().nulls_last())
+    if problems:
+        raise ValidationFailed(problems, "The sort order is invalid")
+    clauses.append(Record.id.asc())
+    return clauses

@@ -1,0 +1,266 @@
+"""Records of custom tables: create, read, partial update, soft delete, restore and list.
+Every write is validated against the table's schema and emits its domain event in the same
+transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.events import record_event
+from core.models import CustomTable, CustomTableRecord, EventType, utcnow
+from core.records.query import dialect_of, order_by, table_filter, where_clause
+from core.records.relations import expand
+from core.records.tables import get_table, table_schema
+from core.schema import clean_many
+
+MAX_PAGE = 1_000
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of records, the total matching the filter, and what was expanded per id."""
+
+    items: list[CustomTableRecord]
+    total: int
+    limit: int
+    offset: int
+    expanded: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def created_payload(
+    table: CustomTable, record: CustomTableRecord, user_id: str | None
+) -> dict[str, Any]:
+    return {
+        "tableId": table.id,
+        "tableName": table.name,
+        "recordId": record.id,
+        "data": record.data,
+        "userId": user_id,
+    }
+
+
+def updated_payload(
+    table: CustomTable,
+    record: CustomTableRecord,
+    previous: dict[str, Any],
+    user_id: str | None,
+) -> dict[str, Any]:
+    changed = sorted(
+        k for k in set(previous) | set(record.data) if previous.get(k) != record.data.get(k)
+    )
+    return {
+        **created_payload(table, record, user_id),
+        "previous": previous,
+        "changedFields": changed,
+    }
+
+
+async def create_record(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    table_id: str,
+    data: dict[str, Any],
+    user_id: str | None,
+    chain_depth: int = 0,
+) -> CustomTableRecord:
+    """Validate `data` against the table's schema and add the row; emits DATABASE_ROW_CREATED.
+    `chain_depth` is the depth of the trigger chain that caused the write (0: a person)."""
+    table = await get_table(session, company_id=company_id, table_id=table_id)
+    [cleaned] = await clean_many(
+        session, company_id=company_id, schema=table_schema(table), items=[(data, None)]
+    )
+    record = CustomTableRecord(
+        company_id=company_id,
+        table_id=table.id,
+        data=cleaned,
+        created_by=user_id,
+        updated_by=user_id,
+    )
+    session.add(record)
+    await session.flush()
+    record_event(
+        session,
+        EventType.DATABASE_ROW_CREATED,
+        company_id=company_id,
+        payload=created_payload(table, record, user_id),
+        table_id=table.id,
+        chain_depth=chain_depth,
+    )
+    return record
+
+
+async def load_record(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    record_id: str,
+    table_id: str | None = None,
+    deleted: bool = False,
+) -> CustomTableRecord:
+    """A live record (or, with `deleted`, a soft-deleted one); NotFound otherwise."""
+    query = sa.select(CustomTableRecord).where(
+        CustomTableRecord.company_id == company_id,
+        CustomTableRecord.id == record_id,
+        CustomTableRecord.deleted_at.is_not(None)
+        if deleted
+        else CustomTableRecord.deleted_at.is_(None),
+    )
+    if table_id is not None:
+        table = await get_table(session, company_id=company_id, table_id=table_id)
+        query = query.where(CustomTableRecord.table_id == table.id)
+    record = await session.scalar(query)
+    if record is None:
+        raise NotFound(f"no {'deleted ' if deleted else ''}record {record_id!r}")
+    return record
+
+
+async def get_record(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    record_id: str,
+    table_id: str | None = None,
+    expand_names: Sequence[str] = (),
+) -> tuple[CustomTableRecord, dict[str, Any]]:
+    """The live record and its expanded relations (empty unless asked for)."""
+    record = await load_record(
+        session, company_id=company_id, record_id=record_id, table_id=table_id
+    )
+    expanded: dict[str, Any] = {}
+    if expand_names:
+        table = await get_table(session, company_id=company_id, table_id=record.table_id)
+        expanded = (
+            await expand(
+                session,
+                company_id=company_id,
+                table=table,
+                schema=table_schema(table),
+                records=[record],
+                names=expand_names,
+            )
+        )[record.id]
+    return record, expanded
+
+
+async def update_record(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    record_id: str,
+    data: dict[str, Any],
+    user_id: str | None,
+    chain_depth: int = 0,
+) -> CustomTableRecord:
+    """Partial update: `data` is merged over the stored values (null clears a field), the
+    result validated as a whole; emits DATABASE_ROW_UPDATED with the previous values."""
+    record = await load_record(session, company_id=company_id, record_id=record_id)
+    table = await get_table(session, company_id=company_id, table_id=record.table_id)
+    previous = dict(record.data)
+    [cleaned] = await clean_many(
+        session, company_id=company_id, schema=table_schema(table), items=[(data, previous)]
+    )
+    record.data = cleaned
+    record.updated_by = user_id
+    record.updated_at = utcnow()
+    await session.flush()
+    record_event(
+        session,
+        EventType.DATABASE_ROW_UPDATED,
+        company_id=company_id,
+        payload=updated_payload(table, record, previous, user_id),
+        table_id=table.id,
+        chain_depth=chain_depth,
+    )
+    return record
+
+
+async def delete_record(
+    session: AsyncSession, *, company_id: str, record_id: str, user_id: str | None
+) -> CustomTableRecord:
+    """Soft delete: the record leaves lists and lookups until restored."""
+    record = await load_record(session, company_id=company_id, record_id=record_id)
+    record.deleted_at = utcnow()
+    record.updated_by = user_id
+    await session.flush()
+    return record
+
+
+async def restore_record(
+    session: AsyncSession, *, company_id: str, record_id: str, user_id: str | None
+) -> CustomTableRecord:
+    """Bring a soft-deleted record back; it must fit the table's current schema."""
+    record = await load_record(session, company_id=company_id, record_id=record_id, deleted=True)
+    table = await get_table(session, company_id=company_id, table_id=record.table_id)
+    schema = table_schema(table)
+    data = {k: v for k, v in record.data.items() if k in schema.by_id}
+    [cleaned] = await clean_many(
+        session, company_id=company_id, schema=schema, items=[(data, None)]
+    )
+    record.data = cleaned
+    record.deleted_at = None
+    record.updated_by = user_id
+    await session.flush()
+    return record
+
+
+async def list_records(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    table_id: str,
+    where: Any = None,
+    sort: list[str] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    deleted: bool = False,
+    expand_names: Sequence[str] = (),
+) -> Page:
+    """A page of the table's live records (or, with `deleted`, its soft-deleted ones),
+    filtered by a JSONLogic `where` run in SQL, sorted on any fields, with the total."""
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise ValidationFailed(
+            [FieldProblem("limit", f"limit must be 1 to {MAX_PAGE}, offset 0 or more")]
+        )
+    table = await get_table(session, company_id=company_id, table_id=table_id)
+    schema = table_schema(table)
+    dialect = dialect_of(session)
+    conditions = [
+        table_filter(table.id),
+        CustomTableRecord.deleted_at.is_not(None)
+        if deleted
+        else CustomTableRecord.deleted_at.is_(None),
+        CustomTableRecord.company_id == company_id,
+    ]
+    if where not in (None, {}):
+        conditions.append(where_clause(where, schema.definitions, schema.kinds, dialect))
+    ordering = order_by(sort, schema.kinds, dialect)
+    total = await session.scalar(
+        sa.select(sa.func.count()).select_from(CustomTableRecord).where(*conditions)
+    )
+    items = list(
+        await session.scalars(
+            sa.select(CustomTableRecord)
+            .where(*conditions)
+            .order_by(*ordering)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    page = Page(items, total or 0, limit, offset)
+    if expand_names and items:
+        page.expanded = await expand(
+            session,
+            company_id=company_id,
+            table=table,
+            schema=schema,
+            records=items,
+            names=expand_names,
+        )
+    return page

@@ -1,0 +1,209 @@
+"""Relations between custom tables: checked when a table is saved, expanded on read.
+
+A `record` field is the many-to-one side (it holds the id of a row of another table, or a
+list of ids when `settings.multiple`). A table's `relations` name the other side:
+`{"name": "orders", "type": "one-to-many", "table": "orders", "field": "customer"}` says that
+rows of `orders` point at this table through their single `customer` field; `many-to-many`
+is the same through a multiple record field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import FieldProblem, ValidationFailed
+from core.models import CustomTable, CustomTableRecord
+from core.records.query import dialect_of
+from core.schema import CompiledSchema, compile_schema
+
+RELATION_TYPES = ("one-to-many", "many-to-many")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
+
+
+def record_targets(schema: CompiledSchema) -> dict[str, str]:
+    """Field id -> name of the table its record field points at."""
+    return {d.id: d.settings.table for d in schema.definitions if d.type == "record"}
+
+
+async def check_relations(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    table_name: str,
+    schema: CompiledSchema,
+    relations: Any,
+) -> list[dict[str, Any]]:
+    """Check record fields' target tables and the `relations` list; return the relations as
+    stored. ValidationFailed lists every problem."""
+    problems: list[FieldProblem] = []
+    targets = record_targets(schema)
+    names = {t for t in targets.values() if t != table_name}
+    if not isinstance(relations, list):
+        raise ValidationFailed([FieldProblem("relations", "must be a list", "invalid_type")])
+    names |= {
+        str(r["table"])
+        for r in relations
+        if isinstance(r, dict) and isinstance(r.get("table"), str)
+    }
+    names.discard(table_name)
+    tables = await _tables_by_name(session, company_id, names)
+    for field_id, target in targets.items():
+        if target != table_name and target not in tables:
+            problems.append(
+                FieldProblem(
+                    f"schema.{field_id}.settings.table",
+                    f"no table named {target!r}",
+                    "unknown_table",
+                )
+            )
+    seen: set[str] = set()
+    for i, relation in enumerate(relations):
+        at = f"relations[{i}]"
+        if not isinstance(relation, dict) or set(relation) - {"name", "type", "table", "field"}:
+            problems.append(FieldProblem(at, 'must be {"name", "type", "table", "field"}'))
+            continue
+        name, kind, wanted, via = (relation.get(k) for k in ("name", "type", "table", "field"))
+        if not isinstance(name, str) or not _NAME.match(name):
+            problems.append(FieldProblem(f"{at}.name", "must be a plain name"))
+        elif name in seen or name in schema.by_id:
+            problems.append(
+                FieldProblem(f"{at}.name", f"{name!r} is already a field or relation", "duplicate")
+            )
+        else:
+            seen.add(name)
+        if kind not in RELATION_TYPES:
+            problems.append(
+                FieldProblem(f"{at}.type", f"must be one of {', '.join(RELATION_TYPES)}")
+            )
+            continue
+        other: CompiledSchema | None
+        if wanted == table_name:
+            other = schema
+        else:
+            found = tables.get(wanted) if isinstance(wanted, str) else None
+            other = compile_schema(found.schema, where="schema") if found else None
+        if other is None:
+            problems.append(
+                FieldProblem(f"{at}.table", f"no table named {wanted!r}", "unknown_table")
+            )
+            continue
+        definition = other.by_id.get(via) if isinstance(via, str) else None
+        if (
+            definition is None
+            or definition.type != "record"
+            or definition.settings.table != table_name
+        ):
+            problems.append(
+                FieldProblem(
+                    f"{at}.field",
+                    f"{wanted} has no record field {via!r} pointing at {table_name}",
+                    "invalid_relation",
+                )
+            )
+            continue
+        if definition.settings.multiple != (kind == "many-to-many"):
+            wanted = "a multiple" if kind == "many-to-many" else "a single"
+            problems.append(
+                FieldProblem(
+                    f"{at}.field",
+                    f"a {kind} relation needs {wanted} record field",
+                    "invalid_relation",
+                )
+            )
+    if problems:
+        raise ValidationFailed(problems, "The table's relations are invalid")
+    return relations
+
+
+async def _tables_by_name(
+    session: AsyncSession, company_id: str, names: Iterable[str]
+) -> dict[str, CustomTable]:
+    names = set(names)
+    if not names:
+        return {}
+    rows = await session.scalars(
+        sa.select(CustomTable).where(
+            CustomTable.company_id == company_id, CustomTable.name.in_(names)
+        )
+    )
+    return {t.name: t for t in rows}
+
+
+async def expand(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    table: CustomTable,
+    schema: CompiledSchema,
+    records: Sequence[CustomTableRecord],
+    names: Sequence[str],
+) -> dict[str, dict[str, Any]]:
+    """For each record id, the expanded relations asked for: a record field gives the row (or
+    rows) it points at, a relation gives the rows of the other table pointing here. Rows are
+    `{"id", "data"}`; deleted rows are left out."""
+    targets = record_targets(schema)
+    relations = {r["name"]: r for r in table.relations if isinstance(r, dict)}
+    problems = [
+        FieldProblem(
+            f"expand[{i}]", f"{name!r} is neither a record field nor a relation", "unknown_relation"
+        )
+        for i, name in enumerate(names)
+        if name not in targets and name not in relations
+    ]
+    if problems:
+        raise ValidationFailed(problems, "Cannot expand")
+    out: dict[str, dict[str, Any]] = {r.id: {} for r in records}
+    live = (CustomTableRecord.company_id == company_id, CustomTableRecord.deleted_at.is_(None))
+    for name in names:
+        if name in targets:
+            wanted = {i for r in records for i in _ids(r.data.get(name))}
+            rows = (
+                {
+                    row.id: {"id": row.id, "data": row.data}
+                    for row in await session.scalars(
+                        sa.select(CustomTableRecord).where(*live, CustomTableRecord.id.in_(wanted))
+                    )
+                }
+                if wanted
+                else {}
+            )
+            multiple = schema.by_id[name].settings.multiple
+            for r in records:
+                found = [rows[i] for i in _ids(r.data.get(name)) if i in rows]
+                out[r.id][name] = found if multiple else (found[0] if found else None)
+            continue
+        relation = relations[name]
+        other = await _tables_by_name(session, company_id, [relation["table"]])
+        target = other.get(relation["table"]) if relation["table"] != table.name else table
+        for r in records:
+            out[r.id][name] = []
+        if target is None:
+            continue
+        ids = [r.id for r in records]
+        pointer = CustomTableRecord.data[relation["field"]]
+        rows_query = sa.select(CustomTableRecord).where(
+            *live, CustomTableRecord.table_id == target.id
+        )
+        if relation["type"] == "one-to-many":
+            rows_query = rows_query.where(pointer.as_string().in_(ids))
+        elif dialect_of(session) == "postgresql":
+            pointers = sa.type_coerce(CustomTableRecord.data, JSONB)[relation["field"]]
+            rows_query = rows_query.where(pointers.has_any(sa.cast(ids, ARRAY(sa.Text))))
+        for row in await session.scalars(rows_query.order_by(CustomTableRecord.created_at)):
+            pointed = _ids(row.data.get(relation["field"]))
+            for rid in pointed:
+                if rid in out:
+                    out[rid][name].append({"id": row.id, "data": row.data})
+    return out
+
+
+def _ids(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return [value] if isinstance(value, str) else []

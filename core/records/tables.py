@@ -1,0 +1,218 @@
+"""Custom tables: create, change (checking existing records first), read, delete."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from core.models import CustomTable, CustomTableRecord
+from core.records.indexes import drop_indexes, sync_indexes
+from core.records.query import dialect_of
+from core.records.relations import check_relations
+from core.schema import CompiledSchema, clean_many, compile_schema
+
+TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
+CHECK_BATCH = 1_000
+MAX_REPORTED = 100
+"""At most this many records are listed when a schema change does not fit them."""
+
+
+def table_schema(table: CustomTable) -> CompiledSchema:
+    """The table's compiled schema (cached by content)."""
+    return compile_schema(table.schema, where="schema")
+
+
+def _schema_list(schema: Any) -> Any:
+    # The seed leaves the shape open; {"fields": [...]} is accepted and stored as the list.
+    if isinstance(schema, dict) and set(schema) == {"fields"}:
+        return schema["fields"]
+    return schema
+
+
+async def get_table(session: AsyncSession, *, company_id: str, table_id: str) -> CustomTable:
+    """The table by id or by name; NotFound when the company has none such."""
+    table = await session.scalar(
+        sa.select(CustomTable).where(
+            CustomTable.company_id == company_id,
+            sa.or_(CustomTable.id == table_id, CustomTable.name == table_id),
+        )
+    )
+    if table is None:
+        raise NotFound(f"no table {table_id!r}")
+    return table
+
+
+async def list_tables(session: AsyncSession, *, company_id: str) -> list[CustomTable]:
+    return list(
+        await session.scalars(
+            sa.select(CustomTable)
+            .where(CustomTable.company_id == company_id)
+            .order_by(CustomTable.name)
+        )
+    )
+
+
+async def create_table(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    name: str,
+    display_name: str,
+    schema: Any,
+    relations: Any = None,
+    settings: dict[str, Any] | None = None,
+    description: str | None = None,
+) -> CustomTable:
+    """A new table; its schema and relations are checked, its indexed fields indexed.
+    ValidationFailed lists every problem; Conflict when the name is taken."""
+    problems = []
+    if not isinstance(name, str) or not TABLE_NAME.match(name):
+        problems.append(FieldProblem("name", "must be lower-case letters, digits and _ (max 63)"))
+    if not isinstance(display_name, str) or not display_name.strip():
+        problems.append(FieldProblem("displayName", "is required", "required"))
+    if problems:
+        raise ValidationFailed(problems)
+    schema = _schema_list(schema)
+    compiled = compile_schema(schema, where="schema")
+    relations = await check_relations(
+        session, company_id=company_id, table_name=name, schema=compiled, relations=relations or []
+    )
+    exists = await session.scalar(
+        sa.select(CustomTable.id).where(
+            CustomTable.company_id == company_id, CustomTable.name == name
+        )
+    )
+    if exists:
+        raise Conflict(f"a table named {name!r} already exists")
+    table = CustomTable(
+        company_id=company_id,
+        name=name,
+        display_name=display_name,
+        description=description,
+        schema=schema,
+        relations=relations,
+        settings=settings or {},
+    )
+    session.add(table)
+    await session.flush()
+    await sync_indexes(session, table.id, compiled)
+    return table
+
+
+async def update_table(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    table_id: str,
+    display_name: str | None = None,
+    description: str | None = None,
+    schema: Any = None,
+    relations: Any = None,
+    settings: dict[str, Any] | None = None,
+) -> CustomTable:
+    """Change a table. A new schema is checked against every live record first: if any no
+    longer fits, ValidationFailed lists them (paths `records[<id>].<field>`) and nothing
+    changes. Values of removed fields are dropped from the records."""
+    table = await get_table(session, company_id=company_id, table_id=table_id)
+    compiled = table_schema(table)
+    if schema is not None:
+        schema = _schema_list(schema)
+        new = compile_schema(schema, where="schema")
+        await _check_records_fit(session, company_id, table, new)
+        removed = set(compiled.by_id) - set(new.by_id)
+        compiled = new
+    if schema is not None or relations is not None:
+        await check_relations(
+            session,
+            company_id=company_id,
+            table_name=table.name,
+            schema=compiled,
+            relations=table.relations if relations is None else relations,
+        )
+    if schema is not None:
+        if removed:
+            await _drop_values(session, table.id, removed)
+        table.schema = schema
+        await sync_indexes(session, table.id, compiled)
+    if relations is not None:
+        table.relations = relations
+    if display_name is not None:
+        if not display_name.strip():
+            raise ValidationFailed([FieldProblem("displayName", "is required", "required")])
+        table.display_name = display_name
+    if description is not None:
+        table.description = description
+    if settings is not None:
+        table.settings = settings
+    await session.flush()
+    return table
+
+
+async def _check_records_fit(
+    session: AsyncSession, company_id: str, table: CustomTable, schema: CompiledSchema
+) -> None:
+    problems: list[FieldProblem] = []
+    misfits = 0
+    query = (
+        sa.select(CustomTableRecord.id, CustomTableRecord.data)
+        .where(CustomTableRecord.table_id == table.id, CustomTableRecord.deleted_at.is_(None))
+        .order_by(CustomTableRecord.id)
+        .execution_options(yield_per=CHECK_BATCH)
+    )
+    batch: list[tuple[str, dict[str, Any]]] = []
+
+    async def check(batch: list[tuple[str, dict[str, Any]]]) -> None:
+        nonlocal misfits
+        # Values of fields the new schema drops are not a misfit: they are removed.
+        items = [({k: v for k, v in data.items() if k in schema.by_id}, None) for _, data in batch]
+        prefixes = [f"records[{rid}]." for rid, _ in batch]
+        try:
+            await clean_many(
+                session, company_id=company_id, schema=schema, items=items, prefixes=prefixes
+            )
+        except ValidationFailed as exc:
+            misfits += len({p.path.split("]")[0] for p in exc.problems})
+            problems.extend(exc.problems[: MAX_REPORTED - len(problems)])
+
+    for rid, data in (await session.execute(query)).all():
+        batch.append((rid, data))
+        if len(batch) == CHECK_BATCH:
+            await check(batch)
+            batch = []
+    if batch:
+        await check(batch)
+    if problems:
+        raise ValidationFailed(
+            problems, f"{misfits} record(s) do not fit the new schema; nothing was changed"
+        )
+
+
+async def _drop_values(session: AsyncSession, table_id: str, fields: set[str]) -> None:
+    data = CustomTableRecord.data
+    stripped: sa.ColumnElement[Any]
+    if dialect_of(session) == "postgresql":
+        stripped = data.op("-")(sa.cast(sorted(fields), sa.dialects.postgresql.ARRAY(sa.Text)))
+    else:
+        stripped = sa.func.json_remove(data, *[f'$."{f}"' for f in sorted(fields)])
+    await session.execute(
+        sa.update(CustomTableRecord)
+        .where(CustomTableRecord.table_id == table_id)
+        .values(data=stripped)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def delete_table(session: AsyncSession, *, company_id: str, table_id: str) -> None:
+    """Delete a table with its records and indexes (not undoable: records are soft-deleted,
+    tables are not)."""
+    table = await get_table(session, company_id=company_id, table_id=table_id)
+    await drop_indexes(session, table.id)
+    await session.execute(
+        sa.delete(CustomTableRecord).where(CustomTableRecord.table_id == table.id)
+    )
+    await session.delete(table)
+    await session.flush()
