@@ -14,6 +14,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.utils.scope.state import ScopeState
 
 from api.validation import struct_problems
 from core.errors import ErpError, FieldProblem, ValidationFailed
@@ -64,7 +65,7 @@ def erp_error_handler(request: Request[Any, Any, Any], exc: ErpError) -> Respons
     return problem(exc.status, exc.code, exc.message, request=request, headers=headers, **extra)
 
 
-async def validation_handler(
+def validation_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     """Litestar stops at the first bad value; re-check the body to list every one."""
@@ -74,7 +75,10 @@ async def validation_handler(
         target = data_field.annotation
         if get_origin(target) is Annotated:
             target = get_args(target)[0]
-        errors = struct_problems(await request.body(), target)
+        # The body was already read to parse it; handlers are synchronous, so take it from
+        # the connection state where Litestar keeps it.
+        body = ScopeState.from_scope(request.scope).body
+        errors = struct_problems(body if isinstance(body, bytes) else b"", target)
     if not errors:
         for item in exc.extra or []:
             if isinstance(item, dict):
@@ -109,6 +113,13 @@ def http_error_handler(
         )
     if isinstance(exc, PermissionDeniedException):
         return problem(403, "permission_denied", exc.detail, request=request)
+    if exc.status_code == 400 and request.method in ("POST", "PUT", "PATCH"):
+        body = ScopeState.from_scope(request.scope).body
+        if isinstance(body, bytes) and body.strip():
+            problems = struct_problems(body, Any)
+            if problems and problems[0].code == "malformed_json":
+                return problem(400, "malformed_json", problems[0].message, request=request,
+                               errors=problems)
     if isinstance(exc, NotFoundException):
         return problem(404, "not_found", "Nothing here.", request=request)
     code = {

@@ -18,4 +18,5 @@ def requires(action: str) -> Guard:
         require(connection.user, action)
 
     guard.__name__ = f"requires_{action.replace('.', '_')}"
+    guard.action = action  # type: ignore[attr-defined]
     return guard

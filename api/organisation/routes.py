@@ -110,7 +110,7 @@ users = Resource(
 
 
 @get(
-    "/departments/tree",
+    "/tree",
     guards=[requires("departments.read")],
     tags=["departments"],
     summary="The department tree of the company",
@@ -120,7 +120,7 @@ async def departments_tree(db: DB) -> list[DepartmentTree]:
 
 
 @get(
-    "/departments/{id:str}/children",
+    "/{id:str}/children",
     guards=[requires("departments.read")],
     tags=["departments"],
     summary="The sub-departments under a department, as a tree",

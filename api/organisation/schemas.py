@@ -119,6 +119,7 @@ class UserOut(Out):
     is_active: bool
     avatar: str | None
     company_id: str | None
+    role_ids: list[str]
     last_login: datetime | None
     created_at: datetime
     updated_at: datetime

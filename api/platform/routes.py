@@ -124,7 +124,7 @@ async def upload_file(
 
 
 @get(
-    "/files/{id:str}/content",
+    "/{id:str}/content",
     guards=[requires("files.read")],
     tags=["files"],
     summary="Download a file",

@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.access.policy import Principal
 from core.audit import record_audit, snapshot
 from core.errors import Conflict, NotFound
-from core.models import utcnow
+from core.models import User, utcnow
 from core.models.base import Base, TenantOwned
 
 M = TypeVar("M", bound=Base)
@@ -84,7 +84,9 @@ async def create_entity(
 ) -> M:
     """Insert a row (in the caller's company when tenant-owned) and its audit entry."""
     row = model(**values)
-    if isinstance(row, TenantOwned) and principal.company_id is not None:
+    # Tenant-owned rows (and users, whose company is optional in the seed) belong to the
+    # company the principal acts in; a client cannot choose another one.
+    if isinstance(row, (TenantOwned, User)) and principal.company_id:
         row.company_id = principal.company_id
     session.add(row)
     await _flush(session, model)
