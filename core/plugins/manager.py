@@ -26,6 +26,12 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.fields.contact",
     "plugins.fields.choices",
     "plugins.fields.references",
+    "plugins.actions.email",
+    "plugins.actions.http",
+    "plugins.actions.records",
+    "plugins.actions.notify",
+    "plugins.actions.flows",
+    "plugins.actions.noop",
 )
 """Built-in plugins, registered by module name exactly as third-party ones are."""
 

@@ -1,0 +1,40 @@
+"""Triggers: events matched to triggers, conditions evaluated once, actions run in order
+through plugins, one TriggerExecution per (trigger, event). docs/triggers.md explains it."""
+
+from core.triggers.actions import Action, ActionContext, EventInfo, TriggerInfo
+from core.triggers.admission import admit
+from core.triggers.dispatch import Dispatcher
+from core.triggers.engine import TriggerEngine, worker_name
+from core.triggers.errors import ActionConfigInvalid, ActionFailed, TemplateFailed, UnknownAction
+from core.triggers.history import execution_stats, get_execution, list_executions, retry_execution
+from core.triggers.registry import ActionRegistry, get_action_registry
+from core.triggers.relay import mark_dispatched, pending_events
+from core.triggers.runs import runs_to_redeliver
+from core.triggers.trigger_settings import TriggerSettings, parse_settings, parse_steps
+
+__all__ = [
+    "Action",
+    "ActionConfigInvalid",
+    "ActionContext",
+    "ActionFailed",
+    "ActionRegistry",
+    "Dispatcher",
+    "EventInfo",
+    "TemplateFailed",
+    "TriggerEngine",
+    "TriggerInfo",
+    "TriggerSettings",
+    "UnknownAction",
+    "admit",
+    "execution_stats",
+    "get_action_registry",
+    "get_execution",
+    "list_executions",
+    "mark_dispatched",
+    "parse_settings",
+    "parse_steps",
+    "pending_events",
+    "retry_execution",
+    "runs_to_redeliver",
+    "worker_name",
+]

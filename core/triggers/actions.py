@@ -1,0 +1,129 @@
+"""The action descriptor of the plugin SDK and the context an action runs in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.errors import FieldProblem
+from core.http import GuardedHttpClient
+from core.models import EventType
+from core.settings import Settings
+from core.tenancy import COMPANY_KEY
+from core.triggers.errors import ActionConfigInvalid
+from core.triggers.templating import render_text
+
+ActionOutput = Mapping[str, Any] | None
+_MSGSPEC_PATH = re.compile(r" - at `\$(.*)`$")
+
+
+@dataclass(frozen=True, slots=True)
+class EventInfo:
+    """The event a trigger is handling; `data` is the event payload (the execution's
+    `eventData`)."""
+
+    id: str
+    type: EventType
+    company_id: str
+    data: Mapping[str, Any]
+    occurred_at: datetime
+    chain_depth: int = 0
+    task_id: str | None = None
+    flow_id: str | None = None
+    table_id: str | None = None
+    trigger_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerInfo:
+    """The trigger being run, as an action may see it (read-only)."""
+
+    id: str
+    name: str
+    event_type: EventType
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionContext:
+    """Everything an action may use. Sessions from `transaction()` are confined to the
+    trigger's company; events that the action causes must carry `chain_depth`."""
+
+    company_id: str
+    event: EventInfo
+    trigger: TriggerInfo
+    variables: Mapping[str, Any]
+    sessions: async_sessionmaker[AsyncSession]
+    http: GuardedHttpClient
+    settings: Settings
+    run_id: str
+    action_index: int
+    attempt: int = 1
+
+    @property
+    def chain_depth(self) -> int:
+        """The depth of any event this action causes (one more than the event handled)."""
+        return self.event.chain_depth + 1
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable across retries and redeliveries of this action of this run: pass it to
+        receivers that deduplicate (an Idempotency-Key header, an email's Message-ID)."""
+        return f"{self.run_id}.{self.action_index}"
+
+    def render(self, template: str, extra: Mapping[str, Any] | None = None) -> str:
+        """Render a `{{variable}}` template with the event's variables (sandboxed)."""
+        variables = {**self.variables, **extra} if extra else self.variables
+        return render_text(template, variables)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work confined to the trigger's company; commits on success."""
+        async with self.sessions() as session, session.begin():
+            session.info[COMPANY_KEY] = self.company_id
+            yield session
+
+
+RunFn = Callable[[ActionContext, Any], Awaitable[ActionOutput]]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A trigger action a plugin provides. `config` is a msgspec Struct type describing the
+    action's settings (its JSON schema is shown to builders); `run(context, config)` does the
+    work and returns a JSON-serialisable output (stored in the execution) or None. It raises
+    ActionFailed on failure; any other exception counts as a retryable failure too. String
+    settings are `{{variable}}` templates rendered from the event before `run` sees them,
+    unless `render_config` is False."""
+
+    name: str
+    config: type[msgspec.Struct]
+    run: RunFn
+    description: str = ""
+    render_config: bool = True
+
+    def parse_config(self, raw: Any, *, path: str = "config") -> Any:
+        """The typed config, or ActionConfigInvalid pointing at the offending setting."""
+        try:
+            return msgspec.convert(raw if raw is not None else {}, self.config, strict=False)
+        except msgspec.ValidationError as exc:
+            message = str(exc)
+            where = _MSGSPEC_PATH.search(message)
+            suffix = where.group(1) if where else ""
+            text = _MSGSPEC_PATH.sub("", message)
+            raise ActionConfigInvalid(
+                [FieldProblem(path + suffix, f"{self.name}: {text}", "invalid")],
+                f"invalid config for action {self.name!r}: {message}",
+            ) from None
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON schema of the config (for the API and the builder UI)."""
+        schema: dict[str, Any] = msgspec.json.schema(self.config)
+        return schema

@@ -1,0 +1,18 @@
+"""How trigger work is handed to whatever runs it: Celery in scaled mode, an in-process queue
+in embedded mode. The core only knows this interface."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class Dispatcher(Protocol):
+    """Sends work to the trigger engine of some worker. Both methods may raise when the
+    transport is unavailable; callers keep the work durable until a send succeeds."""
+
+    async def send_events(self, event_ids: Sequence[str]) -> None:
+        """Have `TriggerEngine.handle_events(event_ids)` run (in batches as it likes)."""
+
+    async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
+        """Have `TriggerEngine.handle_run(run_id)` run, no sooner than the delay."""

@@ -1,0 +1,333 @@
+"""The trigger engine a worker runs: admit events into runs, run their actions in order
+with retries and backoff, and record one TriggerExecution per run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.database import transaction
+from core.errors import ErpError
+from core.http import GuardedHttpClient
+from core.models import OutboxEvent, Trigger, TriggerExecutionStatus, utcnow
+from core.models.automation import TriggerRun
+from core.plugins.manager import Plugins
+from core.settings import Settings
+from core.triggers.actions import ActionContext, TriggerInfo
+from core.triggers.admission import Admission, admit, event_info
+from core.triggers.conditions import Fields, event_variables
+from core.triggers.dispatch import Dispatcher
+from core.triggers.errors import ActionFailed, UnknownAction
+from core.triggers.matching import fields_for_triggers
+from core.triggers.registry import ActionRegistry
+from core.triggers.runs import finish_run, lease_runs, release_lease, save_progress
+from core.triggers.templating import render_value
+from core.triggers.trigger_settings import ActionStep, TriggerSettings, parse_settings, parse_steps
+
+log = logging.getLogger("erp.triggers")
+
+SUCCESS, FAILED, SKIPPED, RETRYING = "success", "failed", "skipped", "retrying"
+CONCURRENT_RUNS = 8
+
+
+def worker_name() -> str:
+    """Who holds a lease: host, process and a random part (a restarted process differs)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(slots=True)
+class _Job:
+    run: TriggerRun
+    trigger: Trigger
+    event: OutboxEvent
+    fields: Fields | None
+
+
+@dataclass
+class TriggerEngine:
+    """One per worker process. `sessions` are platform-level (no company fixed): each run is
+    confined to its trigger's company when it hands a session to an action."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+    http: GuardedHttpClient
+    registry: ActionRegistry
+    dispatcher: Dispatcher
+    plugins: Plugins | None = None
+    owner: str = field(default_factory=worker_name)
+
+    @property
+    def lease_seconds(self) -> float:
+        return float(self.settings.automation.run_lease_seconds)
+
+    async def handle_events(self, event_ids: Sequence[str]) -> int:
+        """Process committed outbox events; safe to call again with the same ids. Returns
+        how many executions this call recorded."""
+        async with transaction(self.sessions) as session:
+            events = list(
+                (
+                    await session.scalars(
+                        sa.select(OutboxEvent).where(OutboxEvent.id.in_(list(event_ids)))
+                    )
+                ).all()
+            )
+            admission = await admit(
+                session, events, automation=self.settings.automation, owner=self.owner
+            )
+        for event in events:
+            log.debug("event %s admitted", event.id, extra={"event_id": event.id})
+            if self.plugins is not None:
+                self.plugins.hook.erp_event_recorded(event=event)
+        return admission.recorded + await self._run_all(admission)
+
+    async def handle_run(self, run_id: str) -> int:
+        """Resume one run (after a delay, a backoff, a crash or a manual retry)."""
+        async with transaction(self.sessions) as session:
+            runs = await lease_runs(
+                session, owner=self.owner, lease_seconds=self.lease_seconds, run_ids=[run_id]
+            )
+            if not runs:
+                return 0  # finished already, or another worker holds it
+            run = runs[0]
+            trigger = await session.get(Trigger, run.trigger_id)
+            event = await session.get(OutboxEvent, run.event_id)
+            if trigger is None or event is None:
+                await release_lease(session, run.id, self.owner)
+                log.warning("run %s lost its trigger or event", run.id)
+                return 0
+            fields = await fields_for_triggers(session, [trigger])
+        admission = Admission(
+            runs=[run], triggers={trigger.id: trigger}, events={event.id: event}, fields=fields
+        )
+        return await self._run_all(admission)
+
+    async def _run_all(self, admission: Admission) -> int:
+        jobs = [
+            _Job(
+                run,
+                admission.triggers[run.trigger_id],
+                admission.events[run.event_id],
+                admission.fields.get(run.trigger_id),
+            )
+            for run in admission.runs
+        ]
+        if not jobs:
+            return 0
+        if len(jobs) == 1:
+            return await self._execute(jobs[0])
+        limit = asyncio.Semaphore(CONCURRENT_RUNS)
+
+        async def bounded(job: _Job) -> int:
+            async with limit:
+                return await self._execute(job)
+
+        return sum(await asyncio.gather(*(bounded(j) for j in jobs)))
+
+    async def _execute(self, job: _Job) -> int:
+        run, trigger = job.run, job.trigger
+        ids = {"event_id": run.event_id, "trigger_id": trigger.id, "run_id": run.id}
+        now = utcnow()
+        if run.not_before > now:
+            async with transaction(self.sessions) as session:
+                await release_lease(session, run.id, self.owner)
+            await self.dispatcher.send_run(run.id, (run.not_before - now).total_seconds())
+            return 0
+        try:
+            settings = parse_settings(trigger.settings)
+            steps = parse_steps(trigger.actions)
+        except ErpError as exc:
+            settings, steps = TriggerSettings(), []
+            run.action_results = [_result("(config)", FAILED, error=exc.message, attempts=1)]
+        else:
+            waiting = await self._run_steps(job, settings, steps)
+            if waiting is not None:
+                log.info("run %s waits %.1fs before retrying", run.id, waiting, extra=ids)
+                return 0
+        status, error = _outcome(run.action_results, len(steps))
+        started = run.created_at or now
+        async with transaction(self.sessions) as session:
+            execution_id = await finish_run(
+                session,
+                run,
+                owner=self.owner,
+                event_data=dict(job.event.payload or {}),
+                status=status,
+                error_message=error,
+                execution_time_ms=max(0, int((utcnow() - started).total_seconds() * 1000)),
+            )
+        if execution_id is None:
+            log.warning("run %s: lease lost before recording; left to its holder", run.id)
+            return 0
+        log.info(
+            "execution %s of trigger %s for event %s: %s",
+            execution_id,
+            trigger.id,
+            run.event_id,
+            status.value,
+            extra={**ids, "execution_id": execution_id, "status": status.value},
+        )
+        return 1
+
+    async def _run_steps(
+        self, job: _Job, settings: TriggerSettings, steps: list[ActionStep]
+    ) -> float | None:
+        """Run the actions that are not finished yet; returns the backoff in seconds when a
+        retry has been scheduled, None when the run is complete."""
+        run = job.run
+        results: list[dict[str, Any]] = list(run.action_results or [])
+        info = event_info(job.event)
+        variables = event_variables(info, job.fields, job.trigger.name)
+        variables["trigger"] = {"id": job.trigger.id, "name": job.trigger.name}
+        stop = False
+        for index, step in enumerate(steps):
+            previous = results[index] if index < len(results) else None
+            if previous is not None and previous["status"] in (SUCCESS, FAILED, SKIPPED):
+                stop = stop or (previous["status"] == FAILED and _stops(step, settings))
+                continue
+            if stop:
+                _put(results, index, _result(step.type, SKIPPED, attempts=0))
+                continue
+            attempts = int(previous["attempts"]) if previous else 0
+            outcome = await self._attempt(job, info, variables, settings, step, index, attempts)
+            attempts += 1
+            allowed = 1 + (step.retries if step.retries is not None else settings.retries)
+            if outcome["status"] == FAILED and outcome.pop("retryable") and attempts < allowed:
+                backoff = settings.backoff(attempts)
+                _put(results, index, {**outcome, "status": RETRYING, "attempts": attempts})
+                run.action_results = results
+                await self._wait_for_retry(run, backoff)
+                return backoff
+            outcome.pop("retryable", None)
+            _put(results, index, {**outcome, "attempts": attempts})
+            run.action_results = results
+            stop = outcome["status"] == FAILED and _stops(step, settings)
+            if index < len(steps) - 1:
+                async with transaction(self.sessions) as session:
+                    kept = await save_progress(
+                        session, run, owner=self.owner, lease_seconds=self.lease_seconds
+                    )
+                if not kept:
+                    raise RuntimeError(f"run {run.id}: lease lost during its actions")
+        run.action_results = results
+        return None
+
+    async def _attempt(
+        self,
+        job: _Job,
+        info: Any,
+        variables: dict[str, Any],
+        settings: TriggerSettings,
+        step: ActionStep,
+        index: int,
+        attempts: int,
+    ) -> dict[str, Any]:
+        started = time.perf_counter()
+        ids = {"event_id": job.run.event_id, "run_id": job.run.id, "action": step.type}
+        try:
+            action = self.registry.get(step.type)
+            raw = render_value(step.config, variables) if action.render_config else step.config
+            config = action.parse_config(raw, path=f"actions[{index}].config")
+            context = ActionContext(
+                company_id=job.trigger.company_id,
+                event=info,
+                trigger=TriggerInfo(
+                    job.trigger.id, job.trigger.name, job.trigger.event_type, job.trigger.settings
+                ),
+                variables=variables,
+                sessions=self.sessions,
+                http=self.http,
+                settings=self.settings,
+                run_id=job.run.id,
+                action_index=index,
+                attempt=attempts + 1,
+            )
+            output = await action.run(context, config)
+        except (UnknownAction, ActionFailed, ErpError) as exc:
+            retryable = isinstance(exc, ActionFailed) and exc.retryable
+            log.warning("action %s failed: %s", step.type, exc.message, extra=ids)
+            return _result(step.type, FAILED, error=exc.message, retryable=retryable, t=started)
+        except Exception as exc:  # an action's bug is that action's failure, not the worker's
+            log.exception("action %s raised", step.type, extra=ids)
+            error = f"{type(exc).__name__}: {exc}"
+            return _result(step.type, FAILED, error=error, retryable=True, t=started)
+        return _result(step.type, SUCCESS, output=_jsonable(output), retryable=False, t=started)
+
+    async def _wait_for_retry(self, run: TriggerRun, backoff: float) -> None:
+        from datetime import timedelta
+
+        due = utcnow() + timedelta(seconds=backoff)
+        async with transaction(self.sessions) as session:
+            await save_progress(
+                session, run, owner=self.owner, lease_seconds=self.lease_seconds, release_until=due
+            )
+        try:
+            await self.dispatcher.send_run(run.id, backoff)
+        except Exception:  # the relay's sweep sends it once the broker is back
+            log.warning("run %s: retry not sent now; the relay will send it", run.id)
+
+
+def _stops(step: ActionStep, settings: TriggerSettings) -> bool:
+    return (step.on_failure or settings.on_action_failure) == "stop"
+
+
+def _put(results: list[dict[str, Any]], index: int, value: dict[str, Any]) -> None:
+    while len(results) <= index:
+        results.append(_result("", SKIPPED, attempts=0))
+    results[index] = value
+
+
+def _result(
+    action: str,
+    status: str,
+    *,
+    output: Any = None,
+    error: str | None = None,
+    attempts: int = 0,
+    retryable: bool | None = None,
+    t: float | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": action,
+        "status": status,
+        "output": output,
+        "error": error,
+        "attempts": attempts,
+    }
+    if t is not None:
+        out["durationMs"] = round((time.perf_counter() - t) * 1000, 1)
+    if retryable is not None:
+        out["retryable"] = retryable
+    return out
+
+
+def _outcome(
+    results: list[dict[str, Any]], steps: int
+) -> tuple[TriggerExecutionStatus, str | None]:
+    """SUCCESS when every action succeeded; FAILED when none did; PARTIAL_SUCCESS between."""
+    done = [r for r in results if r["status"] == SUCCESS]
+    errors = [f"{r['type']}: {r['error']}" for r in results if r["status"] == FAILED]
+    if not errors and len(done) == steps:
+        return TriggerExecutionStatus.SUCCESS, None
+    status = TriggerExecutionStatus.PARTIAL_SUCCESS if done else TriggerExecutionStatus.FAILED
+    return status, "; ".join(errors) or "actions skipped"
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    if value is None:
+        return None
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return str(value)

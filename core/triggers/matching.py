@@ -1,0 +1,104 @@
+"""Which active triggers an event fires: same company and event type; attached to the
+event's task/flow/table, or to none; SCHEDULED and WEBHOOK_RECEIVED events name their trigger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import CustomTable, EventType, OutboxEvent, Task, Trigger
+from core.triggers.conditions import Fields, fields_of
+
+ADDRESSED_EVENTS = frozenset({EventType.SCHEDULED, EventType.WEBHOOK_RECEIVED})
+
+
+def _key(event: OutboxEvent) -> tuple[Any, ...]:
+    return (
+        event.company_id,
+        event.event_type,
+        event.task_id,
+        event.flow_id,
+        event.table_id,
+        event.trigger_id,
+    )
+
+
+async def triggers_for_events(
+    session: AsyncSession, events: Sequence[OutboxEvent]
+) -> dict[str, list[Trigger]]:
+    """{event id: the active triggers it fires}, one query per distinct event subject."""
+    by_key: dict[tuple[Any, ...], list[Trigger]] = {}
+    for event in events:
+        key = _key(event)
+        if key not in by_key:
+            by_key[key] = list((await session.scalars(_matching(event))).all())
+    return {
+        event.id: [t for t in by_key[_key(event)] if _config_accepts(t, event.payload)]
+        for event in events
+    }
+
+
+def _matching(event: OutboxEvent) -> sa.Select[Any]:
+    query = sa.select(Trigger).where(
+        Trigger.company_id == event.company_id,
+        Trigger.event_type == event.event_type,
+        Trigger.is_active.is_(True),
+    )
+    if event.event_type in ADDRESSED_EVENTS:
+        return query.where(Trigger.id == (event.trigger_id or ""))
+    for column, value in (
+        (Trigger.task_id, event.task_id),
+        (Trigger.flow_id, event.flow_id),
+        (Trigger.table_id, event.table_id),
+    ):
+        query = query.where(
+            column.is_(None) if value is None else sa.or_(column.is_(None), column == value)
+        )
+    return query
+
+
+def _config_accepts(trigger: Trigger, payload: Mapping[str, Any]) -> bool:
+    """FIELD_CHANGED triggers may watch some fields only: eventConfig {"fields": [ids]} is
+    matched against the payload's "field" / "fields" / "changedFields"."""
+    watched = (trigger.event_config or {}).get("fields")
+    if trigger.event_type is not EventType.FIELD_CHANGED or not watched:
+        return True
+    changed: set[str] = set()
+    for key in ("field", "fields", "changedFields"):
+        value = payload.get(key)
+        if isinstance(value, str):
+            changed.add(value)
+        elif isinstance(value, list | dict):
+            changed.update(str(v) for v in value)
+    return bool(changed & {str(f) for f in watched})
+
+
+async def fields_for_triggers(
+    session: AsyncSession, triggers: Iterable[Trigger]
+) -> dict[str, Fields | None]:
+    """{trigger id: the field definitions its conditions read} (the task's or the table's)."""
+    triggers = list(triggers)
+    task_ids = {t.task_id for t in triggers if t.task_id}
+    table_ids = {t.table_id for t in triggers if t.table_id}
+    task_fields: dict[str, Any] = {}
+    table_fields: dict[str, Any] = {}
+    if task_ids:
+        rows = await session.execute(sa.select(Task.id, Task.fields).where(Task.id.in_(task_ids)))
+        task_fields = {row.id: fields_of(row.fields) for row in rows}
+    if table_ids:
+        rows = await session.execute(
+            sa.select(CustomTable.id, CustomTable.schema).where(CustomTable.id.in_(table_ids))
+        )
+        table_fields = {row.id: fields_of(row.schema) for row in rows}
+    out: dict[str, Fields | None] = {}
+    for t in triggers:
+        if t.task_id:
+            out[t.id] = task_fields.get(t.task_id)
+        elif t.table_id:
+            out[t.id] = table_fields.get(t.table_id)
+        else:
+            out[t.id] = None
+    return out

@@ -1,0 +1,269 @@
+"""Trigger runs in the database: claiming (the idempotency key), leasing (one worker at a
+time), progress, and finishing with the TriggerExecution in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import TriggerExecution, TriggerExecutionStatus, new_id, utcnow
+from core.models.automation import TriggerRun
+
+DONE = "done"
+PENDING = "pending"
+
+
+@dataclass(slots=True)
+class NewRun:
+    """A run decided by admission, before it is inserted."""
+
+    trigger_id: str
+    company_id: str
+    event_id: str
+    idempotency_key: str
+    chain_depth: int
+    conditions_met: bool
+    condition_result: dict[str, Any]
+    blocked_reason: str | None
+    not_before: datetime
+    event_data: dict[str, Any]
+    retry_of: str | None = None
+
+    @property
+    def final(self) -> bool:
+        """Nothing to run: the conditions did not hold, or the run is blocked."""
+        return not self.conditions_met or self.blocked_reason is not None
+
+
+async def insert_runs(
+    session: AsyncSession, runs: Sequence[NewRun], *, owner: str | None, lease_seconds: float
+) -> dict[tuple[str, str], str]:
+    """Insert the runs that do not exist yet; final ones are inserted done with their
+    execution. Runs to execute are inserted leased to `owner` (or free for any worker when
+    `owner` is None). Returns {(trigger id, key): run id} of the rows this call inserted (a
+    redelivered event inserts nothing)."""
+    if not runs:
+        return {}
+    now = utcnow()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": new_id(),
+            "company_id": r.company_id,
+            "trigger_id": r.trigger_id,
+            "event_id": r.event_id,
+            "idempotency_key": r.idempotency_key,
+            "status": DONE if r.final else PENDING,
+            "blocked_reason": r.blocked_reason,
+            "conditions_met": r.conditions_met,
+            "condition_result": r.condition_result,
+            "chain_depth": r.chain_depth,
+            "action_results": [],
+            "not_before": r.not_before,
+            "lease_owner": None if r.final or owner is None else owner,
+            "lease_until": None
+            if r.final or owner is None
+            else now + timedelta(seconds=lease_seconds),
+            "deliveries": 0 if r.final or owner is None else 1,
+            "retry_of": r.retry_of,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for r in runs
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(TriggerRun)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["trigger_id", "idempotency_key"])
+        .returning(TriggerRun.id, TriggerRun.trigger_id, TriggerRun.idempotency_key)
+    )
+    inserted = {
+        (row.trigger_id, row.idempotency_key): row.id
+        for row in (await session.execute(statement)).all()
+    }
+    finals = [r for r in runs if r.final and (r.trigger_id, r.idempotency_key) in inserted]
+    if finals:
+        executions = []
+        links = []
+        for r in finals:
+            execution_id = new_id()
+            executions.append(
+                {
+                    "id": execution_id,
+                    "company_id": r.company_id,
+                    "trigger_id": r.trigger_id,
+                    "event_data": r.event_data,
+                    "conditions_met": r.conditions_met,
+                    "condition_result": r.condition_result,
+                    "actions_executed": [],
+                    "status": TriggerExecutionStatus.SUCCESS
+                    if r.blocked_reason is None
+                    else TriggerExecutionStatus.FAILED,
+                    "error_message": r.blocked_reason,
+                    "execution_time": 0,
+                    "executed_at": now,
+                }
+            )
+            links.append(
+                {"id": inserted[(r.trigger_id, r.idempotency_key)], "execution_id": execution_id}
+            )
+        await session.execute(sa.insert(TriggerExecution), executions)
+        await session.execute(sa.update(TriggerRun), links)
+    return inserted
+
+
+async def lease_runs(
+    session: AsyncSession,
+    *,
+    owner: str,
+    lease_seconds: float,
+    run_ids: Sequence[str] = (),
+    keys: Sequence[tuple[str, str]] = (),
+) -> list[TriggerRun]:
+    """Take the lease of open runs (by id or by (trigger id, key)) that nobody holds."""
+    if not run_ids and not keys:
+        return []
+    now = utcnow()
+    which = []
+    if run_ids:
+        which.append(TriggerRun.id.in_(run_ids))
+    if keys:
+        which.append(sa.tuple_(TriggerRun.trigger_id, TriggerRun.idempotency_key).in_(keys))
+    statement = (
+        sa.update(TriggerRun)
+        .where(
+            sa.or_(*which),
+            TriggerRun.status != DONE,
+            sa.or_(TriggerRun.lease_until.is_(None), TriggerRun.lease_until < now),
+        )
+        .values(
+            lease_owner=owner,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            deliveries=TriggerRun.deliveries + 1,
+            updated_at=now,
+        )
+        .returning(TriggerRun)
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def save_progress(
+    session: AsyncSession,
+    run: TriggerRun,
+    *,
+    owner: str,
+    lease_seconds: float,
+    release_until: datetime | None = None,
+) -> bool:
+    """Store the action results; keep the lease, or give it up until `release_until` (a
+    retry waiting for its backoff). False when the lease was lost to another worker."""
+    now = utcnow()
+    values: dict[str, Any] = {"action_results": list(run.action_results), "updated_at": now}
+    if release_until is None:
+        values["lease_until"] = now + timedelta(seconds=lease_seconds)
+    else:
+        values.update(lease_owner=None, lease_until=None, not_before=release_until)
+    result = await session.execute(
+        _update().where(TriggerRun.id == run.id, TriggerRun.lease_owner == owner).values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def finish_run(
+    session: AsyncSession,
+    run: TriggerRun,
+    *,
+    owner: str,
+    event_data: dict[str, Any],
+    status: TriggerExecutionStatus,
+    error_message: str | None,
+    execution_time_ms: int,
+) -> str | None:
+    """Record the TriggerExecution and close the run, atomically. None (and nothing
+    written) when the lease was lost: the worker holding it will record the execution."""
+    execution_id = new_id()
+    now = utcnow()
+    closed = await session.execute(
+        _update()
+        .where(
+            TriggerRun.id == run.id,
+            TriggerRun.lease_owner == owner,
+            TriggerRun.status != DONE,
+        )
+        .values(
+            status=DONE,
+            action_results=list(run.action_results),
+            lease_owner=None,
+            lease_until=None,
+            updated_at=now,
+        )
+    )
+    if not closed.rowcount:  # type: ignore[attr-defined]
+        return None
+    await session.execute(
+        sa.insert(TriggerExecution).values(
+            id=execution_id,
+            company_id=run.company_id,
+            trigger_id=run.trigger_id,
+            event_data=event_data,
+            conditions_met=run.conditions_met,
+            condition_result=run.condition_result,
+            actions_executed=list(run.action_results),
+            status=status,
+            error_message=error_message,
+            execution_time=execution_time_ms,
+            executed_at=now,
+        )
+    )
+    await session.execute(
+        _update().where(TriggerRun.id == run.id).values(execution_id=execution_id)
+    )
+    return execution_id
+
+
+async def release_lease(session: AsyncSession, run_id: str, owner: str) -> None:
+    """Give a run back (it is not due yet)."""
+    await session.execute(
+        _update()
+        .where(TriggerRun.id == run_id, TriggerRun.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+async def runs_to_redeliver(
+    session: AsyncSession, *, stale_seconds: float, limit: int = 200
+) -> list[str]:
+    """Open runs that nobody holds and that have been due for `stale_seconds` already: their
+    message was lost (a worker killed, a broker restarted) or never sent. Their `not_before`
+    moves to now, so each is sent again at most once per `stale_seconds`."""
+    now = utcnow()
+    unheld = sa.or_(TriggerRun.lease_until.is_(None), TriggerRun.lease_until < now)
+    ids = list(
+        (
+            await session.scalars(
+                sa.select(TriggerRun.id)
+                .where(
+                    TriggerRun.status != DONE,
+                    TriggerRun.not_before <= now - timedelta(seconds=stale_seconds),
+                    unheld,
+                )
+                .order_by(TriggerRun.not_before)
+                .limit(limit)
+            )
+        ).all()
+    )
+    if ids:
+        await session.execute(_update().where(TriggerRun.id.in_(ids)).values(not_before=now))
+    return ids
+
+
+def _update() -> sa.Update:
+    # Plain UPDATEs: the rows are not loaded in the session, so nothing needs synchronising.
+    return sa.update(TriggerRun).execution_options(synchronize_session=False)

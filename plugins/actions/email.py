@@ -1,0 +1,109 @@
+"""send_email: a stored EmailTemplate or an inline subject/body, rendered in the sandbox
+with the event's variables, sent over SMTP (ERP_SMTP_*)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import aiosmtplib
+import msgspec
+from email_validator import EmailNotValidError, validate_email
+
+from core.plugins import hookimpl
+from core.triggers.sdk import Action, ActionContext, ActionFailed, email_template, render_value
+
+
+class SendEmailConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    """{"to": "cfo@acme.com", "template": "high_value_expense"} or {"to": [...],
+    "subject": "...", "body": "..."}; `variables` add to the event's variables."""
+
+    to: str | list[str]
+    subject: str | None = None
+    body: str | None = None
+    html: str | None = None
+    template: str | None = None
+    variables: dict[str, object] = {}
+    cc: str | list[str] = []
+    bcc: str | list[str] = []
+    reply_to: str | None = None
+
+
+def _addresses(value: str | list[str], field: str) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else value
+    out = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        try:
+            out.append(validate_email(item, check_deliverability=False).normalized)
+        except EmailNotValidError as exc:
+            raise ActionFailed(
+                f"{field}: {item!r} is not an email address ({exc})", retryable=False
+            ) from None
+    return out
+
+
+async def send_email(context: ActionContext, config: SendEmailConfig) -> dict[str, object]:
+    extra = render_value(config.variables, context.variables)
+    variables = {**context.variables, **extra}
+    subject, body = config.subject, config.body
+    if config.template:
+        stored = await email_template(context, config.template)
+        if stored is None:
+            raise ActionFailed(f"no active email template {config.template!r}", retryable=False)
+        subject = subject or stored.subject
+        body = stored.body if body is None else body
+    if subject is None or (body is None and config.html is None):
+        raise ActionFailed("send_email needs a template, or a subject and a body", retryable=False)
+    to = _addresses(render_value(config.to, variables), "to")
+    if not to:
+        raise ActionFailed("send_email has no recipient", retryable=False)
+    mail = context.settings.automation
+    message = EmailMessage()
+    message["From"] = mail.mail_from
+    message["To"] = ", ".join(to)
+    cc = _addresses(render_value(config.cc, variables), "cc")
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    if config.reply_to:
+        message["Reply-To"] = context.render(config.reply_to, extra)
+    # One Message-ID per action of a run: a resend after a crash can be recognised.
+    message_id = make_msgid(idstring=context.idempotency_key, domain="erp-builder")
+    message["Message-ID"] = message_id
+    message["Date"] = formatdate(localtime=False)
+    message["Subject"] = " ".join(context.render(subject, extra).split())
+    message.set_content(context.render(body or "", extra).strip() + "\n")
+    if config.html is not None:
+        message.add_alternative(context.render(config.html, extra), subtype="html")
+    bcc = _addresses(render_value(config.bcc, variables), "bcc")
+    try:
+        await aiosmtplib.send(
+            message,
+            recipients=to + cc + bcc,
+            hostname=mail.smtp_host,
+            port=mail.smtp_port,
+            username=mail.smtp_username,
+            password=mail.smtp_password,
+            start_tls=mail.smtp_starttls,
+            use_tls=mail.smtp_ssl,
+            timeout=mail.smtp_timeout,
+        )
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        raise ActionFailed(f"recipients refused: {exc}", retryable=False) from exc
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise ActionFailed(f"SMTP {mail.smtp_host}:{mail.smtp_port}: {exc}") from exc
+    return {"to": to, "cc": cc, "subject": message["Subject"], "messageId": message_id}
+
+
+@hookimpl
+def erp_register_actions() -> list[Action]:
+    return [
+        Action(
+            name="send_email",
+            config=SendEmailConfig,
+            run=send_email,
+            description="Send an email from a template or an inline subject and body.",
+            render_config=False,  # rendered here, so `variables` can feed subject and body
+        )
+    ]
