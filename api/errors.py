@@ -118,8 +118,9 @@ def http_error_handler(
         if isinstance(body, bytes) and body.strip():
             problems = struct_problems(body, Any)
             if problems and problems[0].code == "malformed_json":
-                return problem(400, "malformed_json", problems[0].message, request=request,
-                               errors=problems)
+                return problem(
+                    400, "malformed_json", problems[0].message, request=request, errors=problems
+                )
     if isinstance(exc, NotFoundException):
         return problem(404, "not_found", "Nothing here.", request=request)
     code = {

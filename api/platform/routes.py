@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
@@ -89,14 +89,13 @@ audit_logs = Resource(
 
 
 @post(
-    "/files",
+    "/",
     guards=[requires("files.write")],
     tags=["files"],
     summary="Upload a file",
-    request_max_body_size=None,
+    request_max_body_size=UPLOAD_BODY_CAP,
 )
 async def upload_file(
-    request: Request[Any, Any, Any],
     db: DB,
     principal: Actor,
     settings: Config,

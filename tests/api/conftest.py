@@ -33,8 +33,12 @@ class Tenant:
 
 
 def make_settings(database_url: URL, files_dir: Path) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET, files_dir=files_dir,
-                    max_upload_bytes=64 * 1024)
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET,
+        files_dir=files_dir,
+        max_upload_bytes=64 * 1024,
+    )
 
 
 @pytest.fixture
@@ -53,13 +57,18 @@ async def make_tenant(sessions, name: str) -> Tenant:
         await session.flush()
         tenant = Tenant(company=company)
         for role in UserRole:
-            user = User(email=f"{role.value.lower()}@{slug}.test", password=hashed, role=role,
-                        first_name=role.value.title(), last_name=name, company_id=company.id)
+            user = User(
+                email=f"{role.value.lower()}@{slug}.test",
+                password=hashed,
+                role=role,
+                first_name=role.value.title(),
+                last_name=name,
+                company_id=company.id,
+            )
             session.add(user)
             tenant.users[role] = user
         tenant.department = Department(name="Finance", company_id=company.id)
-        tenant.role = Role(name="Approver", company_id=company.id,
-                           permissions={"canApprove": True})
+        tenant.role = Role(name="Approver", company_id=company.id, permissions={"canApprove": True})
         session.add_all([tenant.department, tenant.role])
     return tenant
 

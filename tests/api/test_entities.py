@@ -17,24 +17,31 @@ async def count(sessions, model) -> int:
 
 async def test_department_lifecycle_with_tree_and_move(client, acme, as_admin, sessions) -> None:
     root = (await client.post("/departments", json={"name": "HQ"}, headers=as_admin)).json()
-    child = await client.post("/departments", json={"name": "Ops", "parentId": root["id"]},
-                              headers=as_admin)
+    child = await client.post(
+        "/departments", json={"name": "Ops", "parentId": root["id"]}, headers=as_admin
+    )
     assert child.status_code == 201, child.text
-    leaf = (await client.post("/departments", json={"name": "Night shift",
-                                                    "parentId": child.json()["id"]},
-                              headers=as_admin)).json()
+    leaf = (
+        await client.post(
+            "/departments",
+            json={"name": "Night shift", "parentId": child.json()["id"]},
+            headers=as_admin,
+        )
+    ).json()
     tree = (await client.get("/departments/tree", headers=as_admin)).json()
     hq = next(n for n in tree if n["name"] == "HQ")
     assert hq["children"][0]["name"] == "Ops"
     assert hq["children"][0]["children"][0]["name"] == "Night shift"
     children = await client.get(f"/departments/{root['id']}/children", headers=as_admin)
     assert [c["name"] for c in children.json()] == ["Ops"]
-    cycle = await client.patch(f"/departments/{root['id']}", json={"parentId": leaf["id"]},
-                               headers=as_admin)
+    cycle = await client.patch(
+        f"/departments/{root['id']}", json={"parentId": leaf["id"]}, headers=as_admin
+    )
     assert cycle.status_code == 422
     assert cycle.json()["errors"][0]["path"] == "/parentId"
-    moved = await client.patch(f"/departments/{leaf['id']}", json={"parentId": root["id"]},
-                               headers=as_admin)
+    moved = await client.patch(
+        f"/departments/{leaf['id']}", json={"parentId": root["id"]}, headers=as_admin
+    )
     assert moved.status_code == 200 and moved.json()["parentId"] == root["id"]
     assert (await client.delete(f"/departments/{leaf['id']}", headers=as_admin)).status_code == 204
     assert (await client.get(f"/departments/{leaf['id']}", headers=as_admin)).status_code == 404
@@ -56,8 +63,9 @@ async def test_lists_paginate_sort_and_filter(client, acme, as_admin) -> None:
     assert too_many.status_code in (400, 422)
 
 
-async def test_every_invalid_field_is_reported_and_nothing_written(client, acme, as_admin,
-                                                                   sessions) -> None:
+async def test_every_invalid_field_is_reported_and_nothing_written(
+    client, acme, as_admin, sessions
+) -> None:
     before = (await count(sessions, Role), await count(sessions, AuditLog))
     body = {"name": "", "permissions": "all", "departmentId": 7, "colour": "red"}
     response = await client.post("/roles", json=body, headers=as_admin)
@@ -86,11 +94,13 @@ async def test_oversize_bodies_are_refused(client, acme, as_admin) -> None:
 
 async def test_unknown_reference_is_reported_not_confirmed(client, acme, globex, as_admin):
     foreign = globex.department.id
-    response = await client.post("/roles", json={"name": "R", "departmentId": foreign},
-                                 headers=as_admin)
+    response = await client.post(
+        "/roles", json={"name": "R", "departmentId": foreign}, headers=as_admin
+    )
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"path": "/departmentId", "message": f"No Department {foreign}.", "code": "not_found"}]
+        {"path": "/departmentId", "message": f"No Department {foreign}.", "code": "not_found"}
+    ]
 
 
 async def test_duplicate_role_name_is_a_conflict(client, acme, as_admin, sessions) -> None:
@@ -100,27 +110,36 @@ async def test_duplicate_role_name_is_a_conflict(client, acme, as_admin, session
 
 
 async def test_users_are_created_with_hashed_passwords_and_roles(client, acme, as_admin):
-    body = {"email": "New.Person@Acme.test", "password": "long enough", "firstName": "New",
-            "roleIds": [acme.role.id]}
+    body = {
+        "email": "New.Person@Acme.test",
+        "password": "long enough",
+        "firstName": "New",
+        "roleIds": [acme.role.id],
+    }
     created = await client.post("/users", json=body, headers=as_admin)
     assert created.status_code == 201, created.text
     user = created.json()
     assert user["email"] == "new.person@acme.test" and user["roleIds"] == [acme.role.id]
     assert "password" not in user
-    login = await client.post("/auth/login", json={"email": "new.person@acme.test",
-                                                   "password": "long enough"})
+    login = await client.post(
+        "/auth/login", json={"email": "new.person@acme.test", "password": "long enough"}
+    )
     assert login.status_code == 200
 
 
 async def test_integration_secrets_are_write_only(client, acme, as_admin, sessions) -> None:
-    body = {"name": "Zoho", "type": "ZOHO",
-            "config": {"dataCenter": "eu", "clientSecret": "s3cr3t-value"}}
+    body = {
+        "name": "Zoho",
+        "type": "ZOHO",
+        "config": {"dataCenter": "eu", "clientSecret": "s3cr3t-value"},
+    }
     created = await client.post("/integrations", json=body, headers=as_admin)
     assert created.status_code == 201, created.text
     shown = created.json()
     assert shown["config"] == {"dataCenter": "eu"} and shown["secretsSet"] == ["clientSecret"]
-    changed = await client.patch(f"/integrations/{shown['id']}",
-                                 json={"config": {"dataCenter": "in"}}, headers=as_admin)
+    changed = await client.patch(
+        f"/integrations/{shown['id']}", json={"config": {"dataCenter": "in"}}, headers=as_admin
+    )
     assert changed.json()["secretsSet"] == ["clientSecret"]
     listed = await client.get("/integrations", headers=as_admin)
     audit = await client.get("/audit-logs?entity=Integration", headers=as_admin)

@@ -37,7 +37,9 @@ async def test_developer_choosing_an_unknown_company_gets_404(client, acme) -> N
 
 
 async def test_only_developers_create_companies(client, acme, as_admin, as_developer) -> None:
-    assert (await client.post("/companies", json={"name": "New"}, headers=as_admin)).status_code == 403
+    assert (
+        await client.post("/companies", json={"name": "New"}, headers=as_admin)
+    ).status_code == 403
     created = await client.post("/companies", json={"name": "New"}, headers=as_developer)
     assert created.status_code == 201
 

@@ -38,13 +38,25 @@ async def fill_company(sessions, tenant: Tenant) -> None:
     cid = tenant.company.id
     author = tenant.users[UserRole.ADMIN].id
     async with sessions.begin() as s:
-        task = Task(name="Secret form", fields=[{"id": "f", "type": "text", "label": "F"}],
-                    company_id=cid, created_by_id=author)
+        task = Task(
+            name="Secret form",
+            fields=[{"id": "f", "type": "text", "label": "F"}],
+            company_id=cid,
+            created_by_id=author,
+        )
         flow = Flow(name="Secret flow", company_id=cid, created_by_id=author)
-        table = CustomTable(name="secrets", display_name="Secrets", company_id=cid,
-                            schema=[{"id": "n", "type": "text", "label": "N"}])
-        integration = Integration(name="Hook", type=IntegrationType.WEBHOOK, company_id=cid,
-                                  config={"url": "https://example.invalid"})
+        table = CustomTable(
+            name="secrets",
+            display_name="Secrets",
+            company_id=cid,
+            schema=[{"id": "n", "type": "text", "label": "N"}],
+        )
+        integration = Integration(
+            name="Hook",
+            type=IntegrationType.WEBHOOK,
+            company_id=cid,
+            config={"url": "https://example.invalid"},
+        )
         s.add_all([task, flow, table, integration])
         await s.flush()
         level = FlowLevel(name="L1", order=1, flow_id=flow.id, company_id=cid)
@@ -54,22 +66,52 @@ async def fill_company(sessions, tenant: Tenant) -> None:
         instance = FlowInstance(flow_id=flow.id, initiator_id=author, company_id=cid)
         s.add(instance)
         await s.flush()
-        s.add_all([
-            FlowLevelTask(level_id=level.id, task_id=task.id, order=1, company_id=cid),
-            FlowBranch(name="B", from_level_id=level.id, to_level_id=level2.id,
-                       conditions={}, flow_id=flow.id, company_id=cid),
-            TaskExecution(task_id=task.id, data={"f": "x"}, executor_id=author,
-                          flow_instance_id=instance.id, company_id=cid),
-            Trigger(name="T", event_type=EventType.TASK_COMPLETED, actions=[],
-                    task_id=task.id, company_id=cid),
-            CustomTableRecord(table_id=table.id, data={"n": "x"}, company_id=cid),
-            Dataset(name="D", sections=[], company_id=cid),
-            EmailTemplate(name="E", subject="S", body="B", type="t", company_id=cid),
-            IntegrationWorkflow(name="W", integration_id=integration.id, trigger_config={},
-                                action_config={}, company_id=cid),
-            File(filename="f.pdf", original_name="f.pdf", mimetype="application/pdf", size=1,
-                 path=f"{cid}/f.pdf", uploaded_by=author, company_id=cid),
-        ])
+        s.add_all(
+            [
+                FlowLevelTask(level_id=level.id, task_id=task.id, order=1, company_id=cid),
+                FlowBranch(
+                    name="B",
+                    from_level_id=level.id,
+                    to_level_id=level2.id,
+                    conditions={},
+                    flow_id=flow.id,
+                    company_id=cid,
+                ),
+                TaskExecution(
+                    task_id=task.id,
+                    data={"f": "x"},
+                    executor_id=author,
+                    flow_instance_id=instance.id,
+                    company_id=cid,
+                ),
+                Trigger(
+                    name="T",
+                    event_type=EventType.TASK_COMPLETED,
+                    actions=[],
+                    task_id=task.id,
+                    company_id=cid,
+                ),
+                CustomTableRecord(table_id=table.id, data={"n": "x"}, company_id=cid),
+                Dataset(name="D", sections=[], company_id=cid),
+                EmailTemplate(name="E", subject="S", body="B", type="t", company_id=cid),
+                IntegrationWorkflow(
+                    name="W",
+                    integration_id=integration.id,
+                    trigger_config={},
+                    action_config={},
+                    company_id=cid,
+                ),
+                File(
+                    filename="f.pdf",
+                    original_name="f.pdf",
+                    mimetype="application/pdf",
+                    size=1,
+                    path=f"{cid}/f.pdf",
+                    uploaded_by=author,
+                    company_id=cid,
+                ),
+            ]
+        )
 
 
 async def company_fingerprint(sessions, company_id: str) -> tuple[dict[str, int], str]:
@@ -81,8 +123,13 @@ async def company_fingerprint(sessions, company_id: str) -> tuple[dict[str, int]
             column = "id" if table.name == "companies" else "company_id"
             if column not in table.c:
                 continue
-            rows = (await s.execute(sa.select(table).where(table.c[column] == company_id)
-                                    .order_by(*table.primary_key.columns))).all()
+            rows = (
+                await s.execute(
+                    sa.select(table)
+                    .where(table.c[column] == company_id)
+                    .order_by(*table.primary_key.columns)
+                )
+            ).all()
             counts[table.name] = len(rows)
             digest_parts.append(repr(rows))
     return counts, str(hash("".join(digest_parts)))
@@ -93,8 +140,13 @@ async def foreign_ids(sessions, company_id: str) -> set[str]:
     async with sessions() as s:
         for table in Base.metadata.sorted_tables:
             if "company_id" in table.c and "id" in table.c:
-                ids |= set((await s.scalars(
-                    sa.select(table.c.id).where(table.c.company_id == company_id))).all())
+                ids |= set(
+                    (
+                        await s.scalars(
+                            sa.select(table.c.id).where(table.c.company_id == company_id)
+                        )
+                    ).all()
+                )
     return ids | {company_id}
 
 
@@ -143,8 +195,12 @@ async def test_no_route_reaches_another_company(client, acme, globex, sessions) 
                     url = PARAM.sub(foreign, path)
                     if path.startswith("/companies/") and who == "developer in acme":
                         continue
-                    response = await client.request(method.upper(), url, headers=headers,
-                                                    json={} if method in ("post", "put", "patch") else None)
+                    response = await client.request(
+                        method.upper(),
+                        url,
+                        headers=headers,
+                        json={} if method in ("post", "put", "patch") else None,
+                    )
                     checked += 1
                     if response.status_code == 404:
                         continue
