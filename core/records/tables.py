@@ -157,16 +157,24 @@ async def _check_records_fit(
 ) -> None:
     problems: list[FieldProblem] = []
     misfits = 0
-    query = (
-        sa.select(CustomTableRecord.id, CustomTableRecord.data)
-        .where(CustomTableRecord.table_id == table.id, CustomTableRecord.deleted_at.is_(None))
-        .order_by(CustomTableRecord.id)
-        .execution_options(yield_per=CHECK_BATCH)
-    )
-    batch: list[tuple[str, dict[str, Any]]] = []
-
-    async def check(batch: list[tuple[str, dict[str, Any]]]) -> None:
-        nonlocal misfits
+    last = ""
+    while True:
+        # Keyset batches: reference checks run between them on the same connection.
+        batch = (
+            await session.execute(
+                sa.select(CustomTableRecord.id, CustomTableRecord.data)
+                .where(
+                    CustomTableRecord.table_id == table.id,
+                    CustomTableRecord.deleted_at.is_(None),
+                    CustomTableRecord.id > last,
+                )
+                .order_by(CustomTableRecord.id)
+                .limit(CHECK_BATCH)
+            )
+        ).all()
+        if not batch:
+            break
+        last = batch[-1][0]
         # Values of fields the new schema drops are not a misfit: they are removed.
         items = [({k: v for k, v in data.items() if k in schema.by_id}, None) for _, data in batch]
         prefixes = [f"records[{rid}]." for rid, _ in batch]
@@ -176,15 +184,7 @@ async def _check_records_fit(
             )
         except ValidationFailed as exc:
             misfits += len({p.path.split("]")[0] for p in exc.problems})
-            problems.extend(exc.problems[: MAX_REPORTED - len(problems)])
-
-    for rid, data in (await session.execute(query)).all():
-        batch.append((rid, data))
-        if len(batch) == CHECK_BATCH:
-            await check(batch)
-            batch = []
-    if batch:
-        await check(batch)
+            problems.extend(exc.problems[: max(0, MAX_REPORTED - len(problems))])
     if problems:
         raise ValidationFailed(
             problems, f"{misfits} record(s) do not fit the new schema; nothing was changed"
