@@ -3,6 +3,7 @@ A new area adds its routes to `route_handlers()`."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,13 +35,22 @@ async def health(state: State) -> dict[str, str]:
     return {"status": "ok", "database": engine.dialect.name, "version": VERSION}
 
 
-def route_handlers() -> list[Any]:
-    from api.auth.routes import ROUTES as auth_routes
-    from api.definitions.routes import routers as definitions
-    from api.organisation.routes import routers as organisation
-    from api.platform.routes import routers as platform
+ROUTE_MODULES: tuple[str, ...] = (
+    "api.auth.routes",
+    "api.organisation.routes",
+    "api.definitions.routes",
+    "api.platform.routes",
+    "api.queries.routes",
+)
+"""Every area's routes: each module has `routers() -> list` of handlers and routers.
+A new area adds its module here."""
 
-    return [health, *auth_routes, *organisation(), *definitions(), *platform()]
+
+def route_handlers() -> list[Any]:
+    handlers: list[Any] = [health]
+    for name in ROUTE_MODULES:
+        handlers += importlib.import_module(name).routers()
+    return handlers
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

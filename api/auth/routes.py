@@ -115,4 +115,5 @@ async def me(db: DB, principal: Actor) -> MeOut:
     )
 
 
-ROUTES = [login, refresh, logout, me]
+def routers() -> list[Any]:
+    return [login, refresh, logout, me]
