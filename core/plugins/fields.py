@@ -189,7 +189,7 @@ class FieldType:
         return value
 
     def is_empty(self, value: Any) -> bool:
-        """Whether the value counts as "not filled in" for `required`."""
+        """Whether a cleaned value fails `required` (a checkbox: unticked)."""
         return value is None or value == "" or value == []
 
     def references(self, value: Any, definition: FieldDefinition) -> Iterable[Reference]:

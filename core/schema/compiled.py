@@ -107,8 +107,8 @@ class CompiledSchema:
                 )
                 continue
             field_type = self.types[key]
-            if field_type.is_empty(value):
-                continue
+            if value is None or value == "" or value == []:
+                continue  # not filled in: left out of the stored data
             try:
                 values[key] = field_type.clean(value, definition)
             except Invalid as exc:
@@ -124,7 +124,7 @@ class CompiledSchema:
         problems.extend(failed.values())
         for definition in self.definitions:
             fid = definition.id
-            if fid not in visible or fid in values:
+            if fid not in visible or (fid in values and not self.types[fid].is_empty(values[fid])):
                 continue
             logic = self.logic.get(fid)
             if definition.required or self._holds(logic, "required", values, False):
