@@ -106,7 +106,11 @@ def orders() -> list[dict[str, Any]]:
                 "items": 10 + n * 20,
                 "status": "open" if n % 5 else "cancelled",
             },
-            "customer": {"tier": tiers[n % 4], "country": "DE" if n % 2 else "US", "blocked": n == 3},
+            "customer": {
+                "tier": tiers[n % 4],
+                "country": "DE" if n % 2 else "US",
+                "blocked": n == 3,
+            },
             "approval": {"level": n % 3},
         }
         for n in range(8)
@@ -129,14 +133,18 @@ def workloads() -> list[dict[str, Any]]:
     from core.rules.seed_format import to_jsonlogic
 
     return [
-        {"name": "(a) high-value alert, 20-key submission", "rule": to_jsonlogic(HIGH_VALUE_ALERT, FIELDS), "data": submissions()},
+        {
+            "name": "(a) high-value alert, 20-key submission",
+            "rule": to_jsonlogic(HIGH_VALUE_ALERT, FIELDS),
+            "data": submissions(),
+        },
         {"name": "(b) nested and/or, 12 comparisons", "rule": NESTED, "data": orders()},
         {"name": "(c) some/all/filter/reduce, 20 items", "rule": LINE_ITEMS, "data": baskets()},
     ]
 
 
 # The timing loop, shared by our engine (in process) and each competitor (in its venv).
-WORKER = r'''
+WORKER = r"""
 import json, sys, time
 
 def make(engine, rule):
@@ -182,7 +190,7 @@ def main(job):
 
 if __name__ == "__main__":
     print(json.dumps(main(json.load(sys.stdin))))
-'''
+"""
 
 
 def ensure_venv(name: str, requirement: str) -> Path:
@@ -198,7 +206,9 @@ def ensure_venv(name: str, requirement: str) -> Path:
     return python
 
 
-def run_worker(python: str, engine: str, jobs: list[dict[str, Any]], seconds: float) -> list[dict[str, Any]]:
+def run_worker(
+    python: str, engine: str, jobs: list[dict[str, Any]], seconds: float
+) -> list[dict[str, Any]]:
     payload = json.dumps({"engine": engine, "workloads": jobs, "seconds": seconds})
     done = subprocess.run(
         [python, "-c", WORKER],
@@ -230,10 +240,17 @@ def main() -> None:
     for engine, rows in table.items():
         for w, mine, theirs in zip(jobs, ours, rows, strict=True):
             if [bool(r) for r in mine["results"]] != [bool(r) for r in theirs["results"]]:
-                print(f"warning: {engine} disagrees on {w['name']}: {theirs['results']}", file=sys.stderr)
+                print(
+                    f"warning: {engine} disagrees on {w['name']}: {theirs['results']}",
+                    file=sys.stderr,
+                )
 
     names = list(engines)
-    print(f"\n{'workload':44}" + "".join(f"{n:>18}" for n in names) + f"{'vs datalogic':>14}{'vs best pure':>14}")
+    print(
+        f"\n{'workload':44}"
+        + "".join(f"{n:>18}" for n in names)
+        + f"{'vs datalogic':>14}{'vs best pure':>14}"
+    )
     for i, w in enumerate(jobs):
         eps = {n: table[n][i]["eps"] for n in names}
         pure = max(eps["json-logic-qubit"], eps["panzi-json-logic"])

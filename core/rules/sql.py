@@ -100,7 +100,9 @@ class _Sql:
 
     def _pg_array_string(self, raw: E, depth: int) -> E:
         """String(array): items joined by ',' with JS renderings (nulls as '')."""
-        items = sa.func.jsonb_array_elements(raw).table_valued("value", with_ordinality="n")
+        items = sa.func.jsonb_array_elements(raw).table_valued(
+            "value", with_ordinality="ordinality"
+        )
         items = items.alias(f"items{depth}")
         e = items.c.value
         t = e.op("#>>")(sa.literal_column("'{}'"))
@@ -116,7 +118,7 @@ class _Sql:
             (sa.func.jsonb_typeof(e) == "object", "[object Object]"),
             else_=nested,
         )
-        agg = sa.func.string_agg(rendering, aggregate_order_by(_lit(","), items.c.n))
+        agg = sa.func.string_agg(rendering, aggregate_order_by(_lit(","), items.c.ordinality))
         return sa.func.coalesce(sa.select(agg).select_from(items).scalar_subquery(), "")
 
     def _sqlite_var(self, parts: list[str], ident: tuple[str, ...]) -> V:

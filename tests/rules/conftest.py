@@ -1,4 +1,4 @@
-"""Fixtures for the rule engine: a private PostgreSQL database per xdist worker and a SQLite file."""
+"""Rule engine fixtures: a private PostgreSQL database per xdist worker, and a SQLite file."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ records = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("data", sa.JSON().with_variant(postgresql.JSONB(), "postgresql")),
 )
+
+
+@pytest.fixture(scope="session")
+def records_table() -> sa.Table:
+    return records
 
 
 def _database_name() -> str:

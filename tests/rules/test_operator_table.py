@@ -145,7 +145,9 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b if not isinstance(a, int | float) else a == b
 
 
-@pytest.mark.parametrize(("rule", "data", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("rule", "data", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_operator_case(rule: Any, data: Any, expected: Any) -> None:
     got = evaluate(rule, data)
     assert _same(expected, got), f"{rule} on {data!r}: expected {expected!r}, got {got!r}"
@@ -158,7 +160,13 @@ def test_evaluation_never_mutates_the_data() -> None:
         "and": [
             {"merge": [{"var": "xs"}, {"var": "o.a"}]},
             {"map": [{"var": "xs"}, {"+": [{"var": ""}, 1]}]},
-            {"reduce": [{"var": "xs"}, {"merge": [{"var": "accumulator"}, {"var": "current"}]}, []]},
+            {
+                "reduce": [
+                    {"var": "xs"},
+                    {"merge": [{"var": "accumulator"}, {"var": "current"}]},
+                    [],
+                ]
+            },
         ]
     }
     evaluate(rule, data)
