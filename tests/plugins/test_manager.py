@@ -42,7 +42,7 @@ async def notify(context: Any, config: dict[str, Any]) -> dict[str, Any]:
 
 
 class Notify:
-    name = "notify"
+    name = "ping_crm"
     config_schema: dict[str, Any] = {}
     run = staticmethod(notify)
 
@@ -88,7 +88,7 @@ def test_a_plugin_lists_what_it_provides() -> None:
     info = plugins.info("good")
     assert info.provides == {
         "field_types": ["colour"],
-        "actions": ["notify"],
+        "actions": ["ping_crm"],
         "integrations": ["CRM"],
         "rule_operators": ["double"],
     }
