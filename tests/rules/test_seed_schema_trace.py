@@ -38,7 +38,7 @@ def test_high_value_alert_fires_above_ten_thousand() -> None:
 def test_fields_resolve_by_label_or_id() -> None:
     by_id = {
         "operator": "AND",
-        "rules": [{"field": "field_2", "operator": "greater_than", "value": 1}],
+        "rules": [{"field": "field_2", "operator": "greater_than", "value": 10000}],
     }
     assert prepare_rule(by_id, FIELDS) == prepare_rule(HIGH_VALUE_ALERT, FIELDS)
 
