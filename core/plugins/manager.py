@@ -32,6 +32,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.actions.notify",
     "plugins.actions.flows",
     "plugins.actions.noop",
+    "scheduler.commands",
 )
 """Built-in plugins, registered by module name exactly as third-party ones are."""
 

@@ -1,0 +1,71 @@
+"""The Celery application: Redis broker, late acknowledgement (a message is removed only
+after its task finished), and the two tasks that drive the trigger engine."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery
+
+from core.settings import Settings
+
+log = logging.getLogger("erp.worker")
+
+HANDLE_EVENTS = "erp.handle_events"
+HANDLE_RUN = "erp.handle_run"
+
+
+def make_celery(settings: Settings) -> Celery:
+    """A Celery app for `settings`; the tasks run the trigger engine of the worker process."""
+    if not settings.redis_url:
+        from core.errors import ConfigurationError
+
+        raise ConfigurationError("REDIS_URL must be set to run a Celery worker or relay")
+    automation = settings.automation
+    app = Celery("erp", broker=settings.redis_url, set_as_current=False)
+    app.conf.update(
+        task_default_queue=automation.celery_queue,
+        task_acks_late=True,
+        # A worker process killed mid-task gives its message back instead of dropping it.
+        task_reject_on_worker_lost=True,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        worker_prefetch_multiplier=4,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": automation.celery_visibility_timeout,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+        },
+        # Publishing is not retried here: the relay keeps the events in the outbox and
+        # sends them again on its next pass.
+        task_publish_retry=False,
+    )
+
+    @app.task(name=HANDLE_EVENTS, bind=False)
+    def handle_events(event_ids: list[str]) -> int:
+        from scheduler.runtime import worker_runtime
+
+        runtime = worker_runtime(settings, app)
+        return runtime.run(runtime.engine_call("handle_events", event_ids))
+
+    @app.task(name=HANDLE_RUN, bind=False)
+    def handle_run(run_id: str) -> int:
+        from scheduler.runtime import worker_runtime
+
+        runtime = worker_runtime(settings, app)
+        return runtime.run(runtime.engine_call("handle_run", run_id))
+
+    return app
+
+
+def task_names(app: Celery) -> list[str]:
+    return sorted(name for name in app.tasks if name.startswith("erp."))
+
+
+def configure(app: Celery, **overrides: Any) -> None:
+    """Adjust a Celery app's configuration (tests and the bench use it)."""
+    app.conf.update(**overrides)

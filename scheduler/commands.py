@@ -1,0 +1,100 @@
+"""`erp worker`, `erp relay` and `erp scheduler`, registered as a built-in plugin."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+import click
+
+from core.plugins import hookimpl
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
+    )
+
+
+@click.command()
+@click.option("--concurrency", "-c", default=2, show_default=True, type=int)
+@click.option("--pool", default="prefork", show_default=True)
+def worker(concurrency: int, pool: str) -> None:
+    """Run a Celery worker that executes trigger actions (needs REDIS_URL)."""
+    from core.cli import check_database
+    from core.settings import get_settings
+    from scheduler.worker import app
+
+    settings = get_settings()
+    check_database(settings, require_schema=True)
+    app.worker_main(
+        [
+            "worker",
+            f"--loglevel={settings.log_level}",
+            f"--concurrency={concurrency}",
+            f"--pool={pool}",
+            f"--queues={settings.automation.celery_queue}",
+        ]
+    )
+
+
+@click.command()
+def relay() -> None:
+    """Hand outbox events to the Celery workers (needs REDIS_URL)."""
+    _run_background(relay=True, scheduler=False)
+
+
+@click.command()
+@click.option("--relay/--no-relay", "with_relay", default=True, show_default=True)
+def scheduler(with_relay: bool) -> None:
+    """Run the scheduler daemon (and, by default, the outbox relay)."""
+    _run_background(relay=with_relay, scheduler=True)
+
+
+def _run_background(*, relay: bool, scheduler: bool) -> None:
+    from core.cli import check_database
+    from core.settings import get_settings
+
+    settings = get_settings()
+    _logging(settings.log_level)
+    check_database(settings, require_schema=True)
+    asyncio.run(_background(settings, relay=relay, scheduler=scheduler))
+
+
+async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
+    from core.database import create_engine, session_factory
+    from core.tenancy import install_tenant_scoping
+    from scheduler.celery_app import make_celery
+    from scheduler.daemon import SchedulerDaemon
+    from scheduler.dispatch import CeleryDispatcher
+    from scheduler.relay import run_relay
+
+    install_tenant_scoping()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    daemon = SchedulerDaemon(sessions, settings.automation) if scheduler else None
+    try:
+        if daemon is not None:
+            daemon.start()
+        if relay:
+            dispatcher = CeleryDispatcher(make_celery(settings))
+            await run_relay(sessions, dispatcher, settings.automation, stop)
+        else:
+            await stop.wait()
+    finally:
+        if daemon is not None:
+            daemon.stop()
+        await engine.dispose()
+
+
+@hookimpl
+def erp_register_commands(cli: Any) -> None:
+    cli.add_command(worker)
+    cli.add_command(relay)
+    cli.add_command(scheduler)

@@ -1,0 +1,82 @@
+"""Dispatchers: Celery messages in scaled mode, an in-process queue in embedded mode."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from celery import Celery
+
+from scheduler.celery_app import HANDLE_EVENTS, HANDLE_RUN
+
+log = logging.getLogger("erp.dispatch")
+EVENTS_PER_MESSAGE = 20
+
+
+class CeleryDispatcher:
+    """Publishes tasks to the broker; raises (kombu's OperationalError) when it is down."""
+
+    def __init__(self, app: Celery, *, events_per_message: int = EVENTS_PER_MESSAGE) -> None:
+        self.app = app
+        self.events_per_message = events_per_message
+
+    async def send_events(self, event_ids: Sequence[str]) -> None:
+        ids = list(event_ids)
+        for start in range(0, len(ids), self.events_per_message):
+            self.app.send_task(HANDLE_EVENTS, args=[ids[start : start + self.events_per_message]])
+
+    async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
+        self.app.send_task(HANDLE_RUN, args=[run_id], countdown=max(0.0, delay_seconds) or None)
+
+
+Handler = Callable[[str, object], Awaitable[object]]
+
+
+class InProcessDispatcher:
+    """Embedded mode: work goes to a queue drained by a few tasks of this event loop."""
+
+    def __init__(self, handle: Handler, *, consumers: int = 2) -> None:
+        self.handle = handle
+        self.queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
+        self.consumers = consumers
+        self._tasks: list[asyncio.Task[None]] = []
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._consume()) for _ in range(self.consumers)]
+
+    async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def send_events(self, event_ids: Sequence[str]) -> None:
+        self.queue.put_nowait(("events", list(event_ids)))
+
+    async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
+        if delay_seconds <= 0:
+            self.queue.put_nowait(("run", run_id))
+            return
+        loop = asyncio.get_running_loop()
+        self._timers.add(loop.call_later(delay_seconds, self._due, run_id))
+
+    def _due(self, run_id: str) -> None:
+        self.queue.put_nowait(("run", run_id))
+
+    async def idle(self) -> None:
+        """Wait until everything queued so far has been handled (tests use it)."""
+        await self.queue.join()
+
+    async def _consume(self) -> None:
+        while True:
+            kind, payload = await self.queue.get()
+            try:
+                await self.handle(kind, payload)
+            except Exception:  # a failing batch must not stop the embedded worker
+                log.exception("embedded worker: %s %s failed", kind, payload)
+            finally:
+                self.queue.task_done()

@@ -1,0 +1,64 @@
+"""The trigger engine of one worker process: an event loop that lives as long as the
+process, with its database engine, HTTP client and Celery dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Coroutine
+from typing import Any
+
+from celery import Celery
+
+from core.database import create_engine, session_factory
+from core.http import GuardedHttpClient
+from core.plugins.manager import get_plugins
+from core.settings import Settings
+from core.tenancy import install_tenant_scoping
+from core.triggers import TriggerEngine
+from core.triggers.registry import ActionRegistry
+from scheduler.dispatch import CeleryDispatcher
+
+
+class WorkerRuntime:
+    """Created lazily in each worker process (after the fork), reused by every task."""
+
+    def __init__(self, settings: Settings, app: Celery) -> None:
+        self.settings = settings
+        self.app = app
+        self.runner = asyncio.Runner()
+        self.engine: TriggerEngine | None = None
+
+    def run(self, coroutine: Coroutine[Any, Any, int]) -> int:
+        return self.runner.run(coroutine)
+
+    async def engine_call(self, method: str, argument: Any) -> int:
+        engine = self.engine or self._start()
+        result: int = await getattr(engine, method)(argument)
+        return result
+
+    def _start(self) -> TriggerEngine:
+        install_tenant_scoping()
+        plugins = get_plugins()
+        database = create_engine(self.settings.database_url)
+        self.engine = TriggerEngine(
+            sessions=session_factory(database),
+            settings=self.settings,
+            http=GuardedHttpClient.from_settings(self.settings.automation),
+            registry=ActionRegistry.from_plugins(plugins),
+            dispatcher=CeleryDispatcher(self.app),
+            plugins=plugins,
+        )
+        plugins.startup(self.settings)
+        return self.engine
+
+
+_runtime: tuple[int, WorkerRuntime] | None = None
+
+
+def worker_runtime(settings: Settings, app: Celery) -> WorkerRuntime:
+    """This process's runtime (a forked child builds its own)."""
+    global _runtime
+    if _runtime is None or _runtime[0] != os.getpid():
+        _runtime = (os.getpid(), WorkerRuntime(settings, app))
+    return _runtime[1]
