@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
@@ -22,6 +23,15 @@ from core.files import store_upload, stored_path
 from core.models import AuditLog, File, Version
 
 UPLOAD_CHUNK = 64 * 1024
+
+
+@dataclass
+class Upload:
+    """The multipart form of an upload: one part named `file`."""
+
+    file: UploadFile
+
+
 UPLOAD_BODY_CAP = 256 * 1024 * 1024
 """Hard cap of an upload request; ERP_MAX_UPLOAD_BYTES (smaller) is enforced per file."""
 
@@ -99,20 +109,22 @@ async def upload_file(
     db: DB,
     principal: Actor,
     settings: Config,
-    data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+    data: Annotated[Upload, Body(media_type=RequestEncodingType.MULTI_PART)],
     context: Annotated[str | None, QueryParameter(name="context", max_length=64)] = None,
     context_id: Annotated[str | None, QueryParameter(name="contextId", max_length=36)] = None,
 ) -> FileOut:
+    upload = data.file
+
     async def chunks() -> AsyncIterator[bytes]:
-        while chunk := await data.read(UPLOAD_CHUNK):
+        while chunk := await upload.read(UPLOAD_CHUNK):
             yield chunk
 
     row = await store_upload(
         db,
         principal,
         root=settings.files_dir,
-        original_name=data.filename or "file",
-        mimetype=data.content_type,
+        original_name=upload.filename or "file",
+        mimetype=upload.content_type,
         chunks=chunks(),
         max_bytes=settings.max_upload_bytes,
         allowed_types=settings.upload_types,

@@ -58,7 +58,7 @@ async def test_upload_download_and_limits(client, acme, as_employee, globex, ses
     pdf = b"%PDF-1.4 receipt"
     uploaded = await client.post(
         "/files?context=task_attachment",
-        files={"data": ("../../etc/receipt.pdf", pdf, "application/pdf")},
+        files={"file": ("../../etc/receipt.pdf", pdf, "application/pdf")},
         headers=as_employee,
     )
     assert uploaded.status_code == 201, uploaded.text
@@ -72,12 +72,12 @@ async def test_upload_download_and_limits(client, acme, as_employee, globex, ses
     assert "attachment" in download.headers["content-disposition"]
 
     refused = await client.post(
-        "/files", files={"data": ("x.sh", b"#!/bin/sh", "text/x-sh")}, headers=as_employee
+        "/files", files={"file": ("x.sh", b"#!/bin/sh", "text/x-sh")}, headers=as_employee
     )
     assert refused.status_code == 415 and refused.json()["code"] == "file_type_refused"
     big = await client.post(
         "/files",
-        files={"data": ("big.pdf", b"x" * (65 * 1024), "application/pdf")},
+        files={"file": ("big.pdf", b"x" * (65 * 1024), "application/pdf")},
         headers=as_employee,
     )
     assert big.status_code == 413 and big.json()["code"] == "file_too_large"

@@ -1,0 +1,1 @@
+"""HTTP routes of custom tables, their records and datasets."""

@@ -1,0 +1,181 @@
+"""Request and response bodies of custom tables, records and datasets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from api.organisation.schemas import Body, Name, Out
+from core.models import CustomTable, CustomTableRecord, Dataset, DatasetStatus
+
+FieldDefinition = dict[str, Any]
+TableName = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+
+
+class TableOut(Out):
+    id: str
+    name: str
+    display_name: str
+    description: str | None
+    schema: list[FieldDefinition]
+    relations: list[dict[str, Any]]
+    settings: dict[str, Any]
+    company_id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class TableCreate(Body):
+    name: TableName
+    display_name: Name
+    schema: list[FieldDefinition]
+    description: str | None = None
+    relations: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    settings: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class TableUpdate(Body):
+    display_name: Name | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    schema: list[FieldDefinition] | UnsetType = UNSET
+    relations: list[dict[str, Any]] | UnsetType = UNSET
+    settings: dict[str, Any] | UnsetType = UNSET
+
+
+class RecordOut(Out):
+    id: str
+    table_id: str
+    data: dict[str, Any]
+    created_by: str | None
+    updated_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    expanded: dict[str, Any] | UnsetType = UNSET
+
+
+class RecordWrite(Body):
+    data: dict[str, Any]
+
+
+class RecordQuery(Body):
+    """A list query with the filter in the body (JSONLogic or the seed's condition format)."""
+
+    where: Any = None
+    sort: list[str] = msgspec.field(default_factory=list)
+    limit: Annotated[int, Meta(ge=1, le=1000)] = 50
+    offset: Annotated[int, Meta(ge=0)] = 0
+    expand: list[str] = msgspec.field(default_factory=list)
+    deleted: bool = False
+
+
+class RecordPage(Out):
+    items: list[RecordOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class BulkCreate(Body):
+    records: list[dict[str, Any]]
+
+
+class BulkUpdateItem(Body):
+    id: str
+    data: dict[str, Any]
+
+
+class BulkUpdate(Body):
+    records: list[BulkUpdateItem]
+
+
+class BulkDelete(Body):
+    ids: list[str]
+
+
+class BulkResult(Out):
+    count: int
+    ids: list[str]
+
+
+class DatasetOut(Out):
+    id: str
+    name: str
+    description: str | None
+    category: str | None
+    sections: list[dict[str, Any]]
+    visibility: dict[str, Any]
+    status: DatasetStatus
+    company_id: str
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
+class DatasetCreate(Body):
+    name: Name
+    sections: list[dict[str, Any]]
+    description: str | None = None
+    category: str | None = None
+    visibility: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class DatasetUpdate(Body):
+    name: Name | UnsetType = UNSET
+    sections: list[dict[str, Any]] | UnsetType = UNSET
+    description: str | UnsetType | None = UNSET
+    category: str | UnsetType | None = UNSET
+    visibility: dict[str, Any] | UnsetType = UNSET
+
+
+def table_out(row: CustomTable) -> TableOut:
+    return TableOut(
+        id=row.id,
+        name=row.name,
+        display_name=row.display_name,
+        description=row.description,
+        schema=row.schema,
+        relations=row.relations,
+        settings=row.settings,
+        company_id=row.company_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def record_out(row: CustomTableRecord, expanded: dict[str, Any] | None = None) -> RecordOut:
+    return RecordOut(
+        id=row.id,
+        table_id=row.table_id,
+        data=row.data,
+        created_by=row.created_by,
+        updated_by=row.updated_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+        expanded=UNSET if expanded is None else expanded,
+    )
+
+
+def dataset_out(row: Dataset) -> DatasetOut:
+    return DatasetOut(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        category=row.category,
+        sections=row.sections,
+        visibility=row.visibility,
+        status=row.status,
+        company_id=row.company_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        published_at=row.published_at,
+    )
+
+
+def changes_of(data: msgspec.Struct) -> dict[str, Any]:
+    """The fields a PATCH body sets (snake_case), leaving out the unset ones."""
+    return {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not UNSET}
