@@ -49,6 +49,35 @@ EXPENSE_FIELDS: list[dict[str, Any]] = [
     {"id": "field_4", "type": "file", "label": "Receipt", "required": True},
 ]
 
+REVIEW_FIELDS: list[dict[str, Any]] = [
+    {
+        "id": "decision",
+        "type": "dropdown",
+        "label": "Decision",
+        "required": True,
+        "options": ["Approved", "Rejected"],
+    },
+    {"id": "comments", "type": "textarea", "label": "Comments"},
+]
+"""The approval form of the expense flow's review levels (beyond the seed)."""
+
+REVIEW_LEVELS: dict[int, dict[str, Any]] = {
+    2: {
+        "completion": "any",
+        "deadlineHours": 48,
+        "onReject": {"sendBackTo": 1},
+        "decision": {"field": "Decision", "rejectValues": ["Rejected"]},
+    },
+    3: {
+        "completion": "any",
+        "deadlineHours": 72,
+        "onReject": "fail",
+        "decision": {"field": "Decision", "rejectValues": ["Rejected"]},
+    },
+}
+"""How the review levels complete: one reviewer decides; a manager's rejection sends the
+expense back to the employee, a finance rejection ends it."""
+
 HIGH_VALUE_BODY = """Hello,
 
 A high-value expense request has been submitted:
@@ -161,6 +190,7 @@ async def load_demo(session: AsyncSession) -> Company:
     await session.refresh(levels[1], ["roles"])
     if manager not in levels[1].roles:
         levels[1].roles.append(manager)
+    await _load_approvers(session, company, developer, levels, manager, password)
     await _get_or_create(
         session,
         Trigger,
@@ -194,3 +224,66 @@ async def load_demo(session: AsyncSession) -> Company:
     )
     await session.flush()
     return company
+
+
+async def _load_approvers(
+    session: AsyncSession,
+    company: Company,
+    developer: User,
+    levels: list[FlowLevel],
+    manager: Role,
+    password: str,
+) -> None:
+    """Beyond the seed, so that its expense flow runs end to end: an employee, a manager and
+    a finance approver, a Finance role on level 3, and an approval form on levels 2 and 3."""
+    finance_department = await _get_or_create(
+        session, Department, {"company_id": company.id, "name": "Finance"}
+    )
+    finance = await _get_or_create(
+        session,
+        Role,
+        {"company_id": company.id, "name": "Finance"},
+        description="Finance approver",
+        department_id=finance_department.id,
+        permissions={"canApprove": True, "canReject": True, "canReassign": True},
+    )
+    for email, first, last, role, company_role in (
+        ("employee@acme.com", "Eve", "Employee", UserRole.EMPLOYEE, None),
+        ("manager@acme.com", "Mark", "Manager", UserRole.MANAGER, manager),
+        ("finance@acme.com", "Fiona", "Finance", UserRole.MANAGER, finance),
+    ):
+        user = await _get_or_create(
+            session,
+            User,
+            {"email": email},
+            password=password,
+            first_name=first,
+            last_name=last,
+            role=role,
+            company_id=company.id,
+        )
+        await session.refresh(user, ["roles"])
+        if company_role is not None and company_role not in user.roles:
+            user.roles.append(company_role)
+    review = await _get_or_create(
+        session,
+        Task,
+        {"company_id": company.id, "name": "Expense Review"},
+        description="Approve or reject an expense",
+        status=TaskStatus.PUBLISHED,
+        created_by_id=developer.id,
+        fields=REVIEW_FIELDS,
+    )
+    for level in levels[1:]:
+        await _get_or_create(
+            session,
+            FlowLevelTask,
+            {"level_id": level.id, "order": 1},
+            task_id=review.id,
+            company_id=company.id,
+        )
+        if not level.config:
+            level.config = REVIEW_LEVELS[level.order]
+    await session.refresh(levels[2], ["roles"])
+    if finance not in levels[2].roles:
+        levels[2].roles.append(finance)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.base import Base, JSONType, TenantOwned, id_column, json_column, utcnow
+
+if TYPE_CHECKING:
+    from core.models.flows import FlowInstance
+    from core.models.tasks import TaskExecution
 
 
 class StepStatus(enum.StrEnum):
@@ -107,6 +111,9 @@ class FlowStep(TenantOwned, Base):
     due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
+    # Declared so that a flush inserts the instance before its steps (rows refer by id).
+    instance: Mapped[FlowInstance] = relationship(lazy="raise")
+
 
 class FlowAssignment(TenantOwned, Base):
     """A person asked to act on a step: a holder of the level's roles when it was entered,
@@ -145,6 +152,8 @@ class FlowAssignment(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
     acted_at: Mapped[datetime | None]
 
+    step: Mapped[FlowStep] = relationship(lazy="raise")
+
 
 class FlowAction(TenantOwned, Base):
     """One entry of an instance's history: started, a task submitted, approved, rejected,
@@ -174,3 +183,7 @@ class FlowAction(TenantOwned, Base):
     comment: Mapped[str | None] = mapped_column(sa.Text)
     details: Mapped[dict[str, Any]] = json_column("{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
+
+    instance: Mapped[FlowInstance] = relationship(lazy="raise")
+    step: Mapped[FlowStep | None] = relationship(lazy="raise")
+    execution: Mapped[TaskExecution | None] = relationship(lazy="raise")

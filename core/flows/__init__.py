@@ -1,0 +1,85 @@
+"""Flows: the approval engine that moves work through levels, branches and people.
+
+Authoring (`save_flow`, `publish_flow`, `check_flow`), running (`start_flow`,
+`execute_task`, `approve`, `reject`, `reassign`, `cancel`) and reading (`pending_tasks_for`,
+`get_instance`, `instance_history`, `list_instances`). docs/flows.md walks through it."""
+
+from core.flows.authoring import (
+    BranchSpec,
+    FlowSpec,
+    LevelSpec,
+    check_flow,
+    get_flow,
+    publish_flow,
+    save_flow,
+)
+from core.flows.definition import END
+from core.flows.engine import (
+    ActionResult,
+    approve,
+    cancel,
+    execute_task,
+    reassign,
+    reject,
+    start_flow,
+)
+from core.flows.errors import (
+    AlreadyAssigned,
+    FlowDefinitionInvalid,
+    FlowNotStartable,
+    InstanceClosed,
+    LevelMoved,
+    MissingPermission,
+    NotYourTurn,
+    TaskNotOnLevel,
+    TasksPending,
+)
+from core.flows.inbox import LevelTask, PendingTask, pending_tasks_for
+from core.flows.instances import (
+    CurrentLevel,
+    HistoryEntry,
+    InstanceSummary,
+    InstanceView,
+    Waiting,
+    get_instance,
+    instance_history,
+    list_instances,
+)
+
+__all__ = [
+    "END",
+    "ActionResult",
+    "AlreadyAssigned",
+    "BranchSpec",
+    "CurrentLevel",
+    "FlowDefinitionInvalid",
+    "FlowNotStartable",
+    "FlowSpec",
+    "HistoryEntry",
+    "InstanceClosed",
+    "InstanceSummary",
+    "InstanceView",
+    "LevelMoved",
+    "LevelSpec",
+    "LevelTask",
+    "MissingPermission",
+    "NotYourTurn",
+    "PendingTask",
+    "TaskNotOnLevel",
+    "TasksPending",
+    "Waiting",
+    "approve",
+    "cancel",
+    "check_flow",
+    "execute_task",
+    "get_flow",
+    "get_instance",
+    "instance_history",
+    "list_instances",
+    "pending_tasks_for",
+    "publish_flow",
+    "reassign",
+    "reject",
+    "save_flow",
+    "start_flow",
+]

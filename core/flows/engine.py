@@ -1,0 +1,563 @@
+"""Running flows: start an instance, execute a level's tasks, approve, reject, reassign, cancel.
+Every action on an instance first locks its row (SELECT ... FOR UPDATE on PostgreSQL), so
+people acting at the same moment are serialised: no level advances twice, no vote is lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import FieldProblem, NotFound, ValidationFailed
+from core.events import record_event
+from core.flows.authoring import definition_for_new_instance
+from core.flows.definition import FlowSnapshot, LevelDef, TaskDef, load_snapshot
+from core.flows.errors import (
+    AlreadyAssigned,
+    InstanceClosed,
+    LevelMoved,
+    MissingPermission,
+    NotYourTurn,
+    TaskNotOnLevel,
+    TasksPending,
+)
+from core.flows.steps import (
+    add_action,
+    close_step,
+    enter_level,
+    finish,
+    flow_payload,
+    record_approval,
+    record_rejection,
+)
+from core.models import (
+    EventType,
+    ExecutionStatus,
+    Flow,
+    FlowAction,
+    FlowAssignment,
+    FlowInstance,
+    FlowInstanceStatus,
+    FlowStep,
+    Role,
+    TaskExecution,
+    User,
+    UserRole,
+    new_id,
+    user_roles,
+    utcnow,
+)
+from core.models.flow_runs import ActionKind, AssignmentSource, AssignmentStatus, StepStatus
+from core.schema import validate_submission
+
+OVERSEERS = frozenset({UserRole.ADMIN, UserRole.DEVELOPER})
+"""User roles that may cancel any instance and reassign any pending task of their company."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """What an action did: the instance afterwards, the execution it recorded (if any), and
+    whether it closed the level the instance was on."""
+
+    instance: FlowInstance
+    execution: TaskExecution | None = None
+    level_closed: bool = False
+
+
+async def start_flow(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    flow_id: str,
+    initiator_id: str,
+    data: dict[str, Any] | None = None,
+    assign_to: str | None = None,
+    chain_depth: int = 0,
+) -> FlowInstance:
+    """Start an instance at the first level, pinned to the flow's current definition, and
+    emit FLOW_STARTED. `data` seeds the context data (a trigger's passData); `assign_to` (a
+    user id or email, or a role id or name) asks those people to act on the first level
+    instead of its role holders."""
+    if data is not None and not isinstance(data, dict):
+        raise ValidationFailed([FieldProblem("/data", "must be an object", "invalid_type")])
+    flow = await session.scalar(
+        sa.select(Flow).where(Flow.id == flow_id, Flow.company_id == company_id)
+    )
+    if flow is None:
+        raise NotFound(f"Flow {flow_id} does not exist.")
+    await _active_user(session, company_id, initiator_id)
+    definition_id = await definition_for_new_instance(session, flow)
+    snapshot = await load_snapshot(session, company_id=company_id, definition_id=definition_id)
+    assignees = await _assignees(session, company_id, assign_to) if assign_to else None
+    instance = FlowInstance(
+        id=new_id(),
+        company_id=company_id,
+        flow_id=flow.id,
+        initiator_id=initiator_id,
+        status=FlowInstanceStatus.IN_PROGRESS,
+        current_level_order=min(snapshot.levels),
+        context_data=dict(data or {}),
+        started_at=utcnow(),
+    )
+    session.add(instance)
+    step = await enter_level(
+        session,
+        instance,
+        snapshot,
+        min(snapshot.levels),
+        number=1,
+        assignees=assignees,
+        assigned_by=initiator_id if assignees else None,
+    )
+    add_action(
+        session,
+        instance,
+        ActionKind.STARTED,
+        step=step,
+        actor_id=initiator_id,
+        details={"definitionId": definition_id, "assignTo": assign_to},
+    )
+    record_event(
+        session,
+        EventType.FLOW_STARTED,
+        company_id=company_id,
+        payload={**flow_payload(instance), "flowName": flow.name, "definitionId": definition_id},
+        flow_id=flow.id,
+        chain_depth=chain_depth,
+    )
+    await session.flush()
+    return instance
+
+
+async def execute_task(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    instance_id: str,
+    task_id: str,
+    user_id: str,
+    data: dict[str, Any],
+    expected_level: int | None = None,
+    chain_depth: int = 0,
+) -> ActionResult:
+    """Submit one of the current level's tasks (validated by the schema registry; keys are
+    field ids or labels). The values join the instance's context data under field id and
+    label. Once the user has submitted every task of the level, that is their approval, or
+    their rejection when the level's decision field holds a reject value. `expected_level`
+    (the level the user saw) guards against acting on a level the instance has moved to."""
+    instance, step, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    level = snapshot.level(step.level_order)
+    task = level.task(task_id)
+    if task is None:
+        raise TaskNotOnLevel(
+            f"Task {task_id} is not a task of level {level.order} ({level.name}).",
+            tasks=[t.id for t in level.tasks],
+        )
+    assignment = await _pending_assignment(session, step, level, user_id)
+    previous = await session.scalar(
+        sa.select(TaskExecution.data)
+        .where(TaskExecution.flow_instance_id == instance.id, TaskExecution.task_id == task.id)
+        .order_by(TaskExecution.created_at.desc())
+        .limit(1)
+    )
+    cleaned = await validate_submission(
+        session,
+        company_id=company_id,
+        fields=task.fields,
+        logic=task.logic,
+        data=_by_field_id(task, data),
+    )
+    execution = TaskExecution(
+        id=new_id(),
+        company_id=company_id,
+        task_id=task.id,
+        data=cleaned,
+        executor_id=user_id,
+        flow_instance_id=instance.id,
+        level_id=level.id,
+        status=ExecutionStatus.COMPLETED,
+        completed_at=utcnow(),
+        created_at=utcnow(),
+    )
+    session.add(execution)
+    instance.context_data = {**instance.context_data, **_context_values(task, cleaned)}
+    add_action(
+        session,
+        instance,
+        ActionKind.SUBMITTED,
+        step=step,
+        actor_id=user_id,
+        task_id=task.id,
+        execution_id=execution.id,
+    )
+    _record_submission_events(session, instance, level, task, execution, previous, chain_depth)
+
+    if not await _submitted_every_task(session, step, level, user_id, task.id):
+        return ActionResult(instance, execution)
+    if level.decision_field and cleaned.get(level.decision_field) in level.reject_values:
+        await _require_permission(session, company_id, user_id, "canReject")
+        await record_rejection(
+            session, instance, step, snapshot, assignment, comment=None, chain_depth=chain_depth
+        )
+        return ActionResult(instance, execution, level_closed=True)
+    closed = await record_approval(
+        session, instance, step, snapshot, assignment, chain_depth=chain_depth
+    )
+    await session.flush()
+    return ActionResult(instance, execution, level_closed=closed)
+
+
+async def approve(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    instance_id: str,
+    user_id: str,
+    comment: str | None = None,
+    expected_level: int | None = None,
+    chain_depth: int = 0,
+) -> ActionResult:
+    """Approve the current level (one that has no tasks: on a level with tasks, submitting
+    them is the approval). Needs a company role with canApprove."""
+    instance, step, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    level = snapshot.level(step.level_order)
+    assignment = await _pending_assignment(session, step, level, user_id)
+    if level.tasks:
+        raise TasksPending(
+            f"Level {level.order} ({level.name}) is approved by submitting its tasks.",
+            tasks=[t.id for t in level.tasks],
+        )
+    await _require_permission(session, company_id, user_id, "canApprove")
+    add_action(session, instance, ActionKind.APPROVED, step=step, actor_id=user_id, comment=comment)
+    closed = await record_approval(
+        session, instance, step, snapshot, assignment, chain_depth=chain_depth
+    )
+    await session.flush()
+    return ActionResult(instance, level_closed=closed)
+
+
+async def reject(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    instance_id: str,
+    user_id: str,
+    comment: str | None = None,
+    expected_level: int | None = None,
+    chain_depth: int = 0,
+) -> ActionResult:
+    """Reject the current level: the instance fails, or goes back to the level named by the
+    level's `onReject` config. Needs a company role with canReject."""
+    instance, step, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    level = snapshot.level(step.level_order)
+    assignment = await _pending_assignment(session, step, level, user_id)
+    await _require_permission(session, company_id, user_id, "canReject")
+    await record_rejection(
+        session, instance, step, snapshot, assignment, comment=comment, chain_depth=chain_depth
+    )
+    await session.flush()
+    return ActionResult(instance, level_closed=True)
+
+
+async def reassign(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    instance_id: str,
+    user_id: str,
+    to_user_id: str,
+    from_user_id: str | None = None,
+    comment: str | None = None,
+) -> ActionResult:
+    """Hand a pending task on the current level from `from_user_id` (default: the caller) to
+    another user of the company. Needs canReassign, or an admin. A level nobody could be
+    asked for (its roles had no holders) can be assigned this way too."""
+    instance, step, snapshot = await _lock(session, company_id, instance_id)
+    level = snapshot.level(step.level_order)
+    actor = await _active_user(session, company_id, user_id)
+    if actor.role not in OVERSEERS:
+        await _require_permission(session, company_id, user_id, "canReassign")
+    await _active_user(session, company_id, to_user_id)
+    assignments = list(
+        await session.scalars(sa.select(FlowAssignment).where(FlowAssignment.step_id == step.id))
+    )
+    source_id = from_user_id or user_id
+    current = next(
+        (a for a in assignments if a.user_id == source_id and a.status == AssignmentStatus.PENDING),
+        None,
+    )
+    unstaffed = not any(a.status == AssignmentStatus.PENDING for a in assignments)
+    if current is None and not (unstaffed and from_user_id is None):
+        raise NotYourTurn(
+            f"User {source_id} has no pending task on level {level.order} ({level.name})."
+        )
+    if any(
+        a.user_id == to_user_id
+        and a.status in (AssignmentStatus.PENDING, AssignmentStatus.APPROVED)
+        for a in assignments
+    ):
+        raise AlreadyAssigned(
+            f"User {to_user_id} is already asked to act on, or has acted on, this level."
+        )
+    now = utcnow()
+    if current is not None:
+        current.status = AssignmentStatus.REASSIGNED
+        current.acted_at = now
+    session.add(
+        FlowAssignment(
+            company_id=company_id,
+            instance_id=instance.id,
+            step_id=step.id,
+            user_id=to_user_id,
+            status=AssignmentStatus.PENDING,
+            source=AssignmentSource.REASSIGNED,
+            assigned_by_id=user_id,
+            created_at=now,
+        )
+    )
+    add_action(
+        session,
+        instance,
+        ActionKind.REASSIGNED,
+        step=step,
+        actor_id=user_id,
+        comment=comment,
+        details={"from": current.user_id if current else None, "to": to_user_id},
+    )
+    await session.flush()
+    return ActionResult(instance)
+
+
+async def cancel(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    instance_id: str,
+    user_id: str,
+    reason: str | None = None,
+) -> ActionResult:
+    """Cancel a running instance: its initiator, or an admin, may."""
+    instance, step, _ = await _lock(session, company_id, instance_id)
+    actor = await _active_user(session, company_id, user_id)
+    if actor.id != instance.initiator_id and actor.role not in OVERSEERS:
+        raise MissingPermission("Only the initiator or an admin may cancel this instance.")
+    await close_step(session, step, StepStatus.CANCELLED)
+    await finish(
+        session,
+        instance,
+        FlowInstanceStatus.CANCELLED,
+        chain_depth=0,
+        actor_id=user_id,
+        comment=reason,
+    )
+    await session.flush()
+    return ActionResult(instance, level_closed=True)
+
+
+async def _lock(
+    session: AsyncSession, company_id: str, instance_id: str, expected_level: int | None = None
+) -> tuple[FlowInstance, FlowStep, FlowSnapshot]:
+    """The running instance, locked for this transaction, with its active step and the
+    definition that step runs on; LevelMoved if it is not on `expected_level` (when given)."""
+    instance = await session.scalar(
+        sa.select(FlowInstance)
+        .where(FlowInstance.id == instance_id, FlowInstance.company_id == company_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if instance is None:
+        raise NotFound(f"Flow instance {instance_id} does not exist.")
+    # Read the step only once the lock is held: a statement that waited for the lock would
+    # otherwise pair the instance with the step it had before the other transaction moved it.
+    step = await session.scalar(
+        sa.select(FlowStep)
+        .where(FlowStep.instance_id == instance.id, FlowStep.status == StepStatus.ACTIVE)
+        .execution_options(populate_existing=True)
+    )
+    if instance.status is not FlowInstanceStatus.IN_PROGRESS or step is None:
+        raise InstanceClosed(
+            f"The instance is {instance.status.value.lower().replace('_', ' ')}.",
+            status=instance.status.value,
+        )
+    if expected_level is not None and step.level_order != expected_level:
+        raise LevelMoved(
+            f"The instance has moved on to level {step.level_order} ({step.level_name}).",
+            levelOrder=step.level_order,
+        )
+    snapshot = await load_snapshot(session, company_id=company_id, definition_id=step.definition_id)
+    return instance, step, snapshot
+
+
+async def _pending_assignment(
+    session: AsyncSession, step: FlowStep, level: LevelDef, user_id: str
+) -> FlowAssignment:
+    mine = list(
+        await session.scalars(
+            sa.select(FlowAssignment).where(
+                FlowAssignment.step_id == step.id, FlowAssignment.user_id == user_id
+            )
+        )
+    )
+    pending = next((a for a in mine if a.status == AssignmentStatus.PENDING), None)
+    if pending is not None:
+        return pending
+    where = f"level {level.order} ({level.name})"
+    statuses = {a.status for a in mine}
+    if AssignmentStatus.APPROVED in statuses or AssignmentStatus.REJECTED in statuses:
+        raise NotYourTurn(f"You have already acted on {where}.")
+    if AssignmentStatus.WITHDRAWN in statuses:
+        raise NotYourTurn(f"{where.capitalize()} was decided without you.")
+    if AssignmentStatus.REASSIGNED in statuses:
+        raise NotYourTurn(f"Your task on {where} was reassigned.")
+    raise NotYourTurn(f"You are not asked to act on {where}.")
+
+
+async def _submitted_every_task(
+    session: AsyncSession, step: FlowStep, level: LevelDef, user_id: str, task_id: str
+) -> bool:
+    if len(level.tasks) == 1:
+        return True
+    done = set(
+        await session.scalars(
+            sa.select(FlowAction.task_id).where(
+                FlowAction.step_id == step.id,
+                FlowAction.actor_id == user_id,
+                FlowAction.kind == ActionKind.SUBMITTED,
+            )
+        )
+    )
+    return {t.id for t in level.tasks} <= done | {task_id}
+
+
+async def _active_user(session: AsyncSession, company_id: str, user_id: str) -> User:
+    user = await session.scalar(
+        sa.select(User).where(
+            User.id == user_id, User.company_id == company_id, User.is_active.is_(True)
+        )
+    )
+    if user is None:
+        raise NotFound(f"User {user_id} does not exist.")
+    return user
+
+
+async def _require_permission(
+    session: AsyncSession, company_id: str, user_id: str, permission: str
+) -> None:
+    """Company role permissions (Role.permissions) grant flow actions: any role suffices."""
+    grants = await session.scalars(
+        sa.select(Role.permissions)
+        .join(user_roles, user_roles.c.role_id == Role.id)
+        .where(user_roles.c.user_id == user_id, Role.company_id == company_id)
+    )
+    if not any(isinstance(g, dict) and g.get(permission) is True for g in grants):
+        raise MissingPermission(f"None of your roles grants {permission}.", permission=permission)
+
+
+async def _assignees(session: AsyncSession, company_id: str, assign_to: str) -> list[str]:
+    """The users `assign_to` names: a user (id or email) or a role (id or name)."""
+    user_id = await session.scalar(
+        sa.select(User.id).where(
+            User.company_id == company_id,
+            User.is_active.is_(True),
+            sa.or_(User.id == assign_to, User.email == assign_to),
+        )
+    )
+    if user_id is not None:
+        return [user_id]
+    holders = list(
+        await session.scalars(
+            sa.select(User.id)
+            .join(user_roles, user_roles.c.user_id == User.id)
+            .join(Role, Role.id == user_roles.c.role_id)
+            .where(
+                Role.company_id == company_id,
+                sa.or_(Role.id == assign_to, Role.name == assign_to),
+                User.is_active.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
+    if not holders:
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "/assignTo", f"{assign_to!r} is no active user or held role.", "not_found"
+                )
+            ]
+        )
+    return holders
+
+
+def _by_field_id(task: TaskDef, data: Any) -> Any:
+    """Accept field labels as keys too ("Amount" for "field_2"), as conditions do."""
+    if not isinstance(data, dict):
+        return data
+    ids = {str(f.get("id")) for f in task.fields}
+    by_label = task.field_ids_by_label()
+    return {(key if key in ids else by_label.get(key, key)): value for key, value in data.items()}
+
+
+def _context_values(task: TaskDef, cleaned: dict[str, Any]) -> dict[str, Any]:
+    values = dict(cleaned)
+    for label, field_id in task.field_ids_by_label().items():
+        if field_id in cleaned:
+            values[label] = cleaned[field_id]
+    return values
+
+
+def _record_submission_events(
+    session: AsyncSession,
+    instance: FlowInstance,
+    level: LevelDef,
+    task: TaskDef,
+    execution: TaskExecution,
+    previous: dict[str, Any] | None,
+    chain_depth: int,
+) -> None:
+    """TASK_COMPLETED; on a resubmission of the task in this instance, also TASK_UPDATED and
+    one FIELD_CHANGED per field whose value changed."""
+    payload = {
+        "executionId": execution.id,
+        "taskId": task.id,
+        "taskName": task.name,
+        "executorId": execution.executor_id,
+        "instanceId": instance.id,
+        "flowId": instance.flow_id,
+        "levelOrder": level.order,
+        "levelName": level.name,
+        "data": execution.data,
+    }
+
+    def emit(event_type: EventType, extra: dict[str, Any] | None = None) -> None:
+        record_event(
+            session,
+            event_type,
+            company_id=instance.company_id,
+            payload={**payload, **(extra or {})},
+            task_id=task.id,
+            flow_id=instance.flow_id,
+            chain_depth=chain_depth,
+        )
+
+    emit(EventType.TASK_COMPLETED)
+    if previous is None:
+        return
+    labels = {str(f.get("id")): f.get("label") for f in task.fields}
+    changed = [
+        key
+        for key in dict.fromkeys([*previous, *execution.data])
+        if previous.get(key) != execution.data.get(key)
+    ]
+    emit(EventType.TASK_UPDATED, {"previous": previous, "changedFields": changed})
+    for key in changed:
+        emit(
+            EventType.FIELD_CHANGED,
+            {
+                "fieldId": key,
+                "fieldLabel": labels.get(key),
+                "oldValue": previous.get(key),
+                "newValue": execution.data.get(key),
+            },
+        )

@@ -1,0 +1,217 @@
+"""Reading instances: one instance with whom it waits for, its history (every execution and
+decision, who, when, what), and a company's instances filtered by flow, status, initiator
+and start date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from core.errors import NotFound
+from core.models import (
+    Flow,
+    FlowAction,
+    FlowAssignment,
+    FlowInstance,
+    FlowInstanceStatus,
+    FlowStep,
+    Task,
+    TaskExecution,
+    User,
+)
+from core.models.flow_runs import AssignmentStatus, StepStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    user_id: str
+    user_name: str
+    source: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentLevel:
+    order: int
+    name: str
+    entered_at: datetime
+    due_at: datetime | None
+    required_approvals: int
+    approvals: int
+    waiting_on: list[Waiting]
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceView:
+    """An instance, its flow's name, the definition it runs on and, while it runs, its level."""
+
+    instance: FlowInstance
+    flow_name: str
+    definition_id: str | None
+    current: CurrentLevel | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One thing that happened to an instance. For a submission, `data` is what was submitted."""
+
+    at: datetime
+    kind: str
+    level_order: int | None
+    level_name: str | None
+    actor_id: str | None
+    actor_name: str | None
+    task_id: str | None
+    task_name: str | None
+    execution_id: str | None
+    data: dict[str, Any] | None
+    comment: str | None
+    details: dict[str, Any]
+
+
+def involving(user_id: str) -> sa.ColumnElement[bool]:
+    """Instances the user started or was ever asked to act on."""
+    return sa.or_(
+        FlowInstance.initiator_id == user_id,
+        FlowInstance.id.in_(
+            sa.select(FlowAssignment.instance_id).where(FlowAssignment.user_id == user_id)
+        ),
+    )
+
+
+async def get_instance(
+    session: AsyncSession, *, company_id: str, instance_id: str, viewer_id: str | None = None
+) -> InstanceView:
+    """The instance; with `viewer_id`, only if that user started it or was asked to act on it."""
+    query = (
+        sa.select(FlowInstance, Flow.name)
+        .join(Flow, Flow.id == FlowInstance.flow_id)
+        .where(FlowInstance.id == instance_id, FlowInstance.company_id == company_id)
+    )
+    if viewer_id is not None:
+        query = query.where(involving(viewer_id))
+    row = (await session.execute(query)).first()
+    if row is None:
+        raise NotFound(f"Flow instance {instance_id} does not exist.")
+    instance, flow_name = row
+    step = await session.scalar(
+        sa.select(FlowStep)
+        .where(FlowStep.instance_id == instance.id)
+        .order_by(FlowStep.number.desc())
+        .limit(1)
+    )
+    current = None
+    if step is not None and step.status == StepStatus.ACTIVE:
+        assignments = (
+            await session.execute(
+                sa.select(FlowAssignment, User)
+                .join(User, User.id == FlowAssignment.user_id)
+                .where(FlowAssignment.step_id == step.id)
+                .order_by(FlowAssignment.created_at)
+            )
+        ).all()
+        current = CurrentLevel(
+            order=step.level_order,
+            name=step.level_name,
+            entered_at=step.entered_at,
+            due_at=step.due_at,
+            required_approvals=step.required_approvals,
+            approvals=sum(1 for a, _ in assignments if a.status == AssignmentStatus.APPROVED),
+            waiting_on=[
+                Waiting(a.user_id, u.full_name, a.source, a.created_at)
+                for a, u in assignments
+                if a.status == AssignmentStatus.PENDING
+            ],
+        )
+    return InstanceView(instance, flow_name, step.definition_id if step else None, current)
+
+
+async def instance_history(
+    session: AsyncSession, *, company_id: str, instance_id: str, viewer_id: str | None = None
+) -> list[HistoryEntry]:
+    """Everything that happened to the instance, in order."""
+    await get_instance(session, company_id=company_id, instance_id=instance_id, viewer_id=viewer_id)
+    actor = aliased(User)
+    rows = await session.execute(
+        sa.select(FlowAction, FlowStep.level_name, actor, Task.name, TaskExecution.data)
+        .outerjoin(FlowStep, FlowStep.id == FlowAction.step_id)
+        .outerjoin(actor, actor.id == FlowAction.actor_id)
+        .outerjoin(TaskExecution, TaskExecution.id == FlowAction.execution_id)
+        .outerjoin(Task, Task.id == FlowAction.task_id)
+        .where(FlowAction.instance_id == instance_id, FlowAction.company_id == company_id)
+        .order_by(FlowAction.id)
+    )
+    return [
+        HistoryEntry(
+            at=action.created_at,
+            kind=action.kind,
+            level_order=action.level_order,
+            level_name=level_name,
+            actor_id=action.actor_id,
+            actor_name=user.full_name if user else None,
+            task_id=action.task_id,
+            task_name=task_name,
+            execution_id=action.execution_id,
+            data=data,
+            comment=action.comment,
+            details=action.details,
+        )
+        for action, level_name, user, task_name, data in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceSummary:
+    instance: FlowInstance
+    flow_name: str
+    level_name: str | None
+
+
+async def list_instances(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    flow_id: str | None = None,
+    status: FlowInstanceStatus | None = None,
+    initiator_id: str | None = None,
+    started_from: datetime | None = None,
+    started_to: datetime | None = None,
+    viewer_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[InstanceSummary], int]:
+    """The company's instances, newest first, and how many match. `started_from` is
+    inclusive and `started_to` exclusive; `viewer_id` keeps those the user is involved in."""
+    where: list[sa.ColumnElement[bool]] = [FlowInstance.company_id == company_id]
+    if flow_id is not None:
+        where.append(FlowInstance.flow_id == flow_id)
+    if status is not None:
+        where.append(FlowInstance.status == status)
+    if initiator_id is not None:
+        where.append(FlowInstance.initiator_id == initiator_id)
+    if started_from is not None:
+        where.append(FlowInstance.started_at >= started_from)
+    if started_to is not None:
+        where.append(FlowInstance.started_at < started_to)
+    if viewer_id is not None:
+        where.append(involving(viewer_id))
+    total = await session.scalar(sa.select(sa.func.count()).select_from(FlowInstance).where(*where))
+    rows = await session.execute(
+        sa.select(FlowInstance, Flow.name, FlowStep.level_name)
+        .join(Flow, Flow.id == FlowInstance.flow_id)
+        .outerjoin(
+            FlowStep,
+            sa.and_(FlowStep.instance_id == FlowInstance.id, FlowStep.status == StepStatus.ACTIVE),
+        )
+        .where(*where)
+        .order_by(FlowInstance.started_at.desc(), FlowInstance.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    items = [InstanceSummary(i, flow_name, level) for i, flow_name, level in rows]
+    return items, total or 0

@@ -1,0 +1,262 @@
+"""Moving an instance between levels: entering a level (who is asked to act), counting votes,
+branching when a level completes, sending back or failing on a rejection, and finishing.
+Callers hold the instance's row lock (see `core.flows.engine`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.events import record_event
+from core.flows.definition import FlowSnapshot, LevelDef
+from core.models import (
+    EventType,
+    FlowAction,
+    FlowAssignment,
+    FlowInstance,
+    FlowInstanceStatus,
+    FlowStep,
+    User,
+    new_id,
+    user_roles,
+    utcnow,
+)
+from core.models.flow_runs import ActionKind, AssignmentSource, AssignmentStatus, StepStatus
+
+
+def add_action(
+    session: AsyncSession,
+    instance: FlowInstance,
+    kind: ActionKind,
+    *,
+    step: FlowStep | None = None,
+    actor_id: str | None = None,
+    task_id: str | None = None,
+    execution_id: str | None = None,
+    comment: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        FlowAction(
+            company_id=instance.company_id,
+            instance_id=instance.id,
+            step_id=step.id if step else None,
+            level_order=step.level_order if step else None,
+            kind=kind,
+            actor_id=actor_id,
+            task_id=task_id,
+            execution_id=execution_id,
+            comment=comment,
+            details=details or {},
+        )
+    )
+
+
+async def enter_level(
+    session: AsyncSession,
+    instance: FlowInstance,
+    snapshot: FlowSnapshot,
+    order: int,
+    *,
+    number: int,
+    assignees: list[str] | None = None,
+    assigned_by: str | None = None,
+) -> FlowStep:
+    """Open a step on level `order` and ask people to act: `assignees` when given, else the
+    active holders of the level's roles (never the initiator past level 1: nobody approves
+    their own request), else the initiator."""
+    level = snapshot.level(order)
+    if assignees:
+        users, source = assignees, AssignmentSource.ASSIGNED
+    elif level.role_ids:
+        users, source = await role_holders(session, instance, level), AssignmentSource.ROLE
+        if order > 1:
+            users = [u for u in users if u != instance.initiator_id]
+    else:
+        users, source = [instance.initiator_id], AssignmentSource.INITIATOR
+    now = utcnow()
+    step = FlowStep(
+        id=new_id(),
+        company_id=instance.company_id,
+        instance_id=instance.id,
+        definition_id=snapshot.definition_id,
+        number=number,
+        level_order=order,
+        level_id=level.id,
+        level_name=level.name,
+        status=StepStatus.ACTIVE,
+        required_approvals=_required(level, len(users)),
+        entered_at=now,
+        due_at=now + timedelta(hours=level.deadline_hours) if level.deadline_hours else None,
+    )
+    session.add(step)
+    session.add_all(
+        FlowAssignment(
+            company_id=instance.company_id,
+            instance_id=instance.id,
+            step_id=step.id,
+            user_id=user_id,
+            status=AssignmentStatus.PENDING,
+            source=source,
+            assigned_by_id=assigned_by,
+            created_at=now,
+        )
+        for user_id in dict.fromkeys(users)
+    )
+    instance.current_level_order = order
+    return step
+
+
+def _required(level: LevelDef, asked: int) -> int:
+    """Approvals that close the level. A consensus of more people than were asked needs all
+    of them; a level nobody was asked needs the one person it gets reassigned to."""
+    if level.completion == "all":
+        return max(asked, 1)
+    if level.completion == "count":
+        return max(min(level.count, asked), 1)
+    return 1
+
+
+async def role_holders(session: AsyncSession, instance: FlowInstance, level: LevelDef) -> list[str]:
+    rows = await session.scalars(
+        sa.select(User.id)
+        .join(user_roles, user_roles.c.user_id == User.id)
+        .where(
+            user_roles.c.role_id.in_(level.role_ids),
+            User.company_id == instance.company_id,
+            User.is_active.is_(True),
+        )
+        .distinct()
+        .order_by(User.id)
+    )
+    return list(rows)
+
+
+async def record_approval(
+    session: AsyncSession,
+    instance: FlowInstance,
+    step: FlowStep,
+    snapshot: FlowSnapshot,
+    assignment: FlowAssignment,
+    *,
+    chain_depth: int,
+) -> bool:
+    """Count the assignee's approval; complete the level when enough people approved.
+    Returns True when the level completed."""
+    assignment.status = AssignmentStatus.APPROVED
+    assignment.acted_at = utcnow()
+    approvals = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(FlowAssignment)
+        .where(
+            FlowAssignment.step_id == step.id,
+            FlowAssignment.status == AssignmentStatus.APPROVED,
+        )
+    )
+    if (approvals or 0) < step.required_approvals:
+        return False
+    await close_step(session, step, StepStatus.APPROVED)
+    target, branch = snapshot.next_level(step.level_order, instance.context_data)
+    add_action(
+        session,
+        instance,
+        ActionKind.ADVANCED,
+        step=step,
+        details={"toLevel": target, "branch": branch.name if branch else None},
+    )
+    if target is None:
+        await finish(session, instance, FlowInstanceStatus.COMPLETED, chain_depth=chain_depth)
+    else:
+        await enter_level(session, instance, snapshot, target, number=step.number + 1)
+    return True
+
+
+async def record_rejection(
+    session: AsyncSession,
+    instance: FlowInstance,
+    step: FlowStep,
+    snapshot: FlowSnapshot,
+    assignment: FlowAssignment,
+    *,
+    comment: str | None,
+    chain_depth: int,
+) -> None:
+    """A rejection closes the level at once: the instance goes back to the level the
+    level's config names, or fails."""
+    assignment.status = AssignmentStatus.REJECTED
+    assignment.acted_at = utcnow()
+    await close_step(session, step, StepStatus.REJECTED)
+    back_to = snapshot.level(step.level_order).send_back_to
+    add_action(
+        session,
+        instance,
+        ActionKind.REJECTED,
+        step=step,
+        actor_id=assignment.user_id,
+        comment=comment,
+        details={"sentBackTo": back_to},
+    )
+    if back_to is None:
+        await finish(session, instance, FlowInstanceStatus.FAILED, chain_depth=chain_depth)
+    else:
+        await enter_level(session, instance, snapshot, back_to, number=step.number + 1)
+
+
+async def close_step(session: AsyncSession, step: FlowStep, status: StepStatus) -> None:
+    """Close the step; whoever was still asked to act on it no longer is."""
+    step.status = status
+    step.closed_at = utcnow()
+    await session.execute(
+        sa.update(FlowAssignment)
+        .where(
+            FlowAssignment.step_id == step.id,
+            FlowAssignment.status == AssignmentStatus.PENDING,
+        )
+        .values(status=AssignmentStatus.WITHDRAWN)
+    )
+    # The next step is inserted in the same transaction; the one-active-step index must see
+    # this one closed first.
+    await session.flush()
+
+
+async def finish(
+    session: AsyncSession,
+    instance: FlowInstance,
+    status: FlowInstanceStatus,
+    *,
+    chain_depth: int,
+    actor_id: str | None = None,
+    comment: str | None = None,
+) -> None:
+    instance.status = status
+    instance.completed_at = utcnow()
+    kind = {
+        FlowInstanceStatus.COMPLETED: ActionKind.COMPLETED,
+        FlowInstanceStatus.FAILED: ActionKind.FAILED,
+        FlowInstanceStatus.CANCELLED: ActionKind.CANCELLED,
+    }[status]
+    add_action(session, instance, kind, actor_id=actor_id, comment=comment)
+    if status is FlowInstanceStatus.COMPLETED:
+        record_event(
+            session,
+            EventType.FLOW_COMPLETED,
+            company_id=instance.company_id,
+            payload=flow_payload(instance),
+            flow_id=instance.flow_id,
+            chain_depth=chain_depth,
+        )
+
+
+def flow_payload(instance: FlowInstance) -> dict[str, Any]:
+    """What FLOW_STARTED and FLOW_COMPLETED carry: the instance and its context data."""
+    return {
+        "instanceId": instance.id,
+        "flowId": instance.flow_id,
+        "initiatorId": instance.initiator_id,
+        "status": instance.status.value,
+        "levelOrder": instance.current_level_order,
+        "data": instance.context_data,
+    }

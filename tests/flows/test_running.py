@@ -1,0 +1,385 @@
+"""Running instances: start, submit, approve, reject, send back, reassign, cancel."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from core.errors import NotFound, ValidationFailed
+from core.flows import (
+    AlreadyAssigned,
+    InstanceClosed,
+    LevelMoved,
+    MissingPermission,
+    NotYourTurn,
+    TaskNotOnLevel,
+    TasksPending,
+    approve,
+    cancel,
+    execute_task,
+    get_instance,
+    pending_tasks_for,
+    reassign,
+    reject,
+    start_flow,
+)
+from core.models import EventType, FlowInstanceStatus, TaskExecution
+from tests.flows.conftest import (
+    Acme,
+    events_of,
+    expense_spec,
+    in_company,
+    published_flow,
+)
+
+
+async def start(sessions, acme: Acme, flow_id: str, **kw):
+    kw.setdefault("initiator_id", acme.users["employee"])
+    return await in_company(sessions, acme, start_flow, flow_id=flow_id, **kw)
+
+
+async def submit(sessions, acme: Acme, instance_id: str, who: str, task_id: str, data, **kw):
+    return await in_company(
+        sessions,
+        acme,
+        execute_task,
+        instance_id=instance_id,
+        task_id=task_id,
+        user_id=acme.users[who],
+        data=data,
+        **kw,
+    )
+
+
+async def review(sessions, acme: Acme, instance_id: str, who: str, decision="Approved", **kw):
+    return await submit(
+        sessions, acme, instance_id, who, acme.review_task, {"Decision": decision}, **kw
+    )
+
+
+async def level_of(sessions, acme: Acme, instance_id: str):
+    view = await in_company(sessions, acme, get_instance, instance_id=instance_id)
+    return view.instance.status, view.current.order if view.current else None
+
+
+async def test_starting_puts_the_instance_at_level_one_in_the_initiators_inbox(
+    sessions, acme
+) -> None:
+    flow_id = await published_flow(sessions, acme)
+    instance = await start(sessions, acme, flow_id)
+
+    assert (instance.status, instance.current_level_order) == (FlowInstanceStatus.IN_PROGRESS, 1)
+    inbox, total = await in_company(
+        sessions, acme, pending_tasks_for, user_id=acme.users["employee"]
+    )
+    assert total == 1
+    assert (inbox[0].instance_id, inbox[0].level_name, inbox[0].source) == (
+        instance.id,
+        "Employee Submission",
+        "INITIATOR",
+    )
+    assert [t.name for t in inbox[0].tasks] == ["Expense Approval Form"]
+    [started] = await events_of(sessions, EventType.FLOW_STARTED)
+    assert started.flow_id == flow_id
+    assert started.payload["instanceId"] == instance.id
+
+
+async def test_a_submission_accumulates_context_by_field_id_and_label(sessions, acme) -> None:
+    flow_id = await published_flow(sessions, acme)
+    instance = await start(sessions, acme, flow_id)
+
+    result = await submit(
+        sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(12000)
+    )
+
+    assert result.level_closed
+    assert result.instance.current_level_order == 2
+    context = result.instance.context_data
+    assert context["field_2"] == context["Amount"] == 12000
+    assert context["Category"] == "Travel"
+    [completed] = await events_of(sessions, EventType.TASK_COMPLETED)
+    assert completed.task_id == acme.expense_task
+    assert completed.payload["data"]["field_2"] == 12000
+    assert completed.payload["executionId"] == result.execution.id
+
+
+async def test_an_invalid_submission_lists_every_problem_and_writes_nothing(sessions, acme) -> None:
+    flow_id = await published_flow(sessions, acme)
+    instance = await start(sessions, acme, flow_id)
+
+    with pytest.raises(ValidationFailed) as failure:
+        await submit(
+            sessions,
+            acme,
+            instance.id,
+            "employee",
+            acme.expense_task,
+            {"Amount": -5, "Category": "Yachts"},
+        )
+
+    paths = {p.path for p in failure.value.problems}
+    assert {"field_1", "field_2", "field_3", "field_4"} <= paths
+    async with sessions() as session:
+        assert await session.scalar(sa.select(sa.func.count(TaskExecution.id))) == 0
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 1)
+
+
+async def test_only_the_people_asked_may_act_on_a_level(sessions, acme) -> None:
+    flow_id = await published_flow(sessions, acme)
+    instance = await start(sessions, acme, flow_id)
+
+    with pytest.raises(NotYourTurn):
+        await submit(sessions, acme, instance.id, "manager", acme.expense_task, acme.expense(5))
+    with pytest.raises(TaskNotOnLevel):
+        await review(sessions, acme, instance.id, "employee")
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(50))
+    with pytest.raises(NotYourTurn):
+        await review(sessions, acme, instance.id, "employee")
+    with pytest.raises(NotYourTurn):
+        await review(sessions, acme, instance.id, "finance")
+
+
+async def test_manager_then_finance_approval_completes_the_instance(sessions, acme) -> None:
+    flow_id = await published_flow(sessions, acme)
+    instance = await start(sessions, acme, flow_id)
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(800))
+
+    await review(sessions, acme, instance.id, "manager2")
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
+    await review(sessions, acme, instance.id, "finance")
+
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.COMPLETED, None)
+    [done] = await events_of(sessions, EventType.FLOW_COMPLETED)
+    assert done.payload["instanceId"] == instance.id
+    assert done.payload["data"]["Decision"] == "Approved"
+    with pytest.raises(InstanceClosed):
+        await review(sessions, acme, instance.id, "finance")
+
+
+async def test_a_manager_rejection_sends_the_expense_back_and_a_resubmission_reports_changes(
+    sessions, acme
+) -> None:
+    flow_id = await published_flow(
+        sessions,
+        acme,
+        expense_spec(
+            acme, manager_config={"decision": {"field": "Decision"}, "onReject": {"sendBackTo": 1}}
+        ),
+    )
+    instance = await start(sessions, acme, flow_id)
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(900))
+
+    await review(sessions, acme, instance.id, "manager", decision="Rejected")
+
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 1)
+    inbox, _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["employee"])
+    assert [i.instance_id for i in inbox] == [instance.id]
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(700))
+    [updated] = await events_of(sessions, EventType.TASK_UPDATED)
+    assert updated.payload["changedFields"] == ["field_2"]
+    [changed] = await events_of(sessions, EventType.FIELD_CHANGED)
+    assert {k: changed.payload[k] for k in ("fieldId", "fieldLabel", "oldValue", "newValue")} == {
+        "fieldId": "field_2",
+        "fieldLabel": "Amount",
+        "oldValue": 900,
+        "newValue": 700,
+    }
+    # The manager who rejected is asked again on the new visit of level 2.
+    await review(sessions, acme, instance.id, "manager")
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
+
+
+async def test_a_finance_rejection_fails_the_instance(sessions, acme) -> None:
+    flow_id = await published_flow(sessions, acme)
+    instance = await start(sessions, acme, flow_id)
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    await review(sessions, acme, instance.id, "manager")
+
+    await in_company(
+        sessions,
+        acme,
+        reject,
+        instance_id=instance.id,
+        user_id=acme.users["finance"],
+        comment="No receipt for the hotel",
+    )
+
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.FAILED, None)
+    assert await events_of(sessions, EventType.FLOW_COMPLETED) == []
+
+
+async def test_approving_needs_can_approve_and_a_level_without_tasks(sessions, acme) -> None:
+    spec = expense_spec(acme, manager_tasks=[], manager_config={})
+    spec.levels[1].roles = ["Manager", "Clerk"]
+    flow_id = await published_flow(sessions, acme, spec)
+    instance = await start(sessions, acme, flow_id)
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+
+    with pytest.raises(MissingPermission):
+        await in_company(
+            sessions, acme, approve, instance_id=instance.id, user_id=acme.users["clerk"]
+        )
+    result = await in_company(
+        sessions,
+        acme,
+        approve,
+        instance_id=instance.id,
+        user_id=acme.users["manager"],
+        comment="Fine",
+    )
+    assert result.level_closed and result.instance.current_level_order == 3
+    with pytest.raises(TasksPending):
+        await in_company(
+            sessions, acme, approve, instance_id=instance.id, user_id=acme.users["finance"]
+        )
+
+
+async def test_a_manager_reassigns_the_review_to_a_colleague(sessions, acme) -> None:
+    flow_id = await published_flow(sessions, acme)
+    instance = await start(sessions, acme, flow_id)
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    users = acme.users
+
+    with pytest.raises(MissingPermission):
+        await in_company(
+            sessions,
+            acme,
+            reassign,
+            instance_id=instance.id,
+            user_id=users["employee"],
+            from_user_id=users["manager"],
+            to_user_id=users["colleague"],
+        )
+    with pytest.raises(AlreadyAssigned):
+        await in_company(
+            sessions,
+            acme,
+            reassign,
+            instance_id=instance.id,
+            user_id=users["manager"],
+            to_user_id=users["manager2"],
+        )
+    await in_company(
+        sessions,
+        acme,
+        reassign,
+        instance_id=instance.id,
+        user_id=users["manager"],
+        to_user_id=users["colleague"],
+        comment="On holiday",
+    )
+
+    inbox, _ = await in_company(sessions, acme, pending_tasks_for, user_id=users["colleague"])
+    assert [(i.instance_id, i.source) for i in inbox] == [(instance.id, "REASSIGNED")]
+    mine, _ = await in_company(sessions, acme, pending_tasks_for, user_id=users["manager"])
+    assert mine == []
+    with pytest.raises(NotYourTurn):
+        await review(sessions, acme, instance.id, "manager")
+    await review(sessions, acme, instance.id, "colleague")
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
+
+
+async def test_the_initiator_or_an_admin_may_cancel(sessions, acme) -> None:
+    flow_id = await published_flow(sessions, acme)
+    first = await start(sessions, acme, flow_id)
+    second = await start(sessions, acme, flow_id)
+
+    with pytest.raises(MissingPermission):
+        await in_company(
+            sessions, acme, cancel, instance_id=first.id, user_id=acme.users["manager"]
+        )
+    await in_company(
+        sessions, acme, cancel, instance_id=first.id, user_id=acme.users["employee"], reason="x"
+    )
+    await in_company(sessions, acme, cancel, instance_id=second.id, user_id=acme.users["admin"])
+
+    for instance in (first, second):
+        assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.CANCELLED, None)
+    inbox, total = await in_company(
+        sessions, acme, pending_tasks_for, user_id=acme.users["employee"]
+    )
+    assert (inbox, total) == ([], 0)
+    with pytest.raises(InstanceClosed):
+        await in_company(sessions, acme, cancel, instance_id=first.id, user_id=acme.users["admin"])
+
+
+async def test_every_manager_must_approve_when_the_level_says_all(sessions, acme) -> None:
+    config = {"completion": "all", "decision": {"field": "Decision"}}
+    flow_id = await published_flow(sessions, acme, expense_spec(acme, manager_config=config))
+    instance = await start(sessions, acme, flow_id)
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+
+    await review(sessions, acme, instance.id, "manager")
+    await review(sessions, acme, instance.id, "manager3")
+    view = await in_company(sessions, acme, get_instance, instance_id=instance.id)
+    assert (view.current.order, view.current.approvals, view.current.required_approvals) == (
+        2,
+        2,
+        3,
+    )
+    assert [w.user_id for w in view.current.waiting_on] == [acme.users["manager2"]]
+    with pytest.raises(NotYourTurn):
+        await review(sessions, acme, instance.id, "manager")
+    await review(sessions, acme, instance.id, "manager2")
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
+
+
+async def test_two_of_three_managers_make_a_consensus(sessions, acme) -> None:
+    config = {"completion": 2, "decision": {"field": "Decision"}}
+    flow_id = await published_flow(sessions, acme, expense_spec(acme, manager_config=config))
+    instance = await start(sessions, acme, flow_id)
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+
+    await review(sessions, acme, instance.id, "manager2")
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 2)
+    await review(sessions, acme, instance.id, "manager3")
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
+    with pytest.raises(LevelMoved):
+        await review(sessions, acme, instance.id, "manager", expected_level=2)
+    with pytest.raises(NotYourTurn):
+        await review(sessions, acme, instance.id, "manager")
+
+
+async def test_a_trigger_starts_a_flow_with_data_assigned_to_a_role(sessions, acme) -> None:
+    flow_id = await published_flow(sessions, acme)
+
+    instance = await start(
+        sessions,
+        acme,
+        flow_id,
+        initiator_id=acme.users["admin"],
+        data={"field_2": 25000, "Amount": 25000},
+        assign_to="Finance",
+        chain_depth=2,
+    )
+
+    assert instance.context_data["Amount"] == 25000
+    inbox, _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["finance"])
+    assert [(i.instance_id, i.level_order, i.source) for i in inbox] == [
+        (instance.id, 1, "ASSIGNED")
+    ]
+    [started] = await events_of(sessions, EventType.FLOW_STARTED)
+    assert started.chain_depth == 2
+    with pytest.raises(ValidationFailed):
+        await start(sessions, acme, flow_id, assign_to="Nobody")
+    with pytest.raises(NotFound):
+        await start(sessions, acme, flow_id, initiator_id="no-such-user")
+
+
+async def test_a_level_deadline_marks_the_task_overdue(sessions, acme) -> None:
+    config = {"deadlineHours": 48, "decision": {"field": "Decision"}}
+    flow_id = await published_flow(sessions, acme, expense_spec(acme, manager_config=config))
+    instance = await start(sessions, acme, flow_id)
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+
+    [item], _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["manager"])
+    assert (item.due_at - item.assigned_at).total_seconds() == pytest.approx(48 * 3600, abs=5)
+    assert not item.overdue
+    async with sessions() as session, session.begin():
+        await session.execute(
+            sa.text(
+                "UPDATE flow_steps SET due_at = now() - interval '1 hour' WHERE status = 'ACTIVE'"
+            )
+        )
+    [item], _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["manager"])
+    assert item.overdue
