@@ -3,12 +3,14 @@ A new area adds its routes to `route_handlers()`."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -18,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
 from api.security import jwt_auth
+from api.validation import nul_problems
 from core.database import create_engine, session_factory
+from core.errors import FieldProblem, ValidationFailed
 from core.settings import Settings, get_settings
 from core.tenancy import install_tenant_scoping
 
@@ -41,9 +45,28 @@ ROUTE_MODULES: tuple[str, ...] = (
     "api.definitions.routes",
     "api.platform.routes",
     "api.queries.routes",
+    "api.records.routes",
+    "api.plugins.routes",
 )
 """Every area's routes: each module has `routers() -> list` of handlers and routers.
 A new area adds its module here."""
+
+
+async def reject_nul_characters(request: Request[Any, Any, Any]) -> None:
+    """Refuse NUL characters in query strings and JSON bodies up front (PostgreSQL cannot
+    store them), naming every place they occur."""
+    problems = [
+        FieldProblem(f"query:{key}", "Text may not contain NUL characters.", "nul_character")
+        for key, value in request.query_params.items()
+        if "\x00" in key or "\x00" in value
+    ]
+    if request.method in ("POST", "PUT", "PATCH") and "json" in request.content_type[0]:
+        body = await request.body()
+        if b"\\u0000" in body or b"\x00" in body:
+            with contextlib.suppress(ValueError):  # malformed JSON: the body parser reports it
+                problems += nul_problems(json.loads(body))
+    if problems:
+        raise ValidationFailed(problems)
 
 
 def route_handlers() -> list[Any]:
@@ -75,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings}),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=reject_nul_characters,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="ERP Builder",

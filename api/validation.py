@@ -90,3 +90,27 @@ def _list_item_struct(target: Any) -> type | None:
 def _clean(message: str) -> str:
     # msgspec appends "- at `$.x`"; the problem already carries the path.
     return message.split(" - at `", 1)[0]
+
+
+def nul_problems(value: Any, path: str = "") -> list[FieldProblem]:
+    """Places holding a NUL character, which PostgreSQL text and JSONB cannot store."""
+    if isinstance(value, str):
+        return (
+            [FieldProblem(path, "Text may not contain NUL characters.", "nul_character")]
+            if "\x00" in value
+            else []
+        )
+    if isinstance(value, dict):
+        problems = []
+        for key, item in value.items():
+            if "\x00" in str(key):
+                problems.append(
+                    FieldProblem(
+                        f"{path}/{key!r}", "Keys may not contain NUL characters.", "nul_character"
+                    )
+                )
+            problems += nul_problems(item, f"{path}/{key}")
+        return problems
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in nul_problems(item, f"{path}/{i}")]
+    return []

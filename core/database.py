@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from core.rules.sql import register_sqlite_functions
+
 
 def create_engine(url: URL, **kw: Any) -> AsyncEngine:
     """An engine tuned for the backend: pooled asyncpg, or SQLite with WAL and foreign keys."""
@@ -37,6 +39,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # JavaScript number coercions used by rules compiled to SQL (see core.rules.sql).
+    register_sqlite_functions(dbapi_connection)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -145,3 +145,13 @@ async def test_integration_secrets_are_write_only(client, acme, as_admin, sessio
     audit = await client.get("/audit-logs?entity=Integration", headers=as_admin)
     for text in (created.text, changed.text, listed.text, audit.text):
         assert "s3cr3t-value" not in text
+
+
+async def test_nul_characters_are_refused_with_their_places(client, acme, as_admin) -> None:
+    response = await client.post(
+        "/roles", json={"name": "a\x00b", "permissions": {"x\x00": 1}}, headers=as_admin
+    )
+    assert response.status_code == 422
+    assert {e["path"] for e in response.json()["errors"]} == {"/name", "/permissions/'x\\x00'"}
+    query = await client.get("/roles?name=%00", headers=as_admin)
+    assert query.status_code == 422 and query.json()["errors"][0]["path"] == "query:name"

@@ -1,0 +1,80 @@
+"""GET /plugins: every plugin tried, its version and what it provides; GET /field-types: the
+field types a definition may use, with their settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import get
+
+from api.guards import requires
+from api.organisation.schemas import Out
+from core.plugins.fields import describe
+from core.plugins.manager import get_plugins
+
+TAGS = ["plugins"]
+
+
+class PluginOut(Out):
+    name: str
+    version: str | None
+    builtin: bool
+    hooks: list[str]
+    provides: dict[str, list[str]]
+    problems: list[str]
+    error: str | None
+
+
+class FieldTypeOut(Out):
+    name: str
+    label: str
+    kind: str
+    settings: list[str]
+    validation: list[str]
+    options: bool
+    plugin: str
+
+
+@get(
+    "/plugins",
+    guards=[requires("plugins.read")],
+    tags=TAGS,
+    opt={"platform": True},
+    summary="Loaded plugins, their versions, what each provides and what was skipped",
+)
+async def list_plugins() -> list[PluginOut]:
+    return [
+        PluginOut(
+            name=i.name,
+            version=i.version,
+            builtin=i.builtin,
+            hooks=i.hooks,
+            provides=i.provides,
+            problems=i.problems,
+            error=i.error,
+        )
+        for i in get_plugins().infos
+    ]
+
+
+@get(
+    "/field-types",
+    guards=[requires("plugins.read")],
+    tags=TAGS,
+    opt={"platform": True},
+    summary="Field types that task fields, table columns and dataset fields may use",
+)
+async def list_field_types() -> list[FieldTypeOut]:
+    contributions = get_plugins().contributions
+    return [
+        FieldTypeOut(**_asdict(describe(t, contributions.owner[("field_types", name)])))
+        for name, t in sorted(contributions.field_types.items())
+    ]
+
+
+def _asdict(info: Any) -> dict[str, Any]:
+    return {k: getattr(info, k) for k in info.__slots__}
+
+
+def routers() -> list[Any]:
+    return [list_plugins, list_field_types]

@@ -1,0 +1,143 @@
+"""Routes of datasets: builders write them; readers see the published ones their roles and
+departments may read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import get, patch, post
+from litestar.params import FromPath, JSONBody
+
+from api.deps import DB, Actor
+from api.guards import requires
+from api.records.schemas import DatasetCreate, DatasetOut, DatasetUpdate, changes_of, dataset_out
+from core import records
+from core.access import Principal
+from core.audit import record_audit, snapshot
+from core.models import DatasetStatus
+
+TAGS = ["datasets"]
+
+
+def _company(principal: Principal) -> str:
+    assert principal.company_id is not None
+    return principal.company_id
+
+
+async def _reader(db: DB, principal: Principal) -> records.Reader:
+    return await records.reader_for(
+        db, company_id=_company(principal), user_id=principal.user_id, role=principal.role
+    )
+
+
+@get("/datasets", guards=[requires("datasets.read")], tags=TAGS, summary="Datasets you may read")
+async def list_datasets(
+    db: DB, principal: Actor, status: DatasetStatus | None = None
+) -> list[DatasetOut]:
+    found = await records.list_datasets(
+        db, company_id=_company(principal), reader=await _reader(db, principal), status=status
+    )
+    return [dataset_out(d) for d in found]
+
+
+@post("/datasets", guards=[requires("datasets.write")], tags=TAGS, summary="Create a draft dataset")
+async def create_dataset(db: DB, principal: Actor, data: JSONBody[DatasetCreate]) -> DatasetOut:
+    row = await records.create_dataset(
+        db,
+        company_id=_company(principal),
+        name=data.name,
+        sections=data.sections,
+        description=data.description,
+        category=data.category,
+        visibility=data.visibility,
+    )
+    record_audit(db, principal, "dataset.created", "Dataset", row.id, after=snapshot(row))
+    return dataset_out(row)
+
+
+@get(
+    "/datasets/{dataset:str}",
+    guards=[requires("datasets.read")],
+    tags=TAGS,
+    summary="Read a dataset",
+)
+async def get_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> DatasetOut:
+    row = await records.get_dataset(
+        db, company_id=_company(principal), dataset_id=dataset, reader=await _reader(db, principal)
+    )
+    return dataset_out(row)
+
+
+@patch(
+    "/datasets/{dataset:str}",
+    guards=[requires("datasets.write")],
+    tags=TAGS,
+    summary="Change a dataset",
+)
+async def update_dataset(
+    db: DB, principal: Actor, dataset: FromPath[str], data: JSONBody[DatasetUpdate]
+) -> DatasetOut:
+    before = snapshot(
+        await records.get_dataset(
+            db,
+            company_id=_company(principal),
+            dataset_id=dataset,
+            reader=await _reader(db, principal),
+        )
+    )
+    row = await records.update_dataset(
+        db, company_id=_company(principal), dataset_id=dataset, changes=changes_of(data)
+    )
+    record_audit(
+        db, principal, "dataset.updated", "Dataset", row.id, before=before, after=snapshot(row)
+    )
+    return dataset_out(row)
+
+
+async def _transition(db: DB, principal: Principal, dataset: str, publish: bool) -> DatasetOut:
+    change = records.publish_dataset if publish else records.archive_dataset
+    before = snapshot(
+        await records.get_dataset(
+            db,
+            company_id=_company(principal),
+            dataset_id=dataset,
+            reader=await _reader(db, principal),
+        )
+    )
+    row = await change(db, company_id=_company(principal), dataset_id=dataset)
+    action = "dataset.published" if publish else "dataset.archived"
+    record_audit(db, principal, action, "Dataset", row.id, before=before, after=snapshot(row))
+    return dataset_out(row)
+
+
+@post(
+    "/datasets/{dataset:str}/publish",
+    guards=[requires("datasets.write")],
+    tags=TAGS,
+    status_code=200,
+    summary="Publish a dataset",
+)
+async def publish_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> DatasetOut:
+    return await _transition(db, principal, dataset, publish=True)
+
+
+@post(
+    "/datasets/{dataset:str}/archive",
+    guards=[requires("datasets.write")],
+    tags=TAGS,
+    status_code=200,
+    summary="Archive a dataset (read-only from then on)",
+)
+async def archive_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> DatasetOut:
+    return await _transition(db, principal, dataset, publish=False)
+
+
+def routers() -> list[Any]:
+    return [
+        list_datasets,
+        create_dataset,
+        get_dataset,
+        update_dataset,
+        publish_dataset,
+        archive_dataset,
+    ]

@@ -1,0 +1,453 @@
+"""Routes of custom tables and their records: thin handlers over core.records."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, delete, get, patch, post
+from litestar.params import FromPath, JSONBody
+from litestar.response import Stream
+
+from api.deps import DB, Actor
+from api.guards import requires
+from api.records.schemas import (
+    BulkCreate,
+    BulkDelete,
+    BulkResult,
+    BulkUpdate,
+    RecordOut,
+    RecordPage,
+    RecordQuery,
+    RecordWrite,
+    TableCreate,
+    TableOut,
+    TableUpdate,
+    changes_of,
+    record_out,
+    table_out,
+)
+from core import records
+from core.access import Principal
+from core.audit import record_audit, snapshot
+from core.errors import FieldProblem, ValidationFailed
+
+TAGS = ["tables"]
+
+
+def _company(principal: Principal) -> str:
+    assert principal.company_id is not None  # the db dependency refused the request otherwise
+    return principal.company_id
+
+
+def _csv_list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _json_param(name: str, value: str | None) -> Any:
+    if not value:
+        return None
+    try:
+        return msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        raise ValidationFailed(
+            [FieldProblem(name, "is not valid JSON", "malformed_json")]
+        ) from None
+
+
+@get("/tables", guards=[requires("tables.read")], tags=TAGS, summary="List custom tables")
+async def list_tables(db: DB, principal: Actor) -> list[TableOut]:
+    return [table_out(t) for t in await records.list_tables(db, company_id=_company(principal))]
+
+
+@post("/tables", guards=[requires("tables.write")], tags=TAGS, summary="Create a custom table")
+async def create_table(db: DB, principal: Actor, data: JSONBody[TableCreate]) -> TableOut:
+    table = await records.create_table(
+        db,
+        company_id=_company(principal),
+        name=data.name,
+        display_name=data.display_name,
+        schema=data.schema,
+        relations=data.relations,
+        settings=data.settings,
+        description=data.description,
+    )
+    record_audit(db, principal, "table.created", "CustomTable", table.id, after=snapshot(table))
+    return table_out(table)
+
+
+@get(
+    "/tables/{table:str}",
+    guards=[requires("tables.read")],
+    tags=TAGS,
+    summary="Read a table (by id or name)",
+)
+async def get_table(db: DB, principal: Actor, table: FromPath[str]) -> TableOut:
+    return table_out(await records.get_table(db, company_id=_company(principal), table_id=table))
+
+
+@patch(
+    "/tables/{table:str}",
+    guards=[requires("tables.write")],
+    tags=TAGS,
+    summary="Change a table; a schema change is refused if existing records no longer fit",
+)
+async def update_table(
+    db: DB, principal: Actor, table: FromPath[str], data: JSONBody[TableUpdate]
+) -> TableOut:
+    row = await records.get_table(db, company_id=_company(principal), table_id=table)
+    before = snapshot(row)
+    row = await records.update_table(
+        db, company_id=_company(principal), table_id=row.id, **changes_of(data)
+    )
+    record_audit(
+        db, principal, "table.updated", "CustomTable", row.id, before=before, after=snapshot(row)
+    )
+    return table_out(row)
+
+
+@delete(
+    "/tables/{table:str}",
+    guards=[requires("tables.write")],
+    tags=TAGS,
+    summary="Delete a table and its records",
+)
+async def delete_table(db: DB, principal: Actor, table: FromPath[str]) -> None:
+    row = await records.get_table(db, company_id=_company(principal), table_id=table)
+    before = snapshot(row)
+    await records.delete_table(db, company_id=_company(principal), table_id=row.id)
+    record_audit(db, principal, "table.deleted", "CustomTable", before["id"], before=before)
+
+
+@get(
+    "/tables/{table:str}/records",
+    guards=[requires("records.read")],
+    tags=TAGS,
+    summary="List records: where (JSON), sort (-amount,name), limit, offset, expand, deleted",
+)
+async def list_records(
+    db: DB,
+    principal: Actor,
+    table: FromPath[str],
+    where: str | None = None,
+    sort: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    expand: str | None = None,
+    deleted: bool = False,
+) -> RecordPage:
+    query = RecordQuery(
+        where=_json_param("where", where),
+        sort=_csv_list(sort),
+        limit=limit,
+        offset=offset,
+        expand=_csv_list(expand),
+        deleted=deleted,
+    )
+    return await _page(db, principal, table, query)
+
+
+@post(
+    "/tables/{table:str}/records/query",
+    guards=[requires("records.read")],
+    tags=TAGS,
+    status_code=200,
+    summary="List records with the filter in the body",
+)
+async def query_records(
+    db: DB, principal: Actor, table: FromPath[str], data: JSONBody[RecordQuery]
+) -> RecordPage:
+    return await _page(db, principal, table, data)
+
+
+async def _page(db: DB, principal: Principal, table: str, query: RecordQuery) -> RecordPage:
+    page = await records.list_records(
+        db,
+        company_id=_company(principal),
+        table_id=table,
+        where=query.where,
+        sort=query.sort or None,
+        limit=query.limit,
+        offset=query.offset,
+        deleted=query.deleted,
+        expand_names=query.expand,
+    )
+    expanded = page.expanded if query.expand else {}
+    return RecordPage(
+        items=[record_out(r, expanded.get(r.id) if query.expand else None) for r in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@post(
+    "/tables/{table:str}/records",
+    guards=[requires("records.write")],
+    tags=TAGS,
+    summary="Add a record",
+)
+async def create_record(
+    db: DB, principal: Actor, table: FromPath[str], data: JSONBody[RecordWrite]
+) -> RecordOut:
+    row = await records.create_record(
+        db,
+        company_id=_company(principal),
+        table_id=table,
+        data=data.data,
+        user_id=principal.user_id,
+    )
+    record_audit(db, principal, "record.created", "CustomTableRecord", row.id, after=snapshot(row))
+    return record_out(row)
+
+
+@get(
+    "/tables/{table:str}/records/{record:str}",
+    guards=[requires("records.read")],
+    tags=TAGS,
+    summary="Read a record; expand=field,relation adds the rows it relates to",
+)
+async def get_record(
+    db: DB, principal: Actor, table: FromPath[str], record: FromPath[str], expand: str | None = None
+) -> RecordOut:
+    names = _csv_list(expand)
+    row, expanded = await records.get_record(
+        db, company_id=_company(principal), record_id=record, table_id=table, expand_names=names
+    )
+    return record_out(row, expanded if names else None)
+
+
+@patch(
+    "/tables/{table:str}/records/{record:str}",
+    guards=[requires("records.write")],
+    tags=TAGS,
+    summary="Change some fields of a record (null clears one)",
+)
+async def update_record(
+    db: DB,
+    principal: Actor,
+    table: FromPath[str],
+    record: FromPath[str],
+    data: JSONBody[RecordWrite],
+) -> RecordOut:
+    row, _ = await records.get_record(
+        db, company_id=_company(principal), record_id=record, table_id=table
+    )
+    before = snapshot(row)
+    row = await records.update_record(
+        db,
+        company_id=_company(principal),
+        record_id=row.id,
+        data=data.data,
+        user_id=principal.user_id,
+    )
+    record_audit(
+        db,
+        principal,
+        "record.updated",
+        "CustomTableRecord",
+        row.id,
+        before=before,
+        after=snapshot(row),
+    )
+    return record_out(row)
+
+
+@delete(
+    "/tables/{table:str}/records/{record:str}",
+    guards=[requires("records.write")],
+    tags=TAGS,
+    summary="Soft-delete a record",
+)
+async def delete_record(
+    db: DB, principal: Actor, table: FromPath[str], record: FromPath[str]
+) -> None:
+    row, _ = await records.get_record(
+        db, company_id=_company(principal), record_id=record, table_id=table
+    )
+    before = snapshot(row)
+    row = await records.delete_record(
+        db, company_id=_company(principal), record_id=row.id, user_id=principal.user_id
+    )
+    record_audit(
+        db,
+        principal,
+        "record.deleted",
+        "CustomTableRecord",
+        row.id,
+        before=before,
+        after=snapshot(row),
+    )
+
+
+@post(
+    "/tables/{table:str}/records/{record:str}/restore",
+    guards=[requires("records.write")],
+    tags=TAGS,
+    status_code=200,
+    summary="Restore a soft-deleted record",
+)
+async def restore_record(
+    db: DB, principal: Actor, table: FromPath[str], record: FromPath[str]
+) -> RecordOut:
+    await records.get_table(db, company_id=_company(principal), table_id=table)
+    row = await records.restore_record(
+        db, company_id=_company(principal), record_id=record, user_id=principal.user_id
+    )
+    record_audit(db, principal, "record.restored", "CustomTableRecord", row.id, after=snapshot(row))
+    return record_out(row)
+
+
+def _bulk_audit(db: DB, principal: Principal, action: str, table: str, ids: list[str]) -> None:
+    record_audit(
+        db, principal, action, "CustomTable", table, metadata={"count": len(ids), "recordIds": ids}
+    )
+
+
+@post(
+    "/tables/{table:str}/records/bulk-create",
+    guards=[requires("records.write")],
+    tags=TAGS,
+    summary="Create up to 1,000 records, all or none",
+)
+async def bulk_create(
+    db: DB, principal: Actor, table: FromPath[str], data: JSONBody[BulkCreate]
+) -> BulkResult:
+    rows = await records.bulk_create_records(
+        db,
+        company_id=_company(principal),
+        table_id=table,
+        rows=data.records,
+        user_id=principal.user_id,
+    )
+    ids = [r.id for r in rows]
+    _bulk_audit(db, principal, "records.bulk_created", rows[0].table_id, ids)
+    return BulkResult(count=len(ids), ids=ids)
+
+
+@post(
+    "/tables/{table:str}/records/bulk-update",
+    guards=[requires("records.write")],
+    tags=TAGS,
+    status_code=200,
+    summary="Change up to 1,000 records, all or none",
+)
+async def bulk_update(
+    db: DB, principal: Actor, table: FromPath[str], data: JSONBody[BulkUpdate]
+) -> BulkResult:
+    rows = await records.bulk_update_records(
+        db,
+        company_id=_company(principal),
+        table_id=table,
+        updates=[{"id": u.id, "data": u.data} for u in data.records],
+        user_id=principal.user_id,
+    )
+    ids = [r.id for r in rows]
+    _bulk_audit(db, principal, "records.bulk_updated", rows[0].table_id, ids)
+    return BulkResult(count=len(ids), ids=ids)
+
+
+@post(
+    "/tables/{table:str}/records/bulk-delete",
+    guards=[requires("records.write")],
+    tags=TAGS,
+    status_code=200,
+    summary="Soft-delete up to 1,000 records, all or none",
+)
+async def bulk_delete(
+    db: DB, principal: Actor, table: FromPath[str], data: JSONBody[BulkDelete]
+) -> BulkResult:
+    row = await records.get_table(db, company_id=_company(principal), table_id=table)
+    count = await records.bulk_delete_records(
+        db, company_id=_company(principal), table_id=row.id, ids=data.ids, user_id=principal.user_id
+    )
+    _bulk_audit(db, principal, "records.bulk_deleted", row.id, data.ids)
+    return BulkResult(count=count, ids=data.ids)
+
+
+@post(
+    "/tables/{table:str}/records/import",
+    guards=[requires("records.write")],
+    tags=TAGS,
+    summary="Import a CSV file (text/csv body; header of field ids or labels), all or none",
+)
+async def import_csv(
+    request: Request[Any, Any, Any], db: DB, principal: Actor, table: FromPath[str]
+) -> BulkResult:
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            [FieldProblem("csv", "must be UTF-8 text", "invalid_encoding")]
+        ) from None
+    rows = await records.import_csv(
+        db, company_id=_company(principal), table_id=table, text=text, user_id=principal.user_id
+    )
+    ids = [r.id for r in rows]
+    _bulk_audit(db, principal, "records.imported", rows[0].table_id, ids)
+    return BulkResult(count=len(ids), ids=ids)
+
+
+@get(
+    "/tables/{table:str}/records/export",
+    guards=[requires("records.read")],
+    tags=TAGS,
+    summary="Export the live records as CSV (where and sort as for the list)",
+)
+async def export_csv(
+    request: Request[Any, Any, Any],
+    db: DB,
+    principal: Actor,
+    table: FromPath[str],
+    where: str | None = None,
+    sort: str | None = None,
+) -> Response[Any]:
+    # Check the table, filter and sort now, so mistakes are problem responses; the stream
+    # outlives the handler's transaction and reads in its own tenant-scoped session.
+    company_id = _company(principal)
+    rule, order = _json_param("where", where), _csv_list(sort) or None
+    await records.list_records(
+        db, company_id=company_id, table_id=table, where=rule, sort=order, limit=1
+    )
+    sessions = request.app.state.sessions
+
+    async def stream() -> AsyncIterator[str]:
+        async with sessions() as session:
+            session.info["company_id"] = company_id
+            async for chunk in records.export_csv(
+                session, company_id=company_id, table_id=table, where=rule, sort=order
+            ):
+                yield chunk
+
+    return Stream(
+        stream(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{table}.csv"'},
+    )
+
+
+def routers() -> list[Any]:
+    from api.records.datasets import routers as dataset_routers
+
+    return [
+        list_tables,
+        create_table,
+        get_table,
+        update_table,
+        delete_table,
+        list_records,
+        query_records,
+        create_record,
+        bulk_create,
+        bulk_update,
+        bulk_delete,
+        import_csv,
+        export_csv,
+        get_record,
+        update_record,
+        delete_record,
+        restore_record,
+        *dataset_routers(),
+    ]
