@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import DB, Actor
 from api.guards import requires
@@ -32,7 +32,7 @@ async def _reader(db: DB, principal: Principal) -> records.Reader:
 
 @get("/datasets", guards=[requires("datasets.read")], tags=TAGS, summary="Datasets you may read")
 async def list_datasets(
-    db: DB, principal: Actor, status: DatasetStatus | None = None
+    db: DB, principal: Actor, status: FromQuery[DatasetStatus | None] = None
 ) -> list[DatasetOut]:
     found = await records.list_datasets(
         db, company_id=_company(principal), reader=await _reader(db, principal), status=status

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 
 from api.deps import DB, Actor
@@ -130,12 +130,12 @@ async def list_records(
     db: DB,
     principal: Actor,
     table: FromPath[str],
-    where: str | None = None,
-    sort: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-    expand: str | None = None,
-    deleted: bool = False,
+    where: FromQuery[str | None] = None,
+    sort: FromQuery[str | None] = None,
+    limit: FromQuery[int] = 50,
+    offset: FromQuery[int] = 0,
+    expand: FromQuery[str | None] = None,
+    deleted: FromQuery[bool] = False,
 ) -> RecordPage:
     query = RecordQuery(
         where=_json_param("where", where),
@@ -209,7 +209,11 @@ async def create_record(
     summary="Read a record; expand=field,relation adds the rows it relates to",
 )
 async def get_record(
-    db: DB, principal: Actor, table: FromPath[str], record: FromPath[str], expand: str | None = None
+    db: DB,
+    principal: Actor,
+    table: FromPath[str],
+    record: FromPath[str],
+    expand: FromQuery[str | None] = None,
 ) -> RecordOut:
     names = _csv_list(expand)
     row, expanded = await records.get_record(
@@ -401,8 +405,8 @@ async def export_csv(
     db: DB,
     principal: Actor,
     table: FromPath[str],
-    where: str | None = None,
-    sort: str | None = None,
+    where: FromQuery[str | None] = None,
+    sort: FromQuery[str | None] = None,
 ) -> Response[Any]:
     # Check the table, filter and sort now, so mistakes are problem responses; the stream
     # outlives the handler's transaction and reads in its own tenant-scoped session.
