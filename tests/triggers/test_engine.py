@@ -1,0 +1,277 @@
+"""The trigger engine end to end in one process: outbox -> relay -> matching -> conditions ->
+actions -> TriggerExecution, on PostgreSQL, with a real SMTP server and HTTP receiver."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from core.models import EventType, TriggerExecutionStatus
+from core.models.automation import TriggerRun
+from tests.triggers.conftest import Pipeline
+from tests.triggers.factories import (
+    HIGH_VALUE_ACTIONS,
+    HIGH_VALUE_CONDITIONS,
+    Acme,
+    HttpReceiver,
+    Sessions,
+    SmtpServer,
+    add_trigger,
+    eventually,
+    executions,
+    expense,
+    record,
+)
+
+
+async def test_high_value_expense_emails_the_cfo(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme, smtp: SmtpServer
+) -> None:
+    trigger_id = await add_trigger(
+        sessions,
+        acme.company_id,
+        name="High-Value Alert",
+        task_id=acme.task_id,
+        conditions=HIGH_VALUE_CONDITIONS,
+        actions=HIGH_VALUE_ACTIONS,
+    )
+    before = len(smtp.mailbox.messages)
+    await record(
+        sessions,
+        acme.company_id,
+        EventType.TASK_COMPLETED,
+        expense(12000, "Jane Doe", "Equipment"),
+        task_id=acme.task_id,
+    )
+    await record(
+        sessions, acme.company_id, EventType.TASK_COMPLETED, expense(500), task_id=acme.task_id
+    )
+    await pipeline.drain()
+
+    done = await executions(sessions, trigger_id)
+    assert sorted(e.conditions_met for e in done) == [False, True]
+    fired = next(e for e in done if e.conditions_met)
+    assert fired.status is TriggerExecutionStatus.SUCCESS
+    assert fired.event_data["data"]["field_2"] == 12000
+    assert fired.condition_result["steps"][1]["args"] == [12000, 10000]
+    assert fired.actions_executed[0]["status"] == "success"
+    assert fired.actions_executed[0]["attempts"] == 1
+    quiet = next(e for e in done if not e.conditions_met)
+    assert quiet.actions_executed == [] and quiet.status is TriggerExecutionStatus.SUCCESS
+    assert quiet.condition_result["steps"][1]["args"] == [500, 10000]
+
+    [mail] = smtp.mailbox.messages[before:]
+    assert mail["To"] == "cfo@acme.com"
+    assert mail["Subject"] == "High-value expense requires review"
+    body = mail.get_payload(decode=True).decode()
+    assert "Employee: Jane Doe" in body
+    assert "Amount: $12000" in body
+    assert "Category: Equipment" in body
+    assert "Please review at: https://erp.example/tasks/expense" in body
+
+
+async def test_a_redelivered_event_runs_each_trigger_once(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+) -> None:
+    trigger_id = await add_trigger(
+        sessions,
+        acme.company_id,
+        actions=[{"type": "http_request", "config": {"url": receiver.url + "/hook"}}],
+    )
+    event_id = await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+    for _ in range(3):  # the broker hands the same message over again
+        await pipeline.engine.handle_events([event_id])
+    await pipeline.drain()
+
+    assert len(await executions(sessions, trigger_id)) == 1
+    assert len(receiver.requests) == 1
+
+
+async def test_actions_run_in_order_with_templated_json_body(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+) -> None:
+    trigger_id = await add_trigger(
+        sessions,
+        acme.company_id,
+        task_id=acme.task_id,
+        actions=[
+            {
+                "type": "http_request",
+                "config": {
+                    "url": receiver.url + "/first",
+                    "headers": {"X-Employee": "{{ employee_name }}"},
+                    "body": {
+                        "amount": "{{ amount }}",
+                        "text": "{{ amount }} by {{ employee_name }}",
+                    },
+                },
+            },
+            {"type": "http_request", "config": {"url": receiver.url + "/second", "method": "PUT"}},
+        ],
+    )
+    await record(
+        sessions,
+        acme.company_id,
+        EventType.TASK_COMPLETED,
+        expense(75, "Ann"),
+        task_id=acme.task_id,
+    )
+    await pipeline.drain()
+
+    [execution] = await executions(sessions, trigger_id)
+    assert execution.status is TriggerExecutionStatus.SUCCESS
+    assert [r.path for r in receiver.requests] == ["/first", "/second"]
+    first = receiver.requests[0]
+    assert first.body == {"amount": 75, "text": "75 by Ann"}
+    assert first.headers["x-employee"] == "Ann"
+    assert first.headers["idempotency-key"].endswith(".0")
+    assert execution.actions_executed[0]["output"]["status"] == 200
+
+
+async def test_a_failing_action_is_retried_with_backoff_until_it_succeeds(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+) -> None:
+    receiver.statuses = [503, 503]
+    trigger_id = await add_trigger(
+        sessions,
+        acme.company_id,
+        settings={"retries": 3, "retryBackoffSeconds": 0.05},
+        actions=[{"type": "http_request", "config": {"url": receiver.url + "/flaky"}}],
+    )
+    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+    await pipeline.drain()
+
+    [execution] = await eventually(lambda: executions(sessions, trigger_id))
+    assert execution.status is TriggerExecutionStatus.SUCCESS
+    assert execution.actions_executed[0]["attempts"] == 3
+    assert len(receiver.requests) == 3
+    keys = {r.headers["idempotency-key"] for r in receiver.requests}
+    assert len(keys) == 1  # the receiver can tell the three attempts are one action
+
+
+async def test_stop_and_continue_on_failure(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+) -> None:
+    failing = {"type": "http_request", "config": {"url": receiver.url + "/bad"}}
+    after = {"type": "http_request", "config": {"url": receiver.url + "/after"}}
+    stops = await add_trigger(sessions, acme.company_id, name="stops", actions=[failing, after])
+    goes_on = await add_trigger(
+        sessions,
+        acme.company_id,
+        name="goes on",
+        settings={"onActionFailure": "continue"},
+        actions=[failing, after],
+    )
+    receiver.statuses = [400, 400]  # a client error is not retried
+    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+    await pipeline.drain()
+
+    [stopped] = await executions(sessions, stops)
+    assert stopped.status is TriggerExecutionStatus.FAILED
+    assert [a["status"] for a in stopped.actions_executed] == ["failed", "skipped"]
+    assert "answered 400" in stopped.error_message
+    [continued] = await executions(sessions, goes_on)
+    assert continued.status is TriggerExecutionStatus.PARTIAL_SUCCESS
+    assert [a["status"] for a in continued.actions_executed] == ["failed", "success"]
+    assert [r.path for r in receiver.requests].count("/after") == 1
+
+
+async def test_inactive_triggers_and_other_tasks_do_not_fire(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme
+) -> None:
+    off = await add_trigger(sessions, acme.company_id, task_id=acme.task_id, is_active=False)
+    other_type = await add_trigger(
+        sessions, acme.company_id, task_id=acme.task_id, event_type=EventType.TASK_STARTED
+    )
+    any_task = await add_trigger(sessions, acme.company_id)
+    await record(
+        sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1), task_id=acme.task_id
+    )
+    await pipeline.drain()
+
+    assert await executions(sessions, off) == []
+    assert await executions(sessions, other_type) == []
+    assert len(await executions(sessions, any_task)) == 1
+
+
+async def test_a_trigger_loop_is_cut_at_the_chain_depth_limit(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme
+) -> None:
+    trigger_id = await add_trigger(
+        sessions, acme.company_id, settings={"maxChainDepth": 3}, actions=[{"type": "noop"}]
+    )
+    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1), chain_depth=2)
+    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(2), chain_depth=3)
+    await pipeline.drain()
+
+    runs = {e.event_data["data"]["field_2"]: e for e in await executions(sessions, trigger_id)}
+    assert runs[1].status is TriggerExecutionStatus.SUCCESS
+    assert runs[2].status is TriggerExecutionStatus.FAILED
+    assert runs[2].actions_executed == []
+    assert "chain depth limit reached" in runs[2].error_message
+
+
+async def test_the_rate_limit_stops_runs_beyond_it(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme
+) -> None:
+    trigger_id = await add_trigger(
+        sessions, acme.company_id, settings={"rateLimit": {"max": 2, "perSeconds": 3600}}
+    )
+    for amount in range(4):
+        await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(amount))
+    await pipeline.drain()
+
+    statuses = sorted(e.status.value for e in await executions(sessions, trigger_id))
+    assert statuses == ["FAILED", "FAILED", "SUCCESS", "SUCCESS"]
+    blocked = [e for e in await executions(sessions, trigger_id) if e.error_message]
+    assert all("rate limit reached" in e.error_message for e in blocked)
+
+
+async def test_a_delayed_trigger_runs_after_its_delay(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme
+) -> None:
+    trigger_id = await add_trigger(sessions, acme.company_id, settings={"delaySeconds": 0.5})
+    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+    await pipeline.drain()
+    async with sessions() as session:
+        run = await session.scalar(sa.select(TriggerRun).where(TriggerRun.trigger_id == trigger_id))
+    assert run is not None and run.status == "pending"
+
+    [execution] = await eventually(lambda: executions(sessions, trigger_id))
+    assert execution.status is TriggerExecutionStatus.SUCCESS
+
+
+async def test_a_template_cannot_reach_python_internals(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+) -> None:
+    trigger_id = await add_trigger(
+        sessions,
+        acme.company_id,
+        actions=[
+            {
+                "type": "http_request",
+                "config": {"url": receiver.url, "body": {"x": "{{ ''.__class__.__mro__ }}"}},
+            }
+        ],
+    )
+    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+    await pipeline.drain()
+
+    [execution] = await executions(sessions, trigger_id)
+    assert execution.status is TriggerExecutionStatus.FAILED
+    assert "template" in execution.error_message
+    assert receiver.requests == []
+
+
+async def test_an_unknown_action_fails_the_execution_without_retrying(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme
+) -> None:
+    trigger_id = await add_trigger(
+        sessions, acme.company_id, settings={"retries": 5}, actions=[{"type": "teleport"}]
+    )
+    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+    await pipeline.drain()
+
+    [execution] = await executions(sessions, trigger_id)
+    assert execution.status is TriggerExecutionStatus.FAILED
+    assert execution.actions_executed[0]["attempts"] == 1
+    assert "unknown action type 'teleport'" in execution.error_message
