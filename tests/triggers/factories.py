@@ -164,17 +164,17 @@ async def executions(sessions: Sessions, trigger_id: str | None = None) -> list[
 
 
 async def eventually(
-    check: Callable[[], Awaitable[Any]], *, timeout: float = 30.0, every: float = 0.05
+    check: Callable[[], Awaitable[Any]], *, within: float = 30.0, every: float = 0.05
 ) -> Any:
     """Poll until `check()` returns something truthy (waiting on other processes)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while True:
         result = await check()
         if result:
             return result
         if loop.time() > deadline:
-            raise AssertionError(f"condition not reached within {timeout}s (last: {result!r})")
+            raise AssertionError(f"condition not reached within {within}s (last: {result!r})")
         await asyncio.sleep(every)
 
 

@@ -1,0 +1,164 @@
+"""Real background processes for the scheduled/Celery tests: Celery workers and scheduler
+daemons started as subprocesses, a private redis-server, the relay in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL
+
+from core.settings import Settings, load_settings
+from scheduler.celery_app import make_celery
+from scheduler.dispatch import CeleryDispatcher
+from scheduler.relay import run_relay
+from tests.conftest import worker_id
+from tests.triggers.factories import HttpReceiver, Sessions, SmtpServer, free_port
+
+SECRET = "test-secret-key-of-at-least-thirty-two-characters"
+VENV_BIN = Path(sys.executable).parent
+SHARED_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def background_env(database_url: URL, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a worker, relay or scheduler process under test."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url.render_as_string(hide_password=False),
+        "REDIS_URL": redis_url,
+        "ERP_SECRET_KEY": SECRET,
+        "ERP_HTTP_ALLOW_PRIVATE": "true",
+        "ERP_HTTP_RETRIES": "0",
+        "ERP_SMTP_HOST": "127.0.0.1",
+        # A queue of its own: other test sessions share the Redis server.
+        "ERP_CELERY_QUEUE": f"erp-test-{worker_id()}-{os.getpid()}",
+        "ERP_LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
+class Process:
+    """A child process in its own process group, its output in a log file."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], ready: str | None = None) -> None:
+        self.log = Path(tempfile.mkstemp(prefix="erp-test-", suffix=".log")[1])
+        self.argv, self.env, self.ready = argv, env, ready
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, within: float = 30.0) -> Process:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + within
+        while self.ready and self.ready not in self.output():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.argv[0]} did not start:\n{self.output()[-3000:]}")
+            time.sleep(0.1)
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no clean shutdown, as when a machine dies."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def celery_worker(env: dict[str, str]) -> Process:
+    return Process(
+        [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "scheduler.worker",
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=1",
+            "--pool=prefork",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--queues={env['ERP_CELERY_QUEUE']}",
+        ],
+        env,
+        ready="ready.",
+    )
+
+
+class RedisServer(Process):
+    """A private redis-server on a free loopback port (never the shared one)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        super().__init__(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            dict(os.environ),
+            ready="Ready to accept connections",
+        )
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+@asynccontextmanager
+async def relay(sessions: Sessions, settings: Settings) -> AsyncIterator[asyncio.Task[None]]:
+    """The outbox relay on this event loop, publishing to the settings' Redis."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_relay(sessions, CeleryDispatcher(make_celery(settings)), settings.automation, stop)
+    )
+    try:
+        yield task
+    finally:
+        stop.set()
+        await task
+
+
+def relay_settings(env: dict[str, str]) -> Settings:
+    return load_settings(env)
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    with HttpReceiver() as server:
+        yield server
