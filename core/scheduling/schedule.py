@@ -110,7 +110,7 @@ def parse_schedule(config: dict[str, Any] | None, *, anchor: datetime) -> Schedu
         )
     elif cron is not None:
         try:
-            trigger = CronTrigger.from_crontab(str(cron), timezone=zone)
+            trigger = CronTrigger.from_crontab(crontab_to_apscheduler(str(cron)), timezone=zone)
             trigger.start_date, trigger.end_date = start, end
             description = f"cron {cron} ({zone})"
         except ValueError as exc:
@@ -136,6 +136,43 @@ def parse_schedule(config: dict[str, Any] | None, *, anchor: datetime) -> Schedu
         misfire_cap=cap,
         misfire_grace=timedelta(seconds=grace),
     )
+
+
+WEEKDAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def crontab_to_apscheduler(expression: str) -> str:
+    """APScheduler 3 numbers weekdays from Monday = 0, crontab from Sunday = 0 (or 7): numeric
+    weekdays are rewritten as names, which both read the same way ("1-5" -> mon..fri)."""
+    fields = expression.split()
+    if len(fields) != 5 or not any(c.isdigit() for c in fields[4]):
+        return expression
+    days: list[int] = []
+    for part in fields[4].split(","):
+        spec, _, step_text = part.partition("/")
+        step = int(step_text) if step_text.isdigit() else 1
+        if spec == "*":
+            low, high = 0, 6
+        elif "-" in spec:
+            first, _, last = spec.partition("-")
+            low, high = _weekday(first), _weekday(last)
+        else:
+            low = high = _weekday(spec)
+            if step_text:
+                high = 6
+        if high < low:
+            high += 7  # "5-1": Friday round to Monday
+        days += [d % 7 for d in range(low, high + 1, step)]
+    fields[4] = ",".join(WEEKDAY_NAMES[d] for d in sorted(set(days)))
+    return " ".join(fields)
+
+
+def _weekday(text: str) -> int:
+    if text.isdigit():
+        if int(text) > 7:
+            raise ValueError(f"weekday {text} is out of range 0-7")
+        return int(text) % 7
+    return WEEKDAY_NAMES.index(text.lower()[:3])
 
 
 def _zone(name: Any, problems: list[FieldProblem]) -> tzinfo:

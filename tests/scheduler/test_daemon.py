@@ -1,0 +1,145 @@
+"""The scheduler daemon with real processes: two daemons at once, killed and restarted, fire
+every slot of a schedule exactly once; a daemon follows trigger changes without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from core.database import transaction
+from core.models import EventType, OutboxEvent, Trigger, utcnow
+from core.models.automation import ScheduleSlot
+from core.settings import load_settings
+from scheduler.daemon import SchedulerDaemon
+from tests.conftest import worker_id
+from tests.scheduler.conftest import SHARED_REDIS, VENV_BIN, Process, background_env
+from tests.triggers.factories import Sessions, add_trigger, eventually, seed_acme
+
+EVERY_SECOND = {"interval": {"seconds": 1}, "misfirePolicy": "run_all", "misfireCap": 100}
+
+
+def daemon(env: dict[str, str]) -> Process:
+    return Process([str(VENV_BIN / "erp"), "scheduler", "--no-relay"], env, ready="started")
+
+
+async def slots_of(sessions: Sessions, trigger_id: str) -> list[ScheduleSlot]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            sa.select(ScheduleSlot)
+            .where(ScheduleSlot.trigger_id == trigger_id)
+            .order_by(ScheduleSlot.fire_at)
+        )
+        return list(rows.all())
+
+
+async def at_least(sessions: Sessions, trigger_id: str, count: int) -> list[ScheduleSlot]:
+    async def check() -> list[ScheduleSlot] | None:
+        found = await slots_of(sessions, trigger_id)
+        return found if len(found) >= count else None
+
+    return await eventually(check, within=40)
+
+
+async def test_two_daemons_killed_and_restarted_fire_every_slot_exactly_once(
+    sessions: Sessions, database_url: URL
+) -> None:
+    acme = await seed_acme(sessions)
+    trigger_id = await add_trigger(
+        sessions, acme.company_id, event_type=EventType.SCHEDULED, event_config=EVERY_SECOND
+    )
+    env = background_env(database_url, SHARED_REDIS, ERP_SCHEDULER_SYNC_SECONDS="0.5")
+    first, second = daemon(env).start(), daemon(env).start()
+    try:
+        seen = len(await at_least(sessions, trigger_id, 3))
+        first.kill()
+        seen = len(await at_least(sessions, trigger_id, seen + 2))
+        second.kill()  # no daemon at all for a while
+        await asyncio.sleep(2.5)
+        first.start()
+        await at_least(sessions, trigger_id, seen + 5)
+    finally:
+        first.stop()
+        second.stop()
+    slots = await slots_of(sessions, trigger_id)
+    times = [s.fire_at for s in slots]
+    gaps = {b - a for a, b in itertools.pairwise(times)}
+    assert gaps == {timedelta(seconds=1)}  # no slot lost, none twice
+    async with sessions() as session:
+        events = (
+            await session.scalars(
+                sa.select(OutboxEvent).where(
+                    OutboxEvent.trigger_id == trigger_id,
+                    OutboxEvent.event_type == EventType.SCHEDULED,
+                )
+            )
+        ).all()
+    assert sorted(e.id for e in events) == sorted(s.event_id for s in slots)
+    fired_for = sorted(e.payload["scheduledFor"] for e in events)
+    assert fired_for == [t.isoformat() for t in times]
+
+
+async def test_the_daemon_follows_trigger_changes_without_a_restart(
+    sessions: Sessions, database_url: URL
+) -> None:
+    acme = await seed_acme(sessions)
+    settings = load_settings(
+        {
+            "DATABASE_URL": database_url.render_as_string(hide_password=False),
+            "ERP_SECRET_KEY": "x" * 40,
+            "ERP_SCHEDULER_SYNC_SECONDS": "0.2",
+        }
+    )
+    running = SchedulerDaemon(sessions, settings.automation, name=f"test-{worker_id()}")
+    running.start()
+    try:
+        trigger_id = await add_trigger(
+            sessions,
+            acme.company_id,
+            event_type=EventType.SCHEDULED,
+            event_config={"interval": {"seconds": 1}},
+        )
+        await at_least(sessions, trigger_id, 2)  # created: it fires
+
+        async with transaction(sessions) as session:
+            trigger = await session.get(Trigger, trigger_id)
+            assert trigger is not None
+            trigger.event_config = {"interval": {"seconds": 2}}
+        edited_at = utcnow()
+        await eventually(lambda: _job_seconds(running, trigger_id, 2))
+        count = len(await slots_of(sessions, trigger_id))
+        after_edit = await at_least(sessions, trigger_id, count + 2)
+        new_times = [s.fire_at for s in after_edit if s.fire_at > edited_at]
+        assert {b - a for a, b in itertools.pairwise(new_times)} == {timedelta(seconds=2)}
+
+        async with transaction(sessions) as session:
+            trigger = await session.get(Trigger, trigger_id)
+            assert trigger is not None
+            trigger.is_active = False
+        await eventually(lambda: _unscheduled(running, trigger_id))
+        deactivated_at = utcnow()
+        await asyncio.sleep(2.5)
+        assert all(s.fire_at <= deactivated_at for s in await slots_of(sessions, trigger_id))
+
+        async with transaction(sessions) as session:
+            trigger = await session.get(Trigger, trigger_id)
+            assert trigger is not None
+            trigger.is_active = True
+        await eventually(lambda: _job_seconds(running, trigger_id, 2))
+        async with transaction(sessions) as session:
+            await session.execute(sa.delete(Trigger).where(Trigger.id == trigger_id))
+        await eventually(lambda: _unscheduled(running, trigger_id))
+    finally:
+        running.stop()
+
+
+async def _job_seconds(running: SchedulerDaemon, trigger_id: str, seconds: int) -> bool:
+    job = running.scheduler.get_job(trigger_id)
+    return job is not None and job.trigger.interval == timedelta(seconds=seconds)
+
+
+async def _unscheduled(running: SchedulerDaemon, trigger_id: str) -> bool:
+    return running.scheduler.get_job(trigger_id) is None
