@@ -177,12 +177,6 @@ def test_the_served_platform_lists_the_plugin_and_validates_with_its_field_type(
             "/tables/reviews/records", json={"data": {"title": "Too good", "score": 4}}
         )
         assert refused.status_code == 422
-        assert (
-            refused.json()["errors"][0]
-            == {
-                "path": "score",
-                "message": "Score must be from 1 to 3 stars",
-                "code": "out_of_range",
-            }
-            or refused.json()["errors"][0]["code"] == "out_of_range"
-        )
+        [error] = refused.json()["errors"]
+        assert (error["path"], error["code"]) == ("score", "out_of_range")
+        assert "from 1 to 3 stars" in error["message"]
