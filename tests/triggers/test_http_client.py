@@ -1,0 +1,88 @@
+"""The guarded HTTP client refuses private, loopback and link-local targets unless allowed,
+bounds response sizes, and retries only what is safe to retry."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.http import (
+    GuardedHttpClient,
+    OutboundRequestFailed,
+    OutboundTargetBlocked,
+    ResponseTooLarge,
+    is_allowed_address,
+)
+from tests.triggers.factories import HttpReceiver, free_port
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.5",
+        "172.16.0.1",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+    ],
+)
+def test_private_and_special_addresses_are_refused(address: str) -> None:
+    assert not is_allowed_address(address, allow_private=False)
+    assert is_allowed_address(address, allow_private=True)
+
+
+def test_public_addresses_are_allowed() -> None:
+    assert is_allowed_address("93.184.216.34", allow_private=False)
+    assert is_allowed_address("2606:4700::1111", allow_private=False)
+
+
+async def test_loopback_is_blocked_by_default_and_reachable_when_allowed(
+    receiver: HttpReceiver,
+) -> None:
+    strict = GuardedHttpClient(allow_private=False)
+    relaxed = GuardedHttpClient(allow_private=True)
+    try:
+        with pytest.raises(OutboundTargetBlocked):
+            await strict.request("GET", receiver.url + "/x")
+        with pytest.raises(OutboundTargetBlocked):
+            await strict.request("GET", f"http://localhost:{receiver.server.server_port}/x")
+        assert receiver.requests == []
+        response = await relaxed.request("POST", receiver.url + "/x", json={"a": 1})
+        assert response.status_code == 200 and response.json() == {"ok": True}
+        assert receiver.requests[0].body == {"a": 1}
+    finally:
+        await strict.aclose()
+        await relaxed.aclose()
+
+
+async def test_only_idempotent_requests_are_retried_on_server_errors(
+    receiver: HttpReceiver,
+) -> None:
+    client = GuardedHttpClient(allow_private=True, retries=2)
+    try:
+        receiver.statuses = [503, 503]
+        assert (await client.request("GET", receiver.url)).status_code == 200
+        assert len(receiver.requests) == 3
+        receiver.statuses = [503]
+        assert (await client.request("POST", receiver.url)).status_code == 503
+        assert len(receiver.requests) == 4
+    finally:
+        await client.aclose()
+
+
+async def test_limits_and_bad_targets_are_errors(receiver: HttpReceiver) -> None:
+    client = GuardedHttpClient(allow_private=True, retries=1, max_response_bytes=5)
+    try:
+        with pytest.raises(ResponseTooLarge):
+            await client.request("GET", receiver.url)
+        with pytest.raises(OutboundRequestFailed):
+            await client.request("GET", f"http://127.0.0.1:{free_port()}/")
+        with pytest.raises(OutboundRequestFailed):
+            await client.request("GET", "file:///etc/passwd")
+    finally:
+        await client.aclose()
