@@ -1,0 +1,276 @@
+"""API benchmark: `erp serve` on PostgreSQL under wrk (32 connections on loopback), against
+the ceiling of the same writes done with raw asyncpg and no HTTP.
+
+Measures creates/second and p50/p99 of POST /tables/{id}/records (JSON body validated against
+the table's schema, written with its audit row and outbox event in one transaction), the same
+for a paginated record list, and raw asyncpg inserting the same three rows per transaction.
+
+Run: .venv/bin/python bench/api.py [--seconds 10] [--connections 32] [--workers 2]
+Needs wrk (Debian: apt-get install wrk) and PostgreSQL on 127.0.0.1:5432.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.auth.passwords import hash_password_bcrypt  # noqa: E402
+from core.auth.tokens import issue_access_token  # noqa: E402
+from core.migrate import upgrade  # noqa: E402
+from core.models import User, UserRole  # noqa: E402
+from core.settings import parse_database_url  # noqa: E402
+
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+DATABASE = "erp_bench_api"
+SECRET = "bench-secret-" + "x" * 40
+SCHEMA = [
+    {
+        "id": "name",
+        "type": "text",
+        "label": "Name",
+        "required": True,
+        "validation": {"maxLength": 100},
+    },
+    {"id": "amount", "type": "number", "label": "Amount", "validation": {"min": 0}},
+    {
+        "id": "category",
+        "type": "dropdown",
+        "label": "Category",
+        "options": ["Travel", "Office Supplies", "Equipment"],
+    },
+]
+RECORD = {"data": {"name": "Ada Lovelace", "amount": 1234.5, "category": "Travel"}}
+
+
+async def prepare_database() -> tuple[str, str, str]:
+    """Fresh database, migrated; a company, its admin and a custom table. Returns
+    (company id, admin id, table id)."""
+    admin = await asyncpg.connect(f"{SERVER}/postgres")
+    await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    await admin.close()
+    await asyncio.to_thread(upgrade, parse_database_url(f"{SERVER}/{DATABASE}"))
+    conn = await asyncpg.connect(f"{SERVER}/{DATABASE}")
+    company, user, table = (str(uuid.uuid4()) for _ in range(3))
+    await conn.execute("INSERT INTO companies (id, name) VALUES ($1, 'Bench Co')", company)
+    await conn.execute(
+        "INSERT INTO users (id, email, password, role, company_id) "
+        "VALUES ($1, 'admin@bench.test', $2, 'ADMIN', $3)",
+        user,
+        hash_password_bcrypt("unused-password", 4),
+        company,
+    )
+    await conn.execute(
+        "INSERT INTO custom_tables (id, name, display_name, schema, company_id) "
+        "VALUES ($1, 'expenses', 'Expenses', $2::jsonb, $3)",
+        table,
+        json.dumps(SCHEMA),
+        company,
+    )
+    await conn.close()
+    return company, user, table
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(port: int, workers: int, files: str) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}",
+        "ERP_SECRET_KEY": SECRET,
+        "ERP_LOG_LEVEL": "WARNING",
+        "ERP_FILES_DIR": files,
+    }
+    erp = str(Path(sys.executable).with_name("erp"))
+    proc = subprocess.Popen(
+        [erp, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("erp serve did not start")
+
+
+def wrk(url: str, token: str, seconds: int, connections: int, body: dict | None) -> dict:
+    """Run wrk; return requests/s, p50 and p99 in ms, and the non-2xx count."""
+    method = "POST" if body is not None else "GET"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(
+            f'wrk.method = "{method}"\n'
+            f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            + (f"wrk.body = {json.dumps(json.dumps(body))}\n" if body is not None else "")
+        )
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+
+    def latency(pct: str) -> float:
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+async def raw_ceiling(
+    company: str, user: str, table: str, seconds: int, connections: int, full: bool
+) -> dict:
+    """The same writes with asyncpg alone: a record (and, with `full`, its audit row and
+    outbox event) per transaction, `connections` writers at once."""
+    pool = await asyncpg.create_pool(
+        f"{SERVER}/{DATABASE}", min_size=connections, max_size=connections
+    )
+    data = json.dumps(RECORD["data"])
+    latencies: list[float] = []
+    stop = time.monotonic() + seconds
+
+    async def writer() -> None:
+        async with pool.acquire() as conn:
+            while time.monotonic() < stop:
+                started = time.perf_counter()
+                record = str(uuid.uuid4())
+                async with conn.transaction():
+                    await conn.execute(
+                        "INSERT INTO custom_table_records (id, table_id, data, created_by, "
+                        "updated_by, company_id) VALUES ($1, $2, $3::jsonb, $4, $4, $5)",
+                        record,
+                        table,
+                        data,
+                        user,
+                        company,
+                    )
+                    if full:
+                        await conn.execute(
+                            "INSERT INTO audit_logs (id, user_id, company_id, action, entity, "
+                            "entity_id, changes) VALUES ($1, $2, $3, 'record.created', "
+                            "'CustomTableRecord', $4, $5::jsonb)",
+                            str(uuid.uuid4()),
+                            user,
+                            company,
+                            record,
+                            json.dumps({"after": data}),
+                        )
+                        await conn.execute(
+                            "INSERT INTO event_outbox (id, event_type, payload, table_id, "
+                            "company_id) VALUES ($1, 'DATABASE_ROW_CREATED', $2::jsonb, $3, $4)",
+                            str(uuid.uuid4()),
+                            data,
+                            table,
+                            company,
+                        )
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    began = time.monotonic()
+    await asyncio.gather(*(writer() for _ in range(connections)))
+    elapsed = time.monotonic() - began
+    await pool.close()
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[int(len(latencies) * 0.99)],
+        "errors": 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+
+    company, user_id, table = asyncio.run(prepare_database())
+    admin = User(id=user_id, role=UserRole.ADMIN, company_id=company)
+    token = issue_access_token(admin, SECRET, timedelta(hours=1))
+    port = free_port()
+    files = tempfile.mkdtemp()
+    server = start_server(port, args.workers, files)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wrk(f"{base}/tables/{table}/records", token, 2, args.connections, RECORD)  # warm-up
+        create = wrk(
+            f"{base}/tables/{table}/records", token, args.seconds, args.connections, RECORD
+        )
+        listing = wrk(
+            f"{base}/tables/{table}/records?limit=20&offset=100",
+            token,
+            args.seconds,
+            args.connections,
+            None,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    raw_record = asyncio.run(
+        raw_ceiling(company, user_id, table, args.seconds, args.connections, full=False)
+    )
+    raw_full = asyncio.run(
+        raw_ceiling(company, user_id, table, args.seconds, args.connections, full=True)
+    )
+
+    print(
+        f"\nAPI benchmark: {args.connections} connections, {args.seconds} s each, "
+        f"{args.workers} API worker process(es), PostgreSQL on loopback\n"
+    )
+    print(f"{'measurement':<52}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
+    rows = [
+        ("POST record via API (validated + audit + outbox)", create),
+        ("GET record list via API (limit 20, with total)", listing),
+        ("raw asyncpg: record insert only", raw_record),
+        ("raw asyncpg: record + audit + outbox per transaction", raw_full),
+    ]
+    for name, r in rows:
+        print(f"{name:<52}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>9}")
+    print(f"\nAPI creates / raw ceiling (same three rows): {create['rps'] / raw_full['rps']:.0%}")
+    print(f"API creates / raw ceiling (record row only):  {create['rps'] / raw_record['rps']:.0%}")
+    print("target: >= 40% of the raw ceiling, p99 < 50 ms at 32 connections")
+
+
+if __name__ == "__main__":
+    main()
