@@ -88,3 +88,16 @@ def require(principal: Principal, action: str) -> None:
     """Raise PermissionDenied unless the principal may perform `action`."""
     if not allowed(principal.role, action):
         raise PermissionDenied(f"Your role ({principal.role.value}) may not do {action}.")
+
+
+def permissions_table() -> str:
+    """The permission table as Markdown, exactly as the README shows it."""
+    roles = list(UserRole)
+    lines = [
+        "| action | " + " | ".join(r.value for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for action, allowed_roles in POLICY.items():
+        marks = " | ".join("yes" if r in allowed_roles else "" for r in roles)
+        lines.append(f"| `{action}` | {marks} |")
+    return "\n".join(lines)
