@@ -1,7 +1,8 @@
-"""The background side inside the API process. Embedded mode (no REDIS_URL): the relay, the
-trigger engine and the scheduler daemon run on the API's event loop, so `erp serve` alone
-is a working automation platform. Scaled mode: only a Celery dispatcher, for API calls
-that hand work to the workers (a retried execution)."""
+"""The background side inside the API process. Embedded mode (SQLite, no REDIS_URL): the
+relay, the trigger engine and the scheduler daemon run on the API's event loop, so `erp
+serve` alone is a working automation platform. With REDIS_URL: only a Celery dispatcher,
+for API calls that hand work to the workers (a retried execution). PostgreSQL without
+REDIS_URL: nothing; run `erp worker` and `erp scheduler` with a REDIS_URL."""
 
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ log = logging.getLogger("erp.embedded")
 
 @dataclass
 class Background:
-    """What `start` set going; `dispatcher` sends work to whichever worker runs it."""
+    """What `start` set going; `dispatcher` sends work to whichever worker runs it (None when
+    this process knows of no worker)."""
 
-    dispatcher: Dispatcher
+    dispatcher: Dispatcher | None
     engine: TriggerEngine | None = None
     daemon: SchedulerDaemon | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -50,6 +52,9 @@ async def start(
         from scheduler.celery_app import make_celery
 
         return Background(dispatcher=CeleryDispatcher(make_celery(settings)))
+    if not settings.embedded:
+        log.warning("no REDIS_URL: triggers run only where `erp worker` and a relay run")
+        return Background(dispatcher=None)
     plugins = get_plugins()
     engine_ref: list[TriggerEngine] = []
 

@@ -10,6 +10,15 @@ from core.triggers.history import execution_stats, get_execution, list_execution
 from core.triggers.registry import ActionRegistry, get_action_registry
 from core.triggers.relay import mark_dispatched, pending_events
 from core.triggers.runs import runs_to_redeliver
+from core.triggers.service import (
+    TriggerSpec,
+    create_trigger,
+    delete_trigger,
+    get_trigger,
+    list_triggers,
+    update_trigger,
+    validate_trigger,
+)
 from core.triggers.trigger_settings import TriggerSettings, parse_settings, parse_steps
 
 __all__ = [
@@ -24,17 +33,24 @@ __all__ = [
     "TriggerEngine",
     "TriggerInfo",
     "TriggerSettings",
+    "TriggerSpec",
     "UnknownAction",
     "admit",
+    "create_trigger",
+    "delete_trigger",
     "execution_stats",
     "get_action_registry",
     "get_execution",
+    "get_trigger",
     "list_executions",
+    "list_triggers",
     "mark_dispatched",
     "parse_settings",
     "parse_steps",
     "pending_events",
     "retry_execution",
     "runs_to_redeliver",
+    "update_trigger",
+    "validate_trigger",
     "worker_name",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 import aiosmtplib
 import msgspec
@@ -23,7 +24,7 @@ class SendEmailConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True
     body: str | None = None
     html: str | None = None
     template: str | None = None
-    variables: dict[str, object] = {}
+    variables: dict[str, Any] = {}
     cc: str | list[str] = []
     bcc: str | list[str] = []
     reply_to: str | None = None

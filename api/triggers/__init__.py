@@ -1,0 +1,1 @@
+"""HTTP routes of triggers, their executions, and in-app notifications."""

@@ -1,0 +1,239 @@
+"""Routes of triggers and their executions: thin handlers over core.triggers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from litestar import Response, delete, get, patch, post
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from api.deps import DB, Actor, Config
+from api.guards import requires
+from api.pagination import MAX_LIMIT, PageOut
+from api.triggers.notifications import routers as notification_routers
+from api.triggers.schemas import (
+    ActionOut,
+    ExecutionOut,
+    RetryOut,
+    StatsOut,
+    TriggerCreate,
+    TriggerOut,
+    TriggerUpdate,
+    changes_of,
+    execution_out,
+    trigger_out,
+)
+from core import triggers
+from core.access import Principal
+from core.audit import record_audit, snapshot
+from core.models import EventType, TriggerExecutionStatus
+from core.triggers import Dispatcher
+
+TAGS = ["triggers"]
+log = logging.getLogger("erp.api.triggers")
+
+
+def _company(principal: Principal) -> str:
+    assert principal.company_id is not None  # the db dependency refused the request otherwise
+    return principal.company_id
+
+
+@get("/triggers", guards=[requires("triggers.read")], tags=TAGS, summary="List triggers")
+async def list_triggers(
+    db: DB,
+    principal: Actor,
+    event_type: FromQuery[EventType | None] = None,
+    task_id: FromQuery[str | None] = None,
+    flow_id: FromQuery[str | None] = None,
+    table_id: FromQuery[str | None] = None,
+    is_active: FromQuery[bool | None] = None,
+) -> list[TriggerOut]:
+    found = await triggers.list_triggers(
+        db,
+        company_id=_company(principal),
+        event_type=event_type,
+        task_id=task_id,
+        flow_id=flow_id,
+        table_id=table_id,
+        is_active=is_active,
+    )
+    return [trigger_out(t) for t in found]
+
+
+@post(
+    "/triggers",
+    guards=[requires("triggers.write")],
+    tags=TAGS,
+    summary="Create a trigger (conditions, actions, settings and schedule are checked)",
+)
+async def create_trigger(db: DB, principal: Actor, data: JSONBody[TriggerCreate]) -> TriggerOut:
+    spec = triggers.TriggerSpec(**{name: getattr(data, name) for name in data.__struct_fields__})
+    trigger = await triggers.create_trigger(db, company_id=_company(principal), spec=spec)
+    record_audit(db, principal, "trigger.created", "Trigger", trigger.id, after=snapshot(trigger))
+    return trigger_out(trigger)
+
+
+@get(
+    "/trigger-actions",
+    guards=[requires("triggers.read")],
+    tags=TAGS,
+    summary="The actions triggers may run, with their config schema",
+)
+async def list_actions() -> list[ActionOut]:
+    registry = triggers.get_action_registry()
+    return [
+        ActionOut(name=a["name"], description=a["description"], config_schema=a["configSchema"])
+        for a in registry.describe()
+    ]
+
+
+@get("/triggers/{trigger_id:str}", guards=[requires("triggers.read")], tags=TAGS)
+async def get_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) -> TriggerOut:
+    return trigger_out(
+        await triggers.get_trigger(db, company_id=_company(principal), trigger_id=trigger_id)
+    )
+
+
+@patch("/triggers/{trigger_id:str}", guards=[requires("triggers.write")], tags=TAGS)
+async def update_trigger(
+    db: DB, principal: Actor, trigger_id: FromPath[str], data: JSONBody[TriggerUpdate]
+) -> TriggerOut:
+    company_id = _company(principal)
+    before = snapshot(await triggers.get_trigger(db, company_id=company_id, trigger_id=trigger_id))
+    trigger = await triggers.update_trigger(
+        db, company_id=company_id, trigger_id=trigger_id, changes=changes_of(data)
+    )
+    record_audit(
+        db,
+        principal,
+        "trigger.updated",
+        "Trigger",
+        trigger.id,
+        before=before,
+        after=snapshot(trigger),
+    )
+    return trigger_out(trigger)
+
+
+@delete("/triggers/{trigger_id:str}", guards=[requires("triggers.write")], tags=TAGS)
+async def delete_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) -> None:
+    company_id = _company(principal)
+    before = snapshot(await triggers.get_trigger(db, company_id=company_id, trigger_id=trigger_id))
+    await triggers.delete_trigger(db, company_id=company_id, trigger_id=trigger_id)
+    record_audit(db, principal, "trigger.deleted", "Trigger", trigger_id, before=before)
+
+
+@get(
+    "/trigger-executions",
+    guards=[requires("executions.read")],
+    tags=TAGS,
+    summary="Trigger executions, newest first (filter by trigger, status, date)",
+)
+async def list_executions(
+    db: DB,
+    principal: Actor,
+    trigger_id: FromQuery[str | None] = None,
+    status: FromQuery[TriggerExecutionStatus | None] = None,
+    since: FromQuery[datetime | None] = None,
+    until: FromQuery[datetime | None] = None,
+    limit: FromQuery[int] = 50,
+    offset: FromQuery[int] = 0,
+) -> PageOut[ExecutionOut]:
+    limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
+    items, total = await triggers.list_executions(
+        db,
+        company_id=_company(principal),
+        trigger_id=trigger_id,
+        status=status,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return PageOut(items=[execution_out(e) for e in items], total=total, limit=limit, offset=offset)
+
+
+@get(
+    "/trigger-executions/stats",
+    guards=[requires("executions.read")],
+    tags=TAGS,
+    summary="Executions of the last days grouped by status",
+)
+async def execution_stats(
+    db: DB, principal: Actor, trigger_id: FromQuery[str | None] = None, days: FromQuery[int] = 7
+) -> StatsOut:
+    stats = await triggers.execution_stats(
+        db, company_id=_company(principal), trigger_id=trigger_id, days=max(1, min(days, 366))
+    )
+    return StatsOut(
+        since=stats["since"],
+        days=stats["days"],
+        total=stats["total"],
+        by_status=stats["byStatus"],
+        average_execution_time_ms=stats["averageExecutionTimeMs"],
+    )
+
+
+@get("/trigger-executions/{execution_id:str}", guards=[requires("executions.read")], tags=TAGS)
+async def get_execution(db: DB, principal: Actor, execution_id: FromPath[str]) -> ExecutionOut:
+    return execution_out(
+        await triggers.get_execution(db, company_id=_company(principal), execution_id=execution_id)
+    )
+
+
+@post(
+    "/trigger-executions/{execution_id:str}/retry",
+    guards=[requires("triggers.write")],
+    tags=TAGS,
+    status_code=202,
+    summary="Run a FAILED or PARTIAL_SUCCESS execution's trigger again for the same event",
+)
+async def retry_execution(
+    db: DB, principal: Actor, settings: Config, state: State, execution_id: FromPath[str]
+) -> Response[RetryOut]:
+    run_id = await triggers.retry_execution(
+        db,
+        company_id=_company(principal),
+        execution_id=execution_id,
+        automation=settings.automation,
+    )
+    record_audit(
+        db,
+        principal,
+        "trigger_execution.retried",
+        "TriggerExecution",
+        execution_id,
+        metadata={"runId": run_id},
+    )
+    # Sent after the response, so after the retry is committed; if it cannot be sent, the
+    # relay's sweep sends it later.
+    dispatcher = getattr(getattr(state, "background", None), "dispatcher", None)
+    task = BackgroundTask(_send_run, dispatcher, run_id) if dispatcher is not None else None
+    return Response(RetryOut(run_id=run_id), status_code=202, background=task)
+
+
+async def _send_run(dispatcher: Dispatcher, run_id: str) -> None:
+    try:
+        await dispatcher.send_run(run_id)
+    except Exception:  # the broker is down: the relay resends stale runs
+        log.warning("retry run %s not sent now; the relay will send it", run_id)
+
+
+def routers() -> list[Any]:
+    return [
+        list_triggers,
+        create_trigger,
+        list_actions,
+        get_trigger,
+        update_trigger,
+        delete_trigger,
+        list_executions,
+        execution_stats,
+        get_execution,
+        retry_execution,
+        *notification_routers(),
+    ]

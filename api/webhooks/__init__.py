@@ -1,0 +1,1 @@
+"""HTTP routes of inbound webhooks: endpoint management and the public receiver."""

@@ -1,0 +1,155 @@
+"""Webhook endpoints of a trigger (secret shown once) and the public receiver, which only
+verifies and records the delivery: the worker does the rest, so it answers 202 at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, delete, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath
+
+from api.deps import DB, Actor, Config
+from api.guards import requires
+from api.organisation.schemas import Out
+from core import webhooks
+from core.access import Principal
+from core.audit import record_audit, snapshot
+from core.database import transaction
+from core.models.automation import WebhookEndpoint
+from core.settings import Settings
+
+TAGS = ["webhooks"]
+
+
+class EndpointOut(Out):
+    id: str
+    trigger_id: str
+    name: str | None
+    url: str
+    is_active: bool
+    last_received_at: str | None
+
+
+class EndpointSecretOut(EndpointOut):
+    secret: str
+
+
+class AcceptedOut(Out):
+    event_id: str
+
+
+def _company(principal: Principal) -> str:
+    assert principal.company_id is not None
+    return principal.company_id
+
+
+def _out(endpoint: WebhookEndpoint, settings: Settings) -> EndpointOut:
+    return EndpointOut(
+        id=endpoint.id,
+        trigger_id=endpoint.trigger_id,
+        name=endpoint.name,
+        url=webhooks.endpoint_url(settings.automation.public_url, endpoint.id),
+        is_active=endpoint.is_active,
+        last_received_at=endpoint.last_received_at.isoformat()
+        if endpoint.last_received_at
+        else None,
+    )
+
+
+def _with_secret(created: webhooks.EndpointCreated, settings: Settings) -> EndpointSecretOut:
+    out = _out(created.endpoint, settings)
+    return EndpointSecretOut(
+        **{f: getattr(out, f) for f in out.__struct_fields__}, secret=created.secret
+    )
+
+
+@post(
+    "/triggers/{trigger_id:str}/webhook-endpoints",
+    guards=[requires("triggers.write")],
+    tags=TAGS,
+    summary="Create a webhook URL for a WEBHOOK_RECEIVED trigger; its secret is shown once",
+)
+async def create_endpoint(
+    db: DB, principal: Actor, settings: Config, trigger_id: FromPath[str]
+) -> EndpointSecretOut:
+    created = await webhooks.create_endpoint(
+        db,
+        company_id=_company(principal),
+        trigger_id=trigger_id,
+        public_url=settings.automation.public_url,
+    )
+    record_audit(
+        db,
+        principal,
+        "webhook_endpoint.created",
+        "WebhookEndpoint",
+        created.endpoint.id,
+        after=snapshot(created.endpoint),
+    )
+    return _with_secret(created, settings)
+
+
+@get(
+    "/triggers/{trigger_id:str}/webhook-endpoints",
+    guards=[requires("triggers.read")],
+    tags=TAGS,
+)
+async def list_endpoints(
+    db: DB, principal: Actor, settings: Config, trigger_id: FromPath[str]
+) -> list[EndpointOut]:
+    found = await webhooks.list_endpoints(db, company_id=_company(principal), trigger_id=trigger_id)
+    return [_out(e, settings) for e in found]
+
+
+@post(
+    "/webhook-endpoints/{endpoint_id:str}/rotate-secret",
+    guards=[requires("triggers.write")],
+    tags=TAGS,
+    status_code=200,
+    summary="Replace the signing secret; the new one is shown once",
+)
+async def rotate_secret(
+    db: DB, principal: Actor, settings: Config, endpoint_id: FromPath[str]
+) -> EndpointSecretOut:
+    rotated = await webhooks.rotate_secret(
+        db,
+        company_id=_company(principal),
+        endpoint_id=endpoint_id,
+        public_url=settings.automation.public_url,
+    )
+    record_audit(db, principal, "webhook_endpoint.secret_rotated", "WebhookEndpoint", endpoint_id)
+    return _with_secret(rotated, settings)
+
+
+@delete("/webhook-endpoints/{endpoint_id:str}", guards=[requires("triggers.write")], tags=TAGS)
+async def delete_endpoint(db: DB, principal: Actor, endpoint_id: FromPath[str]) -> None:
+    await webhooks.delete_endpoint(db, company_id=_company(principal), endpoint_id=endpoint_id)
+    record_audit(db, principal, "webhook_endpoint.deleted", "WebhookEndpoint", endpoint_id)
+
+
+@post(
+    "/webhooks/{endpoint_id:str}",
+    tags=TAGS,
+    status_code=202,
+    opt={"public": True},
+    summary="Receive a delivery (Standard Webhooks headers: webhook-id, -timestamp, -signature)",
+)
+async def receive(
+    request: Request[Any, Any, Any], state: State, endpoint_id: FromPath[str]
+) -> AcceptedOut:
+    settings: Settings = state.settings
+    body = await request.body()
+    async with transaction(state.sessions) as session:
+        event_id = await webhooks.receive_webhook(
+            session,
+            endpoint_id=endpoint_id,
+            headers=dict(request.headers),
+            body=body,
+            max_body_bytes=settings.automation.webhook_max_body_bytes,
+        )
+    return AcceptedOut(event_id=event_id)
+
+
+def routers() -> list[Any]:
+    return [create_endpoint, list_endpoints, rotate_secret, delete_endpoint, receive]

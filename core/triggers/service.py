@@ -1,0 +1,208 @@
+"""Triggers of a company: created and changed only when every part is valid (conditions
+against the task's or table's fields, action types and configs, settings, schedule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import ErpError, FieldProblem, NotFound, ValidationFailed
+from core.models import CustomTable, EventType, Flow, Task, Trigger
+from core.rules import RuleError
+from core.rules.service import prepare_rule
+from core.triggers.conditions import Fields, fields_of
+from core.triggers.registry import ActionRegistry, get_action_registry
+from core.triggers.trigger_settings import parse_settings, parse_steps
+
+EDITABLE = (
+    "name",
+    "description",
+    "is_active",
+    "event_type",
+    "event_config",
+    "conditions",
+    "actions",
+    "settings",
+    "task_id",
+    "flow_id",
+    "table_id",
+)
+
+
+@dataclass(slots=True)
+class TriggerSpec:
+    """A trigger as a builder writes it (the seed's JSON shapes)."""
+
+    name: str
+    event_type: EventType
+    actions: list[Any] = field(default_factory=list)
+    description: str | None = None
+    is_active: bool = True
+    event_config: dict[str, Any] = field(default_factory=dict)
+    conditions: Any = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    task_id: str | None = None
+    flow_id: str | None = None
+    table_id: str | None = None
+
+
+async def list_triggers(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    event_type: EventType | None = None,
+    task_id: str | None = None,
+    flow_id: str | None = None,
+    table_id: str | None = None,
+    is_active: bool | None = None,
+) -> list[Trigger]:
+    query = sa.select(Trigger).where(Trigger.company_id == company_id)
+    for column, value in (
+        (Trigger.event_type, event_type),
+        (Trigger.task_id, task_id),
+        (Trigger.flow_id, flow_id),
+        (Trigger.table_id, table_id),
+        (Trigger.is_active, is_active),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return list((await session.scalars(query.order_by(Trigger.created_at, Trigger.id))).all())
+
+
+async def get_trigger(session: AsyncSession, *, company_id: str, trigger_id: str) -> Trigger:
+    trigger = await session.scalar(
+        sa.select(Trigger).where(Trigger.id == trigger_id, Trigger.company_id == company_id)
+    )
+    if trigger is None:
+        raise NotFound(f"Trigger {trigger_id} not found.")
+    return trigger
+
+
+async def create_trigger(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    spec: TriggerSpec,
+    registry: ActionRegistry | None = None,
+) -> Trigger:
+    values = {name: getattr(spec, name) for name in EDITABLE}
+    await validate_trigger(session, company_id=company_id, values=values, registry=registry)
+    trigger = Trigger(company_id=company_id, **values)
+    session.add(trigger)
+    await session.flush()
+    return trigger
+
+
+async def update_trigger(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    trigger_id: str,
+    changes: dict[str, Any],
+    registry: ActionRegistry | None = None,
+) -> Trigger:
+    """Apply `changes` (any of EDITABLE); the result is validated as a whole."""
+    trigger = await get_trigger(session, company_id=company_id, trigger_id=trigger_id)
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValidationFailed([FieldProblem(k, "cannot be changed", "read_only") for k in unknown])
+    values = {name: changes.get(name, getattr(trigger, name)) for name in EDITABLE}
+    await validate_trigger(session, company_id=company_id, values=values, registry=registry)
+    for name, value in changes.items():
+        setattr(trigger, name, value)
+    await session.flush()
+    return trigger
+
+
+async def delete_trigger(session: AsyncSession, *, company_id: str, trigger_id: str) -> None:
+    await session.delete(await get_trigger(session, company_id=company_id, trigger_id=trigger_id))
+    await session.flush()
+
+
+async def validate_trigger(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    values: dict[str, Any],
+    registry: ActionRegistry | None = None,
+) -> None:
+    """Raise ValidationFailed listing every problem of the trigger's definition."""
+    registry = registry or get_action_registry()
+    problems: list[FieldProblem] = []
+    if not str(values.get("name") or "").strip():
+        problems.append(FieldProblem("name", "is required", "required"))
+    event_type = values["event_type"]
+    fields = await _attachments(session, company_id, values, problems)
+    if values.get("conditions") not in (None, {}, []):
+        try:
+            prepare_rule(values["conditions"], fields)
+        except RuleError as exc:
+            problems += [
+                FieldProblem(
+                    "conditions" + "".join(f"/{p}" for p in problem.path),
+                    problem.message,
+                    problem.code,
+                )
+                for problem in exc.problems
+            ]
+    problems += _collect(lambda: parse_settings(values.get("settings")))
+    steps_problems = _collect(lambda: parse_steps(values.get("actions")))
+    problems += steps_problems
+    if not steps_problems:
+        for index, step in enumerate(parse_steps(values.get("actions"))):
+            try:
+                action = registry.get(step.type)
+            except ErpError as exc:
+                problems.append(FieldProblem(f"actions[{index}].type", exc.message, exc.code))
+                continue
+            problems += _collect(
+                lambda a=action, s=step, i=index: a.parse_config(
+                    s.config, path=f"actions[{i}].config"
+                )
+            )
+    if event_type is EventType.SCHEDULED:
+        from core.models import utcnow
+        from core.scheduling import parse_schedule
+
+        problems += _collect(
+            lambda: parse_schedule(values.get("event_config") or {}, anchor=utcnow())
+        )
+    if problems:
+        raise ValidationFailed(problems, "The trigger is not valid.")
+
+
+def _collect(check: Any) -> list[FieldProblem]:
+    try:
+        check()
+    except ValidationFailed as exc:
+        return list(exc.problems)
+    return []
+
+
+async def _attachments(
+    session: AsyncSession, company_id: str, values: dict[str, Any], problems: list[FieldProblem]
+) -> Fields | None:
+    """Check the task/flow/table belongs to the company; return the fields rules may read."""
+    fields: Fields | None = None
+    for key, model, column in (
+        ("task_id", Task, Task.fields),
+        ("table_id", CustomTable, CustomTable.schema),
+        ("flow_id", Flow, None),
+    ):
+        value = values.get(key)
+        if not value:
+            continue
+        query = sa.select(model.id if column is None else column).where(
+            model.id == value, model.company_id == company_id
+        )
+        row = (await session.execute(query)).first()
+        if row is None:
+            problems.append(
+                FieldProblem(key, f"no such {model.__name__} in the company", "unknown")
+            )
+        elif column is not None and fields is None:
+            fields = fields_of(row[0])
+    return fields

@@ -1,0 +1,220 @@
+"""Triggers, executions, webhooks and notifications through the HTTP API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy.engine import URL
+
+from api.app import create_app
+from core.database import transaction
+from core.models import Task, TaskStatus, UserRole
+from core.webhooks import sign_delivery
+from tests.api.conftest import Tenant, auth_headers, make_settings, make_tenant
+from tests.triggers.conftest import Pipeline
+from tests.triggers.factories import (
+    EXPENSE_FIELDS,
+    HIGH_VALUE_CONDITIONS,
+    HttpReceiver,
+    Sessions,
+)
+
+
+@pytest.fixture
+async def client(
+    database_url: URL, sessions: Sessions, tmp_path: Path
+) -> AsyncIterator[AsyncTestClient]:
+    app = create_app(make_settings(database_url, tmp_path / "files"))
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def tenant(sessions: Sessions) -> Tenant:
+    return await make_tenant(sessions, "Acme")
+
+
+async def expense_task(sessions: Sessions, tenant: Tenant) -> str:
+    async with transaction(sessions) as session:
+        task = Task(
+            name="Expense Approval Form",
+            status=TaskStatus.PUBLISHED,
+            company_id=tenant.company.id,
+            created_by_id=tenant.users[UserRole.ADMIN].id,
+            fields=EXPENSE_FIELDS,
+        )
+        session.add(task)
+        await session.flush()
+        return task.id
+
+
+async def test_an_admin_creates_reads_edits_and_deletes_a_trigger(
+    client: AsyncTestClient, sessions: Sessions, tenant: Tenant
+) -> None:
+    admin = auth_headers(tenant.users[UserRole.ADMIN])
+    task_id = await expense_task(sessions, tenant)
+    body = {
+        "name": "High-Value Alert",
+        "description": "Alert CFO for expenses > $10,000",
+        "eventType": "TASK_COMPLETED",
+        "taskId": task_id,
+        "conditions": HIGH_VALUE_CONDITIONS,
+        "actions": [
+            {
+                "type": "send_email",
+                "config": {"to": "cfo@acme.com", "template": "high_value_expense"},
+            }
+        ],
+        "settings": {"retries": 3, "retryBackoffSeconds": 5},
+    }
+    created = await client.post("/triggers", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    trigger = created.json()
+    assert trigger["eventType"] == "TASK_COMPLETED" and trigger["isActive"] is True
+
+    listed = await client.get("/triggers", params={"taskId": task_id}, headers=admin)
+    assert [t["id"] for t in listed.json()] == [trigger["id"]]
+    changed = await client.patch(
+        f"/triggers/{trigger['id']}", json={"isActive": False}, headers=admin
+    )
+    assert changed.status_code == 200 and changed.json()["isActive"] is False
+    employee = auth_headers(tenant.users[UserRole.EMPLOYEE])
+    assert (await client.get("/triggers", headers=employee)).status_code == 403
+    other = await make_tenant(sessions, "Globex")
+    stranger = auth_headers(other.users[UserRole.ADMIN])
+    assert (await client.get(f"/triggers/{trigger['id']}", headers=stranger)).status_code == 404
+    assert (await client.delete(f"/triggers/{trigger['id']}", headers=admin)).status_code == 204
+    assert (await client.get(f"/triggers/{trigger['id']}", headers=admin)).status_code == 404
+
+
+async def test_an_invalid_trigger_is_refused_with_every_problem(
+    client: AsyncTestClient, sessions: Sessions, tenant: Tenant
+) -> None:
+    admin = auth_headers(tenant.users[UserRole.ADMIN])
+    task_id = await expense_task(sessions, tenant)
+    refused = await client.post(
+        "/triggers",
+        json={
+            "name": "Broken",
+            "eventType": "TASK_COMPLETED",
+            "taskId": task_id,
+            "conditions": {
+                "operator": "AND",
+                "rules": [{"field": "Salary", "operator": "greater_than", "value": 1}],
+            },
+            "actions": [{"type": "teleport"}, {"type": "send_email", "config": {"cc": 3}}],
+            "settings": {"retries": -1},
+        },
+        headers=admin,
+    )
+    assert refused.status_code == 422, refused.text
+    paths = {e["path"] for e in refused.json()["errors"]}
+    assert {"settings.retries", "actions[0].type"} <= paths
+    assert any(p.startswith("conditions") for p in paths)
+    assert any(p.startswith("actions[1].config") for p in paths)
+    schedule = await client.post(
+        "/triggers",
+        json={
+            "name": "Nightly",
+            "eventType": "SCHEDULED",
+            "actions": [],
+            "eventConfig": {"cron": "not a cron"},
+        },
+        headers=admin,
+    )
+    assert schedule.status_code == 422
+    assert schedule.json()["errors"][0]["path"] == "eventConfig.cron"
+    catalogue = await client.get("/trigger-actions", headers=admin)
+    names = {a["name"] for a in catalogue.json()}
+    assert {"send_email", "http_request", "start_flow", "create_record", "notify"} <= names
+
+
+async def test_webhook_delivery_to_execution_stats_and_retry(
+    client: AsyncTestClient,
+    sessions: Sessions,
+    tenant: Tenant,
+    pipeline: Pipeline,
+    receiver: HttpReceiver,
+) -> None:
+    admin = auth_headers(tenant.users[UserRole.ADMIN])
+    trigger = (
+        await client.post(
+            "/triggers",
+            json={
+                "name": "Payments",
+                "eventType": "WEBHOOK_RECEIVED",
+                "conditions": {"==": [{"var": "data.status"}, "paid"]},
+                "actions": [
+                    {
+                        "type": "http_request",
+                        "config": {
+                            "url": receiver.url + "/paid",
+                            "body": {"ref": "{{ data.ref }}"},
+                        },
+                    }
+                ],
+            },
+            headers=admin,
+        )
+    ).json()
+    endpoint = await client.post(f"/triggers/{trigger['id']}/webhook-endpoints", headers=admin)
+    assert endpoint.status_code == 201, endpoint.text
+    url, secret = endpoint.json()["url"], endpoint.json()["secret"]
+    path = "/webhooks/" + url.rsplit("/", 1)[1]
+    body = json.dumps({"status": "paid", "ref": "INV-7"}).encode()
+    signed = sign_delivery(secret, "msg_7", body, datetime.now(UTC))
+
+    accepted = await client.post(path, content=body, headers=signed)
+    assert accepted.status_code == 202, accepted.text
+    again = await client.post(path, content=body, headers=signed)
+    assert again.status_code == 409
+    unsigned = await client.post(path, content=body)
+    assert unsigned.status_code == 401
+    assert unsigned.headers["content-type"].startswith("application/problem+json")
+
+    receiver.statuses = [500]
+    await pipeline.drain()
+    page = await client.get(
+        "/trigger-executions", params={"triggerId": trigger["id"]}, headers=admin
+    )
+    [failed] = page.json()["items"]
+    assert failed["status"] == "FAILED" and failed["conditionsMet"] is True
+    assert failed["conditionResult"]["matched"] is True
+    assert failed["actionsExecuted"][0]["error"]
+    stats = await client.get("/trigger-executions/stats", headers=admin)
+    assert stats.json()["byStatus"]["FAILED"] == 1
+
+    retried = await client.post(f"/trigger-executions/{failed['id']}/retry", headers=admin)
+    assert retried.status_code == 202, retried.text
+    await pipeline.dispatcher.send_run(retried.json()["runId"])
+    await pipeline.dispatcher.idle()
+    done = await client.get(
+        "/trigger-executions",
+        params={"triggerId": trigger["id"], "status": "SUCCESS"},
+        headers=admin,
+    )
+    assert done.json()["total"] == 1
+    assert [r.body for r in receiver.requests] == [{"ref": "INV-7"}, {"ref": "INV-7"}]
+
+
+async def test_notifications_are_listed_and_marked_read(
+    client: AsyncTestClient, sessions: Sessions, tenant: Tenant
+) -> None:
+    from core.notifications import notify
+
+    user = tenant.users[UserRole.EMPLOYEE]
+    async with transaction(sessions) as session:
+        await notify(session, company_id=tenant.company.id, user_ids=[user.id], title="Hello")
+    me = auth_headers(user)
+    listed = await client.get("/notifications", params={"unread": True}, headers=me)
+    assert listed.json()["total"] == 1 and listed.json()["items"][0]["title"] == "Hello"
+    count = await client.get("/notifications/unread-count", headers=me)
+    assert count.json() == {"unread": 1}
+    marked = await client.post("/notifications/read", json={}, headers=me)
+    assert marked.json() == {"updated": 1}
+    assert (await client.get("/notifications/unread-count", headers=me)).json() == {"unread": 0}
