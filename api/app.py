@@ -47,6 +47,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "api.queries.routes",
     "api.records.routes",
     "api.plugins.routes",
+    "api.triggers.routes",
+    "api.webhooks.routes",
 )
 """Every area's routes: each module has `routers() -> list` of handlers and routers.
 A new area adds its module here."""
@@ -86,9 +88,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        # Triggers and automation (scheduler.embedded): relay, trigger engine and scheduler
+        # in this process on the embedded SQLite platform; a Celery dispatcher with REDIS_URL.
+        from scheduler import embedded
+
+        app.state.background = await embedded.start(settings, app.state.sessions)
         try:
             yield
         finally:
+            await embedded.stop(app.state.background)
             await engine.dispose()
 
     auth = jwt_auth(settings)
