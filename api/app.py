@@ -46,6 +46,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "api.platform.routes",
     "api.queries.routes",
     "api.records.routes",
+    "api.flows.routes",
     "api.plugins.routes",
     "api.triggers.routes",
     "api.webhooks.routes",

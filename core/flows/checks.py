@@ -15,6 +15,8 @@ from core.rules import RuleError, truthy
 from core.rules.service import prepare_rule
 
 DEFAULT_REJECT_VALUES = ["Rejected"]
+MAX_DEADLINE_HOURS = 24 * 366 * 10
+MAX_PRIORITY = 1_000_000
 
 
 def compile_definition(draft: dict[str, Any]) -> dict[str, Any]:
@@ -88,9 +90,15 @@ def _normalise_level(
         config = {}
     level["completion"] = _completion(config.get("completion", "any"), f"{path}/config", problems)
     hours = config.get("deadlineHours")
-    if hours is not None and (type(hours) not in (int, float) or hours <= 0):
+    if hours is not None and (
+        type(hours) not in (int, float) or not 0 < hours <= MAX_DEADLINE_HOURS
+    ):
         problems.append(
-            FieldProblem(f"{path}/config/deadlineHours", "must be a positive number", "invalid")
+            FieldProblem(
+                f"{path}/config/deadlineHours",
+                f"must be a number of hours above 0, at most {MAX_DEADLINE_HOURS}",
+                "invalid",
+            )
         )
         hours = None
     level["deadlineHours"] = hours
@@ -187,8 +195,13 @@ def _normalise_branch(
                 "unknown_level",
             )
         )
-    if type(branch.get("priority")) is not int:
-        problems.append(FieldProblem(f"{path}/priority", "must be a whole number", "invalid"))
+    priority = branch.get("priority")
+    if type(priority) is not int or abs(priority) > MAX_PRIORITY:
+        problems.append(
+            FieldProblem(
+                f"{path}/priority", f"must be a whole number within ±{MAX_PRIORITY}", "invalid"
+            )
+        )
     if not str(branch.get("name") or "").strip():
         problems.append(FieldProblem(f"{path}/name", "A branch needs a name.", "required"))
     if source not in orders:

@@ -379,7 +379,7 @@ async def _lock(
     if instance.status is not FlowInstanceStatus.IN_PROGRESS or step is None:
         raise InstanceClosed(
             f"The instance is {instance.status.value.lower().replace('_', ' ')}.",
-            status=instance.status.value,
+            instanceStatus=instance.status.value,
         )
     if expected_level is not None and step.level_order != expected_level:
         raise LevelMoved(

@@ -1,0 +1,1 @@
+"""HTTP routes of flows: definitions, instances, history and the inbox."""

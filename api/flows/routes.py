@@ -1,0 +1,486 @@
+"""Routes of flows: thin handlers over core.flows for definitions (save, check, publish),
+instances (start, submit, approve, reject, reassign, cancel), history, listing and the inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from litestar import get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from api.deps import DB, Actor
+from api.flows.schemas import (
+    ActionOut,
+    CancelIn,
+    CheckOut,
+    DecisionIn,
+    DefinitionOut,
+    FlowIn,
+    FlowOut,
+    FlowSummary,
+    HistoryOut,
+    InstanceOut,
+    InstanceRow,
+    PendingTaskOut,
+    ProblemOut,
+    ReassignIn,
+    StartIn,
+    SubmitIn,
+    definition_out,
+    flow_out,
+    history_out,
+    instance_out,
+    pending_out,
+)
+from api.guards import requires
+from api.pagination import MAX_LIMIT, PageOut
+from core import flows
+from core.access import Principal
+from core.audit import record_audit, snapshot
+from core.errors import PermissionDenied
+from core.flows.engine import OVERSEERS
+from core.models import Flow, FlowInstance, FlowInstanceStatus, FlowStatus
+
+DEFINITIONS = ["flows"]
+RUNNING = ["flow instances"]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")]
+Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Rows to skip")]
+
+
+def _company(principal: Principal) -> str:
+    assert principal.company_id is not None  # the db dependency refused the request otherwise
+    return principal.company_id
+
+
+def _viewer(principal: Principal) -> str | None:
+    """Admins and developers see every instance; everyone else those they are involved in."""
+    return None if principal.role in OVERSEERS else principal.user_id
+
+
+def _spec(data: FlowIn) -> flows.FlowSpec:
+    return flows.FlowSpec(
+        name=data.name,
+        description=data.description,
+        config=data.config,
+        levels=[
+            flows.LevelSpec(
+                order=level.order,
+                name=level.name,
+                description=level.description,
+                task_ids=list(level.task_ids),
+                roles=list(level.roles),
+                config=level.config,
+            )
+            for level in data.levels
+        ],
+        branches=[
+            flows.BranchSpec(
+                name=branch.name,
+                from_level=branch.from_level,
+                to_level=branch.to_level,
+                conditions=branch.conditions,
+                priority=branch.priority,
+            )
+            for branch in data.branches
+        ],
+    )
+
+
+@get("/flows", guards=[requires("flows.read")], tags=DEFINITIONS, summary="List flows")
+async def list_flows(db: DB, status: FromQuery[FlowStatus | None] = None) -> list[FlowSummary]:
+    query = sa.select(Flow).order_by(Flow.name, Flow.id)
+    if status is not None:
+        query = query.where(Flow.status == status)
+    return [
+        FlowSummary(
+            id=f.id,
+            name=f.name,
+            description=f.description,
+            status=f.status,
+            published_at=f.published_at,
+            updated_at=f.updated_at,
+        )
+        for f in await db.scalars(query)
+    ]
+
+
+@post(
+    "/flows",
+    guards=[requires("flows.write")],
+    tags=DEFINITIONS,
+    summary="Create a flow: levels, their tasks and roles, branches (checked first)",
+)
+async def create_flow(db: DB, principal: Actor, data: JSONBody[FlowIn]) -> FlowOut:
+    flow = await flows.save_flow(
+        db, company_id=_company(principal), user_id=principal.user_id, spec=_spec(data)
+    )
+    record_audit(db, principal, "flow.created", "Flow", flow.id, after=snapshot(flow))
+    return flow_out(flow)
+
+
+@get(
+    "/flows/{flow_id:str}", guards=[requires("flows.read")], tags=DEFINITIONS, summary="Read a flow"
+)
+async def read_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowOut:
+    return flow_out(await flows.get_flow(db, company_id=_company(principal), flow_id=flow_id))
+
+
+@put(
+    "/flows/{flow_id:str}",
+    guards=[requires("flows.write")],
+    tags=DEFINITIONS,
+    summary="Replace a flow's definition (running instances keep theirs)",
+)
+async def replace_flow(
+    db: DB, principal: Actor, flow_id: FromPath[str], data: JSONBody[FlowIn]
+) -> FlowOut:
+    company_id = _company(principal)
+    before = snapshot(await flows.get_flow(db, company_id=company_id, flow_id=flow_id))
+    flow = await flows.save_flow(
+        db, company_id=company_id, user_id=principal.user_id, spec=_spec(data), flow_id=flow_id
+    )
+    record_audit(
+        db, principal, "flow.updated", "Flow", flow.id, before=before, after=snapshot(flow)
+    )
+    return flow_out(flow)
+
+
+@get(
+    "/flows/{flow_id:str}/check",
+    guards=[requires("flows.read")],
+    tags=DEFINITIONS,
+    summary="Every problem that would stop the flow from being published",
+)
+async def check_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> CheckOut:
+    problems = await flows.check_flow(db, company_id=_company(principal), flow_id=flow_id)
+    return CheckOut(
+        ok=not problems,
+        problems=[ProblemOut(path=p.path, message=p.message, code=p.code) for p in problems],
+    )
+
+
+@post(
+    "/flows/{flow_id:str}/publish",
+    guards=[requires("flows.write")],
+    tags=DEFINITIONS,
+    status_code=200,
+    summary="Freeze the flow as the definition new instances start on",
+)
+async def publish_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> DefinitionOut:
+    definition = await flows.publish_flow(db, company_id=_company(principal), flow_id=flow_id)
+    record_audit(
+        db,
+        principal,
+        "flow.published",
+        "Flow",
+        flow_id,
+        metadata={"definitionId": definition.id, "digest": definition.digest},
+    )
+    return definition_out(definition)
+
+
+@post(
+    "/flows/{flow_id:str}/instances",
+    guards=[requires("flows.run")],
+    tags=RUNNING,
+    summary="Start an instance of a flow",
+)
+async def start_instance(
+    db: DB, principal: Actor, flow_id: FromPath[str], data: JSONBody[StartIn]
+) -> InstanceOut:
+    if data.assign_to is not None and principal.role not in OVERSEERS:
+        raise PermissionDenied("Only an admin may choose who acts on the first level.")
+    instance = await flows.start_flow(
+        db,
+        company_id=_company(principal),
+        flow_id=flow_id,
+        initiator_id=principal.user_id,
+        data=data.data,
+        assign_to=data.assign_to,
+    )
+    record_audit(
+        db,
+        principal,
+        "flow_instance.started",
+        "FlowInstance",
+        instance.id,
+        after=snapshot(instance),
+    )
+    return instance_out(instance)
+
+
+@get(
+    "/flow-instances",
+    guards=[requires("flows.run")],
+    tags=RUNNING,
+    summary="List instances by flow, status, initiator and start date (newest first)",
+)
+async def list_instances(
+    db: DB,
+    principal: Actor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    flow_id: Annotated[str | None, QueryParameter(name="flowId")] = None,
+    status: FromQuery[FlowInstanceStatus | None] = None,
+    initiator_id: Annotated[str | None, QueryParameter(name="initiatorId")] = None,
+    started_from: Annotated[datetime | None, QueryParameter(name="startedFrom")] = None,
+    started_to: Annotated[datetime | None, QueryParameter(name="startedTo")] = None,
+) -> PageOut[InstanceRow]:
+    items, total = await flows.list_instances(
+        db,
+        company_id=_company(principal),
+        flow_id=flow_id,
+        status=status,
+        initiator_id=initiator_id,
+        started_from=started_from,
+        started_to=started_to,
+        viewer_id=_viewer(principal),
+        limit=limit,
+        offset=offset,
+    )
+    return PageOut(
+        items=[
+            InstanceRow(
+                id=s.instance.id,
+                flow_id=s.instance.flow_id,
+                flow_name=s.flow_name,
+                status=s.instance.status,
+                current_level_order=s.instance.current_level_order,
+                current_level_name=s.level_name,
+                initiator_id=s.instance.initiator_id,
+                started_at=s.instance.started_at,
+                completed_at=s.instance.completed_at,
+            )
+            for s in items
+        ],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@get(
+    "/flow-instances/{instance_id:str}",
+    guards=[requires("flows.run")],
+    tags=RUNNING,
+    summary="Read an instance: its status, context data and whom it waits for",
+)
+async def read_instance(db: DB, principal: Actor, instance_id: FromPath[str]) -> InstanceOut:
+    view = await flows.get_instance(
+        db, company_id=_company(principal), instance_id=instance_id, viewer_id=_viewer(principal)
+    )
+    return instance_out(view.instance, view)
+
+
+@get(
+    "/flow-instances/{instance_id:str}/history",
+    guards=[requires("flows.run")],
+    tags=RUNNING,
+    summary="Everything that happened to an instance: executions and decisions, who and when",
+)
+async def instance_history(
+    db: DB, principal: Actor, instance_id: FromPath[str]
+) -> list[HistoryOut]:
+    entries = await flows.instance_history(
+        db, company_id=_company(principal), instance_id=instance_id, viewer_id=_viewer(principal)
+    )
+    return [history_out(e) for e in entries]
+
+
+@post(
+    "/flow-instances/{instance_id:str}/tasks/{task_id:str}",
+    guards=[requires("flows.run")],
+    tags=RUNNING,
+    status_code=200,
+    summary="Submit a task of the current level (its approval, once all are submitted)",
+)
+async def submit_task(
+    db: DB,
+    principal: Actor,
+    instance_id: FromPath[str],
+    task_id: FromPath[str],
+    data: JSONBody[SubmitIn],
+) -> ActionOut:
+    before = await _before(db, instance_id)
+    result = await flows.execute_task(
+        db,
+        company_id=_company(principal),
+        instance_id=instance_id,
+        task_id=task_id,
+        user_id=principal.user_id,
+        data=data.data,
+        expected_level=data.level_order,
+    )
+    return _acted(db, principal, "flow_instance.task_submitted", before, result)
+
+
+@post(
+    "/flow-instances/{instance_id:str}/approve",
+    guards=[requires("flows.run")],
+    tags=RUNNING,
+    status_code=200,
+    summary="Approve the current level (one without tasks); needs canApprove",
+)
+async def approve(
+    db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[DecisionIn]
+) -> ActionOut:
+    before = await _before(db, instance_id)
+    result = await flows.approve(
+        db,
+        company_id=_company(principal),
+        instance_id=instance_id,
+        user_id=principal.user_id,
+        comment=data.comment,
+        expected_level=data.level_order,
+    )
+    return _acted(db, principal, "flow_instance.approved", before, result)
+
+
+@post(
+    "/flow-instances/{instance_id:str}/reject",
+    guards=[requires("flows.run")],
+    tags=RUNNING,
+    status_code=200,
+    summary="Reject the current level: fail, or send back as the level says; needs canReject",
+)
+async def reject(
+    db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[DecisionIn]
+) -> ActionOut:
+    before = await _before(db, instance_id)
+    result = await flows.reject(
+        db,
+        company_id=_company(principal),
+        instance_id=instance_id,
+        user_id=principal.user_id,
+        comment=data.comment,
+        expected_level=data.level_order,
+    )
+    return _acted(db, principal, "flow_instance.rejected", before, result)
+
+
+@post(
+    "/flow-instances/{instance_id:str}/reassign",
+    guards=[requires("flows.run")],
+    tags=RUNNING,
+    status_code=200,
+    summary="Hand a pending task to another user; needs canReassign (or an admin)",
+)
+async def reassign(
+    db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[ReassignIn]
+) -> ActionOut:
+    before = await _before(db, instance_id)
+    result = await flows.reassign(
+        db,
+        company_id=_company(principal),
+        instance_id=instance_id,
+        user_id=principal.user_id,
+        to_user_id=data.to_user_id,
+        from_user_id=data.from_user_id,
+        comment=data.comment,
+    )
+    return _acted(db, principal, "flow_instance.reassigned", before, result, data.to_user_id)
+
+
+@post(
+    "/flow-instances/{instance_id:str}/cancel",
+    guards=[requires("flows.run")],
+    tags=RUNNING,
+    status_code=200,
+    summary="Cancel an instance: its initiator or an admin",
+)
+async def cancel(
+    db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[CancelIn]
+) -> ActionOut:
+    before = await _before(db, instance_id)
+    result = await flows.cancel(
+        db,
+        company_id=_company(principal),
+        instance_id=instance_id,
+        user_id=principal.user_id,
+        reason=data.reason,
+    )
+    return _acted(db, principal, "flow_instance.cancelled", before, result)
+
+
+@get(
+    "/inbox",
+    guards=[requires("flows.run")],
+    tags=RUNNING,
+    summary="My pending flow tasks: by role, assignment or reassignment; most urgent first",
+)
+async def inbox(
+    db: DB,
+    principal: Actor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    flow_id: Annotated[str | None, QueryParameter(name="flowId")] = None,
+) -> PageOut[PendingTaskOut]:
+    items, total = await flows.pending_tasks_for(
+        db,
+        company_id=_company(principal),
+        user_id=principal.user_id,
+        flow_id=flow_id,
+        limit=limit,
+        offset=offset,
+    )
+    return PageOut(items=[pending_out(i) for i in items], total=total, limit=limit, offset=offset)
+
+
+async def _before(db: DB, instance_id: str) -> dict[str, Any] | None:
+    """The instance as the audit log's "before" (the action itself locks and re-reads it)."""
+    instance = await db.get(FlowInstance, instance_id)
+    return snapshot(instance) if instance is not None else None
+
+
+def _acted(
+    db: DB,
+    principal: Principal,
+    action: str,
+    before: dict[str, Any] | None,
+    result: flows.ActionResult,
+    *about: str,
+) -> ActionOut:
+    instance: FlowInstance = result.instance
+    metadata: dict[str, Any] = {"levelClosed": result.level_closed}
+    if result.execution is not None:
+        metadata["executionId"] = result.execution.id
+    if about:
+        metadata["about"] = list(about)
+    record_audit(
+        db,
+        principal,
+        action,
+        "FlowInstance",
+        instance.id,
+        before=before,
+        after=snapshot(instance),
+        metadata=metadata,
+    )
+    return ActionOut(
+        instance=instance_out(instance),
+        execution_id=result.execution.id if result.execution else None,
+        level_closed=result.level_closed,
+    )
+
+
+def routers() -> list[Any]:
+    return [
+        list_flows,
+        create_flow,
+        read_flow,
+        replace_flow,
+        check_flow,
+        publish_flow,
+        start_instance,
+        list_instances,
+        read_instance,
+        instance_history,
+        submit_task,
+        approve,
+        reject,
+        reassign,
+        cancel,
+        inbox,
+    ]

@@ -1,0 +1,282 @@
+"""The expense flow through HTTP: an admin defines and publishes it, an employee submits,
+a manager and finance approve; errors come back as problem responses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from litestar.testing import AsyncTestClient
+
+from api.app import create_app
+from core.auth.tokens import issue_access_token
+from core.models import AuditLog, User
+from tests.api.conftest import SECRET, make_settings
+from tests.flows.conftest import Acme
+
+
+@pytest.fixture
+async def client(database_url, sessions, tmp_path) -> AsyncIterator[AsyncTestClient]:
+    app = create_app(make_settings(database_url, tmp_path / "files"))
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def headers(sessions, acme: Acme) -> dict[str, dict[str, str]]:
+    async with sessions() as session:
+        users = {u.id: u for u in await session.scalars(sa.select(User))}
+    ttl = timedelta(minutes=5)
+    return {
+        name: {"Authorization": f"Bearer {issue_access_token(users[uid], SECRET, ttl)}"}
+        for name, uid in acme.users.items()
+    }
+
+
+def expense_flow(acme: Acme) -> dict:
+    decided = {"decision": {"field": "Decision", "rejectValues": ["Rejected"]}}
+    return {
+        "name": "Expense Approval Workflow",
+        "levels": [
+            {"order": 1, "name": "Employee Submission", "taskIds": [acme.expense_task]},
+            {
+                "order": 2,
+                "name": "Manager Review",
+                "taskIds": [acme.review_task],
+                "roles": ["Manager"],
+                "config": {**decided, "onReject": {"sendBackTo": 1}, "deadlineHours": 48},
+            },
+            {
+                "order": 3,
+                "name": "Finance Approval",
+                "taskIds": [acme.review_task],
+                "roles": ["Finance"],
+                "config": decided,
+            },
+        ],
+        "branches": [
+            {
+                "name": "Small expenses skip finance",
+                "fromLevel": 2,
+                "toLevel": "END",
+                "conditions": {
+                    "operator": "AND",
+                    "rules": [{"field": "Amount", "operator": "less_than", "value": 1000}],
+                },
+            }
+        ],
+    }
+
+
+async def published(client: AsyncTestClient, headers, acme: Acme) -> str:
+    created = await client.post("/flows", json=expense_flow(acme), headers=headers["admin"])
+    assert created.status_code == 201, created.text
+    flow_id = created.json()["id"]
+    check = await client.get(f"/flows/{flow_id}/check", headers=headers["admin"])
+    assert check.json() == {"ok": True, "problems": []}
+    publish = await client.post(f"/flows/{flow_id}/publish", headers=headers["admin"])
+    assert publish.status_code == 200, publish.text
+    return flow_id
+
+
+async def act(client, headers, who: str, path: str, body: dict, status: int = 200) -> dict:
+    response = await client.post(path, json=body, headers=headers[who])
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+async def test_an_expense_goes_from_employee_to_manager_to_finance_over_http(
+    client, headers, acme, sessions
+) -> None:
+    flow_id = await published(client, headers, acme)
+
+    started = await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201)
+    instance = started["id"]
+    inbox = (await client.get("/inbox", headers=headers["employee"])).json()
+    assert [(i["instanceId"], i["levelOrder"]) for i in inbox["items"]] == [(instance, 1)]
+    submitted = await act(
+        client,
+        headers,
+        "employee",
+        f"/flow-instances/{instance}/tasks/{acme.expense_task}",
+        {
+            "data": {
+                "Employee Name": "Eve",
+                "Amount": 12000,
+                "Category": "Travel",
+                "Receipt": acme.receipt,
+            },
+            "levelOrder": 1,
+        },
+    )
+    assert submitted["levelClosed"] and submitted["instance"]["currentLevelOrder"] == 2
+
+    [item] = (await client.get("/inbox", headers=headers["manager"])).json()["items"]
+    assert (item["levelName"], item["tasks"][0]["name"], item["overdue"]) == (
+        "Manager Review",
+        "Expense Review",
+        False,
+    )
+    review = {"data": {"Decision": "Approved", "Comments": "Fine"}, "levelOrder": 2}
+    path = f"/flow-instances/{instance}/tasks/{acme.review_task}"
+    await act(client, headers, "manager", path, review)
+    done = await act(client, headers, "finance", path, {**review, "levelOrder": 3})
+
+    assert done["instance"]["status"] == "COMPLETED"
+    history = (
+        await client.get(f"/flow-instances/{instance}/history", headers=headers["employee"])
+    ).json()
+    assert [(h["kind"], h["actorName"]) for h in history if h["kind"] == "SUBMITTED"] == [
+        ("SUBMITTED", "Employee"),
+        ("SUBMITTED", "Manager"),
+        ("SUBMITTED", "Finance"),
+    ]
+    listed = (
+        await client.get(
+            "/flow-instances",
+            params={"status": "COMPLETED", "flowId": flow_id},
+            headers=headers["admin"],
+        )
+    ).json()
+    assert [i["id"] for i in listed["items"]] == [instance] and listed["total"] == 1
+    async with sessions() as session:
+        actions = set(
+            await session.scalars(sa.select(AuditLog.action).where(AuditLog.entity_id == instance))
+        )
+    assert actions == {"flow_instance.started", "flow_instance.task_submitted"}
+
+
+async def test_a_small_expense_skips_finance_and_a_rejection_sends_it_back(
+    client, headers, acme
+) -> None:
+    flow_id = await published(client, headers, acme)
+    instance = (await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201))[
+        "id"
+    ]
+    expense = f"/flow-instances/{instance}/tasks/{acme.expense_task}"
+    data = {"Employee Name": "Eve", "Amount": 300, "Category": "Travel", "Receipt": acme.receipt}
+    await act(client, headers, "employee", expense, {"data": data})
+
+    rejected = await act(
+        client, headers, "manager", f"/flow-instances/{instance}/reject", {"comment": "Which trip?"}
+    )
+    assert rejected["instance"]["currentLevelOrder"] == 1
+    await act(client, headers, "employee", expense, {"data": {**data, "Category": "Equipment"}})
+    review = f"/flow-instances/{instance}/tasks/{acme.review_task}"
+    done = await act(client, headers, "manager2", review, {"data": {"Decision": "Approved"}})
+
+    assert done["instance"]["status"] == "COMPLETED"
+    view = (await client.get(f"/flow-instances/{instance}", headers=headers["employee"])).json()
+    assert view["status"] == "COMPLETED" and view["currentLevel"] is None
+    assert view["contextData"]["Category"] == "Equipment"
+
+
+async def test_errors_are_problem_responses_with_stable_codes(client, headers, acme) -> None:
+    flow_id = await published(client, headers, acme)
+    instance = (await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201))[
+        "id"
+    ]
+    review = f"/flow-instances/{instance}/tasks/{acme.review_task}"
+
+    cases = [
+        ("manager", review, {"data": {"Decision": "Approved"}}, 409, "flow_task_not_on_level"),
+        (
+            "manager",
+            f"/flow-instances/{instance}/tasks/{acme.expense_task}",
+            {"data": {}},
+            403,
+            "flow_not_your_turn",
+        ),
+        (
+            "employee",
+            f"/flow-instances/{instance}/tasks/{acme.expense_task}",
+            {"data": {"Amount": "a lot"}},
+            422,
+            "validation_failed",
+        ),
+        ("employee", review, {"data": {}, "levelOrder": 2}, 409, "flow_level_moved"),
+        (
+            "employee",
+            f"/flows/{flow_id}/instances",
+            {"assignTo": "Finance"},
+            403,
+            "permission_denied",
+        ),
+        ("colleague", f"/flow-instances/{instance}/cancel", {}, 403, "flow_missing_permission"),
+        ("employee", "/flow-instances/nope/approve", {}, 404, "not_found"),
+    ]
+    for who, path, body, status, code in cases:
+        response = await client.post(path, json=body, headers=headers[who])
+        assert (response.status_code, response.json()["code"]) == (status, code), (
+            path,
+            response.text,
+        )
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+    hidden = await client.get(f"/flow-instances/{instance}", headers=headers["colleague"])
+    assert hidden.status_code == 404
+    await act(client, headers, "employee", f"/flow-instances/{instance}/cancel", {"reason": "typo"})
+    closed = await client.post(
+        f"/flow-instances/{instance}/cancel", json={}, headers=headers["admin"]
+    )
+    assert (closed.status_code, closed.json()["code"]) == (409, "flow_instance_closed")
+
+
+async def test_an_invalid_definition_lists_every_problem(client, headers, acme) -> None:
+    body = expense_flow(acme)
+    body["levels"][2]["order"] = 4
+    body["levels"][1]["roles"] = ["Astronaut"]
+    body["branches"][0]["conditions"]["rules"][0]["field"] = "Colour"
+
+    response = await client.post("/flows", json=body, headers=headers["admin"])
+
+    assert response.status_code == 422
+    assert {e["path"]: e["code"] for e in response.json()["errors"]} == {
+        "/levels/1/roles/0": "not_found"
+    }
+    body["levels"][1]["roles"] = ["Manager"]
+    response = await client.post("/flows", json=body, headers=headers["admin"])
+    assert {e["path"]: e["code"] for e in response.json()["errors"]} == {
+        "/levels": "level_gap",
+        "/branches/0/conditions/rules/0/field": "rule.unknown_field",
+    }
+    employee = await client.post("/flows", json=expense_flow(acme), headers=headers["employee"])
+    assert employee.status_code == 403
+
+
+async def test_a_manager_reassigns_and_an_admin_reads_the_definition(client, headers, acme) -> None:
+    flow_id = await published(client, headers, acme)
+    instance = (await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201))[
+        "id"
+    ]
+    data = {"Employee Name": "Eve", "Amount": 5000, "Category": "Travel", "Receipt": acme.receipt}
+    await act(
+        client,
+        headers,
+        "employee",
+        f"/flow-instances/{instance}/tasks/{acme.expense_task}",
+        {"data": data},
+    )
+
+    await act(
+        client,
+        headers,
+        "manager",
+        f"/flow-instances/{instance}/reassign",
+        {"toUserId": acme.users["colleague"], "comment": "Please cover"},
+    )
+
+    [item] = (await client.get("/inbox", headers=headers["colleague"])).json()["items"]
+    assert item["source"] == "REASSIGNED"
+    flow = (await client.get(f"/flows/{flow_id}", headers=headers["admin"])).json()
+    assert flow["status"] == "PUBLISHED"
+    assert [(lv["order"], [r["name"] for r in lv["roles"]]) for lv in flow["levels"]] == [
+        (1, []),
+        (2, ["Manager"]),
+        (3, ["Finance"]),
+    ]
+    assert flow["branches"][0]["toLevel"] == "END"
+    listed = (await client.get("/flows", headers=headers["employee"])).json()
+    assert [f["id"] for f in listed] == [flow_id]
