@@ -27,7 +27,8 @@ def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
 
 
 def provide_settings(state: State) -> Settings:
-    return state.settings  # type: ignore[no-any-return]
+    settings: Settings = state.settings
+    return settings
 
 
 async def provide_db(
@@ -55,7 +56,7 @@ async def provide_db(
         yield session
 
 
-DEPENDENCIES = {
+DEPENDENCIES: dict[str, Provide | Any] = {
     "principal": Provide(provide_principal, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "db": Provide(provide_db),

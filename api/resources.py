@@ -172,7 +172,7 @@ def _list_handler(r: Resource, opt: dict[str, Any]) -> Any:
                 default=None,
                 annotation=Annotated[py_type | None, QueryParameter(name=name, required=False)],
             )
-        )  # type: ignore[valid-type]
+        )
     _sign(handler, f"list_{r.tag}", params, PageOut[r.out])  # type: ignore[name-defined]
     return get("/", guards=[requires(r.read)], opt=opt, summary=f"List {r.tag}")(handler)
 
@@ -201,7 +201,7 @@ def _create_handler(r: Resource, opt: dict[str, Any]) -> Any:
     _sign(
         handler,
         f"create_{r.tag}",
-        [_DB, _ACTOR, inspect.Parameter("data", KW, annotation=JSONBody[r.create])],
+        [_DB, _ACTOR, inspect.Parameter("data", KW, annotation=_json_body(r.create))],
         r.out,
     )
     guard = requires(r.create_permission or r.write)
@@ -220,7 +220,7 @@ def _update_handler(r: Resource, opt: dict[str, Any]) -> Any:
     _sign(
         handler,
         f"update_{r.tag}",
-        [_DB, _ACTOR, _ID, inspect.Parameter("data", KW, annotation=JSONBody[r.update])],
+        [_DB, _ACTOR, _ID, inspect.Parameter("data", KW, annotation=_json_body(r.update))],
         r.out,
     )
     return patch(
@@ -240,6 +240,11 @@ def _delete_handler(r: Resource, opt: dict[str, Any]) -> Any:
 _DB = inspect.Parameter("db", KW, annotation=DB)
 _ACTOR = inspect.Parameter("principal", KW, annotation=Actor)
 _ID = inspect.Parameter("id", KW, annotation=FromPath[str])
+
+
+def _json_body(struct: Any) -> Any:
+    """`JSONBody[struct]` for a struct known only at run time."""
+    return JSONBody[struct]  # type: ignore[misc]
 
 
 def _sign(fn: Any, name: str, params: list[inspect.Parameter], returns: Any) -> None:

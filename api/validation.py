@@ -45,7 +45,9 @@ def value_problems(value: Any, target: Any, path: str) -> list[FieldProblem]:
     return []
 
 
-def _object_problems(value: dict[str, Any], struct_type: type, path: str) -> list[FieldProblem]:
+def _object_problems(
+    value: dict[str, Any], struct_type: type[msgspec.Struct], path: str
+) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     fields = msgspec.structs.fields(struct_type)
     known = {f.encode_name for f in fields}
@@ -68,7 +70,7 @@ def _object_problems(value: dict[str, Any], struct_type: type, path: str) -> lis
     return problems
 
 
-def _struct_type(target: Any) -> type | None:
+def _struct_type(target: Any) -> type[msgspec.Struct] | None:
     if isinstance(target, type) and issubclass(target, msgspec.Struct):
         return target
     if get_origin(target) in (Union, type(int | None)):
@@ -80,7 +82,7 @@ def _struct_type(target: Any) -> type | None:
     return None
 
 
-def _list_item_struct(target: Any) -> type | None:
+def _list_item_struct(target: Any) -> type[msgspec.Struct] | None:
     if get_origin(target) in (list, tuple, set, frozenset):
         args = get_args(target)
         return _struct_type(args[0]) if args else None
