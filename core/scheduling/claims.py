@@ -14,6 +14,7 @@ from core.events import record_event
 from core.models import EventType, Trigger, new_id, utcnow
 from core.models.automation import ScheduleSlot
 from core.scheduling.schedule import Schedule, due_slots, parse_schedule
+from core.triggers.runs import as_utc
 
 
 async def scheduled_triggers(session: AsyncSession) -> list[Trigger]:
@@ -28,7 +29,7 @@ async def scheduled_triggers(session: AsyncSession) -> list[Trigger]:
 
 def schedule_of(trigger: Trigger) -> Schedule:
     """The trigger's schedule (ValidationFailed when its eventConfig is not one)."""
-    return parse_schedule(trigger.event_config, anchor=trigger.created_at)
+    return parse_schedule(trigger.event_config, anchor=as_utc(trigger.created_at))
 
 
 async def last_claimed(session: AsyncSession, trigger_id: str) -> datetime | None:
@@ -93,7 +94,8 @@ async def fire_due_slots(
             return []
         schedule = schedule_of(trigger)
         last = await last_claimed(session, trigger.id)
-    window_start = max(trigger.updated_at, schedule.start or trigger.created_at)
+    window_start = max(as_utc(trigger.updated_at), schedule.start or as_utc(trigger.created_at))
+    last = as_utc(last) if last is not None else None
     slots = due_slots(schedule, window_start=window_start, last_claimed=last, now=now)
     claimed = []
     late_before = now - schedule.misfire_grace

@@ -18,7 +18,7 @@ from core.settings import AutomationSettings
 from core.triggers.actions import EventInfo
 from core.triggers.conditions import Fields, evaluate_conditions, event_variables
 from core.triggers.matching import fields_for_triggers, triggers_for_events
-from core.triggers.runs import PENDING, NewRun, insert_runs, lease_runs
+from core.triggers.runs import PENDING, NewRun, as_utc, insert_runs, lease_runs
 from core.triggers.trigger_settings import TriggerSettings, parse_settings
 
 
@@ -40,7 +40,7 @@ def event_info(event: OutboxEvent) -> EventInfo:
         type=event.event_type,
         company_id=event.company_id,
         data=event.payload or {},
-        occurred_at=event.created_at,
+        occurred_at=as_utc(event.created_at),
         chain_depth=event.chain_depth,
         task_id=event.task_id,
         flow_id=event.flow_id,

@@ -30,7 +30,7 @@ from core.triggers.dispatch import Dispatcher
 from core.triggers.errors import ActionFailed, UnknownAction
 from core.triggers.matching import fields_for_triggers
 from core.triggers.registry import ActionRegistry
-from core.triggers.runs import finish_run, lease_runs, release_lease, save_progress
+from core.triggers.runs import as_utc, finish_run, lease_runs, release_lease, save_progress
 from core.triggers.templating import render_value
 from core.triggers.trigger_settings import ActionStep, TriggerSettings, parse_settings, parse_steps
 
@@ -137,10 +137,11 @@ class TriggerEngine:
         run, trigger = job.run, job.trigger
         ids = {"event_id": run.event_id, "trigger_id": trigger.id, "run_id": run.id}
         now = utcnow()
-        if run.not_before > now:
+        not_before = as_utc(run.not_before)
+        if not_before > now:
             async with transaction(self.sessions) as session:
                 await release_lease(session, run.id, self.owner)
-            await self.dispatcher.send_run(run.id, (run.not_before - now).total_seconds())
+            await self.dispatcher.send_run(run.id, (not_before - now).total_seconds())
             return 0
         try:
             settings = parse_settings(trigger.settings)
@@ -154,7 +155,7 @@ class TriggerEngine:
                 log.info("run %s waits %.1fs before retrying", run.id, waiting, extra=ids)
                 return 0
         status, error = _outcome(run.action_results, len(steps))
-        started = run.created_at or now
+        started = as_utc(run.created_at) if run.created_at else now
         async with transaction(self.sessions) as session:
             execution_id = await finish_run(
                 session,
