@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import FieldProblem, ValidationFailed
 from core.models import CustomTableRecord
-from core.records.bulk import bulk_create_records
-from core.records.query import dialect_of, order_by, table_filter, where_clause
+from core.records.bulk import NewRecord, bulk_create_records
+from core.records.query import dialect_of, order_by, table_filter, where_clause, without_jit
 from core.records.tables import get_table, table_schema
 
 MAX_IMPORT = 1_000
@@ -24,7 +24,7 @@ META_COLUMNS = ("id", "createdAt", "updatedAt")
 
 async def import_csv(
     session: AsyncSession, *, company_id: str, table_id: str, text: str, user_id: str | None
-) -> list[CustomTableRecord]:
+) -> list[NewRecord]:
     """Create one record per CSV row, all or none (at most 1,000 rows). Problems point at
     `rows[<line>].<field>` where line is the line number in the file."""
     table = await get_table(session, company_id=company_id, table_id=table_id)
@@ -93,6 +93,7 @@ async def export_csv(
     ]
     if where not in (None, {}):
         conditions.append(where_clause(where, schema.definitions, schema.kinds, dialect))
+        await without_jit(session)
     query = (
         sa.select(CustomTableRecord)
         .where(*conditions)

@@ -9,7 +9,10 @@ exact clause still decides.
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +39,14 @@ _SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 def dialect_of(session: AsyncSession) -> str:
     """ "postgresql" or "sqlite": the backend the session talks to."""
     return session.get_bind().dialect.name
+
+
+async def without_jit(session: AsyncSession) -> None:
+    """Turn PostgreSQL's JIT off for the rest of the transaction. The exact SQL of a rule is a
+    large CASE tree whose estimated cost always crosses the JIT threshold; compiling it takes
+    seconds while running it on the rows an index left takes milliseconds."""
+    if dialect_of(session) == "postgresql":
+        await session.execute(sa.text("SET LOCAL jit = off"))
 
 
 def _key_literal(field_id: str) -> ColumnElement[Any]:
@@ -88,12 +99,28 @@ def table_filter(table_id: str) -> ColumnElement[bool]:
     return Record.table_id == sa.literal(table_id, literal_execute=True)
 
 
+_WHERE_CACHE_SIZE = 512
+_where_cache: OrderedDict[tuple[str, str], ColumnElement[bool]] = OrderedDict()
+_where_lock = threading.Lock()
+
+
 def where_clause(
     rule: Any, definitions: list[FieldDefinition], kinds: Mapping[str, ValueKind], dialect: str
 ) -> ColumnElement[bool]:
     """The exact SQL of a `where` rule (JSONLogic or the seed's format, fields by id or label),
-    with index-friendly comparisons beside it; ValidationFailed points at what is wrong."""
+    with index-friendly comparisons beside it; ValidationFailed points at what is wrong.
+    Built once per (rule, fields, dialect): a page of records asks for the same filter often."""
     fields = [{"id": d.id, "label": d.label, "type": d.type} for d in definitions]
+    try:
+        key = (
+            json.dumps([rule, fields, sorted(kinds.items())], sort_keys=True),
+            dialect,
+        )
+    except (TypeError, ValueError):
+        raise ValidationFailed([FieldProblem("where", "must be JSON", "invalid_type")]) from None
+    cached = _where_cache.get(key)
+    if cached is not None:
+        return cached
     try:
         logic = prepare_rule(rule, fields)
         exact = to_sql(logic, Record.data, dialect)
@@ -103,7 +130,12 @@ def where_clause(
             "The filter is invalid",
         ) from None
     hints = _hints(logic, kinds, dialect)
-    return sa.and_(*hints, exact) if hints else exact
+    clause = sa.and_(*hints, exact) if hints else exact
+    with _where_lock:
+        _where_cache[key] = clause
+        if len(_where_cache) > _WHERE_CACHE_SIZE:
+            _where_cache.popitem(last=False)
+    return clause
 
 
 def _path(path: tuple[Any, ...]) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.events import record_event
 from core.models import CustomTable, CustomTableRecord, EventType, utcnow
-from core.records.query import dialect_of, order_by, table_filter, where_clause
+from core.records.query import dialect_of, order_by, table_filter, where_clause, without_jit
 from core.records.relations import expand
 from core.records.tables import get_table, table_schema
 from core.schema import clean_many
@@ -33,9 +33,17 @@ class Page:
     expanded: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def created_payload(
-    table: CustomTable, record: CustomTableRecord, user_id: str | None
-) -> dict[str, Any]:
+class Row(Protocol):
+    """What an event payload needs of a record (a loaded row or a bulk-created one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+def created_payload(table: CustomTable, record: Row, user_id: str | None) -> dict[str, Any]:
     return {
         "tableId": table.id,
         "tableName": table.name,
@@ -240,6 +248,7 @@ async def list_records(
     ]
     if where not in (None, {}):
         conditions.append(where_clause(where, schema.definitions, schema.kinds, dialect))
+        await without_jit(session)
     ordering = order_by(sort, schema.kinds, dialect)
     total = await session.scalar(
         sa.select(sa.func.count()).select_from(CustomTableRecord).where(*conditions)
