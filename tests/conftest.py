@@ -20,7 +20,9 @@ PG_SERVER = os.environ.get("ERP_TEST_PG", "postgresql+asyncpg://postgres@127.0.0
 
 
 def worker_id() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Unique per test run and xdist worker, so that concurrent runs never share databases."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or str(os.getpid())
+    return f"{run[:8]}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def admin_execute(*statements: str) -> None:
