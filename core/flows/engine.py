@@ -24,11 +24,13 @@ from core.flows.errors import (
     TasksPending,
 )
 from core.flows.steps import (
+    OpenStep,
     add_action,
     close_step,
     enter_level,
     finish,
     flow_payload,
+    open_step,
     record_approval,
     record_rejection,
 )
@@ -147,7 +149,8 @@ async def execute_task(
     label. Once the user has submitted every task of the level, that is their approval, or
     their rejection when the level's decision field holds a reject value. `expected_level`
     (the level the user saw) guards against acting on a level the instance has moved to."""
-    instance, step, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    step = current.step
     level = snapshot.level(step.level_order)
     task = level.task(task_id)
     if task is None:
@@ -155,13 +158,8 @@ async def execute_task(
             f"Task {task_id} is not a task of level {level.order} ({level.name}).",
             tasks=[t.id for t in level.tasks],
         )
-    assignment = await _pending_assignment(session, step, level, user_id)
-    previous = await session.scalar(
-        sa.select(TaskExecution.data)
-        .where(TaskExecution.flow_instance_id == instance.id, TaskExecution.task_id == task.id)
-        .order_by(TaskExecution.created_at.desc())
-        .limit(1)
-    )
+    assignment = _pending_assignment(current, level, user_id)
+    previous = await _earlier_submission(session, instance, step, task.id)
     cleaned = await validate_submission(
         session,
         company_id=company_id,
@@ -199,11 +197,11 @@ async def execute_task(
     if level.decision_field and cleaned.get(level.decision_field) in level.reject_values:
         await _require_permission(session, company_id, user_id, "canReject")
         await record_rejection(
-            session, instance, step, snapshot, assignment, comment=None, chain_depth=chain_depth
+            session, instance, current, snapshot, assignment, comment=None, chain_depth=chain_depth
         )
         return ActionResult(instance, execution, level_closed=True)
     closed = await record_approval(
-        session, instance, step, snapshot, assignment, chain_depth=chain_depth
+        session, instance, current, snapshot, assignment, chain_depth=chain_depth
     )
     await session.flush()
     return ActionResult(instance, execution, level_closed=closed)
@@ -221,18 +219,20 @@ async def approve(
 ) -> ActionResult:
     """Approve the current level (one that has no tasks: on a level with tasks, submitting
     them is the approval). Needs a company role with canApprove."""
-    instance, step, snapshot = await _lock(session, company_id, instance_id, expected_level)
-    level = snapshot.level(step.level_order)
-    assignment = await _pending_assignment(session, step, level, user_id)
+    instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    level = snapshot.level(current.step.level_order)
+    assignment = _pending_assignment(current, level, user_id)
     if level.tasks:
         raise TasksPending(
             f"Level {level.order} ({level.name}) is approved by submitting its tasks.",
             tasks=[t.id for t in level.tasks],
         )
     await _require_permission(session, company_id, user_id, "canApprove")
-    add_action(session, instance, ActionKind.APPROVED, step=step, actor_id=user_id, comment=comment)
+    add_action(
+        session, instance, ActionKind.APPROVED, step=current.step, actor_id=user_id, comment=comment
+    )
     closed = await record_approval(
-        session, instance, step, snapshot, assignment, chain_depth=chain_depth
+        session, instance, current, snapshot, assignment, chain_depth=chain_depth
     )
     await session.flush()
     return ActionResult(instance, level_closed=closed)
@@ -250,12 +250,12 @@ async def reject(
 ) -> ActionResult:
     """Reject the current level: the instance fails, or goes back to the level named by the
     level's `onReject` config. Needs a company role with canReject."""
-    instance, step, snapshot = await _lock(session, company_id, instance_id, expected_level)
-    level = snapshot.level(step.level_order)
-    assignment = await _pending_assignment(session, step, level, user_id)
+    instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    level = snapshot.level(current.step.level_order)
+    assignment = _pending_assignment(current, level, user_id)
     await _require_permission(session, company_id, user_id, "canReject")
     await record_rejection(
-        session, instance, step, snapshot, assignment, comment=comment, chain_depth=chain_depth
+        session, instance, current, snapshot, assignment, comment=comment, chain_depth=chain_depth
     )
     await session.flush()
     return ActionResult(instance, level_closed=True)
@@ -274,22 +274,21 @@ async def reassign(
     """Hand a pending task on the current level from `from_user_id` (default: the caller) to
     another user of the company. Needs canReassign, or an admin. A level nobody could be
     asked for (its roles had no holders) can be assigned this way too."""
-    instance, step, snapshot = await _lock(session, company_id, instance_id)
+    instance, visit, snapshot = await _lock(session, company_id, instance_id)
+    step = visit.step
     level = snapshot.level(step.level_order)
     actor = await _active_user(session, company_id, user_id)
     if actor.role not in OVERSEERS:
         await _require_permission(session, company_id, user_id, "canReassign")
     await _active_user(session, company_id, to_user_id)
-    assignments = list(
-        await session.scalars(sa.select(FlowAssignment).where(FlowAssignment.step_id == step.id))
-    )
+    assignments = visit.assignments
     source_id = from_user_id or user_id
-    current = next(
+    handed = next(
         (a for a in assignments if a.user_id == source_id and a.status == AssignmentStatus.PENDING),
         None,
     )
     unstaffed = not any(a.status == AssignmentStatus.PENDING for a in assignments)
-    if current is None and not (unstaffed and from_user_id is None):
+    if handed is None and not (unstaffed and from_user_id is None):
         raise NotYourTurn(
             f"User {source_id} has no pending task on level {level.order} ({level.name})."
         )
@@ -302,9 +301,9 @@ async def reassign(
             f"User {to_user_id} is already asked to act on, or has acted on, this level."
         )
     now = utcnow()
-    if current is not None:
-        current.status = AssignmentStatus.REASSIGNED
-        current.acted_at = now
+    if handed is not None:
+        handed.status = AssignmentStatus.REASSIGNED
+        handed.acted_at = now
     session.add(
         FlowAssignment(
             company_id=company_id,
@@ -324,7 +323,7 @@ async def reassign(
         step=step,
         actor_id=user_id,
         comment=comment,
-        details={"from": current.user_id if current else None, "to": to_user_id},
+        details={"from": handed.user_id if handed else None, "to": to_user_id},
     )
     await session.flush()
     return ActionResult(instance)
@@ -339,11 +338,11 @@ async def cancel(
     reason: str | None = None,
 ) -> ActionResult:
     """Cancel a running instance: its initiator, or an admin, may."""
-    instance, step, _ = await _lock(session, company_id, instance_id)
+    instance, current, _ = await _lock(session, company_id, instance_id)
     actor = await _active_user(session, company_id, user_id)
     if actor.id != instance.initiator_id and actor.role not in OVERSEERS:
         raise MissingPermission("Only the initiator or an admin may cancel this instance.")
-    await close_step(session, step, StepStatus.CANCELLED)
+    await close_step(session, current, StepStatus.CANCELLED)
     await finish(
         session,
         instance,
@@ -358,9 +357,10 @@ async def cancel(
 
 async def _lock(
     session: AsyncSession, company_id: str, instance_id: str, expected_level: int | None = None
-) -> tuple[FlowInstance, FlowStep, FlowSnapshot]:
-    """The running instance, locked for this transaction, with its active step and the
-    definition that step runs on; LevelMoved if it is not on `expected_level` (when given)."""
+) -> tuple[FlowInstance, OpenStep, FlowSnapshot]:
+    """The running instance, locked for this transaction, with its active step (and who is
+    asked to act on it) and the definition that step runs on; LevelMoved if it is not on
+    `expected_level` (when given)."""
     instance = await session.scalar(
         sa.select(FlowInstance)
         .where(FlowInstance.id == instance_id, FlowInstance.company_id == company_id)
@@ -387,31 +387,43 @@ async def _lock(
             levelOrder=step.level_order,
         )
     snapshot = await load_snapshot(session, company_id=company_id, definition_id=step.definition_id)
-    return instance, step, snapshot
+    return instance, await open_step(session, step), snapshot
 
 
-async def _pending_assignment(
-    session: AsyncSession, step: FlowStep, level: LevelDef, user_id: str
-) -> FlowAssignment:
-    mine = list(
-        await session.scalars(
-            sa.select(FlowAssignment).where(
-                FlowAssignment.step_id == step.id, FlowAssignment.user_id == user_id
-            )
-        )
-    )
-    pending = next((a for a in mine if a.status == AssignmentStatus.PENDING), None)
+def _pending_assignment(current: OpenStep, level: LevelDef, user_id: str) -> FlowAssignment:
+    pending = current.pending_for(user_id)
     if pending is not None:
         return pending
     where = f"level {level.order} ({level.name})"
-    statuses = {a.status for a in mine}
+    statuses = {a.status for a in current.assignments if a.user_id == user_id}
     if AssignmentStatus.APPROVED in statuses or AssignmentStatus.REJECTED in statuses:
         raise NotYourTurn(f"You have already acted on {where}.")
-    if AssignmentStatus.WITHDRAWN in statuses:
-        raise NotYourTurn(f"{where.capitalize()} was decided without you.")
     if AssignmentStatus.REASSIGNED in statuses:
         raise NotYourTurn(f"Your task on {where} was reassigned.")
     raise NotYourTurn(f"You are not asked to act on {where}.")
+
+
+async def _earlier_submission(
+    session: AsyncSession, instance: FlowInstance, step: FlowStep, task_id: str
+) -> dict[str, Any] | None:
+    """What was submitted for this task on this level on an earlier visit (the instance was
+    sent back): a new submission is then an update of it."""
+    if step.number == 1:
+        return None
+    data: dict[str, Any] | None = await session.scalar(
+        sa.select(TaskExecution.data)
+        .join(FlowAction, FlowAction.execution_id == TaskExecution.id)
+        .where(
+            FlowAction.instance_id == instance.id,
+            FlowAction.kind == ActionKind.SUBMITTED,
+            FlowAction.task_id == task_id,
+            FlowAction.level_order == step.level_order,
+            FlowAction.step_id != step.id,
+        )
+        .order_by(FlowAction.id.desc())
+        .limit(1)
+    )
+    return data
 
 
 async def _submitted_every_task(

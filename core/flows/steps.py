@@ -4,6 +4,7 @@ Callers hold the instance's row lock (see `core.flows.engine`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,37 @@ from core.models import (
     utcnow,
 )
 from core.models.flow_runs import ActionKind, AssignmentSource, AssignmentStatus, StepStatus
+
+
+@dataclass(slots=True)
+class OpenStep:
+    """The active step of a locked instance, with everyone ever asked to act on it."""
+
+    step: FlowStep
+    assignments: list[FlowAssignment]
+
+    def pending_for(self, user_id: str) -> FlowAssignment | None:
+        return next(
+            (
+                a
+                for a in self.assignments
+                if a.user_id == user_id and a.status == AssignmentStatus.PENDING
+            ),
+            None,
+        )
+
+    def approvals(self) -> int:
+        return sum(1 for a in self.assignments if a.status == AssignmentStatus.APPROVED)
+
+
+async def open_step(session: AsyncSession, step: FlowStep) -> OpenStep:
+    assignments = await session.scalars(
+        sa.select(FlowAssignment)
+        .where(FlowAssignment.step_id == step.id)
+        .order_by(FlowAssignment.created_at)
+        .execution_options(populate_existing=True)
+    )
+    return OpenStep(step, list(assignments))
 
 
 def add_action(
@@ -138,7 +170,7 @@ async def role_holders(session: AsyncSession, instance: FlowInstance, level: Lev
 async def record_approval(
     session: AsyncSession,
     instance: FlowInstance,
-    step: FlowStep,
+    current: OpenStep,
     snapshot: FlowSnapshot,
     assignment: FlowAssignment,
     *,
@@ -148,17 +180,10 @@ async def record_approval(
     Returns True when the level completed."""
     assignment.status = AssignmentStatus.APPROVED
     assignment.acted_at = utcnow()
-    approvals = await session.scalar(
-        sa.select(sa.func.count())
-        .select_from(FlowAssignment)
-        .where(
-            FlowAssignment.step_id == step.id,
-            FlowAssignment.status == AssignmentStatus.APPROVED,
-        )
-    )
-    if (approvals or 0) < step.required_approvals:
+    step = current.step
+    if current.approvals() < step.required_approvals:
         return False
-    await close_step(session, step, StepStatus.APPROVED)
+    await close_step(session, current, StepStatus.APPROVED)
     target, branch = snapshot.next_level(step.level_order, instance.context_data)
     add_action(
         session,
@@ -177,7 +202,7 @@ async def record_approval(
 async def record_rejection(
     session: AsyncSession,
     instance: FlowInstance,
-    step: FlowStep,
+    current: OpenStep,
     snapshot: FlowSnapshot,
     assignment: FlowAssignment,
     *,
@@ -188,7 +213,8 @@ async def record_rejection(
     level's config names, or fails."""
     assignment.status = AssignmentStatus.REJECTED
     assignment.acted_at = utcnow()
-    await close_step(session, step, StepStatus.REJECTED)
+    step = current.step
+    await close_step(session, current, StepStatus.REJECTED)
     back_to = snapshot.level(step.level_order).send_back_to
     add_action(
         session,
@@ -205,18 +231,13 @@ async def record_rejection(
         await enter_level(session, instance, snapshot, back_to, number=step.number + 1)
 
 
-async def close_step(session: AsyncSession, step: FlowStep, status: StepStatus) -> None:
+async def close_step(session: AsyncSession, current: OpenStep, status: StepStatus) -> None:
     """Close the step; whoever was still asked to act on it no longer is."""
-    step.status = status
-    step.closed_at = utcnow()
-    await session.execute(
-        sa.update(FlowAssignment)
-        .where(
-            FlowAssignment.step_id == step.id,
-            FlowAssignment.status == AssignmentStatus.PENDING,
-        )
-        .values(status=AssignmentStatus.WITHDRAWN)
-    )
+    current.step.status = status
+    current.step.closed_at = utcnow()
+    for assignment in current.assignments:
+        if assignment.status == AssignmentStatus.PENDING:
+            assignment.status = AssignmentStatus.WITHDRAWN
     # The next step is inserted in the same transaction; the one-active-step index must see
     # this one closed first.
     await session.flush()

@@ -152,6 +152,9 @@ async def test_manager_then_finance_approval_completes_the_instance(sessions, ac
     [done] = await events_of(sessions, EventType.FLOW_COMPLETED)
     assert done.payload["instanceId"] == instance.id
     assert done.payload["data"]["Decision"] == "Approved"
+    # Finance fills in the same review form as the manager: a submission, not an update.
+    assert len(await events_of(sessions, EventType.TASK_COMPLETED)) == 3
+    assert await events_of(sessions, EventType.TASK_UPDATED) == []
     with pytest.raises(InstanceClosed):
         await review(sessions, acme, instance.id, "finance")
 

@@ -1,0 +1,353 @@
+"""Flow benchmark: N employees at once push expenses through the seed's three-level flow
+(employee submits, a manager approves, finance approves) on PostgreSQL.
+
+Reports completed instances/second, level transitions/second (three per instance) and the
+p50/p99 latency of a task execution. `--mode api` drives `erp serve` over HTTP on loopback
+(each step an authenticated POST, audited, in its own transaction); `--mode core` calls the
+core service in-process, one transaction per step, to show the engine's own ceiling.
+
+Run: .venv/bin/python bench/flows.py [--mode api|core] [--employees 32] [--seconds 20]
+     [--workers 2]
+Needs PostgreSQL on 127.0.0.1:5432.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.auth.tokens import issue_access_token  # noqa: E402
+from core.database import create_engine, session_factory, transaction  # noqa: E402
+from core.demo import EXPENSE_FIELDS, REVIEW_FIELDS  # noqa: E402
+from core.flows import (  # noqa: E402
+    FlowSpec,
+    LevelSpec,
+    execute_task,
+    publish_flow,
+    save_flow,
+    start_flow,
+)
+from core.migrate import upgrade  # noqa: E402
+from core.models import (  # noqa: E402
+    Company,
+    File,
+    Role,
+    Task,
+    TaskStatus,
+    User,
+    UserRole,
+)
+from core.settings import parse_database_url  # noqa: E402
+from core.tenancy import install_tenant_scoping  # noqa: E402
+
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+DATABASE = "erp_bench_flows"
+URL = parse_database_url(f"{SERVER}/{DATABASE}")
+SECRET = "bench-secret-" + "x" * 40
+APPROVER = {"canApprove": True, "canReject": True, "canReassign": True}
+MANAGERS, FINANCE = 4, 2
+
+
+@dataclass
+class World:
+    company_id: str
+    flow_id: str
+    expense_task: str
+    review_task: str
+    receipt: str
+    employees: list[User]
+    managers: list[User]
+    finance: list[User]
+
+
+@dataclass
+class Tally:
+    instances: int = 0
+    transitions: int = 0
+    errors: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+    def timed(self, started: float) -> None:
+        self.latencies.append((time.perf_counter() - started) * 1000)
+
+
+async def prepare(employees: int) -> World:
+    """A fresh migrated database with a company, its people, the two forms and the flow."""
+    admin = await asyncpg.connect(f"{SERVER}/postgres")
+    await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    await admin.close()
+    await asyncio.to_thread(upgrade, URL)
+    install_tenant_scoping()
+    engine = create_engine(URL)
+    sessions = session_factory(engine)
+    async with transaction(sessions) as session:
+        company = Company(name="Bench Co")
+        session.add(company)
+        await session.flush()
+        manager = Role(company_id=company.id, name="Manager", permissions=APPROVER)
+        finance = Role(company_id=company.id, name="Finance", permissions=APPROVER)
+        session.add_all([manager, finance])
+
+        def person(kind: str, n: int, role: UserRole, roles: list[Role]) -> User:
+            return User(
+                email=f"{kind}{n}@bench.test",
+                password="unused",
+                first_name=f"{kind.title()} {n}",
+                role=role,
+                company_id=company.id,
+                roles=roles,
+            )
+
+        people = {
+            "employee": [person("employee", n, UserRole.EMPLOYEE, []) for n in range(employees)],
+            "manager": [person("manager", n, UserRole.MANAGER, [manager]) for n in range(MANAGERS)],
+            "finance": [person("finance", n, UserRole.MANAGER, [finance]) for n in range(FINANCE)],
+        }
+        session.add_all([u for group in people.values() for u in group])
+        await session.flush()
+        creator = people["manager"][0].id
+        expense = Task(
+            company_id=company.id,
+            name="Expense Approval Form",
+            fields=EXPENSE_FIELDS,
+            status=TaskStatus.PUBLISHED,
+            created_by_id=creator,
+        )
+        review = Task(
+            company_id=company.id,
+            name="Expense Review",
+            fields=REVIEW_FIELDS,
+            status=TaskStatus.PUBLISHED,
+            created_by_id=creator,
+        )
+        receipt = File(
+            company_id=company.id,
+            filename="r.pdf",
+            original_name="receipt.pdf",
+            mimetype="application/pdf",
+            size=1000,
+            path="r.pdf",
+            uploaded_by=creator,
+        )
+        session.add_all([expense, review, receipt])
+        await session.flush()
+        decided = {"decision": {"field": "Decision"}}
+        spec = FlowSpec(
+            name="Expense Approval Workflow",
+            levels=[
+                LevelSpec(1, "Employee Submission", task_ids=[expense.id]),
+                LevelSpec(2, "Manager Review", None, [review.id], ["Manager"], decided),
+                LevelSpec(3, "Finance Approval", None, [review.id], ["Finance"], decided),
+            ],
+        )
+        flow = await save_flow(session, company_id=company.id, user_id=creator, spec=spec)
+        await publish_flow(session, company_id=company.id, flow_id=flow.id)
+        world = World(
+            company.id,
+            flow.id,
+            expense.id,
+            review.id,
+            receipt.id,
+            people["employee"],
+            people["manager"],
+            people["finance"],
+        )
+    await engine.dispose()
+    return world
+
+
+def expense(world: World, n: int) -> dict[str, Any]:
+    return {
+        "field_1": f"Employee {n}",
+        "field_2": 12000,
+        "field_3": "Travel",
+        "field_4": world.receipt,
+    }
+
+
+Step = Callable[[int], Awaitable[None]]
+
+
+async def drive(employees: int, seconds: float, one_expense: Step, tally: Tally) -> float:
+    """Every employee submits expenses back to back until the time is up; seconds taken."""
+    stop = time.monotonic() + seconds
+
+    async def employee(n: int) -> None:
+        while time.monotonic() < stop:
+            try:
+                await one_expense(n)
+            except Exception as exc:
+                tally.errors += 1
+                if tally.errors <= 3:
+                    print(f"error: {exc!r}"[:300], file=sys.stderr)
+                continue
+            tally.instances += 1
+            tally.transitions += 3
+
+    started = time.monotonic()
+    await asyncio.gather(*(employee(n) for n in range(employees)))
+    return time.monotonic() - started
+
+
+async def run_core(world: World, employees: int, seconds: float) -> tuple[Tally, float]:
+    install_tenant_scoping()
+    engine = create_engine(URL, pool_size=employees, max_overflow=0)
+    sessions = session_factory(engine)
+    tally = Tally()
+
+    async def call(work: Callable[..., Awaitable[Any]], **kw: Any) -> Any:
+        async with transaction(sessions, company_id=world.company_id) as session:
+            return await work(session, company_id=world.company_id, **kw)
+
+    async def one_expense(n: int) -> None:
+        employee = world.employees[n]
+        instance = await call(start_flow, flow_id=world.flow_id, initiator_id=employee.id)
+        steps = [
+            (employee.id, world.expense_task, expense(world, n), 1),
+            (world.managers[n % MANAGERS].id, world.review_task, {"decision": "Approved"}, 2),
+            (world.finance[n % FINANCE].id, world.review_task, {"decision": "Approved"}, 3),
+        ]
+        for user_id, task_id, data, level in steps:
+            started = time.perf_counter()
+            await call(
+                execute_task,
+                instance_id=instance.id,
+                task_id=task_id,
+                user_id=user_id,
+                data=data,
+                expected_level=level,
+            )
+            tally.timed(started)
+
+    elapsed = await drive(employees, seconds, one_expense, tally)
+    await engine.dispose()
+    return tally, elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}",
+        "ERP_SECRET_KEY": SECRET,
+        "ERP_LOG_LEVEL": "WARNING",
+    }
+    erp = str(Path(sys.executable).with_name("erp"))
+    proc = subprocess.Popen(
+        [erp, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("erp serve did not start")
+
+
+async def run_api(
+    world: World, employees: int, seconds: float, workers: int
+) -> tuple[Tally, float]:
+    port = free_port()
+    server = start_server(port, workers)
+    ttl = timedelta(hours=1)
+
+    def auth(user: User) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_access_token(user, SECRET, ttl)}"}
+
+    tally = Tally()
+    limits = httpx.Limits(max_connections=employees, max_keepalive_connections=employees)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30
+    ) as client:
+
+        async def post(path: str, headers: dict[str, str], body: dict[str, Any]) -> Any:
+            response = await client.post(path, json=body, headers=headers)
+            if response.status_code >= 300:
+                raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
+            return response.json()
+
+        async def one_expense(n: int) -> None:
+            employee = auth(world.employees[n])
+            instance = await post(f"/flows/{world.flow_id}/instances", employee, {})
+            base = f"/flow-instances/{instance['id']}/tasks"
+            steps = [
+                (employee, world.expense_task, expense(world, n), 1),
+                (
+                    auth(world.managers[n % MANAGERS]),
+                    world.review_task,
+                    {"Decision": "Approved"},
+                    2,
+                ),
+                (auth(world.finance[n % FINANCE]), world.review_task, {"Decision": "Approved"}, 3),
+            ]
+            for headers, task_id, data, level in steps:
+                started = time.perf_counter()
+                await post(f"{base}/{task_id}", headers, {"data": data, "levelOrder": level})
+                tally.timed(started)
+
+        try:
+            elapsed = await drive(employees, seconds, one_expense, tally)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    return tally, elapsed
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=("api", "core"), default="api")
+    parser.add_argument("--employees", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="API processes (api mode)")
+    args = parser.parse_args()
+
+    world = await prepare(args.employees)
+    if args.mode == "api":
+        tally, elapsed = await run_api(world, args.employees, args.seconds, args.workers)
+    else:
+        tally, elapsed = await run_core(world, args.employees, args.seconds)
+    where = f"HTTP, {args.workers} API processes" if args.mode == "api" else "core, in-process"
+    print(f"flows benchmark ({where}), {args.employees} employees, {elapsed:.1f} s")
+    print(f"  completed instances/s : {tally.instances / elapsed:8.1f}  ({tally.instances} total)")
+    print(f"  level transitions/s   : {tally.transitions / elapsed:8.1f}  (target >= 200)")
+    print(f"  task execution p50    : {percentile(tally.latencies, 50):8.1f} ms")
+    print(f"  task execution p99    : {percentile(tally.latencies, 99):8.1f} ms")
+    print(f"  errors                : {tally.errors:8d}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
