@@ -24,9 +24,16 @@ from core.models.enums import (
 from core.models.events import OutboxEvent
 from core.models.flow_runs import FlowAction, FlowAssignment, FlowDefinition, FlowStep
 from core.models.flows import Flow, FlowBranch, FlowInstance, FlowLevel, FlowLevelTask
+from core.models.integration_runs import (
+    IntegrationCursor,
+    IntegrationItem,
+    IntegrationRun,
+    OAuthAuthorization,
+)
 from core.models.integrations import Integration, IntegrationWorkflow
 from core.models.platform import AuditLog, EmailTemplate, File, Version
 from core.models.records import CustomTable, CustomTableRecord, Dataset
+from core.models.releases import EntityInstall, VersionPause
 from core.models.sessions import LoginAttempt, RefreshToken
 from core.models.tasks import Task, TaskExecution
 from core.models.tenancy import Company, Department, Role, User, flow_level_roles, user_roles
@@ -42,6 +49,7 @@ __all__ = [
     "DatasetStatus",
     "Department",
     "EmailTemplate",
+    "EntityInstall",
     "EventType",
     "ExecutionStatus",
     "File",
@@ -57,12 +65,16 @@ __all__ = [
     "FlowStatus",
     "FlowStep",
     "Integration",
+    "IntegrationCursor",
+    "IntegrationItem",
+    "IntegrationRun",
     "IntegrationType",
     "IntegrationWorkflow",
     "JSONType",
     "LogLevel",
     "LoginAttempt",
     "Notification",
+    "OAuthAuthorization",
     "OutboxEvent",
     "RefreshToken",
     "Role",
@@ -77,6 +89,7 @@ __all__ = [
     "User",
     "UserRole",
     "Version",
+    "VersionPause",
     "VersionStatus",
     "WebhookDelivery",
     "WebhookEndpoint",
