@@ -59,6 +59,19 @@ class AutomationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class IntegrationSettings:
+    """Integrations (ERP_SECRETS_KEYS, ERP_INTEGRATION_*; see docs/integrations.md)."""
+
+    secrets_keys: tuple[str, ...] = field(default=(), repr=False)
+    """Fernet keys for integration secrets, newest first; empty: one derived from the
+    secret key. `erp secrets rotate` re-encrypts everything under the first."""
+    retries: int = 3
+    max_retry_after: float = 30.0
+    rate_per_second: float = 20.0
+    oauth_state_ttl: int = 600
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Every setting of the platform; the README's configuration table mirrors this class."""
 
@@ -72,6 +85,7 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES
     automation: AutomationSettings = field(default_factory=AutomationSettings)
+    integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
 
     @property
     def embedded(self) -> bool:
@@ -137,6 +151,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         if upload_types
         else DEFAULT_UPLOAD_TYPES,
         automation=_automation_settings(env),
+        integrations=_integration_settings(env),
     )
 
 
@@ -184,6 +199,19 @@ def _automation_settings(env: dict[str, str]) -> AutomationSettings:
         celery_visibility_timeout=_positive_int(
             env, "ERP_CELERY_VISIBILITY_TIMEOUT", d.celery_visibility_timeout
         ),
+    )
+
+
+def _integration_settings(env: dict[str, str]) -> IntegrationSettings:
+    """ERP_SECRETS_KEYS and the ERP_INTEGRATION_* variables."""
+    d = IntegrationSettings()
+    keys = tuple(k.strip() for k in (env.get("ERP_SECRETS_KEYS") or "").split(",") if k.strip())
+    return IntegrationSettings(
+        secrets_keys=keys,
+        retries=_whole(env, "ERP_INTEGRATION_RETRIES", d.retries),
+        max_retry_after=_positive_float(env, "ERP_INTEGRATION_MAX_RETRY_AFTER", d.max_retry_after),
+        rate_per_second=_positive_float(env, "ERP_INTEGRATION_RATE_PER_SECOND", d.rate_per_second),
+        oauth_state_ttl=_positive_int(env, "ERP_INTEGRATION_OAUTH_STATE_TTL", d.oauth_state_ttl),
     )
 
 
