@@ -34,6 +34,7 @@ from core.models.integrations import Integration, IntegrationWorkflow
 from core.models.platform import AuditLog, EmailTemplate, File, Version
 from core.models.records import CustomTable, CustomTableRecord, Dataset
 from core.models.releases import EntityInstall, VersionPause
+from core.models.releases import EntityInstall, VersionPause
 from core.models.sessions import LoginAttempt, RefreshToken
 from core.models.tasks import Task, TaskExecution
 from core.models.tenancy import Company, Department, Role, User, flow_level_roles, user_roles
@@ -49,6 +50,7 @@ __all__ = [
     "DatasetStatus",
     "Department",
     "EmailTemplate",
+    "EntityInstall",
     "EntityInstall",
     "EventType",
     "ExecutionStatus",
@@ -89,6 +91,7 @@ __all__ = [
     "User",
     "UserRole",
     "Version",
+    "VersionPause",
     "VersionPause",
     "VersionStatus",
     "WebhookDelivery",
