@@ -34,7 +34,6 @@ from core.models.integrations import Integration, IntegrationWorkflow
 from core.models.platform import AuditLog, EmailTemplate, File, Version
 from core.models.records import CustomTable, CustomTableRecord, Dataset
 from core.models.releases import EntityInstall, VersionPause
-from core.models.releases import EntityInstall, VersionPause
 from core.models.sessions import LoginAttempt, RefreshToken
 from core.models.tasks import Task, TaskExecution
 from core.models.tenancy import Company, Department, Role, User, flow_level_roles, user_roles
@@ -50,7 +49,6 @@ __all__ = [
     "DatasetStatus",
     "Department",
     "EmailTemplate",
-    "EntityInstall",
     "EntityInstall",
     "EventType",
     "ExecutionStatus",
@@ -91,7 +89,6 @@ __all__ = [
     "User",
     "UserRole",
     "Version",
-    "VersionPause",
     "VersionPause",
     "VersionStatus",
     "WebhookDelivery",
