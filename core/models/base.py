@@ -23,6 +23,27 @@ NAMING_CONVENTION = {
 }
 
 
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python. PostgreSQL keeps the zone;
+    SQLite keeps none, so values are normalised to UTC on the way in and marked UTC on the
+    way out, and comparisons with `utcnow()` work on both."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
 def new_id() -> str:
     """A new primary key: a random UUID in its canonical text form (as the seed's uuid())."""
     return str(uuid.uuid4())
@@ -40,7 +61,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {
         dict[str, Any]: JSONType,
         list[Any]: JSONType,
-        datetime: sa.DateTime(timezone=True),
+        datetime: UTCDateTime(),
         str: sa.String(),
     }
 
