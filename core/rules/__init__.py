@@ -3,7 +3,7 @@ explanations and SQL. Importing this package registers every built-in operator."
 
 from __future__ import annotations
 
-from . import arrays, data_access, operators  # noqa: F401  (they fill the operator table)
+from . import arrays, data_access, emitters, operators  # noqa: F401  (they fill the tables)
 from .compile import (
     CompiledRule,
     canonical_form,

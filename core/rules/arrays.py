@@ -56,8 +56,8 @@ def _reduce(c: Compiler, args: list[Any], paths: list[Path], path: Path) -> Fn:
     source, logic, initial = _scoped(c, args, paths)
 
     def reduce_(data: Any) -> Any:
+        items = _items(source, data, path)  # the source first, as the reference does
         acc = initial(data) if initial is not None else None
-        items = _items(source, data, path)
         if items is None:
             return acc
         for item in items:

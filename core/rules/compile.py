@@ -1,4 +1,5 @@
-"""Compile a JSONLogic rule once into nested Python closures, cached by its canonical form."""
+"""Compile a JSONLogic rule once, cached by its canonical form: checked and built as nested
+closures (what traces and fallbacks run), then generated as one Python function (codegen.py)."""
 
 from __future__ import annotations
 
@@ -199,16 +200,24 @@ def build(
 
 def compile_rule(rule: Any, registry: OperatorRegistry | None = None) -> CompiledRule:
     """Compile (or fetch from the cache) a JSONLogic rule; raises RuleSyntaxError when invalid."""
+    from . import codegen  # imports this module: the operator tables live here
+
     reg = registry or default_registry
     canonical = canonical_form(rule)
     key = (id(reg), reg.version, canonical)
     hit = _cache.get(key)
     if hit is not None:
         return hit
-    c = Compiler(reg.snapshot())
+    custom = reg.snapshot()
+    c = Compiler(custom)
     # Compile a private copy so a caller mutating its rule afterwards cannot change the closures.
-    fn = build(json.loads(canonical), reg, c)
-    compiled = CompiledRule(rule, canonical, fn, c.uses_budget)
+    private = json.loads(canonical)
+    fn = build(private, reg, c)  # validates, and is the fallback when Python refuses the source
+    generated = codegen.generate(private, custom)
+    if generated is not None:
+        compiled = CompiledRule(rule, canonical, generated, False)
+    else:
+        compiled = CompiledRule(rule, canonical, fn, c.uses_budget)
     with _cache_lock:
         _cache[key] = compiled
         if len(_cache) > _CACHE_SIZE:
