@@ -162,7 +162,9 @@ class CurrentLevelOut(Out):
     waiting_on: list[WaitingOut]
 
 
-class InstanceOut(Out):
+class InstanceOut(Out, omit_defaults=True):
+    """An instance; `flowName`, `definitionId` and `currentLevel` only where it is read."""
+
     id: str
     flow_id: str
     status: FlowInstanceStatus
