@@ -23,6 +23,7 @@ from api.flows.schemas import (
     HistoryOut,
     InstanceOut,
     InstanceRow,
+    InstanceState,
     PendingTaskOut,
     ProblemOut,
     ReassignIn,
@@ -32,6 +33,7 @@ from api.flows.schemas import (
     flow_out,
     history_out,
     instance_out,
+    instance_state,
     pending_out,
 )
 from api.guards import requires
@@ -189,7 +191,7 @@ async def publish_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> Defi
 )
 async def start_instance(
     db: DB, principal: Actor, flow_id: FromPath[str], data: JSONBody[StartIn]
-) -> InstanceOut:
+) -> InstanceState:
     if data.assign_to is not None and principal.role not in OVERSEERS:
         raise PermissionDenied("Only an admin may choose who acts on the first level.")
     instance = await flows.start_flow(
@@ -208,7 +210,7 @@ async def start_instance(
         instance.id,
         after=snapshot(instance),
     )
-    return instance_out(instance)
+    return instance_state(instance)
 
 
 @get(
@@ -271,7 +273,7 @@ async def read_instance(db: DB, principal: Actor, instance_id: FromPath[str]) ->
     view = await flows.get_instance(
         db, company_id=_company(principal), instance_id=instance_id, viewer_id=_viewer(principal)
     )
-    return instance_out(view.instance, view)
+    return instance_out(view)
 
 
 @get(
@@ -459,7 +461,7 @@ def _acted(
         metadata=metadata,
     )
     return ActionOut(
-        instance=instance_out(instance),
+        instance=instance_state(instance),
         execution_id=result.execution.id if result.execution else None,
         level_closed=result.level_closed,
     )

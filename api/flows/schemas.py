@@ -162,8 +162,8 @@ class CurrentLevelOut(Out):
     waiting_on: list[WaitingOut]
 
 
-class InstanceOut(Out, omit_defaults=True):
-    """An instance; `flowName`, `definitionId` and `currentLevel` only where it is read."""
+class InstanceState(Out):
+    """An instance as an action left it."""
 
     id: str
     flow_id: str
@@ -173,13 +173,19 @@ class InstanceOut(Out, omit_defaults=True):
     initiator_id: str
     started_at: datetime
     completed_at: datetime | None
-    flow_name: str | None = None
-    definition_id: str | None = None
-    current_level: CurrentLevelOut | None = None
+
+
+class InstanceOut(InstanceState):
+    """An instance as read: also its flow's name, its definition and, while it runs, whom
+    its level waits for."""
+
+    flow_name: str
+    definition_id: str | None
+    current_level: CurrentLevelOut | None
 
 
 class ActionOut(Out):
-    instance: InstanceOut
+    instance: InstanceState
     execution_id: str | None
     level_closed: bool
 
@@ -276,8 +282,21 @@ def definition_out(definition: FlowDefinition) -> DefinitionOut:
     )
 
 
-def instance_out(instance: FlowInstance, view: InstanceView | None = None) -> InstanceOut:
-    current = view.current if view else None
+def instance_state(instance: FlowInstance) -> InstanceState:
+    return InstanceState(
+        id=instance.id,
+        flow_id=instance.flow_id,
+        status=instance.status,
+        current_level_order=instance.current_level_order,
+        context_data=instance.context_data,
+        initiator_id=instance.initiator_id,
+        started_at=instance.started_at,
+        completed_at=instance.completed_at,
+    )
+
+
+def instance_out(view: InstanceView) -> InstanceOut:
+    instance, current = view.instance, view.current
     return InstanceOut(
         id=instance.id,
         flow_id=instance.flow_id,
@@ -287,8 +306,8 @@ def instance_out(instance: FlowInstance, view: InstanceView | None = None) -> In
         initiator_id=instance.initiator_id,
         started_at=instance.started_at,
         completed_at=instance.completed_at,
-        flow_name=view.flow_name if view else None,
-        definition_id=view.definition_id if view else None,
+        flow_name=view.flow_name,
+        definition_id=view.definition_id,
         current_level=CurrentLevelOut(
             order=current.order,
             name=current.name,
