@@ -129,6 +129,12 @@ async def definition_for_new_instance(session: AsyncSession, flow: Flow) -> str:
     and a draft flow runs on its current rows (a trial run)."""
     if flow.status is FlowStatus.ARCHIVED:
         raise FlowNotStartable(f"Flow {flow.name!r} is archived.")
+    # Versions and rollout: a company that sees a released version of the flow runs on it.
+    from core.versions import released_flow_definition  # core.versions builds on core.flows
+
+    released = await released_flow_definition(session, flow)
+    if released is not None:
+        return (await freeze_definition(session, flow, released)).id
     published = flow.status is not FlowStatus.DRAFT
     if published:
         latest = await session.scalar(
@@ -144,6 +150,13 @@ async def definition_for_new_instance(session: AsyncSession, flow: Flow) -> str:
     if published and definition.published_at is None:
         definition.published_at = utcnow()
     return definition.id
+
+
+async def freeze_definition(
+    session: AsyncSession, flow: Flow, snapshot: dict[str, Any]
+) -> FlowDefinition:
+    """Store a released version's definition (see core.versions) for `flow`'s instances."""
+    return await _store_definition(session, flow, snapshot)
 
 
 def draft_of_flow(flow: Flow) -> dict[str, Any]:
