@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
@@ -18,8 +19,15 @@ from sqlalchemy.ext.asyncio import (
 from core.rules.sql import register_sqlite_functions
 
 
+def _json_dumps(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
 def create_engine(url: URL, **kw: Any) -> AsyncEngine:
-    """An engine tuned for the backend: pooled asyncpg, or SQLite with WAL and foreign keys."""
+    """An engine tuned for the backend: pooled asyncpg, or SQLite with WAL and foreign keys.
+    JSON columns are encoded and decoded with msgspec (several times faster than `json`)."""
+    kw.setdefault("json_serializer", _json_dumps)
+    kw.setdefault("json_deserializer", msgspec.json.decode)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kw)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
