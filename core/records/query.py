@@ -123,19 +123,99 @@ def where_clause(
         return cached
     try:
         logic = prepare_rule(rule, fields)
-        exact = to_sql(logic, Record.data, dialect)
+        clause = typed_clause(logic, kinds, dialect)
+        if clause is None:
+            exact = to_sql(logic, Record.data, dialect)
+            hints = _hints(logic, kinds, dialect)
+            clause = sa.and_(*hints, exact) if hints else exact
     except RuleError as exc:
         raise ValidationFailed(
             [FieldProblem("where" + _path(p.path), p.message, p.code) for p in exc.problems],
             "The filter is invalid",
         ) from None
-    hints = _hints(logic, kinds, dialect)
-    clause = sa.and_(*hints, exact) if hints else exact
     with _where_lock:
         _where_cache[key] = clause
         if len(_where_cache) > _WHERE_CACHE_SIZE:
             _where_cache.popitem(last=False)
     return clause
+
+
+def typed_clause(
+    logic: Any, kinds: Mapping[str, ValueKind], dialect: str
+) -> ColumnElement[bool] | None:
+    """Plain typed SQL for rules made only of `and`, `or`, `!` and comparisons of a field with
+    a literal of the field's kind; None for anything else.
+
+    Exact because of an invariant of custom tables: every write is cleaned by the table's
+    schema and a schema change is refused while a record does not fit, so a field holds a
+    value of its kind or nothing. For such values the JavaScript meaning is the typed one,
+    with a missing value compared as JavaScript compares null (as 0 for < and >, equal to
+    nothing). Each comparison is coalesced so that NOT and OR stay two-valued.
+    """
+    if not isinstance(logic, dict) or len(logic) != 1:
+        return None
+    op, args = next(iter(logic.items()))
+    args = args if isinstance(args, list) else [args]
+    if op in ("and", "or") and args:
+        parts = [typed_clause(a, kinds, dialect) for a in args]
+        if any(p is None for p in parts):
+            return None
+        return sa.and_(*parts) if op == "and" else sa.or_(*parts)  # type: ignore[arg-type]
+    if op == "!" and len(args) == 1:
+        inner = _truthy(args[0], kinds, dialect)
+        return None if inner is None else sa.not_(inner)
+    if op == "!!" and len(args) == 1:
+        return _truthy(args[0], kinds, dialect)
+    return _typed_comparison(op, args, kinds, dialect)
+
+
+def _truthy(node: Any, kinds: Mapping[str, ValueKind], dialect: str) -> ColumnElement[bool] | None:
+    field = _var(node)
+    if field is not None and kinds.get(field) == "boolean":
+        return sa.func.coalesce(value_expression(field, "boolean", dialect) == "true", False)
+    return typed_clause(node, kinds, dialect)
+
+
+def _typed_comparison(
+    op: str, args: list[Any], kinds: Mapping[str, ValueKind], dialect: str
+) -> ColumnElement[bool] | None:
+    if dialect != "postgresql" or len(args) != 2:
+        return None
+    if op == "in":
+        field, options = _var(args[0]), args[1]
+        strings = isinstance(options, list) and all(isinstance(o, str) for o in options)
+        if field is None or kinds.get(field) not in ("string", "date") or not strings:
+            return None
+        return sa.func.coalesce(value_expression(field, "string", dialect).in_(options), False)
+    left, right = _var(args[0]), _var(args[1])
+    if left is not None and right is None:
+        field, literal = left, args[1]
+    elif right is not None and left is None and op in _FLIP:
+        field, literal, op = right, args[0], _FLIP[op]
+    else:
+        return None
+    kind = kinds.get(field)
+    equality = op in ("==", "===", "!=", "!==")
+    if kind == "number" and type(literal) in (int, float):
+        expr = value_expression(field, "number", dialect)
+        missing = _PY_COMPARE[op](0, literal) if not equality else op in ("!=", "!==")
+    elif kind == "boolean" and type(literal) is bool and equality:
+        expr, literal = value_expression(field, "boolean", dialect), "true" if literal else "false"
+        missing = op in ("!=", "!==")
+    elif (
+        kind in ("string", "date")
+        and type(literal) is str
+        and (
+            equality or (kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}[0-9T:.Z+-]*", literal))
+        )
+    ):
+        # Ordering is only typed for ISO dates: both sides ASCII, so text order is code order.
+        expr = value_expression(field, kind, dialect)
+        missing = op in ("!=", "!==")
+    else:
+        return None
+    compared = _compare(expr, op, literal)
+    return sa.func.coalesce(compared, missing)
 
 
 def _path(path: tuple[Any, ...]) -> str:
@@ -146,12 +226,23 @@ _COMPARISONS = {"==", "===", "<", "<=", ">", ">="}
 _PY_COMPARE = {
     "==": lambda a, b: a == b,
     "===": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "!==": lambda a, b: a != b,
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b,
 }
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "===": "==="}
+_FLIP = {
+    "<": ">",
+    "<=": ">=",
+    ">": "<",
+    ">=": "<=",
+    "==": "==",
+    "===": "===",
+    "!=": "!=",
+    "!==": "!==",
+}
 
 
 def _hints(logic: Any, kinds: Mapping[str, ValueKind], dialect: str) -> list[ColumnElement[bool]]:
@@ -200,6 +291,8 @@ def _compare(expr: ColumnElement[Any], op: str, literal: Any) -> ColumnElement[b
     return {
         "==": expr == literal,
         "===": expr == literal,
+        "!=": expr != literal,
+        "!==": expr != literal,
         "<": expr < literal,
         "<=": expr <= literal,
         ">": expr > literal,
