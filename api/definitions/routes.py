@@ -22,7 +22,9 @@ from api.definitions.schemas import (
 )
 from api.resources import Resource, resource_router
 from core.access import Principal
-from core.integrations.secrets import merge_config, public_config, secrets_set
+from core.integrations.runner import integration_types
+from core.integrations.secrets import prepare_config, public_config, secrets_set
+from core.integrations.vault import process_box
 from core.models import (
     EmailTemplate,
     Integration,
@@ -51,9 +53,16 @@ async def prepare_task(
 async def prepare_integration(
     db: AsyncSession, _: Principal, values: dict[str, Any], row: Integration | None
 ) -> dict[str, Any]:
+    type_name = str(values.get("type") or (row.type if row else ""))
+    itype = integration_types().get(getattr(type_name, "value", type_name))
     if "config" in values:
-        values["config"] = merge_config(row.config if row else {}, values["config"])
+        current = row.config if row else {}
+        values["config"] = prepare_config(itype, current, values["config"], process_box())
     return values
+
+
+def _itype(row: Integration) -> Any:
+    return integration_types().get(getattr(row.type, "value", str(row.type)))
 
 
 def present_integration(row: Integration) -> IntegrationOut:
@@ -62,8 +71,8 @@ def present_integration(row: Integration) -> IntegrationOut:
         name=row.name,
         type=row.type,
         is_active=row.is_active,
-        config=public_config(row.config),
-        secrets_set=secrets_set(row.config),
+        config=public_config(row.config, _itype(row)),
+        secrets_set=secrets_set(row.config, _itype(row)),
         company_id=row.company_id,
         created_at=row.created_at,
         updated_at=row.updated_at,

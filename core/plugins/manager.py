@@ -32,6 +32,11 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.actions.notify",
     "plugins.actions.flows",
     "plugins.actions.noop",
+    "plugins.integrations.actions",
+    "plugins.integrations.sheets",
+    "plugins.integrations.tally",
+    "plugins.integrations.webhook",
+    "plugins.integrations.custom_api",
     "scheduler.commands",
 )
 """Built-in plugins, registered by module name exactly as third-party ones are."""

@@ -1,0 +1,104 @@
+"""Encryption of integration secrets at rest: Fernet tokens under a rotatable list of keys."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from core.errors import ConfigurationError, ErpError
+from core.settings import Settings
+
+SEALED = "$encrypted"
+"""A sealed value is stored as {"$encrypted": "<Fernet token>"} in place of the secret."""
+
+
+class SecretUnreadable(ErpError):
+    """A stored secret cannot be decrypted with any configured key (a key was dropped from
+    ERP_SECRETS_KEYS before `erp secrets rotate` re-encrypted it)."""
+
+    code = "integration.secret_unreadable"
+    status = 500
+
+
+class SecretBox:
+    """Seals and opens secret values; the first key encrypts, every key decrypts."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        if not keys:
+            raise ConfigurationError("at least one secrets key is needed")
+        try:
+            self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+        except ValueError as exc:
+            raise ConfigurationError(
+                "ERP_SECRETS_KEYS must list Fernet keys (32 url-safe base64-encoded bytes, "
+                "e.g. from `erp secrets new-key`)"
+            ) from exc
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SecretBox:
+        return cls(settings.integrations.secrets_keys or (derived_key(settings.secret_key),))
+
+    def seal(self, value: Any) -> dict[str, str]:
+        token = self._fernet.encrypt(json.dumps(value).encode())
+        return {SEALED: token.decode()}
+
+    def open(self, sealed: Any) -> Any:
+        if not is_sealed(sealed):
+            return sealed
+        try:
+            return json.loads(self._fernet.decrypt(sealed[SEALED].encode()))
+        except InvalidToken:
+            raise SecretUnreadable(
+                "an integration secret cannot be decrypted with the configured keys"
+            ) from None
+
+    def rotate(self, sealed: dict[str, str]) -> dict[str, str]:
+        """The same secret encrypted under the first key."""
+        try:
+            return {SEALED: self._fernet.rotate(sealed[SEALED].encode()).decode()}
+        except InvalidToken:
+            raise SecretUnreadable(
+                "an integration secret cannot be decrypted with the configured keys"
+            ) from None
+
+
+def is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {SEALED}
+
+
+def derived_key(secret_key: str) -> str:
+    """A Fernet key derived from ERP_SECRET_KEY, used while ERP_SECRETS_KEYS is not set."""
+    raw = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"erp-builder integration secrets"
+    ).derive(secret_key.encode())
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+_installed: list[SecretBox] = []
+
+
+def install_secret_box(settings: Settings) -> SecretBox:
+    """Make `settings`' keys the process's keys for sealing secrets (processes call this at
+    start; the API's write path has no settings of its own to hand)."""
+    box = SecretBox.from_settings(settings)
+    _installed[:] = [box]
+    return box
+
+
+def process_box() -> SecretBox:
+    """The installed box, or one from the environment's settings."""
+    if not _installed:
+        from core.settings import get_settings
+
+        install_secret_box(get_settings())
+    return _installed[0]

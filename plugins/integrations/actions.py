@@ -1,0 +1,51 @@
+"""The `integration` trigger action: run any action of any of the company's integrations, its
+inputs templated from the event. Failures keep the vendor's error and retry when they may."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from core.errors import ErpError
+from core.integrations.runner import run_action
+from core.plugins import hookimpl
+from core.triggers.sdk import Action, ActionContext, ActionFailed
+
+
+class IntegrationActionConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    """{"integrationId": "...", "action": "append_rows", "inputs": {"rows": [["{{x}}"]]}}"""
+
+    integration_id: str
+    action: str
+    inputs: dict[str, Any] = {}
+
+
+async def run_integration_action(
+    context: ActionContext, config: IntegrationActionConfig
+) -> dict[str, Any]:
+    try:
+        return await run_action(
+            context.sessions,
+            context.settings,
+            company_id=context.company_id,
+            integration_id=config.integration_id,
+            action=config.action,
+            inputs=config.inputs,
+            idempotency_key=context.idempotency_key,
+        )
+    except ErpError as exc:
+        retryable = bool(getattr(exc, "retryable", False))
+        raise ActionFailed(exc.message, retryable=retryable) from exc
+
+
+@hookimpl
+def erp_register_actions() -> list[Action]:
+    return [
+        Action(
+            name="integration",
+            config=IntegrationActionConfig,
+            run=run_integration_action,
+            description="Run an action of one of the company's integrations.",
+        )
+    ]
