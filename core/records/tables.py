@@ -204,6 +204,10 @@ async def _drop_values(session: AsyncSession, table_id: str, fields: set[str]) -
         .values(data=stripped)
         .execution_options(synchronize_session=False)
     )
+    # Rows this session already loaded still hold the dropped values.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, CustomTableRecord) and obj.table_id == table_id:
+            session.expire(obj, ["data"])
 
 
 async def delete_table(session: AsyncSession, *, company_id: str, table_id: str) -> None:
