@@ -28,7 +28,6 @@ class EndpointOut(Out):
     name: str | None
     url: str
     is_active: bool
-    last_received_at: str | None
 
 
 class EndpointSecretOut(EndpointOut):
@@ -51,9 +50,6 @@ def _out(endpoint: WebhookEndpoint, settings: Settings) -> EndpointOut:
         name=endpoint.name,
         url=webhooks.endpoint_url(settings.automation.public_url, endpoint.id),
         is_active=endpoint.is_active,
-        last_received_at=endpoint.last_received_at.isoformat()
-        if endpoint.last_received_at
-        else None,
     )
 
 

@@ -30,7 +30,14 @@ from core.triggers.dispatch import Dispatcher
 from core.triggers.errors import ActionFailed, UnknownAction
 from core.triggers.matching import fields_for_triggers
 from core.triggers.registry import ActionRegistry
-from core.triggers.runs import as_utc, finish_run, lease_runs, release_lease, save_progress
+from core.triggers.runs import (
+    Finished,
+    as_utc,
+    finish_runs,
+    lease_runs,
+    release_lease,
+    save_progress,
+)
 from core.triggers.templating import render_value
 from core.triggers.trigger_settings import ActionStep, TriggerSettings, parse_settings, parse_steps
 
@@ -123,17 +130,36 @@ class TriggerEngine:
         ]
         if not jobs:
             return 0
-        if len(jobs) == 1:
-            return await self._execute(jobs[0])
         limit = asyncio.Semaphore(CONCURRENT_RUNS)
 
-        async def bounded(job: _Job) -> int:
+        async def bounded(job: _Job) -> Finished | None:
             async with limit:
                 return await self._execute(job)
 
-        return sum(await asyncio.gather(*(bounded(j) for j in jobs)))
+        outcomes = await asyncio.gather(*(bounded(j) for j in jobs))
+        finished = [f for f in outcomes if f is not None]
+        # The runs of a batch are recorded together: one transaction, not one per run.
+        async with transaction(self.sessions) as session:
+            recorded = await finish_runs(session, finished, owner=self.owner)
+        for f in finished:
+            ids = {"event_id": f.run.event_id, "trigger_id": f.run.trigger_id, "run_id": f.run.id}
+            execution_id = recorded.get(f.run.id)
+            if execution_id is None:
+                log.warning("run %s: lease lost before recording; left to its holder", f.run.id)
+                continue
+            log.info(
+                "execution %s of trigger %s for event %s: %s",
+                execution_id,
+                f.run.trigger_id,
+                f.run.event_id,
+                f.status.value,
+                extra={**ids, "execution_id": execution_id, "status": f.status.value},
+            )
+        return len(recorded)
 
-    async def _execute(self, job: _Job) -> int:
+    async def _execute(self, job: _Job) -> Finished | None:
+        """Run what is left of the job's actions; the outcome to record, or None when the
+        run waits (a delay or a retry backoff) and will be sent again."""
         run, trigger = job.run, job.trigger
         ids = {"event_id": run.event_id, "trigger_id": trigger.id, "run_id": run.id}
         now = utcnow()
@@ -142,7 +168,7 @@ class TriggerEngine:
             async with transaction(self.sessions) as session:
                 await release_lease(session, run.id, self.owner)
             await self.dispatcher.send_run(run.id, (not_before - now).total_seconds())
-            return 0
+            return None
         try:
             settings = parse_settings(trigger.settings)
             steps = parse_steps(trigger.actions)
@@ -153,31 +179,16 @@ class TriggerEngine:
             waiting = await self._run_steps(job, settings, steps)
             if waiting is not None:
                 log.info("run %s waits %.1fs before retrying", run.id, waiting, extra=ids)
-                return 0
+                return None
         status, error = _outcome(run.action_results, len(steps))
         started = as_utc(run.created_at) if run.created_at else now
-        async with transaction(self.sessions) as session:
-            execution_id = await finish_run(
-                session,
-                run,
-                owner=self.owner,
-                event_data=dict(job.event.payload or {}),
-                status=status,
-                error_message=error,
-                execution_time_ms=max(0, int((utcnow() - started).total_seconds() * 1000)),
-            )
-        if execution_id is None:
-            log.warning("run %s: lease lost before recording; left to its holder", run.id)
-            return 0
-        log.info(
-            "execution %s of trigger %s for event %s: %s",
-            execution_id,
-            trigger.id,
-            run.event_id,
-            status.value,
-            extra={**ids, "execution_id": execution_id, "status": status.value},
+        return Finished(
+            run=run,
+            event_data=dict(job.event.payload or {}),
+            status=status,
+            error_message=error,
+            execution_time_ms=max(0, int((utcnow() - started).total_seconds() * 1000)),
         )
-        return 1
 
     async def _run_steps(
         self, job: _Job, settings: TriggerSettings, steps: list[ActionStep]

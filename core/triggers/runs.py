@@ -82,15 +82,16 @@ async def insert_runs(
         for r in runs
     ]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # One statement with a parameter list (not a multi-row VALUES built per batch), so it
+    # compiles once and stays cached whatever the batch size.
     statement = (
         dialect.insert(TriggerRun)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["trigger_id", "idempotency_key"])
         .returning(TriggerRun.id, TriggerRun.trigger_id, TriggerRun.idempotency_key)
     )
     inserted = {
         (row.trigger_id, row.idempotency_key): row.id
-        for row in (await session.execute(statement)).all()
+        for row in (await session.execute(statement, rows)).all()
     }
     finals = [r for r in runs if r.final and (r.trigger_id, r.idempotency_key) in inserted]
     if finals:
@@ -181,56 +182,76 @@ async def save_progress(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def finish_run(
-    session: AsyncSession,
-    run: TriggerRun,
-    *,
-    owner: str,
-    event_data: dict[str, Any],
-    status: TriggerExecutionStatus,
-    error_message: str | None,
-    execution_time_ms: int,
-) -> str | None:
-    """Record the TriggerExecution and close the run, atomically. None (and nothing
-    written) when the lease was lost: the worker holding it will record the execution."""
-    execution_id = new_id()
+@dataclass(slots=True)
+class Finished:
+    """A run whose actions are done, with what its TriggerExecution records."""
+
+    run: TriggerRun
+    event_data: dict[str, Any]
+    status: TriggerExecutionStatus
+    error_message: str | None
+    execution_time_ms: int
+
+
+async def finish_runs(
+    session: AsyncSession, finished: Sequence[Finished], *, owner: str
+) -> dict[str, str]:
+    """Close the runs still leased to `owner` and record their executions, in the caller's
+    transaction (three statements however many runs). Returns {run id: execution id}; a
+    run another worker took over is left to that worker, which records it."""
+    if not finished:
+        return {}
     now = utcnow()
-    closed = await session.execute(
-        _update()
-        .where(
-            TriggerRun.id == run.id,
-            TriggerRun.lease_owner == owner,
-            TriggerRun.status != DONE,
-        )
-        .values(
-            status=DONE,
-            action_results=list(run.action_results),
-            lease_owner=None,
-            lease_until=None,
-            updated_at=now,
-        )
+    owned = set(
+        (
+            await session.scalars(
+                _update()
+                .where(
+                    TriggerRun.id.in_([f.run.id for f in finished]),
+                    TriggerRun.lease_owner == owner,
+                    TriggerRun.status != DONE,
+                )
+                .values(status=DONE, lease_owner=None, lease_until=None, updated_at=now)
+                .returning(TriggerRun.id)
+            )
+        ).all()
     )
-    if not closed.rowcount:  # type: ignore[attr-defined]
-        return None
+    recorded = {f.run.id: new_id() for f in finished if f.run.id in owned}
+    if not recorded:
+        return {}
     await session.execute(
-        sa.insert(TriggerExecution).values(
-            id=execution_id,
-            company_id=run.company_id,
-            trigger_id=run.trigger_id,
-            event_data=event_data,
-            conditions_met=run.conditions_met,
-            condition_result=run.condition_result,
-            actions_executed=list(run.action_results),
-            status=status,
-            error_message=error_message,
-            execution_time=execution_time_ms,
-            executed_at=now,
-        )
+        sa.insert(TriggerExecution),
+        [
+            {
+                "id": recorded[f.run.id],
+                "company_id": f.run.company_id,
+                "trigger_id": f.run.trigger_id,
+                "event_data": f.event_data,
+                "conditions_met": f.run.conditions_met,
+                "condition_result": f.run.condition_result,
+                "actions_executed": list(f.run.action_results),
+                "status": f.status,
+                "error_message": f.error_message,
+                "execution_time": f.execution_time_ms,
+                "executed_at": now,
+            }
+            for f in finished
+            if f.run.id in recorded
+        ],
     )
     await session.execute(
-        _update().where(TriggerRun.id == run.id).values(execution_id=execution_id)
+        sa.update(TriggerRun),
+        [
+            {
+                "id": f.run.id,
+                "action_results": list(f.run.action_results),
+                "execution_id": recorded[f.run.id],
+            }
+            for f in finished
+            if f.run.id in recorded
+        ],
     )
-    return execution_id
+    return recorded
 
 
 async def release_lease(session: AsyncSession, run_id: str, owner: str) -> None:

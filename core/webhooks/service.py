@@ -7,17 +7,17 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.events import record_event
-from core.models import EventType, Trigger, utcnow
+from core.models import EventType, Trigger, new_id, utcnow
 from core.models.automation import WebhookDelivery, WebhookEndpoint
 from core.webhooks.errors import (
     WebhookDuplicate,
@@ -151,7 +151,25 @@ async def receive_webhook(
     except (ValueError, UnicodeDecodeError):
         raise WebhookSignatureInvalid("webhook signature headers are malformed") from None
     message_id = {k.lower(): v for k, v in headers.items()}["webhook-id"][:255]
-    payload = _payload(body)
+    event_id = new_id()
+    # The unique (endpoint, message id) row is written first: a duplicate inserts nothing
+    # and the delivery is refused before any event exists.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    accepted = await session.scalar(
+        dialect.insert(WebhookDelivery)
+        .values(
+            id=new_id(),
+            company_id=endpoint.company_id,
+            endpoint_id=endpoint.id,
+            message_id=message_id,
+            event_id=event_id,
+            received_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["endpoint_id", "message_id"])
+        .returning(WebhookDelivery.id)
+    )
+    if accepted is None:
+        raise WebhookDuplicate(f"delivery {message_id!r} was received already")
     event = record_event(
         session,
         EventType.WEBHOOK_RECEIVED,
@@ -160,24 +178,12 @@ async def receive_webhook(
             "webhookId": message_id,
             "endpointId": endpoint.id,
             "receivedAt": utcnow().isoformat(),
-            "data": payload,
+            "data": _payload(body),
         },
         trigger_id=endpoint.trigger_id,
     )
-    await session.flush()
-    delivery = WebhookDelivery(
-        company_id=endpoint.company_id,
-        endpoint_id=endpoint.id,
-        message_id=message_id,
-        event_id=event.id,
-    )
-    try:
-        async with session.begin_nested():
-            session.add(delivery)
-    except IntegrityError:
-        raise WebhookDuplicate(f"delivery {message_id!r} was received already") from None
-    endpoint.last_received_at = datetime.now(UTC)
-    return event.id
+    event.id = event_id
+    return event_id
 
 
 def _payload(body: bytes) -> Any:

@@ -1,0 +1,289 @@
+"""Benchmark of the scaled trigger pipeline: signed webhook deliveries through the API ->
+outbox -> relay -> Redis -> one Celery worker -> a trigger with a condition and a no-op
+action -> committed TriggerExecution.
+
+Reports events/second end to end (burst), then p50/p99 latency from the API call to the
+committed execution at a steady rate (half the burst rate unless --rate is given).
+
+    .venv/bin/python bench/pipeline.py --events 3000 --seconds 10
+
+Needs PostgreSQL (ERP_BENCH_PG, default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres)
+and Redis (ERP_BENCH_REDIS, default redis://127.0.0.1:6379/0); it creates and drops its own
+database `erp_bench`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.database import create_engine, session_factory, transaction
+from core.events import record_event
+from core.migrate import upgrade
+from core.models import Company, EventType, Trigger, TriggerExecution
+from core.webhooks import create_endpoint, sign_delivery
+
+PG = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("ERP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+DATABASE = "erp_bench"
+BIN = Path(sys.executable).parent
+
+
+def admin(*statements: str) -> None:
+    async def run() -> None:
+        engine = create_engine(make_url(PG), poolclass=sa.NullPool)
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            for statement in statements:
+                await conn.exec_driver_sql(statement)
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def start(argv: list[str], env: dict[str, str], ready: str, log: Path) -> subprocess.Popen[bytes]:
+    out = log.open("ab")
+    proc = subprocess.Popen(
+        argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while ready not in log.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"{argv[1]} did not start; see {log}")
+        time.sleep(0.2)
+    return proc
+
+
+async def seed(url: str) -> tuple[str, str, str, str]:
+    engine = create_engine(make_url(url))
+    sessions = session_factory(engine)
+    async with transaction(sessions) as session:
+        company = Company(name="Bench Corp")
+        session.add(company)
+        await session.flush()
+        trigger = Trigger(
+            company_id=company.id,
+            name="bench",
+            event_type=EventType.WEBHOOK_RECEIVED,
+            conditions={
+                "operator": "AND",
+                "rules": [{"field": "data.amount", "operator": "greater_than", "value": 10}],
+            },
+            actions=[{"type": "noop"}],
+        )
+        session.add(trigger)
+        await session.flush()
+        created = await create_endpoint(
+            session, company_id=company.id, trigger_id=trigger.id, public_url="http://x"
+        )
+    await engine.dispose()
+    return created.endpoint.id, created.secret, company.id, trigger.id
+
+
+async def count_executions(sessions) -> int:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        return int(await session.scalar(sa.select(sa.func.count()).select_from(TriggerExecution)))
+
+
+class Source:
+    """Where events come from: signed webhook deliveries through the API (`api`), or the
+    core service writing outbox rows directly (`direct`, to see the pipeline alone)."""
+
+    def __init__(
+        self, kind: str, base: str, path: str, secret: str, company: str, trigger: str, sessions
+    ) -> None:  # type: ignore[no-untyped-def]
+        self.kind, self.base, self.path, self.secret = kind, base, path, secret
+        self.company, self.trigger, self.sessions = company, trigger, sessions
+
+    async def emit(self, client: httpx.AsyncClient, numbers: list[int], run: str) -> None:
+        if self.kind == "api":
+            for number in numbers:
+                await send(client, self.path, self.secret, number, run)
+            return
+        async with transaction(self.sessions) as session:
+            for number in numbers:
+                record_event(
+                    session,
+                    EventType.WEBHOOK_RECEIVED,
+                    company_id=self.company,
+                    payload={
+                        "data": {
+                            "amount": 100,
+                            "n": number,
+                            "run": run,
+                            "sentAt": datetime.now(UTC).isoformat(),
+                        }
+                    },
+                    trigger_id=self.trigger,
+                )
+
+
+async def send(client: httpx.AsyncClient, path: str, secret: str, number: int, run: str) -> None:
+    sent = datetime.now(UTC)
+    body = json.dumps({"amount": 100, "n": number, "run": run, "sentAt": sent.isoformat()}).encode()
+    headers = sign_delivery(secret, f"{run}-{number}", body, sent)
+    response = await client.post(path, content=body, headers=headers)
+    if response.status_code != 202:
+        raise SystemExit(f"delivery refused: {response.status_code} {response.text}")
+
+
+async def wait_for_executions(sessions, count: int) -> None:  # type: ignore[no-untyped-def]
+    while True:
+        if await count_executions(sessions) >= count:
+            return
+        await asyncio.sleep(0.02)
+
+
+async def burst(source: Source, sessions, events: int, inflight: int, run: str) -> float:  # type: ignore[no-untyped-def]
+    """Send `events` as fast as `inflight` concurrent requests allow; events/s end to end."""
+    before = await count_executions(sessions)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(events):
+        queue.put_nowait(n)
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=source.base, timeout=30) as client:
+
+        async def sender() -> None:
+            while not queue.empty():
+                await source.emit(client, [queue.get_nowait()], run)
+
+        await asyncio.gather(*(sender() for _ in range(inflight)))
+    sent_in = time.perf_counter() - started
+    await wait_for_executions(sessions, before + events)
+    elapsed = time.perf_counter() - started
+    print(f"burst: {events} events sent in {sent_in:.2f}s, all executed in {elapsed:.2f}s")
+    return events / elapsed
+
+
+async def steady(source: Source, sessions, rate: float, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
+    """Send at `rate` events/s for `seconds`; latency (ms) of each from call to commit."""
+    run = f"steady-{int(time.time())}"
+    total = int(rate * seconds)
+    before = await count_executions(sessions)
+    async with httpx.AsyncClient(base_url=source.base, timeout=30) as client:
+        started = time.perf_counter()
+        pending = []
+        for n in range(total):
+            delay = started + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            pending.append(asyncio.create_task(source.emit(client, [n], run)))
+        await asyncio.gather(*pending)
+    await wait_for_executions(sessions, before + total)
+    async with sessions() as session:
+        rows = await session.execute(
+            sa.select(TriggerExecution.event_data, TriggerExecution.executed_at).where(
+                TriggerExecution.event_data["data"]["run"].as_string() == run
+            )
+        )
+        return [
+            (executed - datetime.fromisoformat(data["data"]["sentAt"])).total_seconds() * 1000
+            for data, executed in rows.all()
+        ]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def measure(args: argparse.Namespace, url: str, seeded: tuple[str, str, str, str]) -> None:
+    engine = create_engine(make_url(url), pool_size=args.inflight)
+    sessions = session_factory(engine)
+    endpoint_id, secret, company, trigger = seeded
+    source = Source(
+        args.source,
+        f"http://127.0.0.1:{args.port}",
+        f"/webhooks/{endpoint_id}",
+        secret,
+        company,
+        trigger,
+        sessions,
+    )
+    print(f"events from: {args.source}")
+    await burst(source, sessions, 200, args.inflight, "warm-up")
+    rate = await burst(source, sessions, args.events, args.inflight, "burst")
+    print(f"throughput: {rate:.0f} events/s end to end (target >= 500)")
+    steady_rate = args.rate or rate / 2
+    latencies = await steady(source, sessions, steady_rate, args.seconds)
+    print(
+        f"latency at {steady_rate:.0f} events/s over {len(latencies)} events: "
+        f"p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms "
+        "(target p99 < 250 ms)"
+    )
+    await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=None)
+    parser.add_argument("--inflight", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--source", choices=["api", "direct"], default="api")
+    args = parser.parse_args()
+
+    admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)', f'CREATE DATABASE "{DATABASE}"')
+    url = make_url(PG).set(database=DATABASE).render_as_string(hide_password=False)
+    upgrade(make_url(url))
+    seeded = asyncio.run(seed(url))
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": REDIS,
+        "ERP_SECRET_KEY": "bench-secret-key-of-at-least-thirty-two-characters",
+        "ERP_CELERY_QUEUE": f"erp-bench-{os.getpid()}",
+        "ERP_LOG_LEVEL": "WARNING",
+        "ERP_RELAY_POLL_SECONDS": "0.02",
+    }
+    logs = Path(tempfile.mkdtemp(prefix="erp-bench-"))
+    erp = str(BIN / "erp")
+    procs = [
+        start(
+            [erp, "worker", f"--concurrency={args.concurrency}"],
+            {**env, "ERP_LOG_LEVEL": "INFO"},
+            "ready.",
+            logs / "worker.log",
+        ),
+        start([erp, "relay"], env, "", logs / "relay.log"),
+        start(
+            [erp, "serve", "--port", str(args.port)],
+            {**env, "ERP_LOG_LEVEL": "INFO"},
+            "Uvicorn running",
+            logs / "api.log",
+        ),
+    ]
+    try:
+        asyncio.run(measure(args, url, seeded))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        print(f"process logs: {logs}")
+
+
+if __name__ == "__main__":
+    main()
