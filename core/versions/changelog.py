@@ -15,6 +15,7 @@ Entry = dict[str, Any]
 _BREAKING_FIELD_KEYS = frozenset({"type", "id", "name"})
 # Field attributes that only change what people read.
 _COSMETIC_FIELD_KEYS = frozenset({"label", "description", "placeholder", "helpText", "hint"})
+_CHANGE_ORDER = {"removed": 0, "added": 1, "changed": 2}
 _COSMETIC_PROPERTIES = frozenset({"name", "description", "displayName", "category"})
 
 
@@ -51,7 +52,8 @@ def summary(entries: list[Entry]) -> str:
     if not entries:
         return "No changes."
     counts = Counter((entry["kind"], entry["change"]) for entry in entries)
-    parts = [f"{n} {kind}{'' if n == 1 else 's'} {change}" for (kind, change), n in counts.items()]
+    ordered = sorted(counts.items(), key=lambda item: _CHANGE_ORDER[item[0][1]])
+    parts = [f"{n} {kind}{'' if n == 1 else 's'} {change}" for (kind, change), n in ordered]
     return ", ".join(parts) + "."
 
 
