@@ -25,12 +25,12 @@ from core.flows.errors import (
 )
 from core.flows.steps import (
     OpenStep,
+    active_step,
     add_action,
     close_step,
     enter_level,
     finish,
     flow_payload,
-    open_step,
     record_approval,
     record_rejection,
 )
@@ -371,23 +371,20 @@ async def _lock(
         raise NotFound(f"Flow instance {instance_id} does not exist.")
     # Read the step only once the lock is held: a statement that waited for the lock would
     # otherwise pair the instance with the step it had before the other transaction moved it.
-    step = await session.scalar(
-        sa.select(FlowStep)
-        .where(FlowStep.instance_id == instance.id, FlowStep.status == StepStatus.ACTIVE)
-        .execution_options(populate_existing=True)
-    )
-    if instance.status is not FlowInstanceStatus.IN_PROGRESS or step is None:
+    current = await active_step(session, instance.id)
+    if instance.status is not FlowInstanceStatus.IN_PROGRESS or current is None:
         raise InstanceClosed(
             f"The instance is {instance.status.value.lower().replace('_', ' ')}.",
             instanceStatus=instance.status.value,
         )
+    step = current.step
     if expected_level is not None and step.level_order != expected_level:
         raise LevelMoved(
             f"The instance has moved on to level {step.level_order} ({step.level_name}).",
             levelOrder=step.level_order,
         )
     snapshot = await load_snapshot(session, company_id=company_id, definition_id=step.definition_id)
-    return instance, await open_step(session, step), snapshot
+    return instance, current, snapshot
 
 
 def _pending_assignment(current: OpenStep, level: LevelDef, user_id: str) -> FlowAssignment:

@@ -50,6 +50,7 @@ class OpenStep:
 
 
 async def open_step(session: AsyncSession, step: FlowStep) -> OpenStep:
+    """`step` with everyone asked to act on it."""
     assignments = await session.scalars(
         sa.select(FlowAssignment)
         .where(FlowAssignment.step_id == step.id)
@@ -57,6 +58,22 @@ async def open_step(session: AsyncSession, step: FlowStep) -> OpenStep:
         .execution_options(populate_existing=True)
     )
     return OpenStep(step, list(assignments))
+
+
+async def active_step(session: AsyncSession, instance_id: str) -> OpenStep | None:
+    """The instance's active step and its assignments, in one query."""
+    rows = (
+        await session.execute(
+            sa.select(FlowStep, FlowAssignment)
+            .outerjoin(FlowAssignment, FlowAssignment.step_id == FlowStep.id)
+            .where(FlowStep.instance_id == instance_id, FlowStep.status == StepStatus.ACTIVE)
+            .order_by(FlowAssignment.created_at)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    if not rows:
+        return None
+    return OpenStep(rows[0][0], [assignment for _, assignment in rows if assignment is not None])
 
 
 def add_action(
@@ -104,7 +121,10 @@ async def enter_level(
     if assignees:
         users, source = assignees, AssignmentSource.ASSIGNED
     elif level.role_ids:
-        users, source = await role_holders(session, instance, level), AssignmentSource.ROLE
+        # Everything this action changed is written in one flush at its end.
+        with session.no_autoflush:
+            users = await role_holders(session, instance, level)
+        source = AssignmentSource.ROLE
         if order > 1:
             users = [u for u in users if u != instance.initiator_id]
     else:
@@ -238,9 +258,8 @@ async def close_step(session: AsyncSession, current: OpenStep, status: StepStatu
     for assignment in current.assignments:
         if assignment.status == AssignmentStatus.PENDING:
             assignment.status = AssignmentStatus.WITHDRAWN
-    # The next step is inserted in the same transaction; the one-active-step index must see
-    # this one closed first.
-    await session.flush()
+    # No flush needed before the next step is added: a flush updates a table's rows before
+    # it inserts new ones, so the one-active-step index sees this step closed first.
 
 
 async def finish(
