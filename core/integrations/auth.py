@@ -216,6 +216,7 @@ async def token_request(
     if response.status_code == 200 and isinstance(body, dict) and body.get("access_token"):
         return body
     error = body.get("error") if isinstance(body, dict) else None
+    error = error if isinstance(error, str) else None
     detail = body.get("error_description") if isinstance(body, dict) else None
     what = f"{error}: {detail}" if detail else str(error or f"HTTP {response.status_code}")
     if error in {"invalid_grant", "invalid_client", "unauthorized_client", "invalid_scope"} or (

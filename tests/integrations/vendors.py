@@ -1,0 +1,288 @@
+"""Local vendor servers on 127.0.0.1 speaking the vendors' documented shapes: Google's token
+endpoint and the Sheets v4 values API, and TallyPrime's XML interface."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from xml.etree.ElementTree import fromstring
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+class VendorServer:
+    """A threaded HTTP/1.1 server (keep-alive) that hands every request to `handle`; queued
+    `failures` are answered first (a 429 with Retry-After, a 500...)."""
+
+    def __init__(self) -> None:
+        self.seen: list[Seen] = []
+        self.failures: list[Answer] = []
+        self.connections = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                server.connections += 1
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                seen = Seen(
+                    self.command,
+                    unquote(parts.path),
+                    parse_qs(parts.query),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    raw,
+                )
+                server.seen.append(seen)
+                answer = server.failures.pop(0) if server.failures else server.handle(seen)
+                if answer.content_type == "application/json":
+                    payload = b"" if answer.body is None else json.dumps(answer.body).encode()
+                else:
+                    payload = str(answer.body).encode()
+                self.send_response(answer.status)
+                self.send_header("content-type", answer.content_type)
+                self.send_header("content-length", str(len(payload)))
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def handle(self, seen: Seen) -> Answer:
+        return Answer(404, {"error": "not found"})
+
+    def __enter__(self) -> VendorServer:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Google(VendorServer):
+    """oauth2.googleapis.com/token (refresh-token and JWT-bearer grants) and the Sheets v4
+    values API over one in-memory spreadsheet per id. Access tokens can be expired at will."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refresh_tokens = {"good-refresh-token"}
+        self.valid_tokens: set[str] = set()
+        self.issued = 0
+        self.sheets: dict[str, list[list[Any]]] = {}
+        self.lock = threading.Lock()
+
+    def expire_tokens(self) -> None:
+        self.valid_tokens.clear()
+
+    def _token(self, seen: Seen) -> Answer:
+        form = {k: v[0] for k, v in parse_qs(seen.body.decode()).items()}
+        grant = form.get("grant_type")
+        if grant == "refresh_token" and form.get("refresh_token") not in self.refresh_tokens:
+            return Answer(400, {"error": "invalid_grant", "error_description": "Bad Request"})
+        if grant == "refresh_token" and form.get("client_secret") != "client-secret":
+            return Answer(401, {"error": "invalid_client", "error_description": "Unauthorized"})
+        if grant not in ("refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"):
+            return Answer(400, {"error": "unsupported_grant_type"})
+        self.issued += 1
+        token = f"ya29.token-{self.issued}"
+        self.valid_tokens.add(token)
+        return Answer(
+            200,
+            {
+                "access_token": token,
+                "expires_in": 3599,
+                "token_type": "Bearer",
+                "scope": "https://www.googleapis.com/auth/spreadsheets",
+            },
+        )
+
+    def handle(self, seen: Seen) -> Answer:
+        if seen.path == "/token":
+            return self._token(seen)
+        token = seen.headers.get("authorization", "").removeprefix("Bearer ")
+        if token not in self.valid_tokens:
+            return Answer(
+                401,
+                {
+                    "error": {
+                        "code": 401,
+                        "status": "UNAUTHENTICATED",
+                        "message": "Request had invalid authentication credentials.",
+                    }
+                },
+            )
+        match = re.fullmatch(r"/v4/spreadsheets/([^/]+)/values/([^:]+)(:append)?", seen.path)
+        if not match:
+            sheet = re.fullmatch(r"/v4/spreadsheets/([^/]+)", seen.path)
+            if sheet and sheet.group(1) in self.sheets:
+                return Answer(
+                    200, {"spreadsheetId": sheet.group(1), "properties": {"title": "Expenses"}}
+                )
+            return Answer(
+                404,
+                {
+                    "error": {
+                        "code": 404,
+                        "status": "NOT_FOUND",
+                        "message": "Requested entity was not found.",
+                    }
+                },
+            )
+        sheet_id, range_, append = match.groups()
+        if sheet_id not in self.sheets:
+            return Answer(
+                404,
+                {
+                    "error": {
+                        "code": 404,
+                        "status": "NOT_FOUND",
+                        "message": "Requested entity was not found.",
+                    }
+                },
+            )
+        rows = self.sheets[sheet_id]
+        tab = range_.split("!")[0]
+        with self.lock:
+            if append and seen.method == "POST":
+                body = json.loads(seen.body)
+                start = len(rows) + 1
+                rows.extend(body["values"])
+                end = len(rows)
+                return Answer(
+                    200,
+                    {
+                        "spreadsheetId": sheet_id,
+                        "tableRange": f"{tab}!A1:F{start - 1}",
+                        "updates": {
+                            "spreadsheetId": sheet_id,
+                            "updatedRange": f"{tab}!A{start}:F{end}",
+                            "updatedRows": len(body["values"]),
+                            "updatedColumns": 6,
+                            "updatedCells": 6,
+                        },
+                    },
+                )
+            if seen.method == "GET":
+                return Answer(
+                    200,
+                    {"range": f"{tab}!A1:Z{len(rows)}", "majorDimension": "ROWS", "values": rows},
+                )
+            if seen.method == "PUT":
+                body = json.loads(seen.body)
+                number = int(re.search(r"(\d+)", range_.split("!")[-1]).group(1))  # type: ignore[union-attr]
+                for offset, row in enumerate(body["values"]):
+                    while len(rows) < number + offset:
+                        rows.append([])
+                    rows[number + offset - 1] = row
+                return Answer(
+                    200,
+                    {
+                        "spreadsheetId": sheet_id,
+                        "updatedRange": range_,
+                        "updatedRows": len(body["values"]),
+                        "updatedCells": sum(len(r) for r in body["values"]),
+                    },
+                )
+        return Answer(405, {"error": {"code": 405, "message": "method"}})
+
+
+class Tally(VendorServer):
+    """TallyPrime's XML server: ledger export, voucher import with LINEERRORs for ledgers
+    that do not exist."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ledgers = {
+            "Cash": "Cash-in-Hand",
+            "Travel Expenses": "Indirect Expenses",
+            "Employee Reimbursements": "Current Liabilities",
+        }
+        self.vouchers: list[dict[str, Any]] = []
+
+    def handle(self, seen: Seen) -> Answer:
+        envelope = fromstring(seen.body)
+        request = envelope.findtext("HEADER/TALLYREQUEST")
+        if request == "Export":
+            ledgers = "".join(
+                f'<LEDGER NAME="{name}" RESERVEDNAME=""><PARENT>{parent}</PARENT></LEDGER>'
+                for name, parent in self.ledgers.items()
+            )
+            xml = (
+                f"<ENVELOPE><HEADER><VERSION>1</VERSION><STATUS>1</STATUS></HEADER><BODY>"
+                f"<DESC></DESC><DATA><COLLECTION>{ledgers}</COLLECTION></DATA></BODY>"
+                f"</ENVELOPE>"
+            )
+            return Answer(200, xml, content_type="text/xml")
+        voucher = envelope.find(".//VOUCHER")
+        assert voucher is not None
+        entries = [
+            (e.findtext("LEDGERNAME"), e.findtext("AMOUNT"), e.findtext("ISDEEMEDPOSITIVE"))
+            for e in voucher.iter("ALLLEDGERENTRIES.LIST")
+        ]
+        missing = [name for name, _, _ in entries if name not in self.ledgers]
+        if missing:
+            errors = "".join(
+                f"<LINEERROR>Ledger '{m}' does not exist!</LINEERROR>" for m in missing
+            )
+            xml = (
+                f"<RESPONSE>{errors}<CREATED>0</CREATED><ALTERED>0</ALTERED>"
+                f"<LASTVCHID>0</LASTVCHID><ERRORS>1</ERRORS><EXCEPTIONS>0</EXCEPTIONS>"
+                f"</RESPONSE>"
+            )
+            return Answer(200, xml, content_type="text/xml")
+        self.vouchers.append(
+            {
+                "type": voucher.get("VCHTYPE"),
+                "date": voucher.findtext("DATE"),
+                "narration": voucher.findtext("NARRATION"),
+                "entries": entries,
+            }
+        )
+        xml = (
+            f"<RESPONSE><CREATED>1</CREATED><ALTERED>0</ALTERED><DELETED>0</DELETED>"
+            f"<LASTVCHID>{len(self.vouchers)}</LASTVCHID><LASTMID>0</LASTMID>"
+            f"<COMBINED>0</COMBINED><IGNORED>0</IGNORED><ERRORS>0</ERRORS>"
+            f"<CANCELLED>0</CANCELLED><EXCEPTIONS>0</EXCEPTIONS></RESPONSE>"
+        )
+        return Answer(200, xml, content_type="text/xml")
+
+
+def wait_until(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
