@@ -141,7 +141,7 @@ def where_clause(
 
 
 def typed_clause(
-    logic: Any, kinds: Mapping[str, ValueKind], dialect: str
+    logic: Any, kinds: Mapping[str, ValueKind], dialect: str, negate: bool = False
 ) -> ColumnElement[bool] | None:
     """Plain typed SQL for rules made only of `and`, `or`, `!` and comparisons of a field with
     a literal of the field's kind; None for anything else.
@@ -150,34 +150,44 @@ def typed_clause(
     schema and a schema change is refused while a record does not fit, so a field holds a
     value of its kind or nothing. For such values the JavaScript meaning is the typed one,
     with a missing value compared as JavaScript compares null (as 0 for < and >, equal to
-    nothing). Each comparison is coalesced so that NOT and OR stay two-valued.
+    nothing). Negations are pushed down to the comparisons (flipping them) and a missing
+    value is added or excluded explicitly, so every comparison stays a plain indexable
+    `expression OP literal`.
     """
     if not isinstance(logic, dict) or len(logic) != 1:
         return None
     op, args = next(iter(logic.items()))
     args = args if isinstance(args, list) else [args]
     if op in ("and", "or") and args:
-        parts = [typed_clause(a, kinds, dialect) for a in args]
+        parts = [typed_clause(a, kinds, dialect, negate) for a in args]
         if any(p is None for p in parts):
             return None
-        return sa.and_(*parts) if op == "and" else sa.or_(*parts)  # type: ignore[arg-type]
-    if op == "!" and len(args) == 1:
-        inner = _truthy(args[0], kinds, dialect)
-        return None if inner is None else sa.not_(inner)
-    if op == "!!" and len(args) == 1:
-        return _truthy(args[0], kinds, dialect)
-    return _typed_comparison(op, args, kinds, dialect)
+        conjunction = (op == "and") != negate  # De Morgan
+        return sa.and_(*parts) if conjunction else sa.or_(*parts)  # type: ignore[arg-type]
+    if op in ("!", "!!") and len(args) == 1:
+        flip = negate != (op == "!")
+        field = _var(args[0])
+        if field is not None and kinds.get(field) == "boolean":
+            expr = value_expression(field, "boolean", dialect)
+            return sa.or_(expr.is_(None), expr != "true") if flip else expr == "true"
+        return typed_clause(args[0], kinds, dialect, flip)
+    return _typed_comparison(op, args, kinds, dialect, negate)
 
 
-def _truthy(node: Any, kinds: Mapping[str, ValueKind], dialect: str) -> ColumnElement[bool] | None:
-    field = _var(node)
-    if field is not None and kinds.get(field) == "boolean":
-        return sa.func.coalesce(value_expression(field, "boolean", dialect) == "true", False)
-    return typed_clause(node, kinds, dialect)
+_NEGATED = {
+    "==": "!=",
+    "===": "!==",
+    "!=": "==",
+    "!==": "===",
+    "<": ">=",
+    "<=": ">",
+    ">": "<=",
+    ">=": "<",
+}
 
 
 def _typed_comparison(
-    op: str, args: list[Any], kinds: Mapping[str, ValueKind], dialect: str
+    op: str, args: list[Any], kinds: Mapping[str, ValueKind], dialect: str, negate: bool
 ) -> ColumnElement[bool] | None:
     if dialect != "postgresql" or len(args) != 2:
         return None
@@ -186,7 +196,10 @@ def _typed_comparison(
         strings = isinstance(options, list) and all(isinstance(o, str) for o in options)
         if field is None or kinds.get(field) not in ("string", "date") or not strings:
             return None
-        return sa.func.coalesce(value_expression(field, "string", dialect).in_(options), False)
+        expr = value_expression(field, "string", dialect)
+        if not options:
+            return sa.true() if negate else sa.false()
+        return sa.or_(expr.is_(None), expr.not_in(options)) if negate else expr.in_(options)
     left, right = _var(args[0]), _var(args[1])
     if left is not None and right is None:
         field, literal = left, args[1]
@@ -194,14 +207,14 @@ def _typed_comparison(
         field, literal, op = right, args[0], _FLIP[op]
     else:
         return None
+    if op not in _NEGATED:
+        return None
     kind = kinds.get(field)
     equality = op in ("==", "===", "!=", "!==")
     if kind == "number" and type(literal) in (int, float):
         expr = value_expression(field, "number", dialect)
-        missing = _PY_COMPARE[op](0, literal) if not equality else op in ("!=", "!==")
     elif kind == "boolean" and type(literal) is bool and equality:
         expr, literal = value_expression(field, "boolean", dialect), "true" if literal else "false"
-        missing = op in ("!=", "!==")
     elif (
         kind in ("string", "date")
         and type(literal) is str
@@ -211,11 +224,14 @@ def _typed_comparison(
     ):
         # Ordering is only typed for ISO dates: both sides ASCII, so text order is code order.
         expr = value_expression(field, kind, dialect)
-        missing = op in ("!=", "!==")
     else:
         return None
+    # How JavaScript answers for a missing value (null): as 0 for ordering, equal to nothing.
+    missing = op in ("!=", "!==") if equality else kind == "number" and _PY_COMPARE[op](0, literal)
+    if negate:
+        op, missing = _NEGATED[op], not missing
     compared = _compare(expr, op, literal)
-    return sa.func.coalesce(compared, missing)
+    return sa.or_(compared, expr.is_(None)) if missing else compared
 
 
 def _path(path: tuple[Any, ...]) -> str:
