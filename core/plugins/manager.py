@@ -37,6 +37,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.integrations.tally",
     "plugins.integrations.webhook",
     "plugins.integrations.custom_api",
+    "core.integrations.commands",
     "scheduler.commands",
 )
 """Built-in plugins, registered by module name exactly as third-party ones are."""
