@@ -86,7 +86,7 @@ async def test_instances_finish_on_the_version_they_started_on(sessions, acme, d
     v2 = await release(sessions, developer, flow_id)
     assert (v1.version, v2.version) == ("1.0.0", "2.0.0")
     levels = [(e["change"], e["name"]) for e in v2.change_log if e["kind"] == "level"]
-    assert levels == [("removed", "Manager Review")]
+    assert levels == [("removed", "Manager Review"), ("changed", "Finance Approval")]
     on_v2 = await start(sessions, acme, flow_id)
 
     assert await version_of(sessions, on_v1.id) == "1.0.0"
