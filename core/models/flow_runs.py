@@ -110,6 +110,9 @@ class FlowStep(TenantOwned, Base):
     entered_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
     due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Whether the instance had gone back to an earlier level before this step: only then can
+    # a submission on it update one made on an earlier visit.
+    backtracked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     # Declared so that a flush inserts the instance before its steps (rows refer by id).
     instance: Mapped[FlowInstance] = relationship(lazy="raise")
@@ -137,6 +140,7 @@ class FlowAssignment(TenantOwned, Base):
             sqlite_where=sa.text("status = 'PENDING'"),
         ),
         sa.Index("idx_flow_assignments_instance", "instance_id", "user_id"),
+        sa.Index("idx_flow_assignments_step", "step_id"),
         sa.Index("idx_flow_assignments_company", "company_id"),
     )
 
