@@ -1,4 +1,5 @@
-"""Routes of files (upload, download), versions and the audit trail (read-only)."""
+"""Routes of files (upload, download) and the audit trail (read-only); versions are in
+api/versions."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from sqlalchemy.orm import joinedload
 
 from api.deps import DB, Actor, Config
 from api.guards import requires
-from api.platform.schemas import AuditLogOut, AuditUser, FileOut, VersionOut
+from api.platform.schemas import AuditLogOut, AuditUser, FileOut
 from api.resources import Resource, resource_router
 from core.entities import get_entity
 from core.files import store_upload, stored_path
-from core.models import AuditLog, File, Version
+from core.models import AuditLog, File
 
 UPLOAD_CHUNK = 64 * 1024
 
@@ -55,25 +56,6 @@ def present_audit(row: AuditLog) -> AuditLogOut:
     )
 
 
-versions = Resource(
-    path="/versions",
-    model=Version,
-    out=VersionOut,
-    create=None,
-    update=None,
-    read="versions.read",
-    write="versions.write",
-    tag="versions",
-    platform=True,
-    can_delete=False,
-    filters={
-        "entityType": Version.entity_type,
-        "entityId": Version.entity_id,
-        "status": Version.status,
-        "version": Version.version,
-    },
-    sortable={"createdAt": Version.created_at, "version": Version.version},
-)
 audit_logs = Resource(
     path="/audit-logs",
     model=AuditLog,
@@ -178,6 +160,5 @@ files = Resource(
 def routers() -> list[Any]:
     return [
         resource_router(files),
-        resource_router(versions),
         resource_router(audit_logs),
     ]
