@@ -405,7 +405,7 @@ async def _earlier_submission(
 ) -> dict[str, Any] | None:
     """What was submitted for this task on this level on an earlier visit (the instance was
     sent back): a new submission is then an update of it."""
-    if step.number == 1:
+    if not step.backtracked:
         return None
     data: dict[str, Any] | None = await session.scalar(
         sa.select(TaskExecution.data)

@@ -111,12 +111,13 @@ async def enter_level(
     order: int,
     *,
     number: int,
+    previous: FlowStep | None = None,
     assignees: list[str] | None = None,
     assigned_by: str | None = None,
 ) -> FlowStep:
-    """Open a step on level `order` and ask people to act: `assignees` when given, else the
-    active holders of the level's roles (never the initiator past level 1: nobody approves
-    their own request), else the initiator."""
+    """Open step `number` on level `order` (coming from step `previous`) and ask people to
+    act: `assignees` when given, else the active holders of the level's roles (never the
+    initiator past level 1: nobody approves their own request), else the initiator."""
     level = snapshot.level(order)
     if assignees:
         users, source = assignees, AssignmentSource.ASSIGNED
@@ -143,6 +144,7 @@ async def enter_level(
         required_approvals=_required(level, len(users)),
         entered_at=now,
         due_at=now + timedelta(hours=level.deadline_hours) if level.deadline_hours else None,
+        backtracked=_backtracked(previous, number, order),
     )
     session.add(step)
     session.add_all(
@@ -160,6 +162,12 @@ async def enter_level(
     )
     instance.current_level_order = order
     return step
+
+
+def _backtracked(previous: FlowStep | None, number: int, order: int) -> bool:
+    if previous is None:
+        return number > 1  # unknown history: assume the instance may have gone back
+    return previous.backtracked or order <= previous.level_order
 
 
 def _required(level: LevelDef, asked: int) -> int:
@@ -215,7 +223,9 @@ async def record_approval(
     if target is None:
         await finish(session, instance, FlowInstanceStatus.COMPLETED, chain_depth=chain_depth)
     else:
-        await enter_level(session, instance, snapshot, target, number=step.number + 1)
+        await enter_level(
+            session, instance, snapshot, target, number=step.number + 1, previous=step
+        )
     return True
 
 
@@ -248,7 +258,9 @@ async def record_rejection(
     if back_to is None:
         await finish(session, instance, FlowInstanceStatus.FAILED, chain_depth=chain_depth)
     else:
-        await enter_level(session, instance, snapshot, back_to, number=step.number + 1)
+        await enter_level(
+            session, instance, snapshot, back_to, number=step.number + 1, previous=step
+        )
 
 
 async def close_step(session: AsyncSession, current: OpenStep, status: StepStatus) -> None:
