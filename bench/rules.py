@@ -1,9 +1,9 @@
 """Rule engine benchmark: evaluations per second of our compiled engine against datalogic-py
 (Rust, compile once) and the pure-Python json-logic-qubit and panzi-json-logic, on three workloads.
 
-Run: .venv/bin/python bench/rules.py [--seconds 0.4]. Competitors run in subprocesses of their
-own virtualenvs under bench/.venvs/ (created on first run), since two of them install a module
-named `json_logic`.
+Run: .venv/bin/python bench/rules.py [--seconds 0.5] [--rounds 3]. Competitors run in
+subprocesses of their own virtualenvs under bench/.venvs/ (created on first run), since two of
+them install a module named `json_logic`.
 """
 
 from __future__ import annotations
@@ -224,6 +224,7 @@ def run_worker(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=0.5, help="time per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each engine takes")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT.parent))
     jobs = workloads()
@@ -231,10 +232,17 @@ def main() -> None:
     for name, requirement in COMPETITORS.items():
         engines[name] = str(ensure_venv(name, requirement))
     table: dict[str, list[dict[str, Any]]] = {}
-    for engine, python in engines.items():
-        started = time.perf_counter()
-        table[engine] = run_worker(python, engine, jobs, args.seconds)
-        print(f"  {engine}: measured in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    # Engines take turns, round after round, and keep their best: on a shared machine a burst
+    # of load then hurts every engine alike instead of whichever happened to run during it.
+    for _ in range(args.rounds):
+        for engine, python in engines.items():
+            started = time.perf_counter()
+            rows = run_worker(python, engine, jobs, args.seconds)
+            best = table.setdefault(engine, rows)
+            for mine, new in zip(best, rows, strict=True):
+                mine["eps"] = max(mine["eps"], new["eps"])
+            took = time.perf_counter() - started
+            print(f"  {engine}: measured in {took:.1f}s", file=sys.stderr)
 
     ours = table["erp-builder"]
     for engine, rows in table.items():
@@ -260,7 +268,7 @@ def main() -> None:
             + f"{eps['erp-builder'] / eps['datalogic-py']:>13.2f}x"
             + f"{eps['erp-builder'] / pure:>13.1f}x"
         )
-    print("\n(evaluations per second, best of 5; higher is better)")
+    print(f"\n(evaluations per second, best of {args.rounds} rounds of 5; higher is better)")
 
 
 if __name__ == "__main__":
