@@ -34,6 +34,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.actions.noop",
     "plugins.integrations.actions",
     "plugins.integrations.sheets",
+    "plugins.integrations.gmail",
     "plugins.integrations.tally",
     "plugins.integrations.webhook",
     "plugins.integrations.custom_api",

@@ -3,6 +3,7 @@ endpoint and the Sheets v4 values API, and TallyPrime's XML interface."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -105,6 +106,25 @@ class Google(VendorServer):
         self.issued = 0
         self.sheets: dict[str, list[list[Any]]] = {}
         self.lock = threading.Lock()
+        self.mailbox: list[dict[str, Any]] = []
+        self.history_id = 1000
+        self.sent: list[bytes] = []
+
+    def deliver(self, sender: str, subject: str) -> str:
+        """A message arrives in the mailbox (a new history record)."""
+        with self.lock:
+            self.history_id += 1
+            message_id = f"18c{self.history_id:x}"
+            self.mailbox.append(
+                {
+                    "id": message_id,
+                    "threadId": message_id,
+                    "from": sender,
+                    "subject": subject,
+                    "historyId": self.history_id,
+                }
+            )
+            return message_id
 
     def expire_tokens(self) -> None:
         self.valid_tokens.clear()
@@ -146,6 +166,8 @@ class Google(VendorServer):
                     }
                 },
             )
+        if seen.path.startswith("/gmail/v1/users/me/"):
+            return self._gmail(seen, seen.path.removeprefix("/gmail/v1/users/me/"))
         match = re.fullmatch(r"/v4/spreadsheets/([^/]+)/values/([^:]+)(:append)?", seen.path)
         if not match:
             sheet = re.fullmatch(r"/v4/spreadsheets/([^/]+)", seen.path)
@@ -219,6 +241,114 @@ class Google(VendorServer):
                     },
                 )
         return Answer(405, {"error": {"code": 405, "message": "method"}})
+
+
+def _gmail(self: Google, seen: Seen, path: str) -> Answer:
+    """users.getProfile, messages.list (q: from:), messages.get (metadata), history.list,
+    messages.send."""
+    arg = {k: v[0] for k, v in seen.query.items()}
+    if path == "profile":
+        return Answer(
+            200,
+            {
+                "emailAddress": "ap@acme.example",
+                "messagesTotal": len(self.mailbox),
+                "threadsTotal": len(self.mailbox),
+                "historyId": str(self.history_id),
+            },
+        )
+    if path == "messages" and seen.method == "GET":
+        query = arg.get("q", "")
+        wanted = query.removeprefix("from:") if query.startswith("from:") else None
+        found = [m for m in reversed(self.mailbox) if wanted is None or wanted in m["from"]]
+        start = int(arg.get("pageToken") or 0)
+        size = int(arg.get("maxResults") or 100)
+        page = found[start : start + size]
+        body: dict[str, Any] = {
+            "messages": [{"id": m["id"], "threadId": m["threadId"]} for m in page],
+            "resultSizeEstimate": len(found),
+        }
+        if start + size < len(found):
+            body["nextPageToken"] = str(start + size)
+        if not page:
+            del body["messages"]
+        return Answer(200, body)
+    if path.startswith("messages/") and seen.method == "GET":
+        message = next((m for m in self.mailbox if m["id"] == path.split("/")[1]), None)
+        if message is None:
+            return Answer(
+                404,
+                {
+                    "error": {
+                        "code": 404,
+                        "status": "NOT_FOUND",
+                        "message": "Requested entity was not found.",
+                    }
+                },
+            )
+        return Answer(
+            200,
+            {
+                "id": message["id"],
+                "threadId": message["threadId"],
+                "labelIds": ["INBOX", "UNREAD"],
+                "snippet": message["subject"],
+                "historyId": str(message["historyId"]),
+                "internalDate": "1764000000000",
+                "payload": {
+                    "mimeType": "text/plain",
+                    "headers": [
+                        {"name": "From", "value": message["from"]},
+                        {"name": "To", "value": "ap@acme.example"},
+                        {"name": "Subject", "value": message["subject"]},
+                        {"name": "Date", "value": "Tue, 25 Nov 2026 10:00:00 +0000"},
+                    ],
+                },
+            },
+        )
+    if path == "history":
+        start = int(arg["startHistoryId"])
+        if start < 1000:
+            return Answer(
+                404,
+                {
+                    "error": {
+                        "code": 404,
+                        "status": "NOT_FOUND",
+                        "message": "Requested entity was not found.",
+                    }
+                },
+            )
+        records = [
+            {
+                "id": str(m["historyId"]),
+                "messages": [{"id": m["id"]}],
+                "messagesAdded": [
+                    {"message": {"id": m["id"], "threadId": m["threadId"], "labelIds": ["INBOX"]}}
+                ],
+            }
+            for m in self.mailbox
+            if m["historyId"] > start
+        ]
+        body = {"historyId": str(self.history_id)}
+        if records:
+            body["history"] = records  # type: ignore[assignment]
+        return Answer(200, body)
+    if path == "messages/send" and seen.method == "POST":
+        raw = json.loads(seen.body)["raw"]
+        self.sent.append(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        return Answer(
+            200,
+            {
+                "id": f"sent{len(self.sent)}",
+                "threadId": f"sent{len(self.sent)}",
+                "labelIds": ["SENT"],
+            },
+        )
+    return Answer(404, {"error": {"code": 404, "status": "NOT_FOUND", "message": path}})
+
+
+Google._gmail = _gmail  # type: ignore[attr-defined]
 
 
 class Tally(VendorServer):

@@ -1,0 +1,550 @@
+"""Integration workflows: a platform event, a schedule or a source of the integration, wired to
+an action of any of the company's integrations. Sources sync incrementally from a cursor under
+a lease, and every item is handed over once: a run that fails half way resumes after the last
+item it finished, and a second run that overlaps is skipped."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.errors import ErpError, FieldProblem, NotFound, ValidationFailed
+from core.integrations.http import pool_for
+from core.integrations.runner import (
+    connect,
+    find_action,
+    integration_type,
+    log_run,
+    run_action,
+)
+from core.models import (
+    EventType,
+    Integration,
+    IntegrationCursor,
+    IntegrationItem,
+    IntegrationWorkflow,
+    utcnow,
+)
+from core.plugins.integrations import IntegrationSource
+from core.settings import Settings
+from core.tenancy import COMPANY_KEY
+from core.triggers.templating import render_value
+
+log = logging.getLogger("erp.integrations")
+Sessions = async_sessionmaker[AsyncSession]
+TRIGGER_TYPES = ("event", "schedule", "source")
+LEASE = timedelta(minutes=10)
+DEFAULT_INTERVAL = 300
+
+
+def _type_name(row: Integration) -> str:
+    return str(getattr(row.type, "value", row.type))
+
+
+def find_source(integration: Integration, name: str) -> IntegrationSource:
+    itype = integration_type(_type_name(integration))
+    for source in itype.sources:
+        if source.name == name:
+            return source
+    known = ", ".join(s.name for s in itype.sources) or "none"
+    raise ValidationFailed(
+        [
+            FieldProblem(
+                "/triggerConfig/source",
+                f"{itype.label} has no source {name!r} (it has: {known})",
+                "unknown_source",
+            )
+        ]
+    )
+
+
+async def check_workflow(
+    session: AsyncSession,
+    *,
+    integration_id: str,
+    trigger_config: Mapping[str, Any],
+    action_config: Mapping[str, Any],
+) -> None:
+    """Every problem of a workflow's definition, reported at /triggerConfig/... and
+    /actionConfig/... (the session is tenant-scoped, so other companies' integrations are
+    not found)."""
+    problems: list[FieldProblem] = []
+    integration = await session.get(Integration, integration_id)
+    if integration is None:
+        raise NotFound(f"integration {integration_id} not found")
+    kind = trigger_config.get("type")
+    if kind not in TRIGGER_TYPES:
+        problems.append(
+            FieldProblem(
+                "/triggerConfig/type", f"must be one of {', '.join(TRIGGER_TYPES)}", "invalid"
+            )
+        )
+    elif kind == "event":
+        if trigger_config.get("eventType") not in {e.value for e in EventType}:
+            problems.append(
+                FieldProblem("/triggerConfig/eventType", "unknown event type", "invalid")
+            )
+    elif kind == "source":
+        try:
+            find_source(integration, str(trigger_config.get("source")))
+        except ValidationFailed as exc:
+            problems += exc.problems
+    if kind in ("schedule", "source"):
+        interval = trigger_config.get("intervalSeconds", DEFAULT_INTERVAL)
+        if not isinstance(interval, int) or isinstance(interval, bool) or interval < 10:
+            problems.append(
+                FieldProblem(
+                    "/triggerConfig/intervalSeconds",
+                    "must be a whole number of seconds, at least 10",
+                    "invalid",
+                )
+            )
+    target_id = action_config.get("integrationId") or integration_id
+    target = await session.get(Integration, str(target_id))
+    if action_config.get("platformAction"):
+        from core.triggers.registry import get_action_registry
+
+        try:
+            get_action_registry().get(str(action_config["platformAction"]))
+        except ErpError as exc:
+            problems.append(FieldProblem("/actionConfig/platformAction", exc.message, exc.code))
+    elif target is None:
+        problems.append(
+            FieldProblem(
+                "/actionConfig/integrationId",
+                "no integration of the company has this id",
+                "not_found",
+            )
+        )
+    else:
+        try:
+            action = find_action(
+                integration_type(_type_name(target)), str(action_config.get("action"))
+            )
+            inputs = action_config.get("inputs") or {}
+            # Templated inputs are checked for names only; values come from the event.
+            unknown = set(inputs) - {f.name for f in action.config}
+            problems += [
+                FieldProblem(f"/actionConfig/inputs/{n}", "unknown input", "unknown_input")
+                for n in sorted(unknown)
+            ]
+        except ErpError as exc:
+            problems.append(FieldProblem("/actionConfig/action", exc.message, exc.code))
+    if problems:
+        raise ValidationFailed(problems, "Invalid integration workflow")
+
+
+async def _load(sessions: Sessions, company_id: str, workflow_id: str) -> IntegrationWorkflow:
+    async with sessions() as session:
+        session.info[COMPANY_KEY] = company_id
+        workflow = await session.get(IntegrationWorkflow, workflow_id)
+        if workflow is None:
+            raise NotFound(f"integration workflow {workflow_id} not found")
+        return workflow
+
+
+async def run_workflow(
+    sessions: Sessions,
+    settings: Settings,
+    *,
+    company_id: str,
+    workflow_id: str,
+    variables: Mapping[str, Any],
+    idempotency_key: str = "",
+) -> dict[str, Any]:
+    """Run the workflow's action with inputs rendered from `variables`; counts the run."""
+    workflow = await _load(sessions, company_id, workflow_id)
+    return await _run_action(sessions, settings, workflow, variables, idempotency_key)
+
+
+async def _run_action(
+    sessions: Sessions,
+    settings: Settings,
+    workflow: IntegrationWorkflow,
+    variables: Mapping[str, Any],
+    idempotency_key: str,
+) -> dict[str, Any]:
+    config = workflow.action_config
+    if config.get("platformAction"):
+        return await _run_platform_action(sessions, settings, workflow, variables, idempotency_key)
+    inputs = render_value(config.get("inputs") or {}, variables)
+    try:
+        return await run_action(
+            sessions,
+            settings,
+            company_id=workflow.company_id,
+            integration_id=str(config.get("integrationId") or workflow.integration_id),
+            action=str(config.get("action")),
+            inputs=inputs,
+            workflow_id=workflow.id,
+            idempotency_key=idempotency_key or workflow.id,
+        )
+    finally:
+        async with sessions() as session, session.begin():
+            session.info[COMPANY_KEY] = workflow.company_id
+            await session.execute(
+                sa.update(IntegrationWorkflow)
+                .where(IntegrationWorkflow.id == workflow.id)
+                .values(
+                    execution_count=IntegrationWorkflow.execution_count + 1,
+                    last_executed_at=utcnow(),
+                )
+            )
+
+
+async def _run_platform_action(
+    sessions: Sessions,
+    settings: Settings,
+    workflow: IntegrationWorkflow,
+    variables: Mapping[str, Any],
+    key: str,
+) -> dict[str, Any]:
+    """A platform action (create_record, send_email...) as a workflow's action: the same
+    trigger actions, run for the workflow's item as if it were an event."""
+    from core.triggers.actions import ActionContext, EventInfo, TriggerInfo
+    from core.triggers.registry import get_action_registry
+
+    config = workflow.action_config
+    action = get_action_registry().get(str(config["platformAction"]))
+    raw = config.get("config") or {}
+    parsed = action.parse_config(
+        render_value(raw, variables) if action.render_config else raw, path="/actionConfig/config"
+    )
+    now = utcnow()
+    context = ActionContext(
+        company_id=workflow.company_id,
+        event=EventInfo(
+            id=key,
+            type=EventType.WEBHOOK_RECEIVED,
+            company_id=workflow.company_id,
+            data=dict(variables),
+            occurred_at=now,
+        ),
+        trigger=TriggerInfo(
+            id=workflow.id, name=workflow.name, event_type=EventType.WEBHOOK_RECEIVED
+        ),
+        variables=variables,
+        sessions=sessions,
+        http=pool_for(workflow.integration_id, settings)[0],
+        settings=settings,
+        run_id=f"{workflow.id}:{key}",
+        action_index=0,
+    )
+    try:
+        return dict(await action.run(context, parsed) or {})
+    finally:
+        async with sessions() as session, session.begin():
+            session.info[COMPANY_KEY] = workflow.company_id
+            await session.execute(
+                sa.update(IntegrationWorkflow)
+                .where(IntegrationWorkflow.id == workflow.id)
+                .values(
+                    execution_count=IntegrationWorkflow.execution_count + 1,
+                    last_executed_at=now,
+                )
+            )
+
+
+async def handle_event(
+    sessions: Sessions,
+    settings: Settings,
+    *,
+    company_id: str,
+    event_id: str,
+    event_type: str,
+    variables: Mapping[str, Any],
+    ids: Mapping[str, str | None] | None = None,
+) -> int:
+    """Run every active event workflow of the company that listens for this event (once per
+    workflow and event, however often the event is delivered). Returns how many ran."""
+    async with sessions() as session:
+        session.info[COMPANY_KEY] = company_id
+        workflows = list(
+            (
+                await session.scalars(
+                    sa.select(IntegrationWorkflow).where(IntegrationWorkflow.is_active.is_(True))
+                )
+            ).all()
+        )
+    ran = 0
+    for workflow in workflows:
+        trigger = workflow.trigger_config
+        if trigger.get("type") != "event" or trigger.get("eventType") != event_type:
+            continue
+        if any(trigger.get(k) and trigger.get(k) != v for k, v in (ids or {}).items()):
+            continue
+        key = f"event:{event_id}"
+        if not await _claim(sessions, workflow, key):
+            continue
+        try:
+            output = await _run_action(sessions, settings, workflow, variables, key)
+        except ErpError:
+            await _release(sessions, workflow, key)  # a redelivery may try again
+            log.warning("workflow %s failed on event %s", workflow.id, event_id)
+            continue
+        await _finish_item(sessions, workflow, key, output, None)
+        ran += 1
+    return ran
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    status: str
+    """SUCCESS, FAILED or SKIPPED (another sync of this workflow holds the lease)."""
+    imported: int = 0
+    skipped: int = 0
+    error: str | None = None
+
+
+async def sync_workflow(
+    sessions: Sessions, settings: Settings, *, company_id: str, workflow_id: str
+) -> SyncResult:
+    """Fetch the source's new items after the cursor and hand each to the action, in order.
+    The cursor advances with each finished item; an item already handed over is skipped."""
+    workflow = await _load(sessions, company_id, workflow_id)
+    trigger = workflow.trigger_config
+    holder = str(uuid.uuid4())
+    cursor = await _lease(sessions, workflow, holder)
+    connected = await connect(
+        sessions, settings, company_id=company_id, integration_id=workflow.integration_id
+    )
+    context = connected.context
+    started = time.perf_counter()
+    if cursor is None:
+        await log_run(
+            sessions,
+            context,
+            kind="sync",
+            operation=str(trigger.get("source")),
+            workflow_id=workflow.id,
+            started=started,
+            status="SKIPPED",
+        )
+        return SyncResult("SKIPPED")
+    imported = skipped = 0
+    error: str | None = None
+    try:
+        async with sessions() as session:
+            session.info[COMPANY_KEY] = company_id
+            integration = await session.get(Integration, workflow.integration_id)
+            assert integration is not None
+        source = find_source(integration, str(trigger.get("source")))
+        context.cursor = cursor
+        assert source.fetch is not None
+        items = await source.fetch(context, dict(trigger.get("config") or {}))
+        for item in items:
+            key = str(item["key"])[:255]
+            if not await _claim(sessions, workflow, key):
+                skipped += 1
+                await _advance(sessions, workflow, holder, item["cursor"])
+                continue
+            try:
+                output = await _run_action(
+                    sessions, settings, workflow, {"item": item["data"], **item["data"]}, key
+                )
+            except ErpError:
+                await _release(sessions, workflow, key)
+                raise
+            await _finish_item(sessions, workflow, key, output, (holder, item["cursor"]))
+            imported += 1
+    except ErpError as exc:
+        error = exc.message
+    except Exception as exc:  # a plugin's bug must not leave the lease held
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        await _unlease(sessions, workflow, holder, synced=error is None)
+    await log_run(
+        sessions,
+        context,
+        kind="sync",
+        operation=str(trigger.get("source")),
+        workflow_id=workflow.id,
+        started=started,
+        error=error,
+        items=imported,
+        output={"imported": imported, "skipped": skipped},
+    )
+    return SyncResult("FAILED" if error else "SUCCESS", imported, skipped, error)
+
+
+async def _lease(
+    sessions: Sessions, workflow: IntegrationWorkflow, holder: str
+) -> dict[str, Any] | None:
+    """Take the workflow's sync lease; its cursor, or None when another sync holds it."""
+    now = utcnow()
+    async with sessions() as session, session.begin():
+        session.info[COMPANY_KEY] = workflow.company_id
+        if await session.get(IntegrationCursor, workflow.id) is None:
+            try:
+                async with session.begin_nested():
+                    session.add(
+                        IntegrationCursor(
+                            workflow_id=workflow.id, company_id=workflow.company_id, cursor={}
+                        )
+                    )
+            except IntegrityError:
+                pass  # another sync created it at the same moment
+        taken = await session.execute(
+            sa.update(IntegrationCursor)
+            .where(
+                IntegrationCursor.workflow_id == workflow.id,
+                sa.or_(
+                    IntegrationCursor.lease_until.is_(None), IntegrationCursor.lease_until < now
+                ),
+            )
+            .values(lease_holder=holder, lease_until=now + LEASE)
+            .returning(IntegrationCursor.cursor)
+        )
+        row = taken.first()
+        return None if row is None else dict(row[0] or {})
+
+
+async def _advance(
+    sessions: Sessions, workflow: IntegrationWorkflow, holder: str, cursor: Mapping[str, Any]
+) -> None:
+    async with sessions() as session, session.begin():
+        session.info[COMPANY_KEY] = workflow.company_id
+        await session.execute(
+            sa.update(IntegrationCursor)
+            .where(
+                IntegrationCursor.workflow_id == workflow.id,
+                IntegrationCursor.lease_holder == holder,
+            )
+            .values(cursor=dict(cursor))
+        )
+
+
+async def _unlease(
+    sessions: Sessions, workflow: IntegrationWorkflow, holder: str, *, synced: bool
+) -> None:
+    now = utcnow()
+    extra: dict[str, Any] = {"last_sync_at": now} if synced else {}
+    async with sessions() as session, session.begin():
+        session.info[COMPANY_KEY] = workflow.company_id
+        await session.execute(
+            sa.update(IntegrationCursor)
+            .where(
+                IntegrationCursor.workflow_id == workflow.id,
+                IntegrationCursor.lease_holder == holder,
+            )
+            .values(lease_holder=None, lease_until=None, **extra)
+        )
+        if synced:
+            await session.execute(
+                sa.update(Integration)
+                .where(Integration.id == workflow.integration_id)
+                .values(last_sync_at=now)
+            )
+
+
+async def _claim(sessions: Sessions, workflow: IntegrationWorkflow, key: str) -> bool:
+    """Reserve an item for this run; False when it was handed over (or is being) already."""
+    try:
+        async with sessions() as session, session.begin():
+            session.info[COMPANY_KEY] = workflow.company_id
+            session.add(
+                IntegrationItem(
+                    workflow_id=workflow.id, item_key=key, company_id=workflow.company_id, output={}
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def _release(sessions: Sessions, workflow: IntegrationWorkflow, key: str) -> None:
+    async with sessions() as session, session.begin():
+        session.info[COMPANY_KEY] = workflow.company_id
+        await session.execute(
+            sa.delete(IntegrationItem).where(
+                IntegrationItem.workflow_id == workflow.id, IntegrationItem.item_key == key
+            )
+        )
+
+
+async def _finish_item(
+    sessions: Sessions,
+    workflow: IntegrationWorkflow,
+    key: str,
+    output: Mapping[str, Any],
+    cursor: tuple[str, Mapping[str, Any]] | None,
+) -> None:
+    """The item's output and the cursor past it, in one transaction."""
+    async with sessions() as session, session.begin():
+        session.info[COMPANY_KEY] = workflow.company_id
+        await session.execute(
+            sa.update(IntegrationItem)
+            .where(IntegrationItem.workflow_id == workflow.id, IntegrationItem.item_key == key)
+            .values(output=dict(output))
+        )
+        if cursor is not None:
+            holder, position = cursor
+            await session.execute(
+                sa.update(IntegrationCursor)
+                .where(
+                    IntegrationCursor.workflow_id == workflow.id,
+                    IntegrationCursor.lease_holder == holder,
+                )
+                .values(cursor=dict(position))
+            )
+
+
+def is_due(workflow: IntegrationWorkflow, last_run: datetime | None, now: datetime) -> bool:
+    """Whether a schedule or source workflow should run now (every intervalSeconds)."""
+    interval = int(workflow.trigger_config.get("intervalSeconds") or DEFAULT_INTERVAL)
+    return last_run is None or now - last_run >= timedelta(seconds=interval)
+
+
+async def run_due_workflows(sessions: Sessions, settings: Settings) -> int:
+    """Run every company's schedule and source workflows that are due (the scheduler calls
+    this periodically; leases and item claims make concurrent callers harmless)."""
+    now = utcnow()
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                sa.select(IntegrationWorkflow, IntegrationCursor.last_sync_at)
+                .outerjoin(
+                    IntegrationCursor, IntegrationCursor.workflow_id == IntegrationWorkflow.id
+                )
+                .where(IntegrationWorkflow.is_active.is_(True))
+            )
+        ).all()
+    ran = 0
+    for workflow, last_sync in rows:
+        kind = workflow.trigger_config.get("type")
+        try:
+            if kind == "source" and is_due(workflow, last_sync, now):
+                await sync_workflow(
+                    sessions, settings, company_id=workflow.company_id, workflow_id=workflow.id
+                )
+                ran += 1
+            elif kind == "schedule" and is_due(workflow, workflow.last_executed_at, now):
+                interval = int(workflow.trigger_config.get("intervalSeconds") or DEFAULT_INTERVAL)
+                slot = int(now.timestamp()) // interval  # the same slot for every daemon
+                if await _claim(sessions, workflow, f"schedule:{slot}"):
+                    await _run_action(
+                        sessions, settings, workflow, {"now": now.isoformat()}, f"schedule:{slot}"
+                    )
+                    ran += 1
+        except ErpError as exc:
+            log.warning("workflow %s: %s", workflow.id, exc.message)
+    return ran
+
+
+__all__ = [
+    "SyncResult",
+    "check_workflow",
+    "handle_event",
+    "run_due_workflows",
+    "run_workflow",
+    "sync_workflow",
+]
