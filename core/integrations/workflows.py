@@ -32,6 +32,7 @@ from core.models import (
     IntegrationCursor,
     IntegrationItem,
     IntegrationWorkflow,
+    OutboxEvent,
     utcnow,
 )
 from core.plugins.integrations import IntegrationSource
@@ -254,48 +255,6 @@ async def _run_platform_action(
             )
 
 
-async def handle_event(
-    sessions: Sessions,
-    settings: Settings,
-    *,
-    company_id: str,
-    event_id: str,
-    event_type: str,
-    variables: Mapping[str, Any],
-    ids: Mapping[str, str | None] | None = None,
-) -> int:
-    """Run every active event workflow of the company that listens for this event (once per
-    workflow and event, however often the event is delivered). Returns how many ran."""
-    async with sessions() as session:
-        session.info[COMPANY_KEY] = company_id
-        workflows = list(
-            (
-                await session.scalars(
-                    sa.select(IntegrationWorkflow).where(IntegrationWorkflow.is_active.is_(True))
-                )
-            ).all()
-        )
-    ran = 0
-    for workflow in workflows:
-        trigger = workflow.trigger_config
-        if trigger.get("type") != "event" or trigger.get("eventType") != event_type:
-            continue
-        if any(trigger.get(k) and trigger.get(k) != v for k, v in (ids or {}).items()):
-            continue
-        key = f"event:{event_id}"
-        if not await _claim(sessions, workflow, key):
-            continue
-        try:
-            output = await _run_action(sessions, settings, workflow, variables, key)
-        except ErpError:
-            await _release(sessions, workflow, key)  # a redelivery may try again
-            log.warning("workflow %s failed on event %s", workflow.id, event_id)
-            continue
-        await _finish_item(sessions, workflow, key, output, None)
-        ran += 1
-    return ran
-
-
 @dataclass(frozen=True, slots=True)
 class SyncResult:
     status: str
@@ -337,10 +296,13 @@ async def sync_workflow(
             session.info[COMPANY_KEY] = company_id
             integration = await session.get(Integration, workflow.integration_id)
             assert integration is not None
-        source = find_source(integration, str(trigger.get("source")))
-        context.cursor = cursor
-        assert source.fetch is not None
-        items = await source.fetch(context, dict(trigger.get("config") or {}))
+        if trigger.get("type") == "event":
+            items = await _event_items(sessions, workflow, cursor)
+        else:
+            source = find_source(integration, str(trigger.get("source")))
+            context.cursor = cursor
+            assert source.fetch is not None
+            items = await source.fetch(context, dict(trigger.get("config") or {}))
         for item in items:
             key = str(item["key"])[:255]
             if not await _claim(sessions, workflow, key):
@@ -374,6 +336,73 @@ async def sync_workflow(
         output={"imported": imported, "skipped": skipped},
     )
     return SyncResult("FAILED" if error else "SUCCESS", imported, skipped, error)
+
+
+def _operation(trigger: Mapping[str, Any]) -> str:
+    if trigger.get("type") == "event":
+        return f"event {trigger.get('eventType')}"
+    return str(trigger.get("source"))
+
+
+EVENT_BATCH = 200
+
+
+async def _event_items(
+    sessions: Sessions, workflow: IntegrationWorkflow, cursor: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Platform events of the workflow's type committed after the cursor (or, the first time,
+    after the workflow was created), oldest first, read from the outbox."""
+    trigger = workflow.trigger_config
+    after_time = (
+        datetime.fromisoformat(cursor["createdAt"])
+        if cursor.get("createdAt")
+        else workflow.created_at
+    )
+    after_id = str(cursor.get("id") or "")
+    query = (
+        sa.select(OutboxEvent)
+        .where(
+            OutboxEvent.event_type == EventType(trigger["eventType"]),
+            sa.or_(
+                OutboxEvent.created_at > after_time,
+                sa.and_(OutboxEvent.created_at == after_time, OutboxEvent.id > after_id),
+            ),
+        )
+        .order_by(OutboxEvent.created_at, OutboxEvent.id)
+        .limit(EVENT_BATCH)
+    )
+    for name, column in (
+        ("taskId", OutboxEvent.task_id),
+        ("flowId", OutboxEvent.flow_id),
+        ("tableId", OutboxEvent.table_id),
+    ):
+        if trigger.get(name):
+            query = query.where(column == trigger[name])
+    async with sessions() as session:
+        session.info[COMPANY_KEY] = workflow.company_id
+        events = (await session.scalars(query)).all()
+    items = []
+    for event in events:
+        variables: dict[str, Any] = dict(event.payload)
+        if isinstance(event.payload.get("data"), Mapping):
+            for key, value in event.payload["data"].items():
+                variables.setdefault(str(key), value)
+        variables["event"] = {
+            "id": event.id,
+            "type": event.event_type.value,
+            "occurredAt": event.created_at.isoformat(),
+            "taskId": event.task_id,
+            "flowId": event.flow_id,
+            "tableId": event.table_id,
+        }
+        items.append(
+            {
+                "key": f"event:{event.id}",
+                "data": variables,
+                "cursor": {"createdAt": event.created_at.isoformat(), "id": event.id},
+            }
+        )
+    return items
 
 
 async def _lease(
@@ -505,8 +534,9 @@ def is_due(workflow: IntegrationWorkflow, last_run: datetime | None, now: dateti
 
 
 async def run_due_workflows(sessions: Sessions, settings: Settings) -> int:
-    """Run every company's schedule and source workflows that are due (the scheduler calls
-    this periodically; leases and item claims make concurrent callers harmless)."""
+    """Run every company's workflows that are due: event workflows read the outbox for new
+    events at each call, schedule and source workflows every intervalSeconds. The scheduler
+    calls this periodically; leases and item claims make concurrent callers harmless."""
     now = utcnow()
     async with sessions() as session:
         rows = (
@@ -522,7 +552,7 @@ async def run_due_workflows(sessions: Sessions, settings: Settings) -> int:
     for workflow, last_sync in rows:
         kind = workflow.trigger_config.get("type")
         try:
-            if kind == "source" and is_due(workflow, last_sync, now):
+            if kind == "event" or (kind == "source" and is_due(workflow, last_sync, now)):
                 await sync_workflow(
                     sessions, settings, company_id=workflow.company_id, workflow_id=workflow.id
                 )
@@ -543,7 +573,6 @@ async def run_due_workflows(sessions: Sessions, settings: Settings) -> int:
 __all__ = [
     "SyncResult",
     "check_workflow",
-    "handle_event",
     "run_due_workflows",
     "run_workflow",
     "sync_workflow",

@@ -128,3 +128,32 @@ async def test_a_missing_spreadsheet_ends_failed_with_the_vendors_error(
     [execution] = await executions(sessions)
     assert execution.status is TriggerExecutionStatus.FAILED
     assert "NOT_FOUND" in (execution.error_message or "")
+
+
+async def test_an_event_workflow_appends_each_completed_flow_once(
+    sessions, settings, box, acme, google
+) -> None:
+    from core.integrations.workflows import run_due_workflows
+    from core.models import IntegrationWorkflow
+
+    sheet = await add_integration(
+        sessions, box, acme.company_id, "GOOGLE_SHEETS", sheets_config(google)
+    )
+    async with sessions() as session, session.begin():
+        session.add(
+            IntegrationWorkflow(
+                company_id=acme.company_id,
+                name="Approved expenses to the sheet",
+                integration_id=sheet,
+                trigger_config={"type": "event", "eventType": "FLOW_COMPLETED"},
+                action_config={
+                    "action": "append_rows",
+                    "inputs": {"rows": [["{{date}}", "{{employee}}", "{{amount}}"]]},
+                },
+            )
+        )
+    await record(sessions, acme.company_id, EventType.FLOW_COMPLETED, APPROVED_EXPENSE)
+    await record(sessions, acme.company_id, EventType.FLOW_STARTED, APPROVED_EXPENSE)
+    for _ in range(3):
+        await run_due_workflows(sessions, settings)
+    assert google.sheets["sheet-1"][1:] == [["2026-11-25", "Jane Doe", 1500]]

@@ -3,8 +3,8 @@ re-encrypts them under a new key so the old key can be dropped."""
 
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -57,11 +57,17 @@ async def test_rotation_re_encrypts_under_the_new_key(sessions, box, acme, datab
         "ERP_SECRETS_KEYS": f"{fresh},{old_key}",
     }
     erp = str(Path(sys.executable).parent / "erp")
-    done = subprocess.run(
-        [erp, "secrets", "rotate"], env=env, capture_output=True, text=True, check=False
+    process = await asyncio.create_subprocess_exec(
+        erp,
+        "secrets",
+        "rotate",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert done.returncode == 0, done.stderr
-    assert "re-encrypted 1 secret values" in done.stdout
+    stdout, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
+    assert "re-encrypted 1 secret values" in stdout.decode()
     async with sessions() as session:
         config = (await session.get(Integration, integration)).config
     assert open_secrets(config, SecretBox([fresh]))["token"] == "t-456"

@@ -16,7 +16,7 @@ from tests.integrations.vendors import Answer
 async def runs(sessions) -> list[IntegrationRun]:
     async with sessions() as session:
         return list(
-            (await session.scalars(sa.select(IntegrationRun).order_by(IntegrationRun.started_at)))
+            await session.scalars(sa.select(IntegrationRun).order_by(IntegrationRun.started_at))
         )
 
 
