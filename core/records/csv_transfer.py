@@ -92,8 +92,9 @@ async def export_csv(
         CustomTableRecord.deleted_at.is_(None),
     ]
     if where not in (None, {}):
-        conditions.append(where_clause(where, schema.definitions, schema.kinds, dialect))
-        await without_jit(session)
+        condition = where_clause(where, schema.definitions, schema.kinds, dialect)
+        conditions.append(condition)
+        await without_jit(session, condition)
     query = (
         sa.select(CustomTableRecord)
         .where(*conditions)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -41,11 +42,12 @@ def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-async def without_jit(session: AsyncSession) -> None:
-    """Turn PostgreSQL's JIT off for the rest of the transaction. The exact SQL of a rule is a
-    large CASE tree whose estimated cost always crosses the JIT threshold; compiling it takes
-    seconds while running it on the rows an index left takes milliseconds."""
-    if dialect_of(session) == "postgresql":
+async def without_jit(session: AsyncSession, clause: ColumnElement[bool]) -> None:
+    """Turn PostgreSQL's JIT off for the rest of the transaction when `clause` is the rule
+    engine's exact translation: a large CASE tree whose estimated cost always crosses the JIT
+    threshold, so compiling it takes seconds while running it on the rows an index left takes
+    milliseconds. Typed clauses are small and need nothing."""
+    if dialect_of(session) == "postgresql" and _typed_clauses.get(id(clause)) is not clause:
         await session.execute(sa.text("SET LOCAL jit = off"))
 
 
@@ -102,6 +104,9 @@ def table_filter(table_id: str) -> ColumnElement[bool]:
 _WHERE_CACHE_SIZE = 512
 _where_cache: OrderedDict[tuple[str, str], ColumnElement[bool]] = OrderedDict()
 _where_lock = threading.Lock()
+_typed_clauses: weakref.WeakValueDictionary[int, ColumnElement[bool]] = (
+    weakref.WeakValueDictionary()
+)
 
 
 def where_clause(
@@ -124,7 +129,9 @@ def where_clause(
     try:
         logic = prepare_rule(rule, fields)
         clause = typed_clause(logic, kinds, dialect)
-        if clause is None:
+        if clause is not None:
+            _typed_clauses[id(clause)] = clause
+        else:
             exact = to_sql(logic, Record.data, dialect)
             hints = _hints(logic, kinds, dialect)
             clause = sa.and_(*hints, exact) if hints else exact

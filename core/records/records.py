@@ -247,8 +247,9 @@ async def list_records(
         CustomTableRecord.company_id == company_id,
     ]
     if where not in (None, {}):
-        conditions.append(where_clause(where, schema.definitions, schema.kinds, dialect))
-        await without_jit(session)
+        condition = where_clause(where, schema.definitions, schema.kinds, dialect)
+        conditions.append(condition)
+        await without_jit(session, condition)
     ordering = order_by(sort, schema.kinds, dialect)
     total = await session.scalar(
         sa.select(sa.func.count()).select_from(CustomTableRecord).where(*conditions)
