@@ -305,7 +305,6 @@ async def submit_task(
     task_id: FromPath[str],
     data: JSONBody[SubmitIn],
 ) -> ActionOut:
-    before = await _before(db, instance_id)
     result = await flows.execute_task(
         db,
         company_id=_company(principal),
@@ -315,7 +314,7 @@ async def submit_task(
         data=data.data,
         expected_level=data.level_order,
     )
-    return _acted(db, principal, "flow_instance.task_submitted", before, result)
+    return _acted(db, principal, "flow_instance.task_submitted", result)
 
 
 @post(
@@ -328,7 +327,6 @@ async def submit_task(
 async def approve(
     db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[DecisionIn]
 ) -> ActionOut:
-    before = await _before(db, instance_id)
     result = await flows.approve(
         db,
         company_id=_company(principal),
@@ -337,7 +335,7 @@ async def approve(
         comment=data.comment,
         expected_level=data.level_order,
     )
-    return _acted(db, principal, "flow_instance.approved", before, result)
+    return _acted(db, principal, "flow_instance.approved", result)
 
 
 @post(
@@ -350,7 +348,6 @@ async def approve(
 async def reject(
     db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[DecisionIn]
 ) -> ActionOut:
-    before = await _before(db, instance_id)
     result = await flows.reject(
         db,
         company_id=_company(principal),
@@ -359,7 +356,7 @@ async def reject(
         comment=data.comment,
         expected_level=data.level_order,
     )
-    return _acted(db, principal, "flow_instance.rejected", before, result)
+    return _acted(db, principal, "flow_instance.rejected", result)
 
 
 @post(
@@ -372,7 +369,6 @@ async def reject(
 async def reassign(
     db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[ReassignIn]
 ) -> ActionOut:
-    before = await _before(db, instance_id)
     result = await flows.reassign(
         db,
         company_id=_company(principal),
@@ -382,7 +378,7 @@ async def reassign(
         from_user_id=data.from_user_id,
         comment=data.comment,
     )
-    return _acted(db, principal, "flow_instance.reassigned", before, result, data.to_user_id)
+    return _acted(db, principal, "flow_instance.reassigned", result, data.to_user_id)
 
 
 @post(
@@ -395,7 +391,6 @@ async def reassign(
 async def cancel(
     db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[CancelIn]
 ) -> ActionOut:
-    before = await _before(db, instance_id)
     result = await flows.cancel(
         db,
         company_id=_company(principal),
@@ -403,7 +398,7 @@ async def cancel(
         user_id=principal.user_id,
         reason=data.reason,
     )
-    return _acted(db, principal, "flow_instance.cancelled", before, result)
+    return _acted(db, principal, "flow_instance.cancelled", result)
 
 
 @get(
@@ -430,19 +425,8 @@ async def inbox(
     return PageOut(items=[pending_out(i) for i in items], total=total, limit=limit, offset=offset)
 
 
-async def _before(db: DB, instance_id: str) -> dict[str, Any] | None:
-    """The instance as the audit log's "before" (the action itself locks and re-reads it)."""
-    instance = await db.get(FlowInstance, instance_id)
-    return snapshot(instance) if instance is not None else None
-
-
 def _acted(
-    db: DB,
-    principal: Principal,
-    action: str,
-    before: dict[str, Any] | None,
-    result: flows.ActionResult,
-    *about: str,
+    db: DB, principal: Principal, action: str, result: flows.ActionResult, *about: str
 ) -> ActionOut:
     instance: FlowInstance = result.instance
     metadata: dict[str, Any] = {"levelClosed": result.level_closed}
@@ -456,7 +440,7 @@ def _acted(
         action,
         "FlowInstance",
         instance.id,
-        before=before,
+        before=result.before,
         after=snapshot(instance),
         metadata=metadata,
     )

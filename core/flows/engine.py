@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audit import snapshot as columns_of
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.events import record_event
 from core.flows.authoring import definition_for_new_instance
@@ -60,10 +61,12 @@ OVERSEERS = frozenset({UserRole.ADMIN, UserRole.DEVELOPER})
 
 @dataclass(frozen=True, slots=True)
 class ActionResult:
-    """What an action did: the instance afterwards, the execution it recorded (if any), and
-    whether it closed the level the instance was on."""
+    """What an action did: the instance afterwards, its columns before (as an audit trail
+    records them), the execution it recorded (if any), and whether it closed the level the
+    instance was on."""
 
     instance: FlowInstance
+    before: dict[str, Any]
     execution: TaskExecution | None = None
     level_closed: bool = False
 
@@ -150,6 +153,7 @@ async def execute_task(
     their rejection when the level's decision field holds a reject value. `expected_level`
     (the level the user saw) guards against acting on a level the instance has moved to."""
     instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    before = columns_of(instance)
     step = current.step
     level = snapshot.level(step.level_order)
     task = level.task(task_id)
@@ -193,18 +197,18 @@ async def execute_task(
     _record_submission_events(session, instance, level, task, execution, previous, chain_depth)
 
     if not await _submitted_every_task(session, step, level, user_id, task.id):
-        return ActionResult(instance, execution)
+        return ActionResult(instance, before, execution)
     if level.decision_field and cleaned.get(level.decision_field) in level.reject_values:
         await _require_permission(session, company_id, user_id, "canReject")
         await record_rejection(
             session, instance, current, snapshot, assignment, comment=None, chain_depth=chain_depth
         )
-        return ActionResult(instance, execution, level_closed=True)
+        return ActionResult(instance, before, execution, level_closed=True)
     closed = await record_approval(
         session, instance, current, snapshot, assignment, chain_depth=chain_depth
     )
     await session.flush()
-    return ActionResult(instance, execution, level_closed=closed)
+    return ActionResult(instance, before, execution, level_closed=closed)
 
 
 async def approve(
@@ -220,6 +224,7 @@ async def approve(
     """Approve the current level (one that has no tasks: on a level with tasks, submitting
     them is the approval). Needs a company role with canApprove."""
     instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    before = columns_of(instance)
     level = snapshot.level(current.step.level_order)
     assignment = _pending_assignment(current, level, user_id)
     if level.tasks:
@@ -235,7 +240,7 @@ async def approve(
         session, instance, current, snapshot, assignment, chain_depth=chain_depth
     )
     await session.flush()
-    return ActionResult(instance, level_closed=closed)
+    return ActionResult(instance, before, level_closed=closed)
 
 
 async def reject(
@@ -251,6 +256,7 @@ async def reject(
     """Reject the current level: the instance fails, or goes back to the level named by the
     level's `onReject` config. Needs a company role with canReject."""
     instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    before = columns_of(instance)
     level = snapshot.level(current.step.level_order)
     assignment = _pending_assignment(current, level, user_id)
     await _require_permission(session, company_id, user_id, "canReject")
@@ -258,7 +264,7 @@ async def reject(
         session, instance, current, snapshot, assignment, comment=comment, chain_depth=chain_depth
     )
     await session.flush()
-    return ActionResult(instance, level_closed=True)
+    return ActionResult(instance, before, level_closed=True)
 
 
 async def reassign(
@@ -275,6 +281,7 @@ async def reassign(
     another user of the company. Needs canReassign, or an admin. A level nobody could be
     asked for (its roles had no holders) can be assigned this way too."""
     instance, visit, snapshot = await _lock(session, company_id, instance_id)
+    before = columns_of(instance)
     step = visit.step
     level = snapshot.level(step.level_order)
     actor = await _active_user(session, company_id, user_id)
@@ -326,7 +333,7 @@ async def reassign(
         details={"from": handed.user_id if handed else None, "to": to_user_id},
     )
     await session.flush()
-    return ActionResult(instance)
+    return ActionResult(instance, before)
 
 
 async def cancel(
@@ -339,6 +346,7 @@ async def cancel(
 ) -> ActionResult:
     """Cancel a running instance: its initiator, or an admin, may."""
     instance, current, _ = await _lock(session, company_id, instance_id)
+    before = columns_of(instance)
     actor = await _active_user(session, company_id, user_id)
     if actor.id != instance.initiator_id and actor.role not in OVERSEERS:
         raise MissingPermission("Only the initiator or an admin may cancel this instance.")
@@ -352,7 +360,7 @@ async def cancel(
         comment=reason,
     )
     await session.flush()
-    return ActionResult(instance, level_closed=True)
+    return ActionResult(instance, before, level_closed=True)
 
 
 async def _lock(

@@ -142,10 +142,23 @@ async def test_an_expense_goes_from_employee_to_manager_to_finance_over_http(
     ).json()
     assert [i["id"] for i in listed["items"]] == [instance] and listed["total"] == 1
     async with sessions() as session:
-        actions = set(
-            await session.scalars(sa.select(AuditLog.action).where(AuditLog.entity_id == instance))
+        audit = list(
+            await session.scalars(
+                sa.select(AuditLog)
+                .where(AuditLog.entity_id == instance)
+                .order_by(AuditLog.timestamp)
+            )
         )
-    assert actions == {"flow_instance.started", "flow_instance.task_submitted"}
+    assert {a.action for a in audit} == {"flow_instance.started", "flow_instance.task_submitted"}
+    changes = [a.changes for a in audit if a.action == "flow_instance.task_submitted"]
+    assert [
+        (c["before"].get("current_level_order"), c["after"].get("current_level_order"))
+        for c in changes
+    ] == [(1, 2), (2, 3), (None, None)]
+    assert (changes[2]["before"]["status"], changes[2]["after"]["status"]) == (
+        "IN_PROGRESS",
+        "COMPLETED",
+    )
 
 
 async def test_a_small_expense_skips_finance_and_a_rejection_sends_it_back(
