@@ -107,8 +107,14 @@ async def delete_endpoint(session: AsyncSession, *, company_id: str, endpoint_id
 async def list_endpoints(
     session: AsyncSession, *, company_id: str, trigger_id: str | None = None
 ) -> list[WebhookEndpoint]:
+    """The company's endpoints (of one trigger: NotFound when it is not the company's)."""
     query = sa.select(WebhookEndpoint).where(WebhookEndpoint.company_id == company_id)
     if trigger_id is not None:
+        owned = await session.scalar(
+            sa.select(Trigger.id).where(Trigger.id == trigger_id, Trigger.company_id == company_id)
+        )
+        if owned is None:
+            raise NotFound(f"no trigger {trigger_id!r}")
         query = query.where(WebhookEndpoint.trigger_id == trigger_id)
     return list((await session.scalars(query.order_by(WebhookEndpoint.created_at))).all())
 
