@@ -50,6 +50,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "api.plugins.routes",
     "api.triggers.routes",
     "api.webhooks.routes",
+    "api.integrations.routes",
     "api.versions.routes",
 )
 """Every area's routes: each module has `routers() -> list` of handlers and routers.

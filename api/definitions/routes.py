@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request, Router
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.definitions.schemas import (
@@ -24,7 +25,7 @@ from api.resources import Resource, resource_router
 from core.access import Principal
 from core.integrations.runner import integration_types
 from core.integrations.secrets import prepare_config, public_config, secrets_set
-from core.integrations.vault import process_box
+from core.integrations.vault import process_box, use_secret_box
 from core.models import (
     EmailTemplate,
     Integration,
@@ -58,6 +59,20 @@ async def prepare_integration(
     if "config" in values:
         current = row.config if row else {}
         values["config"] = prepare_config(itype, current, values["config"], process_box())
+    return values
+
+
+async def prepare_workflow(
+    db: AsyncSession, _: Principal, values: dict[str, Any], row: IntegrationWorkflow | None
+) -> dict[str, Any]:
+    from core.integrations.workflows import check_workflow
+
+    await check_workflow(
+        db,
+        integration_id=values.get("integration_id") or (row.integration_id if row else ""),
+        trigger_config=values.get("trigger_config", row.trigger_config if row else {}),
+        action_config=values.get("action_config", row.action_config if row else {}),
+    )
     return values
 
 
@@ -134,8 +149,20 @@ workflows = Resource(
     },
     sortable={"name": IntegrationWorkflow.name, "createdAt": IntegrationWorkflow.created_at},
     references={"integration_id": Integration},
+    prepare=prepare_workflow,
 )
 
 
+async def seal_with_app_keys(request: Request[Any, Any, Any]) -> None:
+    """Integration secrets are sealed with this app's keys (the resource's prepare hook
+    receives no settings)."""
+    use_secret_box(request.app.state.settings)
+
+
 def routers() -> list[Any]:
-    return [resource_router(r) for r in (tasks, email_templates, integrations, workflows)]
+    sealed = Router(
+        path="/",
+        route_handlers=[resource_router(integrations)],
+        before_request=seal_with_app_keys,
+    )
+    return [resource_router(r) for r in (tasks, email_templates, workflows)] + [sealed]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -85,18 +86,28 @@ def new_key() -> str:
 
 
 _installed: list[SecretBox] = []
+_current: ContextVar[SecretBox | None] = ContextVar("erp_secret_box", default=None)
 
 
 def install_secret_box(settings: Settings) -> SecretBox:
     """Make `settings`' keys the process's keys for sealing secrets (processes call this at
-    start; the API's write path has no settings of its own to hand)."""
+    start, through the erp_startup hook)."""
     box = SecretBox.from_settings(settings)
     _installed[:] = [box]
     return box
 
 
+def use_secret_box(settings: Settings) -> None:
+    """Seal with `settings`' keys for the rest of this task (an API request whose write path
+    has no settings of its own to hand)."""
+    _current.set(SecretBox.from_settings(settings))
+
+
 def process_box() -> SecretBox:
-    """The installed box, or one from the environment's settings."""
+    """The request's box, the installed one, or one from the environment's settings."""
+    current = _current.get()
+    if current is not None:
+        return current
     if not _installed:
         from core.settings import get_settings
 

@@ -4,6 +4,7 @@ endpoint and the Sheets v4 values API, and TallyPrime's XML interface."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import threading
@@ -102,6 +103,8 @@ class Google(VendorServer):
     def __init__(self) -> None:
         super().__init__()
         self.refresh_tokens = {"good-refresh-token"}
+        self.codes: dict[str, str] = {}
+        """Authorisation codes handed out at consent -> the PKCE challenge they were for."""
         self.valid_tokens: set[str] = set()
         self.issued = 0
         self.sheets: dict[str, list[list[Any]]] = {}
@@ -136,6 +139,8 @@ class Google(VendorServer):
             return Answer(400, {"error": "invalid_grant", "error_description": "Bad Request"})
         if grant == "refresh_token" and form.get("client_secret") != "client-secret":
             return Answer(401, {"error": "invalid_client", "error_description": "Unauthorized"})
+        if grant == "authorization_code":
+            return self._redeem(form)
         if grant not in ("refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"):
             return Answer(400, {"error": "unsupported_grant_type"})
         self.issued += 1
@@ -148,6 +153,26 @@ class Google(VendorServer):
                 "expires_in": 3599,
                 "token_type": "Bearer",
                 "scope": "https://www.googleapis.com/auth/spreadsheets",
+            },
+        )
+
+    def _redeem(self, form: dict[str, str]) -> Answer:
+        challenge = self.codes.pop(form.get("code", ""), None)
+        verifier = form.get("code_verifier", "").encode()
+        expected = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+        if challenge is None or expected.decode() != challenge:
+            return Answer(400, {"error": "invalid_grant", "error_description": "Bad Request"})
+        self.refresh_tokens.add("refresh-from-code")
+        self.issued += 1
+        token = f"ya29.token-{self.issued}"
+        self.valid_tokens.add(token)
+        return Answer(
+            200,
+            {
+                "access_token": token,
+                "expires_in": 3599,
+                "token_type": "Bearer",
+                "refresh_token": "refresh-from-code",
             },
         )
 

@@ -1,0 +1,1 @@
+"""Integration routes beyond CRUD: types, OAuth connect and callback, tests, runs, syncs."""

@@ -1,0 +1,160 @@
+"""Thin handlers over core.integrations: the types catalogue, OAuth connect and callback,
+connection tests, run logs and on-demand workflow syncs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from api.deps import DB, Actor, Config
+from api.guards import requires
+from api.integrations.schemas import (
+    ConnectedOut,
+    ConnectOut,
+    IntegrationTypeOut,
+    RunOut,
+    SyncOut,
+    TestOut,
+    run_out,
+)
+from core.access import Principal
+from core.audit import record_audit
+from core.errors import NotFound
+from core.integrations.catalog import describe_types
+from core.integrations.oauth import begin_authorization, callback_url, complete_authorization
+from core.integrations.runner import recent_runs, test_connection
+from core.integrations.workflows import sync_workflow
+from core.models import Integration, IntegrationWorkflow
+
+TAGS = ["integrations"]
+
+
+def _company(principal: Principal) -> str:
+    assert principal.company_id is not None  # the db dependency refused the request otherwise
+    return principal.company_id
+
+
+@get(
+    "/integrations/types",
+    guards=[requires("integrations.read")],
+    tags=TAGS,
+    summary="Every integration type: settings, actions with their inputs, sources",
+)
+async def list_types() -> list[IntegrationTypeOut]:
+    return [IntegrationTypeOut(**{_snake(k): v for k, v in t.items()}) for t in describe_types()]
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+@get(
+    "/integrations/{integration_id:str}/connect",
+    guards=[requires("integrations.write")],
+    tags=TAGS,
+    summary="The vendor's OAuth consent URL (authorisation code with PKCE)",
+)
+async def connect(
+    db: DB, principal: Actor, settings: Config, integration_id: FromPath[str]
+) -> ConnectOut:
+    url = await begin_authorization(db, settings, integration_id=integration_id)
+    record_audit(db, principal, "integration.connect_started", "Integration", integration_id)
+    return ConnectOut(authorization_url=url, redirect_uri=callback_url(settings))
+
+
+@get(
+    "/integrations/oauth/callback",
+    tags=TAGS,
+    opt={"public": True},
+    summary="Where the vendor sends the browser back; stores the refresh token",
+)
+async def oauth_callback(
+    state: State,
+    oauth_state: Annotated[str, QueryParameter(name="state")] = "",
+    code: FromQuery[str | None] = None,
+    error: FromQuery[str | None] = None,
+    accounts_server: Annotated[str | None, QueryParameter(name="accounts-server")] = None,
+) -> ConnectedOut:
+    integration_id = await complete_authorization(
+        state.sessions,
+        state.settings,
+        state=oauth_state,
+        code=code,
+        error=error,
+        accounts_server=accounts_server,
+    )
+    return ConnectedOut(integration_id=integration_id, connected=True)
+
+
+@post(
+    "/integrations/{integration_id:str}/test",
+    guards=[requires("integrations.write")],
+    tags=TAGS,
+    status_code=200,
+    summary="Check the connection and say what is wrong",
+)
+async def test_integration(
+    db: DB, state: State, principal: Actor, integration_id: FromPath[str]
+) -> TestOut:
+    answer = await test_connection(
+        state.sessions,
+        state.settings,
+        company_id=_company(principal),
+        integration_id=integration_id,
+    )
+    return TestOut(**answer)
+
+
+@get(
+    "/integrations/{integration_id:str}/runs",
+    guards=[requires("integrations.read")],
+    tags=TAGS,
+    summary="The latest calls of an integration (redacted)",
+)
+async def integration_runs(db: DB, integration_id: FromPath[str]) -> list[RunOut]:
+    if await db.get(Integration, integration_id) is None:
+        raise NotFound(f"integration {integration_id} not found")
+    return [run_out(r) for r in await recent_runs(db, integration_id=integration_id)]
+
+
+@get(
+    "/integration-workflows/{workflow_id:str}/runs",
+    guards=[requires("integrations.read")],
+    tags=TAGS,
+    summary="The latest runs of a workflow (redacted)",
+)
+async def workflow_runs(db: DB, workflow_id: FromPath[str]) -> list[RunOut]:
+    if await db.get(IntegrationWorkflow, workflow_id) is None:
+        raise NotFound(f"integration workflow {workflow_id} not found")
+    return [run_out(r) for r in await recent_runs(db, workflow_id=workflow_id)]
+
+
+@post(
+    "/integration-workflows/{workflow_id:str}/sync",
+    guards=[requires("integrations.write")],
+    tags=TAGS,
+    status_code=200,
+    summary="Sync the workflow's source (or events) now",
+)
+async def sync_now(db: DB, state: State, principal: Actor, workflow_id: FromPath[str]) -> SyncOut:
+    result = await sync_workflow(
+        state.sessions, state.settings, company_id=_company(principal), workflow_id=workflow_id
+    )
+    return SyncOut(
+        status=result.status, imported=result.imported, skipped=result.skipped, error=result.error
+    )
+
+
+def routers() -> list[Any]:
+    return [
+        list_types,
+        connect,
+        oauth_callback,
+        test_integration,
+        integration_runs,
+        workflow_runs,
+        sync_now,
+    ]
