@@ -210,10 +210,36 @@ async def _drop_values(session: AsyncSession, table_id: str, fields: set[str]) -
             session.expire(obj, ["data"])
 
 
+async def tables_pointing_at(
+    session: AsyncSession, *, company_id: str, table: CustomTable
+) -> list[str]:
+    """Names of the company's other tables whose record fields point at `table`."""
+    users = []
+    for other in await list_tables(session, company_id=company_id):
+        if other.id == table.id:
+            continue
+        targets = {
+            f.get("settings", {}).get("table")
+            for f in _schema_list(other.schema)
+            if isinstance(f, dict)
+            and f.get("type") == "record"
+            and isinstance(f.get("settings"), dict)
+        }
+        if table.name in targets:
+            users.append(other.name)
+    return users
+
+
 async def delete_table(session: AsyncSession, *, company_id: str, table_id: str) -> None:
     """Delete a table with its records and indexes (not undoable: records are soft-deleted,
-    tables are not)."""
+    tables are not). Conflict while another table's record fields point at it."""
     table = await get_table(session, company_id=company_id, table_id=table_id)
+    users = await tables_pointing_at(session, company_id=company_id, table=table)
+    if users:
+        raise Conflict(
+            f"table {table.name!r} is used by {', '.join(users)}; change those first",
+            tables=users,
+        )
     await drop_indexes(session, table.id)
     await session.execute(
         sa.delete(CustomTableRecord).where(CustomTableRecord.table_id == table.id)

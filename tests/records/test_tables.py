@@ -222,3 +222,15 @@ async def test_relations_are_validated_and_expand_on_read(acme: Tenant) -> None:
     assert [o["data"]["ref"] for o in page.expanded[initech.id]["orders"]] == ["A-1"]
     _, expanded = await acme.run(get_record, record_id=urgent.id, expand_names=["orders"])
     assert [o["id"] for o in expanded["orders"]] == [order.id]
+
+
+async def test_a_table_other_tables_point_at_cannot_be_deleted(acme: Tenant) -> None:
+    await acme.run(create_table, name="customers", display_name="Customers", schema=CUSTOMERS)
+    await acme.run(create_table, name="tags", display_name="Tags", schema=CUSTOMERS)
+    await acme.run(create_table, name="orders", display_name="Orders", schema=ORDERS)
+    with pytest.raises(Conflict) as caught:
+        await acme.run(delete_table, table_id="customers")
+    assert "orders" in caught.value.message
+    await acme.run(delete_table, table_id="orders")
+    await acme.run(delete_table, table_id="customers")
+    assert [t.name for t in await acme.run(list_tables)] == ["tags"]
