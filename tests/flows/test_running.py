@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from core.database import transaction
 from core.errors import NotFound, ValidationFailed
 from core.flows import (
     AlreadyAssigned,
@@ -23,7 +24,7 @@ from core.flows import (
     reject,
     start_flow,
 )
-from core.models import EventType, FlowInstanceStatus, TaskExecution
+from core.models import EventType, FlowInstanceStatus, Role, TaskExecution
 from tests.flows.conftest import (
     Acme,
     events_of,
@@ -386,3 +387,38 @@ async def test_a_level_deadline_marks_the_task_overdue(sessions, acme) -> None:
         )
     [item], _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["manager"])
     assert item.overdue
+
+
+async def test_a_level_nobody_holds_the_role_for_waits_until_an_admin_assigns_it(
+    sessions, acme
+) -> None:
+    async with transaction(sessions) as session:
+        session.add(Role(company_id=acme.company_id, name="Auditor", permissions={}))
+    spec = expense_spec(acme)
+    spec.levels[1].roles = ["Auditor"]
+    flow_id = await published_flow(sessions, acme, spec)
+    instance = await start(sessions, acme, flow_id)
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+
+    view = await in_company(sessions, acme, get_instance, instance_id=instance.id)
+    assert (view.current.order, view.current.waiting_on) == (2, [])
+    with pytest.raises(NotYourTurn):
+        await in_company(
+            sessions,
+            acme,
+            reassign,
+            instance_id=instance.id,
+            user_id=acme.users["admin"],
+            from_user_id=acme.users["manager"],
+            to_user_id=acme.users["manager2"],
+        )
+    await in_company(
+        sessions,
+        acme,
+        reassign,
+        instance_id=instance.id,
+        user_id=acme.users["admin"],
+        to_user_id=acme.users["manager2"],
+    )
+    await review(sessions, acme, instance.id, "manager2", expected_level=2)
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
