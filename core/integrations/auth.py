@@ -219,9 +219,8 @@ async def token_request(
     error = error if isinstance(error, str) else None
     detail = body.get("error_description") if isinstance(body, dict) else None
     what = f"{error}: {detail}" if detail else str(error or f"HTTP {response.status_code}")
-    if error in {"invalid_grant", "invalid_client", "unauthorized_client", "invalid_scope"} or (
-        response.status_code in (400, 401) and error
-    ):
+    # Zoho answers 200 with {"error": "invalid_code"}; others 400/401 with an OAuth error.
+    if error and response.status_code in (200, 400, 401):
         raise CredentialsRejected(f"the token endpoint refused the credentials ({what})")
     raise IntegrationFailed(
         f"the token endpoint answered {response.status_code} ({what})",

@@ -36,6 +36,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.integrations.sheets",
     "plugins.integrations.gmail",
     "plugins.integrations.tally",
+    "plugins.integrations.zoho",
+    "plugins.integrations.outlook",
     "plugins.integrations.webhook",
     "plugins.integrations.custom_api",
     "core.integrations.commands",
