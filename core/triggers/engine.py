@@ -40,6 +40,7 @@ from core.triggers.runs import (
 )
 from core.triggers.templating import render_value
 from core.triggers.trigger_settings import ActionStep, TriggerSettings, parse_settings, parse_steps
+from core.versions import released_trigger
 
 log = logging.getLogger("erp.triggers")
 
@@ -112,6 +113,7 @@ class TriggerEngine:
                 await release_lease(session, run.id, self.owner)
                 log.warning("run %s lost its trigger or event", run.id)
                 return 0
+            trigger = await released_trigger(session, trigger)  # a versioned entity's content
             fields = await fields_for_triggers(session, [trigger])
         admission = Admission(
             runs=[run], triggers={trigger.id: trigger}, events={event.id: event}, fields=fields

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import CustomTable, EventType, OutboxEvent, Task, Trigger
 from core.triggers.conditions import Fields, fields_of
+from core.versions import released_triggers
 
 ADDRESSED_EVENTS = frozenset({EventType.SCHEDULED, EventType.WEBHOOK_RECEIVED})
 
@@ -29,12 +30,17 @@ def _key(event: OutboxEvent) -> tuple[Any, ...]:
 async def triggers_for_events(
     session: AsyncSession, events: Sequence[OutboxEvent]
 ) -> dict[str, list[Trigger]]:
-    """{event id: the active triggers it fires}, one query per distinct event subject."""
+    """{event id: the active triggers it fires}, one query per distinct event subject. A
+    task, flow or table whose company sees a released version fires the triggers frozen in
+    that version (core.versions)."""
     by_key: dict[tuple[Any, ...], list[Trigger]] = {}
     for event in events:
         key = _key(event)
         if key not in by_key:
-            by_key[key] = list((await session.scalars(_matching(event))).all())
+            live = list((await session.scalars(_matching(event))).all())
+            if event.event_type not in ADDRESSED_EVENTS:
+                live = await released_triggers(session, event, live)
+            by_key[key] = live
     return {
         event.id: [t for t in by_key[_key(event)] if _config_accepts(t, event.payload)]
         for event in events

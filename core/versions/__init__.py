@@ -4,13 +4,16 @@ changelogs, rolled out to companies by pins and stable-hash percentages. docs/ve
 from core.versions.buckets import BUCKETS, admits, bucket_of
 from core.versions.changelog import diff_snapshots
 from core.versions.errors import (
+    InstallRefused,
     InstancesNeedMapping,
     NoPreviousVersion,
     NothingToPublish,
+    NotRolledOut,
     TransitionRefused,
     UnknownEntityType,
     VersionImmutable,
 )
+from core.versions.installs import install_version
 from core.versions.migration import LevelMap, migrate_instances, waiting_instances
 from core.versions.publishing import (
     get_version,
@@ -19,7 +22,7 @@ from core.versions.publishing import (
     publish_version,
     restore_version,
 )
-from core.versions.resolution import Resolution, released_flow_definition, resolve_version
+from core.versions.resolution import Resolution, resolve_version
 from core.versions.rollout import (
     change_status,
     pause,
@@ -28,14 +31,18 @@ from core.versions.rollout import (
     rollback,
     set_rollout,
 )
+from core.versions.running import released_flow_definition
 from core.versions.snapshots import ENTITY_TYPES
+from core.versions.triggers import released_trigger, released_triggers
 
 __all__ = [
     "BUCKETS",
     "ENTITY_TYPES",
+    "InstallRefused",
     "InstancesNeedMapping",
     "LevelMap",
     "NoPreviousVersion",
+    "NotRolledOut",
     "NothingToPublish",
     "Resolution",
     "TransitionRefused",
@@ -46,6 +53,7 @@ __all__ = [
     "change_status",
     "diff_snapshots",
     "get_version",
+    "install_version",
     "list_versions",
     "migrate_instances",
     "pause",
@@ -53,6 +61,8 @@ __all__ = [
     "preview_version",
     "publish_version",
     "released_flow_definition",
+    "released_trigger",
+    "released_triggers",
     "resolve_version",
     "restore_version",
     "resume",

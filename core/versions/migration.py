@@ -26,7 +26,7 @@ from core.models import (
 )
 from core.models.flow_runs import ActionKind, StepStatus
 from core.versions.errors import InstancesNeedMapping, TransitionRefused
-from core.versions.resolution import flow_definition_for
+from core.versions.running import flow_definition_for
 
 LevelMap = dict[str, int]
 """Where waiting instances go: {old level order (as text) or old level name: new order}."""

@@ -14,6 +14,7 @@ from core.models import Version, VersionStatus, utcnow
 from core.versions import changelog, semver
 from core.versions.buckets import version_key
 from core.versions.errors import NothingToPublish
+from core.versions.installs import sync_installs
 from core.versions.migration import LevelMap, check_waiting_instances, migrate_waiting
 from core.versions.resolution import versions_of
 from core.versions.snapshots import capture, check_entity_type, write_back
@@ -80,6 +81,8 @@ async def publish_version(
     )
     session.add(row)
     await session.flush()
+    if not draft:
+        await sync_installs(session, row)
     if waiting and level_map is not None:
         await migrate_waiting(session, principal, row, waiting, level_map)
     record_audit(

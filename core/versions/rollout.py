@@ -15,6 +15,7 @@ from core.audit import record_audit
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.models import (
     Company,
+    EntityInstall,
     Trigger,
     TriggerExecution,
     TriggerExecutionStatus,
@@ -26,6 +27,7 @@ from core.models import (
 )
 from core.versions.buckets import LIVE, pick, version_key
 from core.versions.errors import NoPreviousVersion, TransitionRefused
+from core.versions.installs import INSTALLABLE, ensure_install, sync_installs
 from core.versions.publishing import get_version
 from core.versions.resolution import paused_ids, versions_of
 
@@ -91,6 +93,8 @@ async def change_status(
         row.published_at = utcnow()
     _audit(session, principal, f"version.{status.value.lower()}", row, before)
     await session.flush()
+    if status is VersionStatus.PUBLISHED:
+        await sync_installs(session, row)
     return row
 
 
@@ -102,7 +106,8 @@ async def set_rollout(
     percentage: int | None = None,
     clients: list[str] | None = None,
 ) -> Version:
-    """Set the share of companies (by bucket) and/or the companies pinned explicitly."""
+    """Set the share of companies (by bucket) and/or the companies pinned explicitly. A
+    pinned client company gets the flow or task installed (its header rows) at once."""
     require(principal, "versions.write")
     row = await get_version(session, version_id)
     if row.status not in LIVE:
@@ -126,6 +131,10 @@ async def set_rollout(
         row.deployed_to_clients = list(dict.fromkeys(clients))
     _audit(session, principal, "version.rollout_changed", row, before)
     await session.flush()
+    if clients and row.entity_type in INSTALLABLE:
+        for company_id in row.deployed_to_clients:
+            if company_id != row.snapshot.get("companyId"):
+                await ensure_install(session, principal, row, company_id)
     return row
 
 
@@ -282,9 +291,15 @@ async def _companies_seeing(session: AsyncSession, version: Version) -> list[str
 async def _execution_counts(
     session: AsyncSession, version: Version, companies: list[str], since: Any
 ) -> tuple[int, int]:
-    trigger_ids = [t["id"] for t in version.snapshot.get("triggers", [])]
-    if not trigger_ids:
+    frozen = [t["id"] for t in version.snapshot.get("triggers", [])]
+    if not frozen:
         return 0, 0
+    # Client companies record executions under their installed copies of the triggers.
+    installed = sa.select(EntityInstall.local_id).where(
+        EntityInstall.entity_type == "Trigger",
+        EntityInstall.source_id.in_(frozen),
+        EntityInstall.company_id.in_(companies),
+    )
     since = max(since, version.published_at or since)
     failed = sa.func.count().filter(TriggerExecution.status == TriggerExecutionStatus.FAILED)
     row = (
@@ -293,7 +308,10 @@ async def _execution_counts(
             .select_from(TriggerExecution)
             .join(Trigger, Trigger.id == TriggerExecution.trigger_id)
             .where(
-                TriggerExecution.trigger_id.in_(trigger_ids),
+                sa.or_(
+                    TriggerExecution.trigger_id.in_(frozen),
+                    TriggerExecution.trigger_id.in_(installed),
+                ),
                 Trigger.company_id.in_(companies),
                 TriggerExecution.executed_at >= since,
             )
