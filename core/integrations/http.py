@@ -10,7 +10,7 @@ import weakref
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from core.http import GuardedHttpClient, HttpResponse
 from core.integrations.auth import AuthScheme, NoAuth
@@ -114,10 +114,14 @@ class VendorHttp:
             sent_params = dict(params or {})
             if authorize:
                 await self.auth.apply(sent_headers, sent_params)
+            target = url
+            if sent_params and urlsplit(url).query:
+                # httpx replaces a URL's query with `params`; a next link keeps its own.
+                target, sent_params = _merge_query(url, sent_params)
             started = time.perf_counter()
             response = await self.client.request(
                 method,
-                url,
+                target,
                 headers=sent_headers,
                 json=json,
                 content=content,
@@ -150,6 +154,15 @@ class VendorHttp:
         if response.status_code >= 400:
             entry["error"] = response.text[:ERROR_BODY_IN_LOG]
         self.exchanges.append(entry)
+
+
+def _merge_query(url: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    parts = urlsplit(url)
+    merged: dict[str, Any] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        merged.setdefault(key, []).append(value)
+    merged.update(params)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", parts.fragment)), merged
 
 
 def retry_after(response: HttpResponse) -> float | None:

@@ -127,14 +127,14 @@ async def list_messages(context: IntegrationContext, inputs: dict[str, Any]) -> 
     """Messages matching an OData $filter, newest first, up to maxResults (following
     @odata.nextLink)."""
     limit = int(inputs.get("maxResults") or 50)
-    params: dict[str, Any] | None = {
+    first: dict[str, Any] = {
         "$select": SELECT,
         "$top": min(limit, 100),
         "$orderby": "receivedDateTime desc",
     }
     if inputs.get("filter"):
-        assert params is not None
-        params["$filter"] = inputs["filter"]
+        first["$filter"] = inputs["filter"]
+    params: dict[str, Any] | None = first
     folder = inputs.get("folder")
     url = _user(context) + (
         f"/mailFolders/{quote(str(folder), safe='')}/messages" if folder else "/messages"
