@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.etree.ElementTree import fromstring
 
+import jwt
+
 
 @dataclass
 class Seen:
@@ -104,6 +106,9 @@ class Google(VendorServer):
         super().__init__()
         self.refresh_tokens = {"good-refresh-token"}
         self.codes: dict[str, str] = {}
+        self.service_account_key: Any = None
+        """The public key of the service account whose JWTs the token endpoint accepts."""
+        self.assertions: list[dict[str, Any]] = []
         """Authorisation codes handed out at consent -> the PKCE challenge they were for."""
         self.valid_tokens: set[str] = set()
         self.issued = 0
@@ -141,6 +146,17 @@ class Google(VendorServer):
             return Answer(401, {"error": "invalid_client", "error_description": "Unauthorized"})
         if grant == "authorization_code":
             return self._redeem(form)
+        if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            try:
+                claims = jwt.decode(
+                    form.get("assertion", ""),
+                    self.service_account_key,
+                    algorithms=["RS256"],
+                    audience=self.url + "/token",
+                )
+            except jwt.PyJWTError as exc:
+                return Answer(400, {"error": "invalid_grant", "error_description": str(exc)})
+            self.assertions.append(claims)
         if grant not in ("refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"):
             return Answer(400, {"error": "unsupported_grant_type"})
         self.issued += 1
