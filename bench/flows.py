@@ -336,6 +336,7 @@ async def main() -> None:
     args = parser.parse_args()
 
     world = await prepare(args.employees)
+    load_before = os.getloadavg()[0]
     if args.mode == "api":
         tally, elapsed = await run_api(world, args.employees, args.seconds, args.workers)
     else:
@@ -347,6 +348,8 @@ async def main() -> None:
     print(f"  task execution p50    : {percentile(tally.latencies, 50):8.1f} ms")
     print(f"  task execution p99    : {percentile(tally.latencies, 99):8.1f} ms")
     print(f"  errors                : {tally.errors:8d}")
+    # The figures mean little on a busy machine; say how busy it was.
+    print(f"  load average (1 min)  : {load_before:8.2f} before, {os.getloadavg()[0]:.2f} after")
 
 
 if __name__ == "__main__":
