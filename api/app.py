@@ -23,6 +23,7 @@ from api.security import jwt_auth
 from api.validation import nul_problems
 from core.database import create_engine, session_factory
 from core.errors import FieldProblem, ValidationFailed
+from core.plugins.manager import get_plugins
 from core.settings import Settings, get_settings
 from core.tenancy import install_tenant_scoping
 
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        get_plugins().startup(settings)
         # Triggers and automation (scheduler.embedded): relay, trigger engine and scheduler
         # in this process on the embedded SQLite platform; a Celery dispatcher with REDIS_URL.
         from scheduler import embedded

@@ -14,7 +14,10 @@ from core.access import Principal, require
 def requires(action: str) -> Guard:
     """A guard admitting principals whose role may perform `action`."""
 
-    def guard(connection: ASGIConnection[Any, Principal, Any, Any], _: BaseRouteHandler) -> None:
+    # Async on purpose: Litestar runs synchronous guards in a worker thread.
+    async def guard(
+        connection: ASGIConnection[Any, Principal, Any, Any], _: BaseRouteHandler
+    ) -> None:
         require(connection.user, action)
 
     guard.__name__ = f"requires_{action.replace('.', '_')}"

@@ -34,16 +34,18 @@ from core.models import (
     TaskStatus,
     utcnow,
 )
+from core.schema import compile_schema
 
 
 async def prepare_task(
     db: AsyncSession, principal: Principal, values: dict[str, Any], row: Task | None
 ) -> dict[str, Any]:
-    from core.schema import check_field_definitions
-
-    fields = values.get("fields", row.fields if row else [])
-    if "fields" in values:
-        check_field_definitions(fields)
+    if "fields" in values or "logic" in values:
+        # Fields and the logic that shows, hides and requires them are checked together.
+        compile_schema(
+            values.get("fields", row.fields if row else []),
+            values.get("logic", row.logic if row else {}),
+        )
     if row is None:
         values["created_by_id"] = principal.user_id
     if values.get("status") is TaskStatus.PUBLISHED and (row is None or row.published_at is None):

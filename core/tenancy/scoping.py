@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from core.models import AuditLog, Company, User
 from core.models.base import TenantOwned
 
+_OPTIONS_KEY = "_tenant_criteria"
 COMPANY_KEY = "company_id"
 """`session.info` key holding the company a session acts for; absent means platform-level."""
 
@@ -24,7 +27,17 @@ def _scope_to_company(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    state.statement = state.statement.options(
+    options = state.session.info.get(_OPTIONS_KEY)
+    if options is None or options[0] != company_id:
+        # Built once per session and company: constructing the options costs more than
+        # applying them, and a session runs many statements for one company.
+        options = (company_id, _criteria(company_id))
+        state.session.info[_OPTIONS_KEY] = options
+    state.statement = state.statement.options(*options[1])
+
+
+def _criteria(company_id: str) -> tuple[Any, ...]:
+    return (
         with_loader_criteria(
             TenantOwned, lambda cls: cls.company_id == company_id, include_aliases=True
         ),
