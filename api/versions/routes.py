@@ -14,6 +14,8 @@ from api.guards import requires
 from api.platform.schemas import VersionOut
 from api.versions.schemas import (
     EntityType,
+    InstallIn,
+    InstallOut,
     MigratedOut,
     MigrateIn,
     PauseIn,
@@ -192,6 +194,25 @@ async def migrate(
     ]
 
 
+@post(
+    "/{id:str}/installs",
+    guards=[requires("versions.write")],
+    tags=TAGS,
+    opt=READ,
+    summary="Install the version's flow or task into a client company it reaches",
+)
+async def install(
+    db: DB, principal: Actor, id: FromPath[str], data: JSONBody[InstallIn]
+) -> InstallOut:
+    row = await versions.install_version(db, principal, id, data.company_id)
+    return InstallOut(
+        company_id=row.company_id,
+        entity_type=row.entity_type,
+        source_id=row.source_id,
+        local_id=row.local_id,
+    )
+
+
 def routers() -> list[Any]:
     return [
         Router(
@@ -209,6 +230,7 @@ def routers() -> list[Any]:
                 resume,
                 restore,
                 migrate,
+                install,
             ],
         )
     ]

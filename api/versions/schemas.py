@@ -47,6 +47,19 @@ class MigrateIn(Body):
     instance_ids: Annotated[list[Id], Meta(max_length=1000)] | None = None
 
 
+class InstallIn(Body):
+    company_id: Id
+    """A client company the version reaches (pinned, in its rollout, or by a stable version)."""
+
+
+class InstallOut(Out):
+    company_id: str
+    entity_type: str
+    source_id: str
+    local_id: str
+    """The id the company knows the entity by (its flow or task)."""
+
+
 class PreviewOut(Out):
     proposed_version: str
     previous_version: str | None
