@@ -196,17 +196,19 @@ async def execute_task(
     )
     _record_submission_events(session, instance, level, task, execution, previous, chain_depth)
 
+    closed = False
     if not await _submitted_every_task(session, step, level, user_id, task.id):
-        return ActionResult(instance, before, execution)
-    if level.decision_field and cleaned.get(level.decision_field) in level.reject_values:
+        pass
+    elif await _decision(session, step, level, user_id, task.id, cleaned) in level.reject_values:
         await _require_permission(session, company_id, user_id, "canReject")
         await record_rejection(
             session, instance, current, snapshot, assignment, comment=None, chain_depth=chain_depth
         )
-        return ActionResult(instance, before, execution, level_closed=True)
-    closed = await record_approval(
-        session, instance, current, snapshot, assignment, chain_depth=chain_depth
-    )
+        closed = True
+    else:
+        closed = await record_approval(
+            session, instance, current, snapshot, assignment, chain_depth=chain_depth
+        )
     await session.flush()
     return ActionResult(instance, before, execution, level_closed=closed)
 
@@ -446,6 +448,39 @@ async def _submitted_every_task(
         )
     )
     return {t.id for t in level.tasks} <= done | {task_id}
+
+
+async def _decision(
+    session: AsyncSession,
+    step: FlowStep,
+    level: LevelDef,
+    user_id: str,
+    task_id: str,
+    cleaned: dict[str, Any],
+) -> Any:
+    """The user's value of the level's decision field on this visit (None without one)."""
+    field = level.decision_field
+    holder = next(
+        (t for t in level.tasks if any(str(f.get("id")) == field for f in t.fields)), None
+    )
+    if field is None or holder is None:
+        return None
+    if holder.id == task_id:
+        return cleaned.get(field)
+    # The field is on another of the level's tasks, which the user submitted earlier.
+    data = await session.scalar(
+        sa.select(TaskExecution.data)
+        .join(FlowAction, FlowAction.execution_id == TaskExecution.id)
+        .where(
+            FlowAction.step_id == step.id,
+            FlowAction.actor_id == user_id,
+            FlowAction.kind == ActionKind.SUBMITTED,
+            FlowAction.task_id == holder.id,
+        )
+        .order_by(FlowAction.id.desc())
+        .limit(1)
+    )
+    return data.get(field) if isinstance(data, dict) else None
 
 
 async def _active_user(session: AsyncSession, company_id: str, user_id: str) -> User:

@@ -24,7 +24,7 @@ from core.flows import (
     reject,
     start_flow,
 )
-from core.models import EventType, FlowInstanceStatus, Role, TaskExecution
+from core.models import EventType, FlowInstanceStatus, Role, Task, TaskExecution, TaskStatus
 from tests.flows.conftest import (
     Acme,
     events_of,
@@ -422,3 +422,32 @@ async def test_a_level_nobody_holds_the_role_for_waits_until_an_admin_assigns_it
     )
     await review(sessions, acme, instance.id, "manager2", expected_level=2)
     assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
+
+
+async def test_a_level_with_two_tasks_is_decided_once_both_are_submitted(sessions, acme) -> None:
+    async with transaction(sessions) as session:
+        checklist = Task(
+            company_id=acme.company_id,
+            name="Receipt Checklist",
+            fields=[{"id": "checked", "type": "checkbox", "label": "Receipts checked"}],
+            status=TaskStatus.PUBLISHED,
+            created_by_id=acme.users["admin"],
+        )
+        session.add(checklist)
+    config = {"decision": {"field": "Decision"}, "onReject": {"sendBackTo": 1}}
+    spec = expense_spec(acme, manager_config=config, manager_tasks=[acme.review_task, checklist.id])
+    flow_id = await published_flow(sessions, acme, spec)
+    first = await start(sessions, acme, flow_id)
+    second = await start(sessions, acme, flow_id)
+    for instance in (first, second):
+        await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+
+    await review(sessions, acme, first.id, "manager", decision="Rejected")
+    assert await level_of(sessions, acme, first.id) == (FlowInstanceStatus.IN_PROGRESS, 2)
+    done = await submit(sessions, acme, first.id, "manager", checklist.id, {"checked": True})
+    assert done.level_closed and done.instance.current_level_order == 1
+
+    await submit(sessions, acme, second.id, "manager", checklist.id, {"checked": True})
+    assert await level_of(sessions, acme, second.id) == (FlowInstanceStatus.IN_PROGRESS, 2)
+    await review(sessions, acme, second.id, "manager")
+    assert await level_of(sessions, acme, second.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
