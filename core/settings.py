@@ -56,6 +56,11 @@ class AutomationSettings:
     public_url: str = "http://127.0.0.1:8000"
     celery_queue: str = "erp"
     celery_visibility_timeout: int = 3600
+    # Versions: the scheduler pauses a rolled-out version whose triggers fail (docs/versions.md).
+    rollout_pause_failure_rate: float = 0.5
+    rollout_pause_min_executions: int = 20
+    rollout_pause_window_seconds: int = 3600
+    rollout_watchdog_seconds: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +204,33 @@ def _automation_settings(env: dict[str, str]) -> AutomationSettings:
         celery_visibility_timeout=_positive_int(
             env, "ERP_CELERY_VISIBILITY_TIMEOUT", d.celery_visibility_timeout
         ),
+        rollout_pause_failure_rate=_rate(
+            env, "ERP_ROLLOUT_PAUSE_FAILURE_RATE", d.rollout_pause_failure_rate
+        ),
+        rollout_pause_min_executions=_positive_int(
+            env, "ERP_ROLLOUT_PAUSE_MIN_EXECUTIONS", d.rollout_pause_min_executions
+        ),
+        rollout_pause_window_seconds=_positive_int(
+            env, "ERP_ROLLOUT_PAUSE_WINDOW_SECONDS", d.rollout_pause_window_seconds
+        ),
+        rollout_watchdog_seconds=_positive_float(
+            env, "ERP_ROLLOUT_WATCHDOG_SECONDS", d.rollout_watchdog_seconds
+        ),
     )
+
+
+def _rate(env: dict[str, str], name: str, default: float) -> float:
+    """A share between 0 and 1 (0.5 is half)."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise ConfigurationError(f"{name} must be a share between 0 and 1, not {raw!r}")
+    return value
 
 
 def _integration_settings(env: dict[str, str]) -> IntegrationSettings:

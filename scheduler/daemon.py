@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -14,13 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.database import transaction
 from core.errors import ValidationFailed
+from core.models import VersionPause
 from core.scheduling import fire_due_slots, scheduled_triggers
 from core.scheduling.claims import schedule_of
 from core.settings import AutomationSettings
 from core.triggers import worker_name
+from core.versions import pause_failing_versions
 
 log = logging.getLogger("erp.scheduler")
 SYNC_JOB = "erp-sync"
+ROLLOUT_WATCHDOG_JOB = "erp-rollout-watchdog"
 
 
 class SchedulerDaemon:
@@ -50,6 +53,11 @@ class SchedulerDaemon:
             IntervalTrigger(seconds=self.automation.scheduler_sync_seconds, timezone=UTC),
             id=SYNC_JOB,
             next_run_time=datetime.now(UTC),
+        )
+        self.scheduler.add_job(
+            self.pause_failing_versions,
+            IntervalTrigger(seconds=self.automation.rollout_watchdog_seconds, timezone=UTC),
+            id=ROLLOUT_WATCHDOG_JOB,
         )
         log.info("scheduler %s started", self.name)
 
@@ -95,6 +103,30 @@ class SchedulerDaemon:
             self._remove(gone)
             del self.known[gone]
             log.info("trigger %s unscheduled", gone)
+
+    async def pause_failing_versions(self) -> list[VersionPause]:
+        """Versions and rollout: pause every rolled-out version whose triggers fail above
+        ERP_ROLLOUT_PAUSE_FAILURE_RATE in the companies that see it (docs/versions.md)."""
+        settings = self.automation
+        try:
+            async with transaction(self.sessions) as session:
+                paused = await pause_failing_versions(
+                    session,
+                    failure_rate=settings.rollout_pause_failure_rate,
+                    min_executions=settings.rollout_pause_min_executions,
+                    window=timedelta(seconds=settings.rollout_pause_window_seconds),
+                )
+        except Exception:  # another daemon paused it first, or the database is away
+            log.exception("rollout watchdog failed; the next round tries again")
+            return []
+        for pause in paused:
+            log.warning(
+                "version %s paused: %s",
+                pause.version_id,
+                pause.reason,
+                extra={"version_id": pause.version_id},
+            )
+        return paused
 
     async def fire(self, trigger_id: str) -> None:
         try:
