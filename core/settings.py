@@ -74,6 +74,7 @@ class IntegrationSettings:
     max_retry_after: float = 30.0
     rate_per_second: float = 20.0
     oauth_state_ttl: int = 600
+    poll_seconds: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +244,7 @@ def _integration_settings(env: dict[str, str]) -> IntegrationSettings:
         max_retry_after=_positive_float(env, "ERP_INTEGRATION_MAX_RETRY_AFTER", d.max_retry_after),
         rate_per_second=_positive_float(env, "ERP_INTEGRATION_RATE_PER_SECOND", d.rate_per_second),
         oauth_state_ttl=_positive_int(env, "ERP_INTEGRATION_OAUTH_STATE_TTL", d.oauth_state_ttl),
+        poll_seconds=_positive_float(env, "ERP_INTEGRATION_POLL_SECONDS", d.poll_seconds),
     )
 
 

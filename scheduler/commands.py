@@ -69,6 +69,7 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
     from scheduler.celery_app import make_celery
     from scheduler.daemon import SchedulerDaemon
     from scheduler.dispatch import CeleryDispatcher
+    from scheduler.integrations import run_integration_workflows
     from scheduler.relay import run_relay
 
     install_tenant_scoping()
@@ -79,9 +80,11 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     daemon = SchedulerDaemon(sessions, settings.automation) if scheduler else None
+    workflows: asyncio.Task[None] | None = None
     try:
         if daemon is not None:
             daemon.start()
+            workflows = asyncio.create_task(run_integration_workflows(sessions, settings, stop))
         if relay:
             dispatcher = CeleryDispatcher(make_celery(settings))
             await run_relay(sessions, dispatcher, settings.automation, stop)
@@ -90,6 +93,9 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
     finally:
         if daemon is not None:
             daemon.stop()
+        if workflows is not None:
+            stop.set()
+            await workflows
         await engine.dispose()
 
 

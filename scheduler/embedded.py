@@ -19,6 +19,7 @@ from core.triggers import Dispatcher, TriggerEngine
 from core.triggers.registry import ActionRegistry
 from scheduler.daemon import SchedulerDaemon
 from scheduler.dispatch import CeleryDispatcher, InProcessDispatcher
+from scheduler.integrations import run_integration_workflows
 from scheduler.relay import run_relay
 
 log = logging.getLogger("erp.embedded")
@@ -84,6 +85,9 @@ async def start(
     if scheduler:
         background.daemon = SchedulerDaemon(sessions, settings.automation)
         background.daemon.start()
+        background.tasks.append(
+            asyncio.create_task(run_integration_workflows(sessions, settings, background.stopping))
+        )
     log.info("embedded automation started (relay, trigger engine%s)", ", scheduler" * scheduler)
     return background
 

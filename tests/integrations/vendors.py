@@ -84,6 +84,7 @@ class VendorServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.block_on_close = False  # idle keep-alive connections must not hold us
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
     def handle(self, seen: Seen) -> Answer:
