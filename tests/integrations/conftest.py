@@ -22,8 +22,8 @@ from tests.triggers.factories import Acme, SmtpServer, seed_acme
 
 
 @pytest.fixture
-def settings(database_url: URL) -> Settings:
-    return settings_for(database_url, 25, ERP_INTEGRATION_MAX_RETRY_AFTER="2")
+def settings(database_url: URL, smtp: SmtpServer) -> Settings:
+    return settings_for(database_url, smtp.port, ERP_INTEGRATION_MAX_RETRY_AFTER="2")
 
 
 @pytest.fixture
