@@ -95,15 +95,37 @@ async def test_the_scheduler_pauses_a_version_failing_in_its_client_companies(
     assert seen is None
 
 
-async def test_the_watchdog_leaves_a_version_below_the_minimum_alone(sessions) -> None:
+async def test_failures_in_a_company_that_does_not_see_the_version_do_not_count(
+    sessions, pipeline
+) -> None:
     acme = await seed_acme(sessions)
     dev = Principal(user_id=acme.developer_id, role=UserRole.DEVELOPER, company_id=None)
-    await add_trigger(sessions, acme.company_id, task_id=acme.task_id)
+    await add_trigger(
+        sessions, acme.company_id, task_id=acme.task_id, actions=[{"type": "no_such_action"}]
+    )
     version = await platform(
         sessions, publish_version, principal=dev, entity_type="Task", entity_id=acme.task_id
     )
-    await platform(
-        sessions, set_rollout, principal=dev, version_id=version.id, clients=[acme.company_id]
-    )
+    async with transaction(sessions) as session:
+        client = Company(name="Client")
+        session.add(client)
+    # Pinned to a client only: the building company sees no version and runs its live rows.
+    await platform(sessions, set_rollout, principal=dev, version_id=version.id, clients=[client.id])
+    for amount in (10, 20, 30):
+        await record(
+            sessions,
+            acme.company_id,
+            EventType.TASK_COMPLETED,
+            expense(amount),
+            task_id=acme.task_id,
+        )
+    await pipeline.drain()
+    async with sessions() as session:
+        failed = await session.scalar(
+            sa.select(sa.func.count()).where(
+                TriggerExecution.status == TriggerExecutionStatus.FAILED
+            )
+        )
+    assert failed == 3
     daemon = SchedulerDaemon(sessions, AutomationSettings(rollout_pause_min_executions=1))
     assert await daemon.pause_failing_versions() == []
