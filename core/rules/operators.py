@@ -294,10 +294,12 @@ def _greater_eq(c: Compiler, args: list[Any], paths: list[Path], path: Path) -> 
 
 
 def js_divide(x: int | float, y: int | float) -> int | float:
+    # The sign of a zero divisor is ignored (JavaScript: 1 / -0 is -Infinity): Python ints have
+    # no -0, so integer arithmetic could not keep it, and SQL must give the same answer.
     if y == 0:
         if x != x or x == 0:
             return NAN
-        return INF if (x > 0) == (math.copysign(1.0, y) > 0) else -INF
+        return INF if x > 0 else -INF
     return js_number(x / y)
 
 

@@ -24,6 +24,7 @@ from .data_access import split_path
 from .errors import Path, RuleSqlUnsupported
 from .js import _WS as JS_WHITESPACE
 from .js import parse_float, strict_equals, string_to_number, to_string
+from .operators import js_divide, js_remainder
 
 E = ColumnElement[Any]
 _WS = r"[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
@@ -57,6 +58,12 @@ class _Sql:
         if dialect not in ("postgresql", "sqlite"):
             raise RuleSqlUnsupported.at((), f"no SQL for dialect {dialect!r}", "rule.sql_dialect")
         self.col, self.pg = column, dialect == "postgresql"
+        # On PostgreSQL each variable's projections are computed once per row, as columns of a
+        # LATERAL subquery, and the condition refers to them: inlining them at every use made
+        # the SQL grow with each operator that mentions an operand twice.
+        self.table = getattr(column, "table", None) if self.pg else None
+        self.cells: list[Any] = []
+        self.vars: dict[tuple[str, ...], V] = {}
 
     # --- values -------------------------------------------------------------------------
 
@@ -82,9 +89,39 @@ class _Sql:
         return self._pg_var(list(ident), ident) if self.pg else self._sqlite_var(list(ident), ident)
 
     def _pg_var(self, parts: list[str], ident: tuple[str, ...]) -> V:
+        known = self.vars.get(ident)
+        if known is not None:
+            return known
         raw = sa.func.jsonb_extract_path(self.col, *map(_lit, parts)) if parts else self.col
         text = sa.func.jsonb_extract_path_text(self.col, *map(_lit, parts)) if parts else None
-        return self._pg_value(raw, text, ident)
+        v = self._pg_value(raw, text, ident)
+        if self.table is not None:
+            kind = sa.func.jsonb_typeof(raw)
+            v = V(
+                jt=self.cell(v.jt, sa.Text()),
+                num=self.cell(sa.case((kind == "number", v.num)), sa.Float()),
+                txt=self.cell(v.txt, sa.Text()),
+                flag=self.cell(v.flag, sa.Boolean()),
+                alen=self.cell(sa.case((kind == "array", v.alen)), sa.Integer()),
+                prim=self.cell(sa.case((kind == "array", v.prim)), sa.Text()),
+                ident=ident,
+            )
+        self.vars[ident] = v
+        return v
+
+    def cell(self, expr: E, type_: Any) -> E:
+        name = f"erp_c{len(self.cells)}"
+        self.cells.append(expr.label(name))
+        return sa.literal_column(f"erp_v.{name}", type_=type_)
+
+    def where(self, condition: E) -> E:
+        """The condition, over the LATERAL subquery of the variables' projections if any."""
+        if not self.cells:
+            return condition
+        # OFFSET 0 keeps the planner from inlining the projections back into every use
+        values = sa.select(*self.cells).correlate(self.table).offset(0).lateral("erp_v")
+        select = sa.select(condition).select_from(values).correlate(self.table)
+        return sa.func.coalesce(select.scalar_subquery(), sa.false())
 
     def _pg_value(self, raw: E, text: E | None, ident: tuple[str, ...] | None, depth: int = 0) -> V:
         text = text if text is not None else raw.op("#>>")(sa.literal_column("'{}'"))
@@ -200,6 +237,44 @@ class _Sql:
                 sa.cast(sa.func.replace(prefix, "Infinity", "Infinity"), sa.Float),
             ),
             else_=sa.cast(prefix, sa.Float),
+        )
+
+    def no_nan(self, number: E) -> E:
+        """NaN is carried as NULL; PostgreSQL's own NaN (Infinity - Infinity) equals itself."""
+        return sa.func.nullif(number, sa.cast(_lit("NaN"), sa.Float)) if self.pg else number
+
+    def divide(self, x: E, y: E) -> E:
+        """x / y as js_divide: a zero divisor gives ±Infinity by the dividend's sign, or NaN."""
+        if not self.pg:
+            return sa.func.erp_js_divide(x, y)
+        infinity = sa.cast(_lit("Infinity"), sa.Float)
+        return sa.case(
+            (y == 0, sa.case((x > 0, infinity), (x < 0, -infinity), else_=_null())),
+            else_=self.no_nan(x / y),
+        )
+
+    def pg_remainder(self, x: E, y: int) -> E:
+        """x % y as js_remainder for an integer literal y, exact as C's fmod.
+
+        Below 2**53, x - y*trunc(x/y) is exact except that x/y may round up to the next
+        integer, which leaves a result of the wrong sign that one more y corrects. Larger
+        doubles are integers and go through bigint; beyond 2**63 the result is NaN (NULL).
+        """
+        if y == 0:
+            return sa.cast(_null(), sa.Float)
+        k = sa.cast(_lit(float(y)), sa.Float)
+        r = x - k * sa.func.trunc(x / k)
+        fixed = sa.case(
+            (sa.and_(r != 0, sa.func.sign(r) != sa.func.sign(x)), r + sa.func.sign(x) * abs(y)),
+            else_=r,
+        )
+        big = sa.cast(
+            sa.func.mod(sa.cast(x, sa.BigInteger), sa.cast(_lit(y), sa.BigInteger)), sa.Float
+        )
+        return sa.case(
+            (sa.func.abs(x) < 2.0**53, fixed),
+            (sa.func.abs(x) < 2.0**63, big),
+            else_=_null(),
         )
 
     def to_number(self, v: V) -> E:
@@ -387,6 +462,11 @@ class _Translator:
             return _bool(self._in(args, paths, path))
         if op in ("+", "*", "-"):
             return self._arithmetic(op, args, paths, path)
+        if op == "/":
+            x, y = (self.value(a, p) for a, p in zip(args, paths, strict=True))
+            return _number(self.sql.divide(self.sql.to_number(x), self.sql.to_number(y)))
+        if op == "%":
+            return self._remainder(args, paths, path)
         raise RuleSqlUnsupported.at(path, f"operator {op!r} does not compile to SQL")
 
     def _boolean_only(self, op: str, path: Path) -> V:
@@ -473,6 +553,18 @@ class _Translator:
             sa.false(),
         )
 
+    def _remainder(self, args: list[Any], paths: list[Path], path: Path) -> V:
+        x = self.sql.to_number(self.value(args[0], paths[0]))
+        if not self.sql.pg:
+            y = self.sql.to_number(self.value(args[1], paths[1]))
+            return _number(sa.func.erp_js_remainder(x, y))
+        divisor = args[1]
+        if type(divisor) not in (int, float) or divisor != int(divisor) or abs(divisor) > 2**53:
+            raise RuleSqlUnsupported.at(
+                path, "'%' compiles to SQL for PostgreSQL with a literal integer divisor"
+            )
+        return _number(self.sql.pg_remainder(x, int(divisor)))
+
     def _arithmetic(self, op: str, args: list[Any], paths: list[Path], path: Path) -> V:
         vals = [self.value(x, p) for x, p in zip(args, paths, strict=True)]
         sql = self.sql
@@ -481,13 +573,13 @@ class _Translator:
         if op == "-":
             if len(vals) == 1:
                 return _number(-sql.to_number(vals[0]))
-            return _number(sql.to_number(vals[0]) - sql.to_number(vals[1]))
+            return _number(sql.no_nan(sql.to_number(vals[0]) - sql.to_number(vals[1])))
         if not vals:
             return _number(sa.cast(_lit(0.0), sa.Float))
         terms = [sql.parse_float(v) for v in vals]
         total = terms[0]
         for t in terms[1:]:
-            total = total + t if op == "+" else total * t
+            total = sql.no_nan(total + t if op == "+" else total * t)
         return _number(total)
 
 
@@ -513,8 +605,8 @@ def to_sql(rule: Any, column: Any, dialect_name: str) -> ColumnElement[bool]:
     offending sub-rule) for operators or shapes that have no exact SQL counterpart.
     """
     compile_rule(rule)  # syntax and operators are checked exactly as for in-memory use
-    translator = _Translator(_Sql(column, dialect_name))
-    return translator.truthy(rule, ())
+    sql = _Sql(column, dialect_name)
+    return sql.where(_Translator(sql).truthy(rule, ()))
 
 
 # --- SQLite support functions --------------------------------------------------------------
@@ -541,6 +633,20 @@ def _sqlite_string(json_text: Any) -> str | None:
         return to_string(json_text)
 
 
+def _nan_to_null(value: int | float) -> float | None:
+    return None if value != value else float(value)
+
+
+def _sqlite_divide(x: float | None, y: float | None) -> float | None:
+    nan = float("nan")
+    return _nan_to_null(js_divide(nan if x is None else x, nan if y is None else y))
+
+
+def _sqlite_remainder(x: float | None, y: float | None) -> float | None:
+    nan = float("nan")
+    return _nan_to_null(js_remainder(nan if x is None else x, nan if y is None else y))
+
+
 def _sqlite_array_has(json_text: Any, needle_json: str) -> int:
     try:
         items = json.loads(json_text)
@@ -555,6 +661,8 @@ SQLITE_FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
     "erp_js_parse_float": (1, _sqlite_parse_float),
     "erp_js_string": (1, _sqlite_string),
     "erp_js_array_has": (2, _sqlite_array_has),
+    "erp_js_divide": (2, _sqlite_divide),
+    "erp_js_remainder": (2, _sqlite_remainder),
 }
 
 
