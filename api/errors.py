@@ -54,15 +54,17 @@ def problem(
 
 
 def erp_error_handler(request: Request[Any, Any, Any], exc: ErpError) -> Response[dict[str, Any]]:
-    headers = None
     extra = dict(exc.extra)
-    if "retry_after" in extra:
-        headers = {"Retry-After": str(extra["retry_after"])}
-    if isinstance(exc, ValidationFailed):
-        return problem(
-            exc.status, exc.code, exc.message, request=request, errors=exc.problems, headers=headers
-        )
-    return problem(exc.status, exc.code, exc.message, request=request, headers=headers, **extra)
+    retry_after = extra.pop("retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    errors = exc.problems if isinstance(exc, ValidationFailed) else None
+    response = problem(
+        exc.status, exc.code, exc.message, request=request, errors=errors, headers=headers
+    )
+    # Extra members of the problem; they never replace its standard ones.
+    for key, value in extra.items():
+        response.content.setdefault(key, value)
+    return response
 
 
 def validation_handler(

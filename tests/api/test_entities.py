@@ -155,3 +155,16 @@ async def test_nul_characters_are_refused_with_their_places(client, acme, as_adm
     assert {e["path"] for e in response.json()["errors"]} == {"/name", "/permissions/'x\\x00'"}
     query = await client.get("/roles?name=%00", headers=as_admin)
     assert query.status_code == 422 and query.json()["errors"][0]["path"] == "query:name"
+
+
+async def test_error_extras_never_replace_standard_problem_members() -> None:
+    from litestar.testing import RequestFactory
+
+    from api.errors import erp_error_handler
+    from core.errors import Conflict
+
+    request = RequestFactory().get("/x")
+    response = erp_error_handler(request, Conflict("Taken.", status="RUNNING", code="x", hint=1))
+    assert response.status_code == 409
+    assert response.content["status"] == 409 and response.content["code"] == "conflict"
+    assert response.content["hint"] == 1
