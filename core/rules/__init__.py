@@ -1,5 +1,6 @@
-"""The rule engine: JSONLogic compiled to closures, the seed condition format, schema checks,
-explanations and SQL. Importing this package registers every built-in operator."""
+"""The rule engine: JSONLogic compiled to one generated function per rule (closures for traces),
+the seed condition format, schema checks, explanations and SQL. Importing this package
+registers every built-in operator."""
 
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from . import limits, runtime
 from .codegen import EMITTERS, PY_TRUTHY, RELATIONAL, Emitter, Expr, Generator, Scope, var_key
-from .data_access import lookup, split_path
 from .errors import Path
 from .js import js_number, loose_equals, strict_equals, truthy
 from .operators import js_in
@@ -38,10 +37,6 @@ def _num_test(g: Generator, *names: Expr) -> str:
     return " and ".join(tests) or "True"
 
 
-def dynamic_var(data: Any, key: Any, default: Any = None) -> Any:
-    return lookup(data, split_path(key), default)
-
-
 @emitter("var")
 def _var(g: Generator, args: list[Any], paths: list[Path], path: Path, scope: Scope) -> Expr:
     literal_key, parts = var_key(args)
@@ -56,7 +51,7 @@ def _var(g: Generator, args: list[Any], paths: list[Path], path: Path, scope: Sc
         missing = g.const(runtime.MISSING)
         return Expr(f"({default.code} if {name} is {missing} else {name})", depth=1)
     values = g.args(args, paths, scope)
-    return g.call(dynamic_var, [Expr(g.scope_data(scope)), *values])
+    return g.call(runtime.dynamic_var, [Expr(g.scope_data(scope)), *values])
 
 
 # --- logic ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from . import limits
+from .data_access import lookup, split_path
 from .errors import Path, RuleEvaluationError, RuleLimitExceeded
 from .js import (
     INF,
@@ -152,6 +153,11 @@ def call_custom(op: CustomOperator, path: Path, *values: Any) -> Any:
         raise RuleEvaluationError.at(
             path, f"operator {op.name!r} failed: {exc}", "rule.operator_failed"
         ) from exc
+
+
+def dynamic_var(data: Any, key: Any, default: Any = None) -> Any:
+    """`var` whose key is computed while the rule runs."""
+    return lookup(data, split_path(key), default)
 
 
 def list_step(value: Any, index: int, absent: Any) -> Any:
