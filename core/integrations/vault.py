@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Sequence
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -43,7 +44,7 @@ class SecretBox:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecretBox:
-        return cls(settings.integrations.secrets_keys or (derived_key(settings.secret_key),))
+        return _box_for(settings.integrations.secrets_keys or (derived_key(settings.secret_key),))
 
     def seal(self, value: Any) -> dict[str, str]:
         token = self._fernet.encrypt(json.dumps(value).encode())
@@ -69,10 +70,16 @@ class SecretBox:
             ) from None
 
 
+@lru_cache(maxsize=8)
+def _box_for(keys: tuple[str, ...]) -> SecretBox:
+    return SecretBox(keys)
+
+
 def is_sealed(value: Any) -> bool:
     return isinstance(value, dict) and set(value) == {SEALED}
 
 
+@lru_cache(maxsize=8)
 def derived_key(secret_key: str) -> str:
     """A Fernet key derived from ERP_SECRET_KEY, used while ERP_SECRETS_KEYS is not set."""
     raw = HKDF(
