@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.errors import ErpError, FieldProblem, NotFound, ValidationFailed
 from core.integrations.auth import OAuth2Tokens, ServiceAccountTokens
@@ -96,10 +96,11 @@ async def connect(
 ) -> Connected:
     """Open a company's integration: settings decrypted, credentials ready, its own pool."""
     box = SecretBox.from_settings(settings)
-    # One plain round trip: this runs for every action of every trigger.
-    async with sessions() as session:
+    # A Core connection and one plain read: this runs for every action of every trigger
+    # (the company is in the WHERE clause, as the tenant scoping would put it).
+    async with _engine(sessions).connect() as connection:
         found = (
-            await session.execute(
+            await connection.execute(
                 sa.select(
                     Integration.name, Integration.type, Integration.is_active, Integration.config
                 ).where(Integration.id == integration_id, Integration.company_id == company_id)
@@ -304,12 +305,18 @@ async def log_run(
         "finished_at": now,
     }
     context.http.exchanges.clear()
-    async with sessions() as session, session.begin():
-        if session.get_bind().dialect.name == "postgresql":
+    async with _engine(sessions).begin() as connection:
+        if connection.dialect.name == "postgresql":
             # A run log may be lost in a crash; waiting for its fsync costs every call.
-            await session.execute(sa.text("SET LOCAL synchronous_commit = off"))
-        await session.execute(sa.insert(IntegrationRun).values(**values))
+            await connection.execute(sa.text("SET LOCAL synchronous_commit = off"))
+        await connection.execute(sa.insert(IntegrationRun).values(**values))
     return IntegrationRun(**values)
+
+
+def _engine(sessions: Sessions) -> AsyncEngine:
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    return engine
 
 
 def _summary(output: Mapping[str, Any]) -> dict[str, Any]:
