@@ -74,6 +74,11 @@ class Graph(VendorServer):
             return self._page(seen)
         if path == "/mailFolders/inbox/messages/delta":
             return self._delta(seen)
+        if path == "/mailFolders/inbox":
+            return Answer(
+                200,
+                {"id": "AQMkAD-inbox", "displayName": "Inbox", "totalItemCount": len(self.inbox)},
+            )
         return Answer(404, {"error": {"code": "ResourceNotFound", "message": "not found"}})
 
     def _page(self, seen: Seen) -> Answer:

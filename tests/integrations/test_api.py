@@ -225,3 +225,60 @@ async def test_workflows_are_checked_synced_and_logged(client, admin, google) ->
     runs = (await client.get(f"/integration-workflows/{wid}/runs", headers=admin)).json()
     assert [r["kind"] for r in runs].count("sync") == 2
     assert all("access_token" not in str(r) and "?" not in str(r["request"]) for r in runs)
+
+
+async def test_every_type_is_configured_and_tested_through_the_api(
+    client, admin, google, tally
+) -> None:
+    from tests.integrations.graph_server import Graph
+    from tests.integrations.receiver import Receiver, ShopApi
+    from tests.integrations.zoho_server import Zoho
+
+    google.sheets["sheet-1"] = [["Date"]]
+    with Graph() as graph, Zoho() as zoho, Receiver() as receiver, ShopApi() as shop:
+        configs = {
+            "GMAIL": {k: v for k, v in sheets_config(google).items() if k != "spreadsheetId"},
+            "GOOGLE_SHEETS": sheets_config(google),
+            "OUTLOOK": {
+                "clientId": "app",
+                "clientSecret": "s",
+                "refreshToken": "ms-refresh",
+                "apiBaseUrl": graph.url,
+                "tokenUrl": graph.url + "/t/oauth2/v2.0/token",
+            },
+            "TALLY": {"url": tally.url},
+            "ZOHO": {
+                "dataCenter": "eu",
+                "clientId": "c",
+                "clientSecret": "s",
+                "refreshToken": "zoho-refresh",
+                "apiDomain": zoho.url,
+                "accountsUrl": zoho.url,
+            },
+            "WEBHOOK": {
+                "url": receiver.url,
+                "signingSecret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            },
+            "CUSTOM_API": {
+                "baseUrl": shop.url,
+                "authScheme": "bearer",
+                "token": "tok-2",
+                "healthPath": "/orders/pages",
+            },
+        }
+        details = {}
+        for type_, config in configs.items():
+            made = await client.post(
+                "/integrations",
+                headers=admin,
+                json={"name": type_.title(), "type": type_, "config": config},
+            )
+            assert made.status_code == 201, made.text
+            tested = await client.post(f"/integrations/{made.json()['id']}/test", headers=admin)
+            assert tested.json()["ok"] is True, (type_, tested.text)
+            details[type_] = tested.json()["details"]
+    assert details["GMAIL"] == {"emailAddress": "ap@acme.example"}
+    assert details["OUTLOOK"] == {"folder": "Inbox"}
+    assert details["ZOHO"] == {"organisation": "Acme Ltd"}
+    assert details["TALLY"] == {"ledgers": 3}
+    assert details["WEBHOOK"]["status"] == 204

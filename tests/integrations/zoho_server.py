@@ -50,6 +50,8 @@ class Zoho(VendorServer):
         token = seen.headers.get("authorization", "")
         if not token.startswith("Zoho-oauthtoken ") or token.split(" ", 1)[1] not in self.tokens:
             return Answer(401, INVALID_TOKEN)
+        if seen.path == "/crm/v2/org":
+            return Answer(200, {"org": [{"company_name": "Acme Ltd", "id": "7000001"}]})
         if seen.path.startswith("/crm/v2/"):
             return self._crm(seen, seen.path.removeprefix("/crm/v2/").split("/"))
         if seen.path.startswith("/books/v3/"):
