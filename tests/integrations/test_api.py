@@ -282,3 +282,36 @@ async def test_every_type_is_configured_and_tested_through_the_api(
     assert details["ZOHO"] == {"organisation": "Acme Ltd"}
     assert details["TALLY"] == {"ledgers": 3}
     assert details["WEBHOOK"]["status"] == 204
+
+
+async def test_zoho_connects_in_the_users_data_centre(client, admin) -> None:
+    from tests.integrations.zoho_server import Zoho
+
+    with Zoho() as zoho:
+        made = await client.post(
+            "/integrations",
+            headers=admin,
+            json={
+                "name": "Zoho",
+                "type": "ZOHO",
+                "config": {"dataCenter": "in", "clientId": "1000.C", "clientSecret": "s3"},
+            },
+        )
+        integration = made.json()["id"]
+        connect = (await client.get(f"/integrations/{integration}/connect", headers=admin)).json()
+        url = urlsplit(connect["authorizationUrl"])
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        assert f"{url.scheme}://{url.netloc}{url.path}" == "https://accounts.zoho.in/oauth/v2/auth"
+        assert query["scope"] == "ZohoCRM.modules.ALL,ZohoBooks.fullaccess.all"
+        assert query["access_type"] == "offline"
+        # Zoho sends the browser back naming the accounts server of the user's data centre.
+        back = await client.get(
+            "/integrations/oauth/callback",
+            params={"state": query["state"], "code": "zoho-code", "accounts-server": zoho.url},
+        )
+        assert back.status_code == 200, back.text
+        shown = (await client.get(f"/integrations/{integration}", headers=admin)).json()
+        assert shown["config"]["apiDomain"] == zoho.url
+        assert shown["secretsSet"] == ["clientSecret", "refreshToken"]
+        tested = await client.post(f"/integrations/{integration}/test", headers=admin)
+        assert tested.json() == {"ok": True, "details": {"organisation": "Acme Ltd"}}

@@ -33,6 +33,22 @@ class Zoho(VendorServer):
     def handle(self, seen: Seen) -> Answer:
         if seen.path == "/oauth/v2/token":
             form = {k: v[0] for k, v in parse_qs(seen.body.decode()).items()}
+            if form.get("grant_type") == "authorization_code":
+                if form.get("code") != "zoho-code" or not form.get("code_verifier"):
+                    return Answer(200, {"error": "invalid_code"})
+                self.issued += 1
+                token = f"1000.zoho-access-{self.issued}"
+                self.tokens.add(token)
+                return Answer(
+                    200,
+                    {
+                        "access_token": token,
+                        "refresh_token": "zoho-refresh",
+                        "api_domain": self.url,
+                        "token_type": "Bearer",
+                        "expires_in": 3600,
+                    },
+                )
             if form.get("refresh_token") != "zoho-refresh":
                 return Answer(200, {"error": "invalid_code"})  # Zoho answers 200 with an error
             self.issued += 1
