@@ -35,7 +35,7 @@ from core.models import (
     OutboxEvent,
     utcnow,
 )
-from core.plugins.integrations import IntegrationSource
+from core.plugins.integrations import IntegrationSource, check_config
 from core.settings import Settings
 from core.tenancy import COMPANY_KEY
 from core.triggers.templating import render_value
@@ -96,9 +96,14 @@ async def check_workflow(
             )
     elif kind == "source":
         try:
-            find_source(integration, str(trigger_config.get("source")))
+            source = find_source(integration, str(trigger_config.get("source")))
         except ValidationFailed as exc:
             problems += exc.problems
+        else:
+            problems += [
+                FieldProblem(f"/triggerConfig/config/{i.path}", i.message, i.code)
+                for i in check_config(source.config, trigger_config.get("config") or {})
+            ]
     if kind in ("schedule", "source"):
         interval = trigger_config.get("intervalSeconds", DEFAULT_INTERVAL)
         if not isinstance(interval, int) or isinstance(interval, bool) or interval < 10:

@@ -147,3 +147,36 @@ async def test_the_vendors_error_is_kept(sessions, settings, box, acme, google) 
             action="read_range",
             inputs={"range": "Sheet1", "spreadsheetId": "missing"},
         )
+
+
+async def test_a_retry_after_beyond_the_cap_fails_at_once_and_may_be_retried_later(
+    sessions, settings, box, acme, google
+) -> None:
+    sheet = await add_integration(
+        sessions, box, acme.company_id, "GOOGLE_SHEETS", sheets_config(google)
+    )
+    await run_action(
+        sessions,
+        settings,
+        company_id=acme.company_id,
+        integration_id=sheet,
+        action="read_range",
+        inputs={"range": "Sheet1"},
+    )
+    google.failures.append(
+        Answer(
+            429,
+            {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded"}},
+            headers={"Retry-After": "3600"},
+        )
+    )
+    with pytest.raises(IntegrationFailed, match=r"429.*RESOURCE_EXHAUSTED") as caught:
+        await run_action(
+            sessions,
+            settings,
+            company_id=acme.company_id,
+            integration_id=sheet,
+            action="read_range",
+            inputs={"range": "Sheet1"},
+        )
+    assert caught.value.retryable is True  # the trigger's own backoff tries again later
