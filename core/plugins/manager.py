@@ -32,7 +32,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.actions.notify",
     "plugins.actions.flows",
     "plugins.actions.noop",
-    "plugins.integrations.actions",
+    "core.integrations.trigger_action",
     "plugins.integrations.sheets",
     "plugins.integrations.gmail",
     "plugins.integrations.tally",

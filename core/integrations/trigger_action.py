@@ -1,5 +1,6 @@
-"""The `integration` trigger action: run any action of any of the company's integrations, its
-inputs templated from the event. Failures keep the vendor's error and retry when they may."""
+"""The `integration` trigger action (a built-in plugin of this area): run any action of any of
+the company's integrations, its inputs templated from the event. Failures keep the vendor's
+error and retry when they may."""
 
 from __future__ import annotations
 
