@@ -42,7 +42,7 @@ def api_settings(database_url, files: Path, *, allow_private: bool) -> Settings:
 
 
 @pytest.fixture
-async def client(database_url, sessions, tmp_path, box) -> AsyncIterator[AsyncTestClient]:
+async def client(database_url, sessions, tmp_path) -> AsyncIterator[AsyncTestClient]:
     app = create_app(api_settings(database_url, tmp_path, allow_private=True))
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
