@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
+import jwt
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTAuth, Token
 
@@ -15,6 +18,54 @@ from core.settings import Settings
 
 COMPANY_HEADER = "x-company-id"
 """A developer names the company a request acts in with this header."""
+
+VERIFIED_TOKENS_KEPT = 10_000
+"""How many verified tokens a process remembers (a client sends the same one for as long as
+it lives); when full the memory starts over."""
+
+
+class VerifiedToken(Token):
+    """Litestar's Token, remembering the payload of tokens whose signature and claims it has
+    verified: a client repeats its token on every request, and verifying an HS256 JWT costs
+    more than the rest of authentication. A remembered token is still refused once expired;
+    the other time claims (iat, nbf) can only become more valid as time passes."""
+
+    _verified: ClassVar[dict[tuple[str, ...], dict[str, Any]]] = {}
+
+    @classmethod
+    def decode_payload(
+        cls,
+        encoded_token: str,
+        secret: str,
+        algorithms: list[str],
+        issuer: str | Sequence[str] | None = None,
+        audience: str | Sequence[str] | None = None,
+        options: Any = None,
+    ) -> Any:
+        key = (
+            encoded_token,
+            secret,
+            repr(algorithms),
+            repr(issuer),
+            repr(audience),
+            repr(sorted((options or {}).items())),
+        )
+        payload = cls._verified.get(key)
+        if payload is None:
+            payload = super().decode_payload(
+                encoded_token, secret, algorithms, issuer, audience, options
+            )
+            if len(cls._verified) >= VERIFIED_TOKENS_KEPT:
+                cls._verified.clear()
+            cls._verified[key] = dict(payload)
+        elif (
+            (options or {}).get("verify_exp", True)
+            and "exp" in payload
+            and payload["exp"] <= time.time()
+        ):
+            # The same test PyJWT applies (no leeway configured).
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        return dict(payload)
 
 
 async def principal_from_token(
@@ -37,6 +88,7 @@ async def principal_from_token(
 def jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
     return JWTAuth[Principal, Token](
         token_secret=settings.secret_key,
+        token_cls=VerifiedToken,
         algorithm=ALGORITHM,
         retrieve_user_handler=principal_from_token,
         default_token_expiration=timedelta(seconds=settings.access_token_ttl),
