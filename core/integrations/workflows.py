@@ -14,11 +14,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import ErpError, FieldProblem, NotFound, ValidationFailed
+from core.integrations.events import event_items
 from core.integrations.http import pool_for
+from core.integrations.progress import (
+    advance_cursor,
+    claim_item,
+    finish_item,
+    release_item,
+    release_lease,
+    take_lease,
+)
 from core.integrations.runner import (
     connect,
     find_action,
@@ -30,9 +38,7 @@ from core.models import (
     EventType,
     Integration,
     IntegrationCursor,
-    IntegrationItem,
     IntegrationWorkflow,
-    OutboxEvent,
     utcnow,
 )
 from core.plugins.integrations import IntegrationSource, check_config
@@ -43,7 +49,6 @@ from core.triggers.templating import render_value
 log = logging.getLogger("erp.integrations")
 Sessions = async_sessionmaker[AsyncSession]
 TRIGGER_TYPES = ("event", "schedule", "source")
-LEASE = timedelta(minutes=10)
 DEFAULT_INTERVAL = 300
 
 
@@ -277,7 +282,7 @@ async def sync_workflow(
     workflow = await _load(sessions, company_id, workflow_id)
     trigger = workflow.trigger_config
     holder = str(uuid.uuid4())
-    cursor = await _lease(sessions, workflow, holder)
+    cursor = await take_lease(sessions, workflow, holder)
     connected = await connect(
         sessions, settings, company_id=company_id, integration_id=workflow.integration_id
     )
@@ -302,7 +307,7 @@ async def sync_workflow(
             integration = await session.get(Integration, workflow.integration_id)
             assert integration is not None
         if trigger.get("type") == "event":
-            items = await _event_items(sessions, workflow, cursor)
+            items = await event_items(sessions, workflow, cursor)
         else:
             source = find_source(integration, str(trigger.get("source")))
             context.cursor = cursor
@@ -310,25 +315,25 @@ async def sync_workflow(
             items = await source.fetch(context, dict(trigger.get("config") or {}))
         for item in items:
             key = str(item["key"])[:255]
-            if not await _claim(sessions, workflow, key):
+            if not await claim_item(sessions, workflow, key):
                 skipped += 1
-                await _advance(sessions, workflow, holder, item["cursor"])
+                await advance_cursor(sessions, workflow, holder, item["cursor"])
                 continue
             try:
                 output = await _run_action(
                     sessions, settings, workflow, {"item": item["data"], **item["data"]}, key
                 )
             except ErpError:
-                await _release(sessions, workflow, key)
+                await release_item(sessions, workflow, key)
                 raise
-            await _finish_item(sessions, workflow, key, output, (holder, item["cursor"]))
+            await finish_item(sessions, workflow, key, output, (holder, item["cursor"]))
             imported += 1
     except ErpError as exc:
         error = exc.message
     except Exception as exc:  # a plugin's bug must not leave the lease held
         error = f"{type(exc).__name__}: {exc}"
     finally:
-        await _unlease(sessions, workflow, holder, synced=error is None)
+        await release_lease(sessions, workflow, holder, synced=error is None)
     await log_run(
         sessions,
         context,
@@ -347,189 +352,6 @@ def _operation(trigger: Mapping[str, Any]) -> str:
     if trigger.get("type") == "event":
         return f"event {trigger.get('eventType')}"
     return str(trigger.get("source"))
-
-
-EVENT_BATCH = 200
-
-
-async def _event_items(
-    sessions: Sessions, workflow: IntegrationWorkflow, cursor: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """Platform events of the workflow's type committed after the cursor (or, the first time,
-    after the workflow was created), oldest first, read from the outbox."""
-    trigger = workflow.trigger_config
-    after_time = (
-        datetime.fromisoformat(cursor["createdAt"])
-        if cursor.get("createdAt")
-        else workflow.created_at
-    )
-    after_id = str(cursor.get("id") or "")
-    query = (
-        sa.select(OutboxEvent)
-        .where(
-            OutboxEvent.event_type == EventType(trigger["eventType"]),
-            sa.or_(
-                OutboxEvent.created_at > after_time,
-                sa.and_(OutboxEvent.created_at == after_time, OutboxEvent.id > after_id),
-            ),
-        )
-        .order_by(OutboxEvent.created_at, OutboxEvent.id)
-        .limit(EVENT_BATCH)
-    )
-    for name, column in (
-        ("taskId", OutboxEvent.task_id),
-        ("flowId", OutboxEvent.flow_id),
-        ("tableId", OutboxEvent.table_id),
-    ):
-        if trigger.get(name):
-            query = query.where(column == trigger[name])
-    async with sessions() as session:
-        session.info[COMPANY_KEY] = workflow.company_id
-        events = (await session.scalars(query)).all()
-    items = []
-    for event in events:
-        variables: dict[str, Any] = dict(event.payload)
-        if isinstance(event.payload.get("data"), Mapping):
-            for key, value in event.payload["data"].items():
-                variables.setdefault(str(key), value)
-        variables["event"] = {
-            "id": event.id,
-            "type": event.event_type.value,
-            "occurredAt": event.created_at.isoformat(),
-            "taskId": event.task_id,
-            "flowId": event.flow_id,
-            "tableId": event.table_id,
-        }
-        items.append(
-            {
-                "key": f"event:{event.id}",
-                "data": variables,
-                "cursor": {"createdAt": event.created_at.isoformat(), "id": event.id},
-            }
-        )
-    return items
-
-
-async def _lease(
-    sessions: Sessions, workflow: IntegrationWorkflow, holder: str
-) -> dict[str, Any] | None:
-    """Take the workflow's sync lease; its cursor, or None when another sync holds it."""
-    now = utcnow()
-    async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
-        if await session.get(IntegrationCursor, workflow.id) is None:
-            try:
-                async with session.begin_nested():
-                    session.add(
-                        IntegrationCursor(
-                            workflow_id=workflow.id, company_id=workflow.company_id, cursor={}
-                        )
-                    )
-            except IntegrityError:
-                pass  # another sync created it at the same moment
-        taken = await session.execute(
-            sa.update(IntegrationCursor)
-            .where(
-                IntegrationCursor.workflow_id == workflow.id,
-                sa.or_(
-                    IntegrationCursor.lease_until.is_(None), IntegrationCursor.lease_until < now
-                ),
-            )
-            .values(lease_holder=holder, lease_until=now + LEASE)
-            .returning(IntegrationCursor.cursor)
-        )
-        row = taken.first()
-        return None if row is None else dict(row[0] or {})
-
-
-async def _advance(
-    sessions: Sessions, workflow: IntegrationWorkflow, holder: str, cursor: Mapping[str, Any]
-) -> None:
-    async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
-        await session.execute(
-            sa.update(IntegrationCursor)
-            .where(
-                IntegrationCursor.workflow_id == workflow.id,
-                IntegrationCursor.lease_holder == holder,
-            )
-            .values(cursor=dict(cursor))
-        )
-
-
-async def _unlease(
-    sessions: Sessions, workflow: IntegrationWorkflow, holder: str, *, synced: bool
-) -> None:
-    now = utcnow()
-    extra: dict[str, Any] = {"last_sync_at": now} if synced else {}
-    async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
-        await session.execute(
-            sa.update(IntegrationCursor)
-            .where(
-                IntegrationCursor.workflow_id == workflow.id,
-                IntegrationCursor.lease_holder == holder,
-            )
-            .values(lease_holder=None, lease_until=None, **extra)
-        )
-        if synced:
-            await session.execute(
-                sa.update(Integration)
-                .where(Integration.id == workflow.integration_id)
-                .values(last_sync_at=now)
-            )
-
-
-async def _claim(sessions: Sessions, workflow: IntegrationWorkflow, key: str) -> bool:
-    """Reserve an item for this run; False when it was handed over (or is being) already."""
-    try:
-        async with sessions() as session, session.begin():
-            session.info[COMPANY_KEY] = workflow.company_id
-            session.add(
-                IntegrationItem(
-                    workflow_id=workflow.id, item_key=key, company_id=workflow.company_id, output={}
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
-
-
-async def _release(sessions: Sessions, workflow: IntegrationWorkflow, key: str) -> None:
-    async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
-        await session.execute(
-            sa.delete(IntegrationItem).where(
-                IntegrationItem.workflow_id == workflow.id, IntegrationItem.item_key == key
-            )
-        )
-
-
-async def _finish_item(
-    sessions: Sessions,
-    workflow: IntegrationWorkflow,
-    key: str,
-    output: Mapping[str, Any],
-    cursor: tuple[str, Mapping[str, Any]] | None,
-) -> None:
-    """The item's output and the cursor past it, in one transaction."""
-    async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
-        await session.execute(
-            sa.update(IntegrationItem)
-            .where(IntegrationItem.workflow_id == workflow.id, IntegrationItem.item_key == key)
-            .values(output=dict(output))
-        )
-        if cursor is not None:
-            holder, position = cursor
-            await session.execute(
-                sa.update(IntegrationCursor)
-                .where(
-                    IntegrationCursor.workflow_id == workflow.id,
-                    IntegrationCursor.lease_holder == holder,
-                )
-                .values(cursor=dict(position))
-            )
 
 
 def is_due(workflow: IntegrationWorkflow, last_run: datetime | None, now: datetime) -> bool:
@@ -565,7 +387,7 @@ async def run_due_workflows(sessions: Sessions, settings: Settings) -> int:
             elif kind == "schedule" and is_due(workflow, workflow.last_executed_at, now):
                 interval = int(workflow.trigger_config.get("intervalSeconds") or DEFAULT_INTERVAL)
                 slot = int(now.timestamp()) // interval  # the same slot for every daemon
-                if await _claim(sessions, workflow, f"schedule:{slot}"):
+                if await claim_item(sessions, workflow, f"schedule:{slot}"):
                     await _run_action(
                         sessions, settings, workflow, {"now": now.isoformat()}, f"schedule:{slot}"
                     )
