@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.events import record_event
-from core.models import CustomTable, CustomTableRecord, EventType, utcnow
+from core.models import CustomTable, CustomTableRecord, EventType, new_id, utcnow
 from core.records.query import dialect_of, order_by, table_filter, where_clause, without_jit
 from core.records.relations import expand
 from core.records.tables import get_table, table_schema
@@ -84,15 +84,21 @@ async def create_record(
     [cleaned] = await clean_many(
         session, company_id=company_id, schema=table_schema(table), items=[(data, None)]
     )
+    # Key and timestamps given here rather than by the column defaults at flush time: the
+    # row, its event and the caller's audit row are then written in one flush at commit.
+    now = utcnow()
     record = CustomTableRecord(
+        id=new_id(),
         company_id=company_id,
         table_id=table.id,
         data=cleaned,
         created_by=user_id,
         updated_by=user_id,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
     )
     session.add(record)
-    await session.flush()
     record_event(
         session,
         EventType.DATABASE_ROW_CREATED,
