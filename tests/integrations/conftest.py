@@ -16,7 +16,8 @@ from core.integrations.secrets import prepare_config
 from core.integrations.vault import SecretBox, install_secret_box
 from core.models import Integration, IntegrationType
 from core.settings import Settings
-from tests.integrations.vendors import Google, Tally
+from tests.integrations.google_server import Google
+from tests.integrations.tally_server import Tally
 from tests.triggers.conftest import Pipeline, make_pipeline, settings_for
 from tests.triggers.factories import Acme, SmtpServer, seed_acme
 

@@ -17,7 +17,7 @@ from core.settings import load_settings
 from core.tenancy import install_tenant_scoping
 from scheduler import embedded
 from tests.integrations.conftest import add_integration, sheets_config
-from tests.integrations.vendors import Google
+from tests.integrations.google_server import Google
 from tests.triggers.factories import eventually, record, seed_acme
 
 
