@@ -168,3 +168,23 @@ async def test_a_failure_half_way_resumes_without_skipping(
             )
         ).all()
     assert logged == ["FAILED", "SUCCESS"]
+
+
+async def test_an_expired_history_id_falls_back_to_the_query_without_duplicates(
+    sessions, settings, box, acme, google
+) -> None:
+    workflow, table = await setup(sessions, box, acme, google)
+    google.deliver(SUPPLIER, "Invoice 1")
+    await sync_workflow(sessions, settings, company_id=acme.company_id, workflow_id=workflow)
+    google.deliver(SUPPLIER, "Invoice 2")
+    async with sessions() as session, session.begin():  # Gmail keeps history for about a week
+        cursor = await session.get(IntegrationCursor, workflow)
+        cursor.cursor = {"historyId": "5"}
+    result = await sync_workflow(
+        sessions, settings, company_id=acme.company_id, workflow_id=workflow
+    )
+    assert (result.status, result.imported, result.skipped) == ("SUCCESS", 1, 1)
+    assert sorted(r["subject"] for r in await records(sessions, table)) == [
+        "Invoice 1",
+        "Invoice 2",
+    ]
