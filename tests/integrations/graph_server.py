@@ -43,6 +43,17 @@ class Graph(VendorServer):
     def handle(self, seen: Seen) -> Answer:
         if seen.path.endswith("/oauth2/v2.0/token"):
             form = {k: v[0] for k, v in parse_qs(seen.body.decode()).items()}
+            if form.get("grant_type") == "authorization_code":
+                if form.get("code") != "ms-code" or not form.get("code_verifier"):
+                    return Answer(
+                        400,
+                        {
+                            "error": "invalid_grant",
+                            "error_description": "AADSTS54005: OAuth2 Authorization code was "
+                            "already redeemed",
+                        },
+                    )
+                form["refresh_token"] = "ms-refresh"
             if form.get("refresh_token") != "ms-refresh":
                 return Answer(
                     400,

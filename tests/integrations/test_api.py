@@ -315,3 +315,44 @@ async def test_zoho_connects_in_the_users_data_centre(client, admin) -> None:
         assert shown["secretsSet"] == ["clientSecret", "refreshToken"]
         tested = await client.post(f"/integrations/{integration}/test", headers=admin)
         assert tested.json() == {"ok": True, "details": {"organisation": "Acme Ltd"}}
+
+
+async def test_outlook_connects_through_the_microsoft_identity_platform(client, admin) -> None:
+    from tests.integrations.graph_server import Graph
+
+    with Graph() as graph:
+        made = await client.post(
+            "/integrations",
+            headers=admin,
+            json={
+                "name": "AP mailbox",
+                "type": "OUTLOOK",
+                "config": {
+                    "tenant": "contoso.onmicrosoft.com",
+                    "clientId": "app-id",
+                    "clientSecret": "app-secret",
+                    "apiBaseUrl": graph.url,
+                    "tokenUrl": graph.url + "/contoso/oauth2/v2.0/token",
+                },
+            },
+        )
+        integration = made.json()["id"]
+        connect = (await client.get(f"/integrations/{integration}/connect", headers=admin)).json()
+        url = urlsplit(connect["authorizationUrl"])
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        assert f"{url.scheme}://{url.netloc}{url.path}" == (
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+        )
+        assert "offline_access" in query["scope"].split()
+        assert query["response_mode"] == "query" and query["code_challenge_method"] == "S256"
+        back = await client.get(
+            "/integrations/oauth/callback", params={"state": query["state"], "code": "ms-code"}
+        )
+        assert back.status_code == 200, back.text
+        tested = await client.post(f"/integrations/{integration}/test", headers=admin)
+        assert tested.json() == {"ok": True, "details": {"folder": "Inbox"}}
+        denied = await client.get(
+            "/integrations/oauth/callback", params={"state": "unknown", "error": "access_denied"}
+        )
+        assert denied.status_code == 400
+        assert denied.json()["code"] == "integration.authorization_invalid"
