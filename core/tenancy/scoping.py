@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event
@@ -10,7 +11,6 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from core.models import AuditLog, Company, User
 from core.models.base import TenantOwned
 
-_OPTIONS_KEY = "_tenant_criteria"
 COMPANY_KEY = "company_id"
 """`session.info` key holding the company a session acts for; absent means platform-level."""
 
@@ -27,16 +27,13 @@ def _scope_to_company(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    options = state.session.info.get(_OPTIONS_KEY)
-    if options is None or options[0] != company_id:
-        # Built once per session and company: constructing the options costs more than
-        # applying them, and a session runs many statements for one company.
-        options = (company_id, _criteria(company_id))
-        state.session.info[_OPTIONS_KEY] = options
-    state.statement = state.statement.options(*options[1])
+    state.statement = state.statement.options(*_criteria(company_id))
 
 
+@lru_cache(maxsize=4096)
 def _criteria(company_id: str) -> tuple[Any, ...]:
+    """The four company filters, built once per company: building them costs more than
+    applying them, and the options are immutable, so every session may share them."""
     return (
         with_loader_criteria(
             TenantOwned, lambda cls: cls.company_id == company_id, include_aliases=True
