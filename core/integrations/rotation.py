@@ -1,4 +1,5 @@
-"""`erp secrets rotate`: re-encrypt every integration secret under the newest key."""
+"""`erp secrets rotate`: re-encrypt every integration secret and webhook signing secret under
+the newest key."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.integrations.vault import SecretBox, is_sealed
+from core.integrations.vault import SEALED, SecretBox, is_sealed
 from core.models import Integration
+from core.models.automation import WebhookEndpoint
+from core.webhooks.service import SECRET_PREFIX
 
 
 async def rotate_secrets(sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
@@ -26,4 +29,10 @@ async def rotate_secrets(sessions: async_sessionmaker[AsyncSession], box: Secret
                 else:
                     config[key] = value
             row.config = config
+        # Inbound webhook signing secrets are sealed with the same keys.
+        endpoints = (await session.scalars(sa.select(WebhookEndpoint).with_for_update())).all()
+        for endpoint in endpoints:
+            if not endpoint.secret.startswith(SECRET_PREFIX):
+                endpoint.secret = box.rotate({SEALED: endpoint.secret})[SEALED]
+                rewritten += 1
     return rewritten

@@ -34,6 +34,7 @@ class SecretBox:
     def __init__(self, keys: Sequence[str]) -> None:
         if not keys:
             raise ConfigurationError("at least one secrets key is needed")
+        self.keys: tuple[str, ...] = tuple(keys)
         try:
             self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
         except ValueError as exc:

@@ -88,7 +88,8 @@ class WebhookEndpoint(TenantOwned, Timestamps, Base):
     id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     trigger_id: Mapped[str] = mapped_column(sa.ForeignKey("triggers.id", ondelete="CASCADE"))
     name: Mapped[str | None]
-    secret: Mapped[str] = mapped_column(sa.String(128))
+    # Encrypted with the platform's secrets keys (core.webhooks.seal_secret).
+    secret: Mapped[str] = mapped_column(sa.Text)
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     last_received_at: Mapped[datetime | None]
 

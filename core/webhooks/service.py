@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.events import record_event
+from core.integrations.vault import SEALED, process_box
 from core.models import EventType, Trigger, new_id, utcnow
 from core.models.automation import WebhookDelivery, WebhookEndpoint
 from core.webhooks.errors import (
@@ -46,6 +47,21 @@ def _new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def seal_secret(secret: str) -> str:
+    """The signing secret as stored: encrypted with the platform's secrets keys (the same
+    rotatable keys as integration credentials), never in clear."""
+    return process_box().seal(secret)[SEALED]
+
+
+def open_secret(stored: str) -> str:
+    """The signing secret of a stored value (rows written before secrets were sealed still
+    hold the secret itself, recognisable by its prefix)."""
+    if stored.startswith(SECRET_PREFIX):
+        return stored
+    secret: str = process_box().open({SEALED: stored})
+    return secret
+
+
 async def create_endpoint(
     session: AsyncSession,
     *,
@@ -73,11 +89,11 @@ async def create_endpoint(
         company_id=company_id,
         trigger_id=trigger.id,
         name=name,
-        secret=_new_secret(),
+        secret=seal_secret(secret := _new_secret()),
     )
     session.add(endpoint)
     await session.flush()
-    return EndpointCreated(endpoint, endpoint_url(public_url, endpoint.id), endpoint.secret)
+    return EndpointCreated(endpoint, endpoint_url(public_url, endpoint.id), secret)
 
 
 async def _owned(session: AsyncSession, company_id: str, endpoint_id: str) -> WebhookEndpoint:
@@ -95,9 +111,9 @@ async def rotate_secret(
     session: AsyncSession, *, company_id: str, endpoint_id: str, public_url: str
 ) -> EndpointCreated:
     endpoint = await _owned(session, company_id, endpoint_id)
-    endpoint.secret = _new_secret()
+    endpoint.secret = seal_secret(secret := _new_secret())
     await session.flush()
-    return EndpointCreated(endpoint, endpoint_url(public_url, endpoint.id), endpoint.secret)
+    return EndpointCreated(endpoint, endpoint_url(public_url, endpoint.id), secret)
 
 
 async def delete_endpoint(session: AsyncSession, *, company_id: str, endpoint_id: str) -> None:
@@ -151,7 +167,7 @@ async def receive_webhook(
     if endpoint is None:
         raise WebhookNotFound("no such webhook endpoint")
     try:
-        Webhook(endpoint.secret).verify(body, dict(headers), json_parse=False)
+        Webhook(open_secret(endpoint.secret)).verify(body, dict(headers), json_parse=False)
     except WebhookVerificationError as exc:
         raise WebhookSignatureInvalid(f"webhook signature rejected: {exc}") from None
     except (ValueError, UnicodeDecodeError):

@@ -139,7 +139,7 @@ async def test_json_columns_are_jsonb_on_postgresql(engine) -> None:
                 "('fields', 'data', 'context_data', 'snapshot', 'config')"
             )
         )
-        kinds = dict(result.tuples().all())
+        kinds = {name: kind for name, kind in result.all()}
     assert kinds["tasks.fields"] == "jsonb"
     assert kinds["custom_table_records.data"] == "jsonb"
     assert kinds["flow_instances.context_data"] == "jsonb"

@@ -120,3 +120,30 @@ async def test_only_webhook_triggers_get_endpoints(sessions: Sessions, acme: Acm
             await create_endpoint(
                 session, company_id=acme.company_id, trigger_id=trigger_id, public_url=PUBLIC
             )
+
+
+async def test_signing_secrets_are_stored_sealed_and_survive_key_rotation(
+    sessions: Sessions, acme: Acme
+) -> None:
+    import sqlalchemy as sa
+
+    from core.integrations.rotation import rotate_secrets
+    from core.integrations.vault import SecretBox, new_key, process_box
+    from core.models.automation import WebhookEndpoint
+
+    _, endpoint_id, secret = await endpoint_for(sessions, acme)
+    async with sessions() as session:
+        stored = await session.scalar(
+            sa.select(WebhookEndpoint.secret).where(WebhookEndpoint.id == endpoint_id)
+        )
+    assert secret not in stored and secret.removeprefix("whsec_") not in stored
+    # A new key first, the current one after: rotation re-seals under the new key only.
+    current = process_box()
+    rotated_box = SecretBox([new_key(), *current.keys])
+    assert await rotate_secrets(sessions, rotated_box) >= 1
+    async with sessions() as session:
+        resealed = await session.scalar(
+            sa.select(WebhookEndpoint.secret).where(WebhookEndpoint.id == endpoint_id)
+        )
+    assert resealed != stored
+    assert rotated_box.open({"$encrypted": resealed}) == secret
