@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.integrations.vault import SEALED, SecretBox, is_sealed
 from core.models import Integration
 from core.models.automation import WebhookEndpoint
-from core.webhooks.service import SECRET_PREFIX
 
 
 async def rotate_secrets(sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
@@ -29,7 +28,10 @@ async def rotate_secrets(sessions: async_sessionmaker[AsyncSession], box: Secret
                 else:
                     config[key] = value
             row.config = config
-        # Inbound webhook signing secrets are sealed with the same keys.
+        # Inbound webhook signing secrets are sealed with the same keys. (Imported here:
+        # core.webhooks itself seals through this package.)
+        from core.webhooks.service import SECRET_PREFIX
+
         endpoints = (await session.scalars(sa.select(WebhookEndpoint).with_for_update())).all()
         for endpoint in endpoints:
             if not endpoint.secret.startswith(SECRET_PREFIX):
