@@ -34,8 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.database import create_engine, session_factory, transaction
 from core.events import record_event
+from core.integrations.vault import install_secret_box
 from core.migrate import upgrade
 from core.models import Company, EventType, Trigger, TriggerExecution
+from core.settings import load_settings
 from core.webhooks import create_endpoint, sign_delivery
 
 PG = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
@@ -243,7 +245,6 @@ def main() -> None:
     admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)', f'CREATE DATABASE "{DATABASE}"')
     url = make_url(PG).set(database=DATABASE).render_as_string(hide_password=False)
     upgrade(make_url(url))
-    seeded = asyncio.run(seed(url))
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -253,6 +254,9 @@ def main() -> None:
         "ERP_LOG_LEVEL": "WARNING",
         "ERP_RELAY_POLL_SECONDS": "0.02",
     }
+    # The endpoint's signing secret is sealed with the keys the server will open it with.
+    install_secret_box(load_settings(env))
+    seeded = asyncio.run(seed(url))
     logs = Path(tempfile.mkdtemp(prefix="erp-bench-"))
     erp = str(BIN / "erp")
     procs = [
