@@ -64,11 +64,24 @@ async def resolve_version(
 ) -> Resolution | None:
     """The version `company_id` sees for the entity (by its platform id or the id of the
     company's install): pinned, else rolled out to its bucket, else stable; None if none."""
+    _, seen = await resolve_with_source(
+        session, entity_type=entity_type, entity_id=entity_id, company_id=company_id
+    )
+    return seen
+
+
+async def resolve_with_source(
+    session: AsyncSession, *, entity_type: str, entity_id: str, company_id: str
+) -> tuple[str, Resolution | None]:
+    """The platform entity `entity_id` stands for in the company, and the version the
+    company sees of it (callers that need both ask once)."""
     check_entity_type(entity_type)
     source_id = await source_of(
         session, entity_type=entity_type, entity_id=entity_id, company_id=company_id
     )
     versions = await versions_of(session, entity_type, source_id)
+    if not versions:  # most entities are never versioned: no pauses to read
+        return source_id, None
     seen = pick(
         versions,
         paused=await paused_ids(session, [v.id for v in versions]),
@@ -77,5 +90,5 @@ async def resolve_version(
         company_id=company_id,
     )
     if seen is None:
-        return None
-    return Resolution(seen.version, seen.reason, source_id, entity_id)
+        return source_id, None
+    return source_id, Resolution(seen.version, seen.reason, source_id, entity_id)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.models import EntityInstall, Role, Version
 from core.versions.errors import NotRolledOut
 from core.versions.installs import derived_id, local_ids, sync_install
-from core.versions.resolution import resolve_version, source_of, versions_of
+from core.versions.resolution import resolve_with_source, versions_of
 
 
 async def flow_definition_for(
@@ -66,13 +66,10 @@ async def released_flow_definition(session: AsyncSession, flow: Any) -> dict[str
     """The definition a new instance of `flow` runs on in its company when that company sees
     a version of it; None when no version reaches it and the flow is the company's own (its
     rows apply). An installed flow that no version reaches any more is refused."""
-    seen = await resolve_version(
+    source, seen = await resolve_with_source(
         session, entity_type="Flow", entity_id=flow.id, company_id=flow.company_id
     )
     if seen is None:
-        source = await source_of(
-            session, entity_type="Flow", entity_id=flow.id, company_id=flow.company_id
-        )
         if source != flow.id:
             raise NotRolledOut(f"No version of flow {flow.name!r} reaches this company.")
         return None
