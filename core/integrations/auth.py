@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -98,8 +99,9 @@ class OAuthProvider:
 
 
 @dataclass(slots=True)
-class _TokenHolder:
-    """An access token with its expiry, refreshed when it is due or the vendor says 401."""
+class _TokenHolder(ABC):
+    """An access token with its expiry, refreshed when it is due or the vendor says 401.
+    Subclasses say how a new token is granted."""
 
     http: GuardedHttpClient
     save: SaveToken
@@ -131,8 +133,9 @@ class _TokenHolder:
         await self.save(dict(self.stored))
         return True
 
+    @abstractmethod
     async def _grant(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The token endpoint's answer (`access_token`, `expires_in`, maybe `refresh_token`)."""
 
 
 @dataclass(slots=True)
