@@ -155,11 +155,24 @@ def wrk(url: str, token: str, seconds: int, connections: int, body: dict | None)
     }
 
 
+COMBINED = (
+    "WITH r AS (INSERT INTO custom_table_records (id, table_id, data, created_by, updated_by, "
+    "company_id) VALUES ($1, $2, $3::jsonb, $4, $4, $5)), "
+    "a AS (INSERT INTO audit_logs (id, user_id, company_id, action, entity, entity_id, changes) "
+    "VALUES ($6, $4, $5, 'record.created', 'CustomTableRecord', $1, $7::jsonb)) "
+    "INSERT INTO event_outbox (id, event_type, payload, table_id, company_id) "
+    "VALUES ($8, 'DATABASE_ROW_CREATED', $3::jsonb, $2, $5)"
+)
+"""The three rows in one statement, as the API writes them on PostgreSQL."""
+
+
 async def raw_ceiling(
-    company: str, user: str, table: str, seconds: int, connections: int, full: bool
+    company: str, user: str, table: str, seconds: int, connections: int, mode: str
 ) -> dict:
-    """The same writes with asyncpg alone: a record (and, with `full`, its audit row and
-    outbox event) per transaction, `connections` writers at once."""
+    """The same writes with asyncpg alone, `connections` writers at once. `mode`: "record"
+    (the record row only), "full" (record, audit row and outbox event: three statements in
+    a transaction) or "combined" (the three rows in one statement, no explicit
+    transaction)."""
     pool = await asyncpg.create_pool(
         f"{SERVER}/{DATABASE}", min_size=connections, max_size=connections
     )
@@ -172,6 +185,20 @@ async def raw_ceiling(
             while time.monotonic() < stop:
                 started = time.perf_counter()
                 record = str(uuid.uuid4())
+                if mode == "combined":
+                    await conn.execute(
+                        COMBINED,
+                        record,
+                        table,
+                        data,
+                        user,
+                        company,
+                        str(uuid.uuid4()),
+                        json.dumps({"after": data}),
+                        str(uuid.uuid4()),
+                    )
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    continue
                 async with conn.transaction():
                     await conn.execute(
                         "INSERT INTO custom_table_records (id, table_id, data, created_by, "
@@ -182,7 +209,7 @@ async def raw_ceiling(
                         user,
                         company,
                     )
-                    if full:
+                    if mode == "full":
                         await conn.execute(
                             "INSERT INTO audit_logs (id, user_id, company_id, action, entity, "
                             "entity_id, changes) VALUES ($1, $2, $3, 'record.created', "
@@ -247,12 +274,13 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    raw_record = asyncio.run(
-        raw_ceiling(company, user_id, table, args.seconds, args.connections, full=False)
-    )
-    raw_full = asyncio.run(
-        raw_ceiling(company, user_id, table, args.seconds, args.connections, full=True)
-    )
+    raw = {
+        mode: asyncio.run(
+            raw_ceiling(company, user_id, table, args.seconds, args.connections, mode)
+        )
+        for mode in ("record", "full", "combined")
+    }
+    ceiling = max(raw["full"]["rps"], raw["combined"]["rps"])
 
     print(
         f"\nAPI benchmark: {args.connections} connections, {args.seconds} s each, "
@@ -262,13 +290,17 @@ def main() -> None:
     rows = [
         ("POST record via API (validated + audit + outbox)", create),
         ("GET record list via API (limit 20, with total)", listing),
-        ("raw asyncpg: record insert only", raw_record),
-        ("raw asyncpg: record + audit + outbox per transaction", raw_full),
+        ("raw asyncpg: record insert only", raw["record"]),
+        ("raw asyncpg: record + audit + outbox, 3 statements/tx", raw["full"]),
+        ("raw asyncpg: record + audit + outbox, 1 statement", raw["combined"]),
     ]
     for name, r in rows:
         print(f"{name:<52}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>9}")
-    print(f"\nAPI creates / raw ceiling (same three rows): {create['rps'] / raw_full['rps']:.0%}")
-    print(f"API creates / raw ceiling (record row only):  {create['rps'] / raw_record['rps']:.0%}")
+    print(
+        "\nAPI creates / raw ceiling (same three rows, best of the two raw ways): "
+        f"{create['rps'] / ceiling:.0%}"
+    )
+    print(f"API creates / raw record row only: {create['rps'] / raw['record']['rps']:.0%}")
     print("target: >= 40% of the raw ceiling, p99 < 50 ms at 32 connections")
 
 

@@ -198,7 +198,9 @@ async def create_record(
         data=data.data,
         user_id=principal.user_id,
     )
-    record_audit(db, principal, "record.created", "CustomTableRecord", row.id, after=snapshot(row))
+    record_audit(
+        db, principal, "record.created", "CustomTableRecord", row.id, after=snapshot(row.columns())
+    )
     return record_out(row)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access.policy import Principal
 from core.models import AuditLog, LogLevel
 from core.models.base import Base
+from core.staging import stage
+
+AUDIT_LOGS = Base.metadata.tables[AuditLog.__tablename__]
 
 SECRET_KEYS = frozenset(
     {
@@ -36,8 +40,11 @@ SECRET_KEYS = frozenset(
 REDACTED = "***"
 
 
-def snapshot(row: Base) -> dict[str, Any]:
-    """The row's column values as JSON-ready data, with secret values redacted."""
+def snapshot(row: Base | Mapping[str, Any]) -> dict[str, Any]:
+    """The row's column values (a loaded row, or a mapping of them) as JSON-ready data,
+    with secret values redacted."""
+    if isinstance(row, Mapping):
+        return {key: _redact(key, _jsonable(value)) for key, value in row.items()}
     mapper = inspect(type(row))
     return {
         attr.key: _redact(attr.key, _jsonable(getattr(row, attr.key)))
@@ -57,9 +64,9 @@ def record_audit(
     company_id: str | None = None,
     level: LogLevel = LogLevel.INFO,
     metadata: dict[str, Any] | None = None,
-) -> AuditLog:
-    """Add an AuditLog row to the caller's transaction. For updates only the keys that
-    changed are kept in `changes`."""
+) -> None:
+    """Stage an AuditLog row in the caller's transaction (see core.staging). For updates
+    only the keys that changed are kept in `changes`."""
     if before is not None and after is not None:
         keys = [k for k in after if before.get(k) != after.get(k)]
         changes: dict[str, Any] | None = {
@@ -70,20 +77,22 @@ def record_audit(
         changes = None
     else:
         changes = {"before": before, "after": after}
-    row = AuditLog(
-        user_id=principal.user_id,
-        company_id=company_id if company_id is not None else principal.company_id,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        changes=changes,
-        metadata_=metadata or {},
-        ip_address=principal.ip_address,
-        user_agent=principal.user_agent,
-        level=level,
+    stage(
+        session,
+        AUDIT_LOGS,
+        {
+            "user_id": principal.user_id,
+            "company_id": company_id if company_id is not None else principal.company_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "changes": changes,
+            "metadata": metadata or {},
+            "ip_address": principal.ip_address,
+            "user_agent": principal.user_agent,
+            "level": level,
+        },
     )
-    session.add(row)
-    return row
 
 
 def _jsonable(value: Any) -> Any:

@@ -6,8 +6,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import EventType
+from core.models import EventType, new_id
+from core.models.base import Base
 from core.models.events import OutboxEvent
+from core.staging import stage
+
+OUTBOX = Base.metadata.tables[OutboxEvent.__tablename__]
 
 
 def record_event(
@@ -21,18 +25,25 @@ def record_event(
     table_id: str | None = None,
     trigger_id: str | None = None,
     chain_depth: int = 0,
-) -> OutboxEvent:
-    """Add the event to `session`; it commits (or rolls back) with the caller's change.
-    `payload` must be JSON-serialisable; it becomes the trigger's `eventData`."""
-    event = OutboxEvent(
-        event_type=event_type,
-        company_id=company_id,
-        payload=payload,
-        task_id=task_id,
-        flow_id=flow_id,
-        table_id=table_id,
-        trigger_id=trigger_id,
-        chain_depth=chain_depth,
+    event_id: str | None = None,
+) -> str:
+    """Stage the event in `session` (see core.staging); it commits (or rolls back) with the
+    caller's change. `payload` must be JSON-serialisable; it becomes the trigger's
+    `eventData`. Returns the event's id."""
+    event_id = event_id or new_id()
+    stage(
+        session,
+        OUTBOX,
+        {
+            "id": event_id,
+            "event_type": event_type,
+            "company_id": company_id,
+            "payload": payload,
+            "task_id": task_id,
+            "flow_id": flow_id,
+            "table_id": table_id,
+            "trigger_id": trigger_id,
+            "chain_depth": chain_depth,
+        },
     )
-    session.add(event)
-    return event
+    return event_id

@@ -19,6 +19,7 @@ from core.records.datasets import (
     update_dataset,
 )
 from core.records.records import (
+    NewRecord,
     Page,
     create_record,
     delete_record,
@@ -38,6 +39,7 @@ from core.records.tables import (
 
 __all__ = [
     "MAX_BULK",
+    "NewRecord",
     "Page",
     "Reader",
     "archive_dataset",

@@ -3,7 +3,6 @@ are validated first, and one bad record means none is written."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import FieldProblem, ValidationFailed
 from core.events import record_event
-from core.models import Base, CustomTableRecord, EventType, new_id, utcnow
-from core.records.records import created_payload, updated_payload
-from core.records.tables import get_table, table_schema
+from core.models import CustomTableRecord, EventType, utcnow
+from core.records.records import NewRecord, created_payload, stage_record, updated_payload
+from core.records.tables import get_table, table_head, table_schema
 from core.schema import clean_many
 
 MAX_BULK = 1_000
@@ -26,15 +25,6 @@ def _check_size(items: list[Any], what: str) -> None:
         raise ValidationFailed(
             [FieldProblem(what, f"at most {MAX_BULK} at once, got {len(items)}", "too_many")]
         )
-
-
-@dataclass(frozen=True, slots=True)
-class NewRecord:
-    """A record that a bulk create wrote (lighter than a loaded ORM row)."""
-
-    id: str
-    table_id: str
-    data: dict[str, Any]
 
 
 async def bulk_create_records(
@@ -50,7 +40,7 @@ async def bulk_create_records(
     """Create every row or none; problems are reported as `records[i].<field>`. Emits one
     DATABASE_ROW_CREATED per row."""
     _check_size(rows, path)
-    table = await get_table(session, company_id=company_id, table_id=table_id)
+    table = await table_head(session, company_id=company_id, table_id=table_id)
     cleaned = await clean_many(
         session,
         company_id=company_id,
@@ -59,41 +49,21 @@ async def bulk_create_records(
         prefixes=[f"{path}[{i}]." for i in range(len(rows))],
     )
     now = utcnow()
-    created = [NewRecord(new_id(), table.id, data) for data in cleaned]
-    # Core executemany inserts rather than ORM objects and record_event(): at 1,000 rows the
-    # unit of work costs more than the database. The event rows carry exactly what
-    # record_event() would write.
-    await session.execute(
-        sa.insert(Base.metadata.tables["custom_table_records"]),
-        [
-            {
-                "id": r.id,
-                "company_id": company_id,
-                "table_id": table.id,
-                "data": r.data,
-                "created_by": user_id,
-                "updated_by": user_id,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for r in created
-        ],
-    )
-    await session.execute(
-        sa.insert(Base.metadata.tables["event_outbox"]),
-        [
-            {
-                "id": new_id(),
-                "company_id": company_id,
-                "event_type": EventType.DATABASE_ROW_CREATED,
-                "payload": created_payload(table, r, user_id),
-                "table_id": table.id,
-                "chain_depth": chain_depth,
-                "created_at": now,
-            }
-            for r in created
-        ],
-    )
+    created = [
+        stage_record(
+            session, company_id=company_id, table_id=table.id, data=data, user_id=user_id, now=now
+        )
+        for data in cleaned
+    ]
+    for record in created:
+        record_event(
+            session,
+            EventType.DATABASE_ROW_CREATED,
+            company_id=company_id,
+            payload=created_payload(table, record, user_id),
+            table_id=table.id,
+            chain_depth=chain_depth,
+        )
     return created
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -14,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.events import record_event
 from core.models import CustomTable, CustomTableRecord, EventType, new_id, utcnow
+from core.models.base import Base
 from core.records.query import dialect_of, order_by, table_filter, where_clause, without_jit
 from core.records.relations import expand
-from core.records.tables import get_table, table_schema
+from core.records.tables import TableHead, get_table, table_head, table_schema
 from core.schema import clean_many
+from core.staging import stage
 
 MAX_PAGE = 1_000
+RECORDS = Base.metadata.tables[CustomTableRecord.__tablename__]
 
 
 @dataclass(slots=True)
@@ -33,6 +37,57 @@ class Page:
     expanded: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A record just written (staged in the transaction): its row, lighter than an ORM
+    object."""
+
+    id: str
+    company_id: str
+    table_id: str
+    data: dict[str, Any]
+    created_by: str | None
+    created_at: datetime
+    deleted_at: None = None
+
+    @property
+    def updated_by(self) -> str | None:
+        return self.created_by
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.created_at
+
+    def columns(self) -> dict[str, Any]:
+        """The row's column values."""
+        return {
+            "id": self.id,
+            "company_id": self.company_id,
+            "table_id": self.table_id,
+            "data": self.data,
+            "created_by": self.created_by,
+            "updated_by": self.created_by,
+            "created_at": self.created_at,
+            "updated_at": self.created_at,
+            "deleted_at": None,
+        }
+
+
+def stage_record(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    table_id: str,
+    data: dict[str, Any],
+    user_id: str | None,
+    now: datetime,
+) -> NewRecord:
+    """Stage the insert of a validated record (see core.staging)."""
+    record = NewRecord(new_id(), company_id, table_id, data, user_id, now)
+    stage(session, RECORDS, record.columns())
+    return record
+
+
 class Row(Protocol):
     """What an event payload needs of a record (a loaded row or a bulk-created one)."""
 
@@ -43,7 +98,9 @@ class Row(Protocol):
     def data(self) -> dict[str, Any]: ...
 
 
-def created_payload(table: CustomTable, record: Row, user_id: str | None) -> dict[str, Any]:
+def created_payload(
+    table: TableHead | CustomTable, record: Row, user_id: str | None
+) -> dict[str, Any]:
     return {
         "tableId": table.id,
         "tableName": table.name,
@@ -77,28 +134,22 @@ async def create_record(
     data: dict[str, Any],
     user_id: str | None,
     chain_depth: int = 0,
-) -> CustomTableRecord:
-    """Validate `data` against the table's schema and add the row; emits DATABASE_ROW_CREATED.
-    `chain_depth` is the depth of the trigger chain that caused the write (0: a person)."""
-    table = await get_table(session, company_id=company_id, table_id=table_id)
+) -> NewRecord:
+    """Validate `data` against the table's schema and stage the row; emits
+    DATABASE_ROW_CREATED. `chain_depth` is the depth of the trigger chain that caused the
+    write (0: a person)."""
+    table = await table_head(session, company_id=company_id, table_id=table_id)
     [cleaned] = await clean_many(
         session, company_id=company_id, schema=table_schema(table), items=[(data, None)]
     )
-    # Key and timestamps given here rather than by the column defaults at flush time: the
-    # row, its event and the caller's audit row are then written in one flush at commit.
-    now = utcnow()
-    record = CustomTableRecord(
-        id=new_id(),
+    record = stage_record(
+        session,
         company_id=company_id,
         table_id=table.id,
         data=cleaned,
-        created_by=user_id,
-        updated_by=user_id,
-        created_at=now,
-        updated_at=now,
-        deleted_at=None,
+        user_id=user_id,
+        now=utcnow(),
     )
-    session.add(record)
     record_event(
         session,
         EventType.DATABASE_ROW_CREATED,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ MAX_REPORTED = 100
 """At most this many records are listed when a schema change does not fit them."""
 
 
-def table_schema(table: CustomTable) -> CompiledSchema:
+def table_schema(table: CustomTable | TableHead) -> CompiledSchema:
     """The table's compiled schema (cached by content)."""
     return compile_schema(table.schema, where="schema")
 
@@ -33,17 +34,42 @@ def _schema_list(schema: Any) -> Any:
     return schema
 
 
+# Built once: records are written on every request, and building a query costs more than
+# running it. The head query is plain Core (no ORM entity), the cheapest SQLAlchemy runs.
+TABLE_BY_KEY = sa.select(CustomTable).where(
+    CustomTable.company_id == sa.bindparam("company_id"),
+    sa.or_(CustomTable.id == sa.bindparam("key"), CustomTable.name == sa.bindparam("key")),
+)
+_TABLES = CustomTable.__table__.c
+HEAD_BY_KEY = sa.select(_TABLES.id, _TABLES.name, _TABLES.schema).where(
+    _TABLES.company_id == sa.bindparam("company_id"),
+    sa.or_(_TABLES.id == sa.bindparam("key"), _TABLES.name == sa.bindparam("key")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TableHead:
+    """What writing a table's records needs of it (lighter to load than the ORM row)."""
+
+    id: str
+    name: str
+    schema: Any
+
+
 async def get_table(session: AsyncSession, *, company_id: str, table_id: str) -> CustomTable:
     """The table by id or by name; NotFound when the company has none such."""
-    table = await session.scalar(
-        sa.select(CustomTable).where(
-            CustomTable.company_id == company_id,
-            sa.or_(CustomTable.id == table_id, CustomTable.name == table_id),
-        )
-    )
+    table = await session.scalar(TABLE_BY_KEY, {"company_id": company_id, "key": table_id})
     if table is None:
         raise NotFound(f"no table {table_id!r}")
     return table
+
+
+async def table_head(session: AsyncSession, *, company_id: str, table_id: str) -> TableHead:
+    """As get_table, only the id, name and schema."""
+    row = (await session.execute(HEAD_BY_KEY, {"company_id": company_id, "key": table_id})).first()
+    if row is None:
+        raise NotFound(f"no table {table_id!r}")
+    return TableHead(*row)
 
 
 async def list_tables(session: AsyncSession, *, company_id: str) -> list[CustomTable]:

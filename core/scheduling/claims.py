@@ -61,7 +61,7 @@ async def claim_slot(
     )
     if inserted is None:
         return None
-    event = record_event(
+    record_event(
         session,
         EventType.SCHEDULED,
         company_id=trigger.company_id,
@@ -72,8 +72,8 @@ async def claim_slot(
             "late": late,
         },
         trigger_id=trigger.id,
+        event_id=event_id,
     )
-    event.id = event_id
     return event_id
 
 

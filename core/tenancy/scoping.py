@@ -25,7 +25,8 @@ def _scope_to_company(state: ORMExecuteState) -> None:
     # Column loads refresh rows that were already scoped when first loaded.
     if company_id is None or state.is_column_load:
         return
-    if not (state.is_select or state.is_update or state.is_delete):
+    # Core statements (on Table objects) take no loader criteria: nothing to add.
+    if not state.is_orm_statement or not (state.is_select or state.is_update or state.is_delete):
         return
     state.statement = state.statement.options(*_criteria(company_id))
 

@@ -192,7 +192,7 @@ async def receive_webhook(
     )
     if accepted is None:
         raise WebhookDuplicate(f"delivery {message_id!r} was received already")
-    event = record_event(
+    record_event(
         session,
         EventType.WEBHOOK_RECEIVED,
         company_id=endpoint.company_id,
@@ -203,8 +203,8 @@ async def receive_webhook(
             "data": _payload(body),
         },
         trigger_id=endpoint.trigger_id,
+        event_id=event_id,
     )
-    event.id = event_id
     return event_id
 
 

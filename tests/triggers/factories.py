@@ -141,9 +141,7 @@ async def record(
 ) -> str:
     """Commit one event through the outbox, as the services that cause events do."""
     async with transaction(sessions) as session:
-        event = record_event(session, event_type, company_id=company_id, payload=payload, **kw)
-        await session.flush()
-        return event.id
+        return record_event(session, event_type, company_id=company_id, payload=payload, **kw)
 
 
 def expense(amount: int, name: str = "Jane Doe", category: str = "Travel") -> dict[str, Any]:
