@@ -218,7 +218,8 @@ class HistoryOut(Out):
 
 
 class PendingTaskOut(Out):
-    assignment_id: str
+    # None for a task by a role the user was given after the level was entered.
+    assignment_id: str | None
     source: str
     assigned_at: datetime
     instance_id: str

@@ -26,6 +26,7 @@ from core.models import (
     FlowStatus,
     Role,
     Task,
+    User,
     new_id,
     utcnow,
 )
@@ -77,9 +78,12 @@ async def save_flow(
     lists every problem and nothing is written. Running instances are not affected."""
     flow = await _load_flow(session, company_id, flow_id) if flow_id else None
     tasks, roles, problems = await _resolve_spec(session, company_id, spec)
-    if problems:
+    draft = _draft_of_spec(flow, spec, tasks, roles) if not problems else None
+    if draft is not None:
+        problems.extend(await escalation_problems(session, company_id, draft))
+    if problems or draft is None:
         raise FlowDefinitionInvalid(problems, "The flow cannot run as defined.")
-    compile_definition(_draft_of_spec(flow, spec, tasks, roles))
+    compile_definition(draft)
 
     if flow is None:
         flow = Flow(
@@ -99,7 +103,11 @@ async def publish_flow(session: AsyncSession, *, company_id: str, flow_id: str) 
     """Check the flow as it is now and make it the definition new instances start on.
     Instances already running keep the definition they started with."""
     flow = await _load_flow(session, company_id, flow_id, lock=True)
-    definition = await _store_definition(session, flow, compile_definition(draft_of_flow(flow)))
+    draft = draft_of_flow(flow)
+    problems = await escalation_problems(session, company_id, draft)
+    if problems:
+        raise FlowDefinitionInvalid(problems, "The flow cannot run as defined.")
+    definition = await _store_definition(session, flow, compile_definition(draft))
     now = utcnow()
     definition.published_at = now
     flow.status = FlowStatus.PUBLISHED
@@ -111,11 +119,42 @@ async def publish_flow(session: AsyncSession, *, company_id: str, flow_id: str) 
 async def check_flow(session: AsyncSession, *, company_id: str, flow_id: str) -> list[FieldProblem]:
     """Every problem that would stop the flow from being published (empty when it can be)."""
     flow = await _load_flow(session, company_id, flow_id)
+    draft = draft_of_flow(flow)
+    problems = await escalation_problems(session, company_id, draft)
     try:
-        compile_definition(draft_of_flow(flow))
+        compile_definition(draft)
     except FlowDefinitionInvalid as exc:
-        return exc.problems
-    return []
+        return [*exc.problems, *problems]
+    return problems
+
+
+async def escalation_problems(
+    session: AsyncSession, company_id: str, draft: dict[str, Any]
+) -> list[FieldProblem]:
+    """A level escalating its overdue task must name an active user of the company."""
+    named = {}
+    for index, level in enumerate(draft["levels"]):
+        config = level.get("config")
+        on_deadline = config.get("onDeadline") if isinstance(config, dict) else None
+        user_id = on_deadline.get("userId") if isinstance(on_deadline, dict) else None
+        if isinstance(user_id, str) and user_id.strip():
+            named[f"/levels/{index}/config/onDeadline/userId"] = user_id
+    if not named:
+        return []
+    found = set(
+        await session.scalars(
+            sa.select(User.id).where(
+                User.company_id == company_id,
+                User.is_active.is_(True),
+                User.id.in_(set(named.values())),
+            )
+        )
+    )
+    return [
+        FieldProblem(path, f"No active user {user_id} in this company.", "not_found")
+        for path, user_id in named.items()
+        if user_id not in found
+    ]
 
 
 async def get_flow(session: AsyncSession, *, company_id: str, flow_id: str) -> Flow:

@@ -102,6 +102,7 @@ def _normalise_level(
         )
         hours = None
     level["deadlineHours"] = hours
+    level["onDeadline"] = _on_deadline(config, hours, path, problems)
     level["onReject"] = _on_reject(config.get("onReject", "fail"), path, orders, names, problems)
     level["decision"] = _decision(config.get("decision"), level, path, problems)
 
@@ -119,6 +120,50 @@ def _completion(value: Any, path: str, problems: list[FieldProblem]) -> dict[str
         )
     )
     return {"mode": "any"}
+
+
+DEADLINE_ACTIONS = ("notify", "escalate", "reject")
+
+
+def _on_deadline(
+    config: dict[str, Any], hours: Any, path: str, problems: list[FieldProblem]
+) -> dict[str, Any] | None:
+    """What happens once a level's deadline passes: notify (the default), escalate to a
+    user, or reject. None for a level without a deadline."""
+    where = f"{path}/config/onDeadline"
+    value = config.get("onDeadline")
+    if value is None:
+        return {"action": "notify"} if hours is not None else None
+    if "deadlineHours" not in config:
+        problems.append(
+            FieldProblem(
+                where, "needs deadlineHours: a level without a deadline never passes it", "invalid"
+            )
+        )
+        return None
+    action = value.get("action") if isinstance(value, dict) else None
+    if action not in DEADLINE_ACTIONS:
+        problems.append(
+            FieldProblem(
+                f"{where}/action" if isinstance(value, dict) else where,
+                'must be {"action": "notify"}, {"action": "escalate", "userId": "<user id>"} '
+                'or {"action": "reject"}',
+                "invalid",
+            )
+        )
+        return None
+    allowed = {"action", "userId"} if action == "escalate" else {"action"}
+    for key in sorted(set(value) - allowed):
+        problems.append(FieldProblem(f"{where}/{key}", f"is not an option of {action}", "unknown"))
+    if action != "escalate":
+        return {"action": action}
+    user_id = value.get("userId")
+    if not isinstance(user_id, str) or not user_id.strip():
+        problems.append(
+            FieldProblem(f"{where}/userId", "must name the user (id) the task goes to", "required")
+        )
+        return None
+    return {"action": action, "userId": user_id}
 
 
 def _on_reject(

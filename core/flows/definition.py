@@ -19,6 +19,7 @@ END = "END"
 """A branch target meaning "the flow is complete" (FlowBranch.to_level_id or a spec's toLevel)."""
 
 CompletionMode = Literal["any", "all", "count"]
+DeadlineAction = Literal["notify", "escalate", "reject"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class LevelDef:
     completion: CompletionMode
     count: int
     deadline_hours: float | None
+    deadline_action: DeadlineAction | None
+    escalate_to: str | None
     send_back_to: int | None
     decision_field: str | None
     reject_values: tuple[Any, ...]
@@ -107,6 +110,10 @@ def parse_snapshot(definition_id: str, snapshot: dict[str, Any]) -> FlowSnapshot
         completion = raw["completion"]
         on_reject = raw["onReject"]
         decision = raw.get("decision")
+        # Snapshots frozen before onDeadline existed: a deadline notifies.
+        on_deadline = raw.get("onDeadline") or (
+            {"action": "notify"} if raw.get("deadlineHours") else None
+        )
         levels[raw["order"]] = LevelDef(
             id=raw["id"],
             order=raw["order"],
@@ -118,6 +125,8 @@ def parse_snapshot(definition_id: str, snapshot: dict[str, Any]) -> FlowSnapshot
             completion=completion["mode"],
             count=completion.get("count", 1),
             deadline_hours=raw.get("deadlineHours"),
+            deadline_action=on_deadline["action"] if on_deadline else None,
+            escalate_to=on_deadline.get("userId") if on_deadline else None,
             send_back_to=on_reject.get("sendBackTo"),
             decision_field=decision["fieldId"] if decision else None,
             reject_values=tuple(decision["rejectValues"]) if decision else (),

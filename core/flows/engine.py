@@ -28,12 +28,14 @@ from core.flows.steps import (
     OpenStep,
     active_step,
     add_action,
+    assignment_to_act,
     close_step,
     enter_level,
     finish,
     flow_payload,
     record_approval,
     record_rejection,
+    users_who_may_act,
 )
 from core.models import (
     EventType,
@@ -162,7 +164,7 @@ async def execute_task(
             f"Task {task_id} is not a task of level {level.order} ({level.name}).",
             tasks=[t.id for t in level.tasks],
         )
-    assignment = _pending_assignment(current, level, user_id)
+    assignment = await assignment_to_act(session, instance, current, user_id)
     previous = await _earlier_submission(session, instance, step, task.id)
     cleaned = await validate_submission(
         session,
@@ -228,7 +230,7 @@ async def approve(
     instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
     before = columns_of(instance)
     level = snapshot.level(current.step.level_order)
-    assignment = _pending_assignment(current, level, user_id)
+    assignment = await assignment_to_act(session, instance, current, user_id)
     if level.tasks:
         raise TasksPending(
             f"Level {level.order} ({level.name}) is approved by submitting its tasks.",
@@ -259,8 +261,7 @@ async def reject(
     level's `onReject` config. Needs a company role with canReject."""
     instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
     before = columns_of(instance)
-    level = snapshot.level(current.step.level_order)
-    assignment = _pending_assignment(current, level, user_id)
+    assignment = await assignment_to_act(session, instance, current, user_id)
     await _require_permission(session, company_id, user_id, "canReject")
     await record_rejection(
         session, instance, current, snapshot, assignment, comment=comment, chain_depth=chain_depth
@@ -290,13 +291,13 @@ async def reassign(
     if actor.role not in OVERSEERS:
         await _require_permission(session, company_id, user_id, "canReassign")
     await _active_user(session, company_id, to_user_id)
-    assignments = visit.assignments
     source_id = from_user_id or user_id
-    handed = next(
-        (a for a in assignments if a.user_id == source_id and a.status == AssignmentStatus.PENDING),
-        None,
-    )
-    unstaffed = not any(a.status == AssignmentStatus.PENDING for a in assignments)
+    try:
+        handed: FlowAssignment | None = await assignment_to_act(session, instance, visit, source_id)
+    except NotYourTurn:
+        handed = None
+    unstaffed = not await users_who_may_act(session, instance, visit)
+    assignments = visit.assignments
     if handed is None and not (unstaffed and from_user_id is None):
         raise NotYourTurn(
             f"User {source_id} has no pending task on level {level.order} ({level.name})."
@@ -395,19 +396,6 @@ async def _lock(
         )
     snapshot = await load_snapshot(session, company_id=company_id, definition_id=step.definition_id)
     return instance, current, snapshot
-
-
-def _pending_assignment(current: OpenStep, level: LevelDef, user_id: str) -> FlowAssignment:
-    pending = current.pending_for(user_id)
-    if pending is not None:
-        return pending
-    where = f"level {level.order} ({level.name})"
-    statuses = {a.status for a in current.assignments if a.user_id == user_id}
-    if AssignmentStatus.APPROVED in statuses or AssignmentStatus.REJECTED in statuses:
-        raise NotYourTurn(f"You have already acted on {where}.")
-    if AssignmentStatus.REASSIGNED in statuses:
-        raise NotYourTurn(f"Your task on {where} was reassigned.")
-    raise NotYourTurn(f"You are not asked to act on {where}.")
 
 
 async def _earlier_submission(

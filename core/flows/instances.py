@@ -4,6 +4,7 @@ and start date."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.errors import NotFound
+from core.flows.steps import OpenStep, holds_step_role, users_who_may_act
 from core.models import (
     Flow,
     FlowAction,
@@ -75,11 +77,17 @@ class HistoryEntry:
 
 
 def involving(user_id: str) -> sa.ColumnElement[bool]:
-    """Instances the user started or was ever asked to act on."""
+    """Instances the user started, was ever asked to act on, or whose current level one of
+    their roles acts on."""
     return sa.or_(
         FlowInstance.initiator_id == user_id,
         FlowInstance.id.in_(
             sa.select(FlowAssignment.instance_id).where(FlowAssignment.user_id == user_id)
+        ),
+        FlowInstance.id.in_(
+            sa.select(FlowStep.instance_id).where(
+                FlowStep.status == StepStatus.ACTIVE, holds_step_role(user_id)
+            )
         ),
     )
 
@@ -122,13 +130,36 @@ async def get_instance(
             due_at=step.due_at,
             required_approvals=step.required_approvals,
             approvals=sum(1 for a, _ in assignments if a.status == AssignmentStatus.APPROVED),
-            waiting_on=[
-                Waiting(a.user_id, u.full_name, a.source, a.created_at)
-                for a, u in assignments
-                if a.status == AssignmentStatus.PENDING
-            ],
+            waiting_on=await _waiting_on(session, instance, step, assignments),
         )
     return InstanceView(instance, flow_name, step.definition_id if step else None, current)
+
+
+async def _waiting_on(
+    session: AsyncSession,
+    instance: FlowInstance,
+    step: FlowStep,
+    assignments: Sequence[Any],
+) -> list[Waiting]:
+    """Everyone who may act on the step now; a role holder not yet asked by row is waiting
+    since the level was entered."""
+    rows = {a.user_id: (a, u) for a, u in assignments if a.status == AssignmentStatus.PENDING}
+    users = await users_who_may_act(session, instance, OpenStep(step, [a for a, _ in assignments]))
+    others = [u for u in users if u not in rows]
+    names = {
+        u.id: u.full_name
+        for u in (
+            await session.scalars(sa.select(User).where(User.id.in_(others))) if others else []
+        )
+    }
+    waiting = []
+    for user_id in users:
+        if user_id in rows:
+            a, u = rows[user_id]
+            waiting.append(Waiting(user_id, u.full_name, a.source, a.created_at))
+        else:
+            waiting.append(Waiting(user_id, names.get(user_id, ""), "ROLE", step.entered_at))
+    return sorted(waiting, key=lambda w: (w.since, w.user_id))
 
 
 async def instance_history(

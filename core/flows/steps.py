@@ -1,6 +1,12 @@
-"""Moving an instance between levels: entering a level (who is asked to act), counting votes,
-branching when a level completes, sending back or failing on a rejection, and finishing.
-Callers hold the instance's row lock (see `core.flows.engine`)."""
+"""Moving an instance between levels: entering a level (who is asked to act), who may act on
+it now, counting votes, branching when a level completes, sending back or failing on a
+rejection, and finishing. Callers hold the instance's row lock (see `core.flows.engine`).
+
+Who may act on a step: whoever holds a pending assignment made for them (the initiator, an
+explicit assignee, a reassignment), and whoever holds one of the step's roles *now* (see
+FlowStepRole): a role given after the level was entered counts, a role taken away no longer
+does. A role holder's assignment row is written when the level is entered or, for a holder
+who got the role later, when they act."""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.events import record_event
 from core.flows.definition import FlowSnapshot, LevelDef
+from core.flows.errors import NotYourTurn
 from core.models import (
     EventType,
     FlowAction,
@@ -20,6 +27,7 @@ from core.models import (
     FlowInstance,
     FlowInstanceStatus,
     FlowStep,
+    FlowStepRole,
     User,
     new_id,
     user_roles,
@@ -147,6 +155,11 @@ async def enter_level(
         backtracked=_backtracked(previous, number, order),
     )
     session.add(step)
+    if source is AssignmentSource.ROLE:
+        session.add_all(
+            FlowStepRole(company_id=instance.company_id, step_id=step.id, role_id=r)
+            for r in dict.fromkeys(level.role_ids)
+        )
     session.add_all(
         FlowAssignment(
             company_id=instance.company_id,
@@ -195,6 +208,108 @@ async def role_holders(session: AsyncSession, instance: FlowInstance, level: Lev
     return list(rows)
 
 
+def holds_step_role(user_id: str) -> sa.ColumnElement[bool]:
+    """True for a FlowStep one of whose roles the user holds now."""
+    return sa.exists().where(
+        FlowStepRole.step_id == FlowStep.id,
+        user_roles.c.role_id == FlowStepRole.role_id,
+        user_roles.c.user_id == user_id,
+    )
+
+
+def may_act_by_role(user_id: str, pending: Any) -> sa.ColumnElement[bool]:
+    """For a FlowStep (with its FlowInstance, and `pending` the user's pending assignment on
+    it, outer-joined): the user may act on it as a holder of one of its roles. A holder
+    without an assignment row may, unless they already acted on the step (or handed it
+    on), or started the instance and the step is past level 1."""
+    acted = sa.exists().where(
+        FlowAssignment.step_id == FlowStep.id,
+        FlowAssignment.user_id == user_id,
+        FlowAssignment.status != AssignmentStatus.PENDING,
+    )
+    own_request = sa.and_(FlowStep.level_order > 1, FlowInstance.initiator_id == user_id)
+    return sa.and_(
+        holds_step_role(user_id),
+        sa.or_(pending.id.is_not(None), sa.and_(~acted, ~own_request)),
+    )
+
+
+async def assignment_to_act(
+    session: AsyncSession, instance: FlowInstance, current: OpenStep, user_id: str
+) -> FlowAssignment:
+    """The user's pending assignment on the step, created for a holder of one of its roles
+    who has none yet; NotYourTurn if the user may not act on it."""
+    step = current.step
+    where = f"level {step.level_order} ({step.level_name})"
+    pending = current.pending_for(user_id)
+    if pending is not None and pending.source != AssignmentSource.ROLE:
+        return pending
+    holds = bool(
+        await session.scalar(
+            sa.select(
+                sa.exists().where(
+                    FlowStepRole.step_id == step.id,
+                    user_roles.c.role_id == FlowStepRole.role_id,
+                    user_roles.c.user_id == user_id,
+                )
+            )
+        )
+    )
+    if pending is not None:
+        if holds:
+            return pending
+        raise NotYourTurn(f"You no longer hold a role that acts on {where}.")
+    statuses = {a.status for a in current.assignments if a.user_id == user_id}
+    if AssignmentStatus.APPROVED in statuses or AssignmentStatus.REJECTED in statuses:
+        raise NotYourTurn(f"You have already acted on {where}.")
+    if AssignmentStatus.REASSIGNED in statuses:
+        raise NotYourTurn(f"Your task on {where} was reassigned.")
+    if not holds or (step.level_order > 1 and user_id == instance.initiator_id):
+        raise NotYourTurn(f"You are not asked to act on {where}.")
+    assignment = FlowAssignment(
+        company_id=instance.company_id,
+        instance_id=instance.id,
+        step_id=step.id,
+        user_id=user_id,
+        status=AssignmentStatus.PENDING,
+        source=AssignmentSource.ROLE,
+        created_at=utcnow(),
+    )
+    session.add(assignment)
+    current.assignments.append(assignment)
+    return assignment
+
+
+async def users_who_may_act(
+    session: AsyncSession, instance: FlowInstance, current: OpenStep
+) -> list[str]:
+    """The active users who may act on the step now (see the module's docstring)."""
+    step = current.step
+    rows = set(a.user_id for a in current.assignments)
+    pending = {
+        a.user_id: a.source for a in current.assignments if a.status == AssignmentStatus.PENDING
+    }
+    holders = set(
+        await session.scalars(
+            sa.select(user_roles.c.user_id)
+            .join(FlowStepRole, FlowStepRole.role_id == user_roles.c.role_id)
+            .where(FlowStepRole.step_id == step.id)
+        )
+    )
+    users = {u for u, source in pending.items() if source != AssignmentSource.ROLE or u in holders}
+    users |= {
+        u for u in holders - rows if not (step.level_order > 1 and u == instance.initiator_id)
+    }
+    if not users:
+        return []
+    active = await session.scalars(
+        sa.select(User.id)
+        .where(User.id.in_(users), User.company_id == instance.company_id, User.is_active.is_(True))
+        .order_by(User.id)
+    )
+    return list(active)
+
+
 async def record_approval(
     session: AsyncSession,
     instance: FlowInstance,
@@ -234,15 +349,17 @@ async def record_rejection(
     instance: FlowInstance,
     current: OpenStep,
     snapshot: FlowSnapshot,
-    assignment: FlowAssignment,
+    assignment: FlowAssignment | None,
     *,
     comment: str | None,
     chain_depth: int,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """A rejection closes the level at once: the instance goes back to the level the
-    level's config names, or fails."""
-    assignment.status = AssignmentStatus.REJECTED
-    assignment.acted_at = utcnow()
+    level's config names, or fails. Without `assignment` the system rejects (a deadline)."""
+    if assignment is not None:
+        assignment.status = AssignmentStatus.REJECTED
+        assignment.acted_at = utcnow()
     step = current.step
     await close_step(session, current, StepStatus.REJECTED)
     back_to = snapshot.level(step.level_order).send_back_to
@@ -251,9 +368,9 @@ async def record_rejection(
         instance,
         ActionKind.REJECTED,
         step=step,
-        actor_id=assignment.user_id,
+        actor_id=assignment.user_id if assignment is not None else None,
         comment=comment,
-        details={"sentBackTo": back_to},
+        details={"sentBackTo": back_to, **(details or {})},
     )
     if back_to is None:
         await finish(session, instance, FlowInstanceStatus.FAILED, chain_depth=chain_depth)

@@ -22,7 +22,13 @@ from core.models.enums import (
     VersionStatus,
 )
 from core.models.events import OutboxEvent
-from core.models.flow_runs import FlowAction, FlowAssignment, FlowDefinition, FlowStep
+from core.models.flow_runs import (
+    FlowAction,
+    FlowAssignment,
+    FlowDefinition,
+    FlowStep,
+    FlowStepRole,
+)
 from core.models.flows import Flow, FlowBranch, FlowInstance, FlowLevel, FlowLevelTask
 from core.models.integration_runs import (
     IntegrationCursor,
@@ -64,6 +70,7 @@ __all__ = [
     "FlowLevelTask",
     "FlowStatus",
     "FlowStep",
+    "FlowStepRole",
     "Integration",
     "IntegrationCursor",
     "IntegrationItem",

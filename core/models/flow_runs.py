@@ -49,6 +49,7 @@ class ActionKind(enum.StrEnum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
+    OVERDUE = "OVERDUE"
 
 
 class FlowDefinition(TenantOwned, Base):
@@ -113,9 +114,33 @@ class FlowStep(TenantOwned, Base):
     # Whether the instance had gone back to an earlier level before this step: only then can
     # a submission on it update one made on an earlier visit.
     backtracked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # When the deadline job applied the level's onDeadline action: set once, never again.
+    deadline_handled_at: Mapped[datetime | None]
 
     # Declared so that a flush inserts the instance before its steps (rows refer by id).
     instance: Mapped[FlowInstance] = relationship(lazy="raise")
+
+
+class FlowStepRole(TenantOwned, Base):
+    """A role whose current holders may act on a step. Beyond the seed: the inbox and the
+    engine read who holds these roles now, so a role given or taken after the level was
+    entered counts at once (the level's roles are frozen with the step, like its definition)."""
+
+    __tablename__ = "flow_step_roles"
+    __table_args__ = (
+        sa.Index("idx_flow_step_roles_role", "role_id", "step_id"),
+        sa.Index("idx_flow_step_roles_company", "company_id"),
+    )
+
+    step_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("flow_steps.id", ondelete="CASCADE"), primary_key=True
+    )
+    role_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    # Declared so that a flush inserts the step before its roles.
+    step: Mapped[FlowStep] = relationship(lazy="raise")
 
 
 class FlowAssignment(TenantOwned, Base):
