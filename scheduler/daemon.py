@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.database import transaction
 from core.errors import ValidationFailed
+from core.flows import DeadlineApplied, apply_overdue_deadlines
 from core.models import VersionPause
 from core.scheduling import fire_due_slots, scheduled_triggers
 from core.scheduling.claims import schedule_of
@@ -24,6 +25,7 @@ from core.versions import pause_failing_versions
 log = logging.getLogger("erp.scheduler")
 SYNC_JOB = "erp-sync"
 ROLLOUT_WATCHDOG_JOB = "erp-rollout-watchdog"
+FLOW_DEADLINES_JOB = "erp-flow-deadlines"
 
 
 class SchedulerDaemon:
@@ -58,6 +60,11 @@ class SchedulerDaemon:
             self.pause_failing_versions,
             IntervalTrigger(seconds=self.automation.rollout_watchdog_seconds, timezone=UTC),
             id=ROLLOUT_WATCHDOG_JOB,
+        )
+        self.scheduler.add_job(
+            self.apply_flow_deadlines,
+            IntervalTrigger(seconds=self.automation.scheduler_sync_seconds, timezone=UTC),
+            id=FLOW_DEADLINES_JOB,
         )
         log.info("scheduler %s started", self.name)
 
@@ -127,6 +134,25 @@ class SchedulerDaemon:
                 extra={"version_id": pause.version_id},
             )
         return paused
+
+    async def apply_flow_deadlines(self) -> list[DeadlineApplied]:
+        """Flows: apply the onDeadline action of every level whose deadline has passed, once
+        per level visit even with several daemons (docs/flows.md); checked every
+        ERP_SCHEDULER_SYNC_SECONDS."""
+        try:
+            applied = await apply_overdue_deadlines(self.sessions)
+        except Exception:  # the database is away: the next round tries again
+            log.exception("flow deadlines failed; the next round tries again")
+            return []
+        for done in applied:
+            log.info(
+                "flow instance %s: deadline of step %s applied (%s)",
+                done.instance_id,
+                done.step_id,
+                done.action,
+                extra={"instance_id": done.instance_id, "step_id": done.step_id},
+            )
+        return applied
 
     async def fire(self, trigger_id: str) -> None:
         try:

@@ -1,8 +1,9 @@
 """Flows: the approval engine that moves work through levels, branches and people.
 
-Authoring (`save_flow`, `publish_flow`, `check_flow`), running (`start_flow`,
-`execute_task`, `approve`, `reject`, `reassign`, `cancel`) and reading (`pending_tasks_for`,
-`get_instance`, `instance_history`, `list_instances`). docs/flows.md walks through it."""
+Authoring (`save_flow`, `publish_flow`, `check_flow`, `delete_flow`), running (`start_flow`,
+`execute_task`, `approve`, `reject`, `reassign`, `cancel`, `apply_overdue_deadlines`) and
+reading (`pending_tasks_for`, `get_instance`, `instance_history`, `list_instances`).
+docs/flows.md walks through it."""
 
 from core.flows.authoring import (
     BranchSpec,
@@ -13,6 +14,7 @@ from core.flows.authoring import (
     publish_flow,
     save_flow,
 )
+from core.flows.deadlines import DeadlineApplied, apply_overdue_deadlines
 from core.flows.definition import END
 from core.flows.engine import (
     ActionResult,
@@ -52,6 +54,7 @@ __all__ = [
     "AlreadyAssigned",
     "BranchSpec",
     "CurrentLevel",
+    "DeadlineApplied",
     "FlowDefinitionInvalid",
     "FlowNotStartable",
     "FlowSpec",
@@ -68,6 +71,7 @@ __all__ = [
     "TaskNotOnLevel",
     "TasksPending",
     "Waiting",
+    "apply_overdue_deadlines",
     "approve",
     "cancel",
     "check_flow",
