@@ -3,7 +3,8 @@ the ceiling of the same writes done with raw asyncpg and no HTTP.
 
 Measures creates/second and p50/p99 of POST /tables/{id}/records (JSON body validated against
 the table's schema, written with its audit row and outbox event in one transaction), the same
-for a paginated record list, and raw asyncpg inserting the same three rows per transaction.
+for a paginated record list, and raw asyncpg inserting the same three rows (three statements
+in a transaction, and one combined statement as the API issues them; the better is the ceiling).
 
 Run: .venv/bin/python bench/api.py [--seconds 10] [--connections 32] [--workers 2]
 Needs wrk (Debian: apt-get install wrk) and PostgreSQL on 127.0.0.1:5432.
