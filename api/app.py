@@ -92,16 +92,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
-        get_plugins().startup(settings)
-        # Triggers and automation (scheduler.embedded): relay, trigger engine and scheduler
-        # in this process on the embedded SQLite platform; a Celery dispatcher with REDIS_URL.
-        from scheduler import embedded
-
-        app.state.background = await embedded.start(settings, app.state.sessions)
+        plugins = get_plugins()
+        plugins.startup(settings)
+        # Whatever the plugins run beside the requests (erp_background_services): the
+        # scheduler's automation pipeline without a broker, a Celery dispatcher with one.
+        app.state.background = await plugins.start_services(settings, app.state.sessions)
         try:
             yield
         finally:
-            await embedded.stop(app.state.background)
+            await app.state.background.stop()
             await engine.dispose()
 
     auth = jwt_auth(settings)

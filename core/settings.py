@@ -32,7 +32,8 @@ DEFAULT_UPLOAD_TYPES = (
 @dataclass(frozen=True, slots=True)
 class AutomationSettings:
     """Triggers, actions, webhooks and the scheduler (ERP_SMTP_*, ERP_HTTP_*, ERP_TRIGGER_*,
-    ERP_RELAY_*, ERP_SCHEDULER_*, ERP_WEBHOOK_*, ERP_CELERY_*; see docs/triggers.md)."""
+    ERP_RELAY_*, ERP_SCHEDULER_*, ERP_WEBHOOK_*, ERP_CELERY_*, ERP_IN_PROCESS_AUTOMATION; see
+    docs/triggers.md)."""
 
     smtp_host: str = "localhost"
     smtp_port: int = 25
@@ -61,6 +62,9 @@ class AutomationSettings:
     rollout_pause_min_executions: int = 20
     rollout_pause_window_seconds: int = 3600
     rollout_watchdog_seconds: float = 60.0
+    in_process: bool = True
+    """Without REDIS_URL, each `erp serve` process runs the relay, trigger engine, scheduler
+    and integration jobs itself (ERP_IN_PROCESS_AUTOMATION; false: it serves requests only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +221,7 @@ def _automation_settings(env: dict[str, str]) -> AutomationSettings:
         rollout_watchdog_seconds=_positive_float(
             env, "ERP_ROLLOUT_WATCHDOG_SECONDS", d.rollout_watchdog_seconds
         ),
+        in_process=_flag(env, "ERP_IN_PROCESS_AUTOMATION", default=d.in_process),
     )
 
 
@@ -248,9 +253,11 @@ def _integration_settings(env: dict[str, str]) -> IntegrationSettings:
     )
 
 
-def _flag(env: dict[str, str], name: str) -> bool:
+def _flag(env: dict[str, str], name: str, *, default: bool = False) -> bool:
     raw = (env.get(name) or "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if raw == "":
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True

@@ -1,4 +1,6 @@
-"""`erp worker`, `erp relay` and `erp scheduler`, registered as a built-in plugin."""
+"""The scheduler package's built-in plugin: the `erp worker`, `erp relay` and `erp scheduler`
+commands, and the background services of an API process (scheduler.embedded: the
+in-process automation pipeline without a broker, a Celery dispatcher with one)."""
 
 from __future__ import annotations
 
@@ -97,6 +99,13 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
             stop.set()
             await workflows
         await engine.dispose()
+
+
+@hookimpl
+def erp_background_services(settings: Any, sessions: Any, plugins: Any) -> list[Any]:
+    from scheduler.embedded import background_services
+
+    return list(background_services(settings, sessions, plugins))
 
 
 @hookimpl

@@ -1,19 +1,27 @@
-"""The background side inside the API process. Embedded mode (SQLite, no REDIS_URL): the
-relay, the trigger engine and the scheduler daemon run on the API's event loop, so `erp
-serve` alone is a working automation platform. With REDIS_URL: only a Celery dispatcher,
-for API calls that hand work to the workers (a retried execution). PostgreSQL without
-REDIS_URL: nothing; run `erp worker` and `erp scheduler` with a REDIS_URL."""
+"""The background side inside an API process, offered to it as background services through
+the `erp_background_services` hook (scheduler.commands implements it):
+
+- no REDIS_URL, on SQLite or PostgreSQL: the in-process pipeline. The outbox relay, the
+  trigger engine, the scheduler daemon and the integration jobs run on the API's event loop,
+  so `erp serve` alone is a working automation platform. With several API processes
+  (`erp serve --workers N`) each runs one; the database claims share the work: the relay
+  takes events under SKIP LOCKED, a run is claimed once per trigger and event (its
+  idempotency key) and leased to one engine, a schedule slot is a unique row.
+- REDIS_URL: only a Celery dispatcher, for API calls that hand work to the workers (a
+  retried execution); `erp worker` and `erp scheduler` do the rest.
+- ERP_IN_PROCESS_AUTOMATION=false without REDIS_URL: nothing (this process serves requests
+  only; another `erp serve` runs the pipeline)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.http import GuardedHttpClient
-from core.plugins.manager import get_plugins
+from core.plugins.manager import Plugins
+from core.plugins.services import BackgroundService
 from core.settings import Settings
 from core.triggers import Dispatcher, TriggerEngine
 from core.triggers.registry import ActionRegistry
@@ -25,79 +33,97 @@ from scheduler.relay import run_relay
 log = logging.getLogger("erp.embedded")
 
 
-@dataclass
-class Background:
-    """What `start` set going; `dispatcher` sends work to whichever worker runs it (None when
-    this process knows of no worker)."""
-
-    dispatcher: Dispatcher | None
-    engine: TriggerEngine | None = None
-    daemon: SchedulerDaemon | None = None
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def idle(self) -> None:
-        """Embedded mode: wait until the queued trigger work is done (tests use it)."""
-        if isinstance(self.dispatcher, InProcessDispatcher):
-            await self.dispatcher.idle()
-
-
-async def start(
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    scheduler: bool = True,
-) -> Background:
-    """Start the background side for the API (call from its lifespan, then `stop`)."""
+def background_services(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], plugins: Plugins
+) -> list[BackgroundService]:
+    """What an API process runs beside its requests (see the module docstring)."""
     if settings.redis_url:
+        return [CeleryHandoff(settings)]
+    if not settings.automation.in_process:
+        log.info("ERP_IN_PROCESS_AUTOMATION is off: no relay, trigger engine or scheduler here")
+        return []
+    return [InProcessPipeline(settings, sessions, plugins)]
+
+
+class CeleryHandoff:
+    """With a broker: nothing runs here, work is only handed to the Celery workers."""
+
+    name = "celery dispatcher"
+
+    def __init__(self, settings: Settings) -> None:
         from scheduler.celery_app import make_celery
 
-        return Background(dispatcher=CeleryDispatcher(make_celery(settings)))
-    if not settings.embedded:
-        log.warning("no REDIS_URL: triggers run only where `erp worker` and a relay run")
-        return Background(dispatcher=None)
-    plugins = get_plugins()
-    engine_ref: list[TriggerEngine] = []
+        self.dispatcher: Dispatcher | None = CeleryDispatcher(make_celery(settings))
 
-    async def handle(kind: str, payload: object) -> object:
-        engine = engine_ref[0]
+    async def start(self) -> None:
+        """Nothing to start: the broker connection is made on the first send."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+
+class InProcessPipeline:
+    """The relay, the trigger engine (fed through an in-process queue), the scheduler daemon
+    and the integration jobs, on the event loop `start` is awaited on."""
+
+    name = "in-process automation"
+
+    def __init__(
+        self, settings: Settings, sessions: async_sessionmaker[AsyncSession], plugins: Plugins
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.plugins = plugins
+        self.queue = InProcessDispatcher(self._handle)
+        self.dispatcher: Dispatcher | None = self.queue
+        self.engine: TriggerEngine | None = None
+        self.daemon: SchedulerDaemon | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+        self.stopping = asyncio.Event()
+
+    async def _handle(self, kind: str, payload: object) -> object:
+        assert self.engine is not None
         if kind == "events":
-            return await engine.handle_events(payload)  # type: ignore[arg-type]
-        return await engine.handle_run(str(payload))
+            return await self.engine.handle_events(payload)  # type: ignore[arg-type]
+        return await self.engine.handle_run(str(payload))
 
-    dispatcher = InProcessDispatcher(handle)
-    engine = TriggerEngine(
-        sessions=sessions,
-        settings=settings,
-        http=GuardedHttpClient.from_settings(settings.automation),
-        registry=ActionRegistry.from_plugins(plugins),
-        dispatcher=dispatcher,
-        plugins=plugins,
-    )
-    engine_ref.append(engine)
-    dispatcher.start()
-    background = Background(dispatcher=dispatcher, engine=engine)
-    background.tasks.append(
-        asyncio.create_task(
-            run_relay(sessions, dispatcher, settings.automation, background.stopping)
+    async def start(self) -> None:
+        settings = self.settings
+        self.engine = TriggerEngine(
+            sessions=self.sessions,
+            settings=settings,
+            http=GuardedHttpClient.from_settings(settings.automation),
+            registry=ActionRegistry.from_plugins(self.plugins),
+            dispatcher=self.queue,
+            plugins=self.plugins,
         )
-    )
-    if scheduler:
-        background.daemon = SchedulerDaemon(sessions, settings.automation)
-        background.daemon.start()
-        background.tasks.append(
-            asyncio.create_task(run_integration_workflows(sessions, settings, background.stopping))
+        self.queue.start()
+        self.tasks.append(
+            asyncio.create_task(
+                run_relay(self.sessions, self.queue, settings.automation, self.stopping)
+            )
         )
-    log.info("embedded automation started (relay, trigger engine%s)", ", scheduler" * scheduler)
-    return background
+        self.daemon = SchedulerDaemon(self.sessions, settings.automation)
+        self.daemon.start()
+        self.tasks.append(
+            asyncio.create_task(run_integration_workflows(self.sessions, settings, self.stopping))
+        )
+        log.info(
+            "in-process automation started on %s (relay, trigger engine, scheduler, "
+            "integration jobs)",
+            settings.database_url.get_backend_name(),
+        )
 
+    async def idle(self) -> None:
+        """Wait until the trigger work queued so far is done (tests use it)."""
+        await self.queue.idle()
 
-async def stop(background: Background) -> None:
-    background.stopping.set()
-    if background.daemon is not None:
-        background.daemon.stop()
-    await asyncio.gather(*background.tasks, return_exceptions=True)
-    if isinstance(background.dispatcher, InProcessDispatcher):
-        await background.dispatcher.stop()
-    if background.engine is not None:
-        await background.engine.http.aclose()
+    async def stop(self) -> None:
+        self.stopping.set()
+        if self.daemon is not None:
+            self.daemon.stop()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks = []
+        await self.queue.stop()
+        if self.engine is not None:
+            await self.engine.http.aclose()

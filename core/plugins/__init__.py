@@ -22,8 +22,10 @@ from core.plugins.integrations import (
     IntegrationType,
 )
 from core.plugins.operators import RuleOperator
+from core.plugins.services import BackgroundService
 
 __all__ = [
+    "BackgroundService",
     "ConfigField",
     "FieldDefinition",
     "FieldType",

@@ -55,6 +55,16 @@ def erp_startup(settings: Any) -> None:
 
 
 @hookspec
+def erp_background_services(settings: Any, sessions: Any, plugins: Any) -> list[Any]:  # type: ignore[empty-body]
+    """Called once when an API process starts (`erp serve`, each worker process), with the
+    platform settings, its platform-level session factory (no company fixed) and the loaded
+    `Plugins`. Return a list of `core.plugins.BackgroundService`: the process starts them in
+    plugin order before it serves and stops them, last first, when it shuts down. A service
+    may offer a trigger `dispatcher`, to which the API hands manual retries. A hook or a
+    service start that raises is reported against its plugin, not fatal."""
+
+
+@hookspec
 def erp_event_recorded(event: Any) -> None:
     """Called in the background side after a domain event has been committed and handed
     to trigger processing (the outbox row, read-only). Returns nothing."""

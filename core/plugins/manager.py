@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
 from core.plugins import hookspecs
 from core.plugins.contributions import Contributions, collect
+from core.plugins.services import BackgroundService, RunningServices, start_services
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,34 @@ class Plugins:
                 message = f"erp_startup raised {type(exc).__name__}: {exc}"
                 log.error("plugin %s: %s", impl.plugin_name, message)
                 self.info(impl.plugin_name).problems.append(message)
+
+    async def start_services(self, settings: Any, sessions: Any) -> RunningServices:
+        """Start the background services every plugin's `erp_background_services` returns
+        (call on the process's event loop; `stop()` the result at shutdown). A hook that
+        raises, an item that is not a service, or a service that fails to start is
+        reported in its plugin's info and left out."""
+        offered: list[tuple[str, BackgroundService]] = []
+        arguments = {"settings": settings, "sessions": sessions, "plugins": self}
+        for impl in self.manager.hook.erp_background_services.get_hookimpls():
+            try:
+                items = impl.function(
+                    **{name: arguments[name] for name in impl.argnames if name in arguments}
+                )
+            except Exception as exc:  # a broken plugin must not take the platform down
+                self._problem(
+                    impl.plugin_name, f"erp_background_services raised {type(exc).__name__}: {exc}"
+                )
+                continue
+            for item in cast("list[Any]", items or []):
+                if isinstance(item, BackgroundService):
+                    offered.append((impl.plugin_name, item))
+                else:
+                    self._problem(impl.plugin_name, f"not a background service: {item!r}")
+        return await start_services(offered, self._problem)
+
+    def _problem(self, plugin: str, message: str) -> None:
+        log.error("plugin %s: %s", plugin, message)
+        self.info(plugin).problems.append(message)
 
 
 def load_plugins(

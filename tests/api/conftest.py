@@ -16,7 +16,7 @@ from api.app import create_app
 from core.auth.passwords import hash_password_bcrypt
 from core.auth.tokens import issue_access_token
 from core.models import Company, Department, Role, User, UserRole
-from core.settings import Settings
+from core.settings import AutomationSettings, Settings
 
 SECRET = "test-secret-" + "x" * 40
 PASSWORD = "correct horse battery"
@@ -33,11 +33,13 @@ class Tenant:
 
 
 def make_settings(database_url: URL, files_dir: Path) -> Settings:
+    """The API alone: no in-process automation pipeline (the trigger tests run their own)."""
     return Settings(
         database_url=database_url,
         secret_key=SECRET,
         files_dir=files_dir,
         max_upload_bytes=64 * 1024,
+        automation=AutomationSettings(in_process=False),
     )
 
 

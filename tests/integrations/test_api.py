@@ -37,7 +37,9 @@ def api_settings(database_url, files: Path, *, allow_private: bool) -> Settings:
         database_url=database_url,
         secret_key=SECRET,
         files_dir=files,
-        automation=AutomationSettings(http_allow_private=allow_private, http_retries=0),
+        automation=AutomationSettings(
+            http_allow_private=allow_private, http_retries=0, in_process=False
+        ),
     )
 
 

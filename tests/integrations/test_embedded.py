@@ -13,9 +13,9 @@ from core.database import create_engine, session_factory, transaction
 from core.integrations.vault import SecretBox
 from core.migrate import upgrade
 from core.models import EventType, IntegrationRun, IntegrationWorkflow
+from core.plugins.manager import get_plugins
 from core.settings import load_settings
 from core.tenancy import install_tenant_scoping
-from scheduler import embedded
 from tests.integrations.conftest import add_integration, sheets_config
 from tests.integrations.google_server import Google
 from tests.triggers.factories import eventually, record, seed_acme
@@ -36,7 +36,7 @@ async def test_embedded_mode_runs_event_workflows(tmp_path: Path) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     box = SecretBox.from_settings(settings)
-    background = await embedded.start(settings, sessions)
+    background = await get_plugins().start_services(settings, sessions)
     try:
         with Google() as google:
             acme = await seed_acme(sessions)
@@ -73,7 +73,7 @@ async def test_embedded_mode_runs_event_workflows(tmp_path: Path) -> None:
             assert sum(r.items for r in runs) == 1
             assert len(google.sheets["sheet-1"]) == 2
     finally:
-        await embedded.stop(background)
+        await background.stop()
         await engine.dispose()
 
 

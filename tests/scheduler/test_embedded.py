@@ -11,9 +11,9 @@ from sqlalchemy.engine import make_url
 from core.database import create_engine, session_factory
 from core.migrate import upgrade
 from core.models import EventType, TriggerExecutionStatus
+from core.plugins.manager import get_plugins
 from core.settings import load_settings
 from core.tenancy import install_tenant_scoping
-from scheduler import embedded
 from tests.triggers.factories import (
     HttpReceiver,
     add_trigger,
@@ -35,7 +35,7 @@ async def test_embedded_mode_runs_triggers_and_schedules_without_redis(tmp_path:
     install_tenant_scoping()
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    background = await embedded.start(settings, sessions)
+    background = await get_plugins().start_services(settings, sessions)
     try:
         with HttpReceiver() as receiver:
             acme = await seed_acme(sessions)
@@ -58,7 +58,7 @@ async def test_embedded_mode_runs_triggers_and_schedules_without_redis(tmp_path:
             ticks = await eventually(lambda: _at_least(executions(sessions, scheduled), 2))
             assert all(t.event_data["triggerId"] == scheduled for t in ticks)
     finally:
-        await embedded.stop(background)
+        await background.stop()
         await engine.dispose()
 
 
