@@ -1,4 +1,4 @@
-"""Routes of flows: thin handlers over core.flows for definitions (save, check, publish),
+"""Routes of flows: thin handlers over core.flows for definitions (save, check, publish, delete),
 instances (start, submit, approve, reject, reassign, cancel), history, listing and the inbox."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from litestar import get, post, put
+from litestar import delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.deps import DB, Actor
@@ -147,6 +147,29 @@ async def replace_flow(
         db, principal, "flow.updated", "Flow", flow.id, before=before, after=snapshot(flow)
     )
     return flow_out(flow)
+
+
+@delete(
+    "/flows/{flow_id:str}",
+    guards=[requires("flows.write")],
+    tags=DEFINITIONS,
+    summary="Delete a flow with its levels and branches (409 while an instance runs)",
+)
+async def delete_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> None:
+    gone = await flows.delete_flow(db, company_id=_company(principal), flow_id=flow_id)
+    record_audit(
+        db,
+        principal,
+        "flow.deleted",
+        "Flow",
+        flow_id,
+        before=gone.before,
+        metadata={
+            "levels": gone.levels,
+            "branches": gone.branches,
+            "finishedInstancesDeleted": gone.instances,
+        },
+    )
 
 
 @get(
@@ -457,6 +480,7 @@ def routers() -> list[Any]:
         create_flow,
         read_flow,
         replace_flow,
+        delete_flow,
         check_flow,
         publish_flow,
         start_instance,

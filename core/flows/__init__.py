@@ -7,9 +7,11 @@ docs/flows.md walks through it."""
 
 from core.flows.authoring import (
     BranchSpec,
+    DeletedFlow,
     FlowSpec,
     LevelSpec,
     check_flow,
+    delete_flow,
     get_flow,
     publish_flow,
     save_flow,
@@ -28,6 +30,7 @@ from core.flows.engine import (
 from core.flows.errors import (
     AlreadyAssigned,
     FlowDefinitionInvalid,
+    FlowInUse,
     FlowNotStartable,
     InstanceClosed,
     LevelMoved,
@@ -55,7 +58,9 @@ __all__ = [
     "BranchSpec",
     "CurrentLevel",
     "DeadlineApplied",
+    "DeletedFlow",
     "FlowDefinitionInvalid",
+    "FlowInUse",
     "FlowNotStartable",
     "FlowSpec",
     "HistoryEntry",
@@ -75,6 +80,7 @@ __all__ = [
     "approve",
     "cancel",
     "check_flow",
+    "delete_flow",
     "execute_task",
     "get_flow",
     "get_instance",

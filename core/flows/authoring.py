@@ -13,19 +13,24 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.audit import snapshot as columns_of
 from core.errors import FieldProblem, NotFound
 from core.flows.checks import compile_definition
 from core.flows.definition import END
-from core.flows.errors import FlowDefinitionInvalid, FlowNotStartable
+from core.flows.errors import FlowDefinitionInvalid, FlowInUse, FlowNotStartable
 from core.models import (
+    EntityInstall,
     Flow,
     FlowBranch,
     FlowDefinition,
+    FlowInstance,
+    FlowInstanceStatus,
     FlowLevel,
     FlowLevelTask,
     FlowStatus,
     Role,
     Task,
+    TaskExecution,
     User,
     new_id,
     utcnow,
@@ -155,6 +160,62 @@ async def escalation_problems(
         for path, user_id in named.items()
         if user_id not in found
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedFlow:
+    """A deleted flow's columns (as an audit trail records them) and what went with it."""
+
+    before: dict[str, Any]
+    levels: int
+    branches: int
+    instances: int
+
+
+async def delete_flow(session: AsyncSession, *, company_id: str, flow_id: str) -> DeletedFlow:
+    """Delete a flow with its levels, branches, frozen definitions and triggers, and its
+    finished instances with their history; task executions submitted in those instances
+    stay, no longer tied to an instance. FlowInUse while any instance is still running.
+    Flows have no soft delete: archiving one (status ARCHIVED) is the way to keep it."""
+    flow = await _load_flow(session, company_id, flow_id, lock=True)
+    running = await session.scalar(
+        sa.select(sa.func.count()).where(
+            FlowInstance.flow_id == flow.id, FlowInstance.status == FlowInstanceStatus.IN_PROGRESS
+        )
+    )
+    if running:
+        raise FlowInUse(
+            f"Flow {flow.name!r} has {running} running instance(s); cancel them or let them "
+            "finish first (archiving the flow stops new ones).",
+            running=running,
+        )
+    before, levels, branches = columns_of(flow), len(flow.levels), len(flow.branches)
+    instances = sa.select(FlowInstance.id).where(FlowInstance.flow_id == flow.id)
+    await session.execute(
+        sa.update(TaskExecution)
+        .where(TaskExecution.flow_instance_id.in_(instances))
+        .values(flow_instance_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    removed = await session.execute(
+        sa.delete(FlowInstance)
+        .where(FlowInstance.flow_id == flow.id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        sa.delete(EntityInstall).where(
+            EntityInstall.entity_type == "Flow", EntityInstall.local_id == flow.id
+        )
+    )
+    # Levels (with their tasks and roles), branches, definitions and triggers go with the
+    # row through the foreign keys' ON DELETE CASCADE.
+    await session.execute(
+        sa.delete(Flow)
+        .where(Flow.id == flow.id, Flow.company_id == company_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.expunge(flow)
+    return DeletedFlow(before, levels, branches, int(removed.rowcount))  # type: ignore[attr-defined]
 
 
 async def get_flow(session: AsyncSession, *, company_id: str, flow_id: str) -> Flow:

@@ -17,6 +17,13 @@ class FlowNotStartable(Conflict):
     code = "flow_not_startable"
 
 
+class FlowInUse(Conflict):
+    """The flow has running instances: it cannot be deleted until they finish or are
+    cancelled (archiving it stops new ones)."""
+
+    code = "flow_in_use"
+
+
 class InstanceClosed(Conflict):
     """The instance is completed, failed or cancelled: nothing more can happen to it."""
 

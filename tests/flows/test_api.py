@@ -1,5 +1,6 @@
 """The expense flow through HTTP: an admin defines and publishes it, an employee submits,
-a manager and finance approve; errors come back as problem responses."""
+a manager and finance approve; errors come back as problem responses. Deleting a flow is
+refused while an instance runs; the inbox follows the roles a user holds now."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from core.auth.tokens import issue_access_token
-from core.models import AuditLog, User
+from core.models import (
+    AuditLog,
+    Flow,
+    FlowBranch,
+    FlowInstance,
+    FlowLevel,
+    TaskExecution,
+    User,
+    user_roles,
+)
 from tests.api.conftest import SECRET, make_settings
 from tests.flows.conftest import Acme
 
@@ -293,3 +303,118 @@ async def test_a_manager_reassigns_and_an_admin_reads_the_definition(client, hea
     assert flow["branches"][0]["toLevel"] == "END"
     listed = (await client.get("/flows", headers=headers["employee"])).json()
     assert [f["id"] for f in listed] == [flow_id]
+
+
+# Deleting a flow, and the inbox by the roles held now.
+
+
+async def rows(sessions, model, *where) -> int:
+    async with sessions() as session:
+        return await session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+async def test_a_flow_with_a_running_instance_cannot_be_deleted(
+    client, headers, acme, sessions
+) -> None:
+    flow_id = await published(client, headers, acme)
+    await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201)
+
+    response = await client.delete(f"/flows/{flow_id}", headers=headers["admin"])
+
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "flow_in_use"
+    assert await rows(sessions, Flow) == 1
+    assert await rows(sessions, FlowLevel) == 3
+    assert await rows(sessions, AuditLog, AuditLog.action == "flow.deleted") == 0
+
+
+async def test_a_flow_whose_instances_finished_is_deleted_with_its_levels_and_branches(
+    client, headers, acme, sessions
+) -> None:
+    flow_id = await published(client, headers, acme)
+    started = await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201)
+    expense = {
+        "data": {
+            "Employee Name": "Eve",
+            "Amount": 12,
+            "Category": "Travel",
+            "Receipt": acme.receipt,
+        }
+    }
+    await act(
+        client,
+        headers,
+        "employee",
+        f"/flow-instances/{started['id']}/tasks/{acme.expense_task}",
+        expense,
+    )
+    await act(client, headers, "employee", f"/flow-instances/{started['id']}/cancel", {})
+    assert (
+        await client.delete(f"/flows/{flow_id}", headers=headers["employee"])
+    ).status_code == 403
+
+    response = await client.delete(f"/flows/{flow_id}", headers=headers["admin"])
+
+    assert response.status_code == 204, response.text
+    assert (await client.get(f"/flows/{flow_id}", headers=headers["admin"])).status_code == 404
+    for model in (Flow, FlowLevel, FlowBranch, FlowInstance):
+        assert await rows(sessions, model) == 0, model
+    # The expense submitted in the cancelled instance stays, on its own.
+    async with sessions() as session:
+        [kept] = list(await session.scalars(sa.select(TaskExecution.flow_instance_id)))
+    assert kept is None
+    async with sessions() as session:
+        audit = await session.scalar(sa.select(AuditLog).where(AuditLog.action == "flow.deleted"))
+    assert (
+        audit.entity_id == flow_id
+        and audit.changes["before"]["name"] == "Expense Approval Workflow"
+    )
+    assert audit.metadata_ == {"levels": 3, "branches": 1, "finishedInstancesDeleted": 1}
+    assert (await client.delete(f"/flows/{flow_id}", headers=headers["admin"])).status_code == 404
+
+
+async def test_the_inbox_shows_a_task_to_whoever_was_given_the_role_since(
+    client, headers, acme, sessions
+) -> None:
+    flow_id = await published(client, headers, acme)
+    started = await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201)
+    expense = {
+        "data": {
+            "Employee Name": "Eve",
+            "Amount": 12,
+            "Category": "Travel",
+            "Receipt": acme.receipt,
+        }
+    }
+    await act(
+        client,
+        headers,
+        "employee",
+        f"/flow-instances/{started['id']}/tasks/{acme.expense_task}",
+        expense,
+    )
+    async with sessions.begin() as session:
+        await session.execute(
+            sa.insert(user_roles).values(
+                user_id=acme.users["colleague"], role_id=acme.roles["Manager"]
+            )
+        )
+
+    [item] = (await client.get("/inbox", headers=headers["colleague"])).json()["items"]
+
+    assert (item["instanceId"], item["source"], item["assignmentId"]) == (
+        started["id"],
+        "ROLE",
+        None,
+    )
+    seen = await client.get(f"/flow-instances/{started['id']}", headers=headers["colleague"])
+    assert seen.status_code == 200
+    review = {"data": {"Decision": "Approved"}, "levelOrder": 2}
+    done = await act(
+        client,
+        headers,
+        "colleague",
+        f"/flow-instances/{started['id']}/tasks/{acme.review_task}",
+        review,
+    )
+    assert done["levelClosed"]
