@@ -38,6 +38,7 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
         f"ERP Builder on http://{host}:{port} ({settings.database_url.get_backend_name()})"
         f" - API docs at http://{host}:{port}/schema"
     )
+    click.echo(_automation_line(settings, workers))
     # uvloop and httptools: the fastest event loop and HTTP parser uvicorn supports (both
     # come with uvicorn[standard]); a long accept backlog so bursts of new connections wait
     # instead of being refused.
@@ -56,6 +57,19 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
         from api.app import create_app
 
         uvicorn.run(create_app(settings), **options)
+
+
+def _automation_line(settings: Any, workers: int) -> str:
+    """Where triggers run, as the background services the plugins offer will arrange it."""
+    if settings.redis_url:
+        return "Automation: handed to `erp worker` and `erp scheduler` through REDIS_URL"
+    if not settings.automation.in_process:
+        return "Automation: not in this process (ERP_IN_PROCESS_AUTOMATION=false)"
+    where = "this process" if workers <= 1 else f"each of the {workers} processes"
+    return (
+        f"Automation: relay, trigger engine, scheduler and integration jobs run in {where}"
+        " (no REDIS_URL)"
+    )
 
 
 @hookimpl

@@ -5,6 +5,7 @@ the work through the database claims (each event handled once, each slot fired o
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from core.plugins.services import RunningServices
 from core.settings import Settings, load_settings
 from scheduler.dispatch import CeleryDispatcher, InProcessDispatcher
 from scheduler.embedded import CeleryHandoff, InProcessPipeline
+from tests.scheduler.conftest import VENV_BIN, Process
 from tests.triggers.factories import (
     HttpReceiver,
     Sessions,
@@ -33,6 +35,7 @@ from tests.triggers.factories import (
     eventually,
     executions,
     expense,
+    free_port,
     record,
     seed_acme,
 )
@@ -287,3 +290,65 @@ def test_in_process_automation_is_on_unless_turned_off() -> None:
 async def _at_least(sessions: Sessions, query: sa.Select[Any], count: int) -> int:
     found = await _count(sessions, query)
     return found if found >= count else 0
+
+
+async def test_erp_serve_with_two_workers_on_postgresql_runs_each_trigger_once(
+    database_url: URL, sessions: Sessions
+) -> None:
+    """The real command: `erp serve --workers 2`, two uvicorn worker processes, each with its
+    own pipeline, and no Redis."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(
+        DATABASE_URL=database_url.render_as_string(hide_password=False),
+        ERP_SECRET_KEY=SECRET,
+        ERP_SCHEDULER_SYNC_SECONDS="0.3",
+        ERP_RELAY_BATCH_SIZE="5",
+        ERP_LOG_LEVEL="INFO",
+    )
+    acme = await seed_acme(sessions)
+    on_completion = await add_trigger(sessions, acme.company_id)
+    scheduled = await add_trigger(
+        sessions,
+        acme.company_id,
+        event_type=EventType.SCHEDULED,
+        event_config={"interval": {"seconds": 1}},
+    )
+    server = Process(
+        [str(VENV_BIN / "erp"), "serve", "--port", str(port), "--workers", "2"], env
+    ).start()
+    try:
+        await eventually(lambda: _started(server, workers=2), within=60, every=0.2)
+        assert "run in each of the 2 processes (no REDIS_URL)" in server.output()
+        recorded = []
+        for n in range(30):
+            recorded.append(
+                await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(n))
+            )
+            await asyncio.sleep(0.01)
+        await eventually(lambda: _ran(sessions, on_completion, 30), within=60)
+        await eventually(lambda: _ran(sessions, scheduled, 3), within=60)
+    finally:
+        server.stop()
+    async with sessions() as session:
+        runs = (await session.scalars(sa.select(TriggerRun))).all()
+        slots = (await session.scalars(sa.select(ScheduleSlot))).all()
+    completions = [r for r in runs if r.trigger_id == on_completion]
+    assert sorted(r.event_id for r in completions) == sorted(recorded)
+    assert {r.deliveries for r in completions} == {1}
+    ticks = [r for r in runs if r.trigger_id == scheduled]
+    assert len({r.event_id for r in ticks}) == len(ticks) >= 3
+    assert {r.event_id for r in ticks} <= {s.event_id for s in slots}
+    assert len({s.event_id for s in slots}) == len(slots) >= 3
+    assert len(await executions(sessions, on_completion)) == 30
+
+
+async def _started(server: Process, *, workers: int) -> bool:
+    output = server.output()
+    if server.proc is not None and server.proc.poll() is not None:
+        raise AssertionError(f"erp serve exited:\n{output[-3000:]}")
+    return output.count("Application startup complete") >= workers
+
+
+async def _ran(sessions: Sessions, trigger_id: str, count: int) -> bool:
+    return len(await executions(sessions, trigger_id)) >= count
