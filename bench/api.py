@@ -99,6 +99,9 @@ def free_port() -> int:
 def start_server(port: int, workers: int, files: str) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}",
+        # The API processes do API work only, as in scaled mode: the events wait in the
+        # outbox for `erp relay` (not run here) instead of an in-process pipeline.
+        "ERP_IN_PROCESS_AUTOMATION": "false",
         "ERP_SECRET_KEY": SECRET,
         "ERP_LOG_LEVEL": "WARNING",
         "ERP_FILES_DIR": files,

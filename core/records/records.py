@@ -320,9 +320,8 @@ async def list_records(
         )
     ).all()
     items = [row[0] for row in rows]
-    if rows:
-        total = rows[0][1]
-    else:
+    total: int | None = rows[0][1] if rows else None
+    if total is None:
         total = await session.scalar(
             sa.select(sa.func.count()).select_from(CustomTableRecord).where(*conditions)
         )
