@@ -5,6 +5,7 @@ two schedulers racing."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -27,8 +28,11 @@ from core.models import (
     User,
     utcnow,
 )
+from core.plugins.manager import get_plugins
 from core.settings import AutomationSettings
 from scheduler.daemon import SchedulerDaemon
+from scheduler.embedded import InProcessPipeline
+from tests.api.conftest import make_settings
 from tests.flows.conftest import DECIDED_BY_FORM, Acme, expense_spec, in_company, published_flow
 from tests.flows.test_definitions import problems_of
 from tests.flows.test_reading import start, submit_expense
@@ -200,25 +204,46 @@ async def test_two_schedulers_racing_apply_a_deadline_exactly_once(sessions, acm
     assert len(await audits(sessions, "flow_instance.deadline_passed")) == 1
 
 
-async def test_the_scheduler_daemon_applies_deadlines_on_its_own(sessions, acme) -> None:
-    instance_id = await overdue_soon(sessions, acme, {"action": "reject"})
+async def make_overdue(sessions) -> None:
     async with transaction(sessions) as session:
         await session.execute(
             sa.update(FlowStep)
             .where(FlowStep.status == "ACTIVE")
             .values(due_at=utcnow() - timedelta(minutes=1))
         )
+
+
+async def instance_failed(sessions, acme: Acme, instance_id: str) -> bool:
+    view = await in_company(sessions, acme, get_instance, instance_id=instance_id)
+    return view.instance.status is FlowInstanceStatus.FAILED
+
+
+async def test_the_scheduler_daemon_applies_deadlines_on_its_own(sessions, acme) -> None:
+    instance_id = await overdue_soon(sessions, acme, {"action": "reject"})
+    await make_overdue(sessions)
     daemon = SchedulerDaemon(sessions, AutomationSettings(scheduler_sync_seconds=0.1))
     daemon.start()
     try:
-
-        async def failed() -> bool:
-            view = await in_company(sessions, acme, get_instance, instance_id=instance_id)
-            return view.instance.status is FlowInstanceStatus.FAILED
-
-        assert await eventually(failed, within=10)
+        assert await eventually(lambda: instance_failed(sessions, acme, instance_id), within=10)
     finally:
         daemon.stop()
+
+
+async def test_the_in_process_pipeline_of_erp_serve_applies_deadlines(
+    sessions, acme, database_url, tmp_path
+) -> None:
+    instance_id = await overdue_soon(sessions, acme, {"action": "reject"})
+    await make_overdue(sessions)
+    settings = make_settings(database_url, tmp_path / "files")
+    settings = dataclasses.replace(
+        settings, automation=dataclasses.replace(settings.automation, scheduler_sync_seconds=0.1)
+    )
+    pipeline = InProcessPipeline(settings, sessions, get_plugins())
+    await pipeline.start()
+    try:
+        assert await eventually(lambda: instance_failed(sessions, acme, instance_id), within=10)
+    finally:
+        await pipeline.stop()
 
 
 @pytest.mark.parametrize(
