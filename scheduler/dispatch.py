@@ -31,13 +31,22 @@ class CeleryDispatcher:
 
 
 Handler = Callable[[str, object], Awaitable[object]]
+Admitter = Callable[[list[str]], Awaitable[object]]
 
 
 class InProcessDispatcher:
-    """Embedded mode: work goes to a queue drained by a few tasks of this event loop."""
+    """Embedded mode: work goes to a queue drained by a few tasks of this event loop.
 
-    def __init__(self, handle: Handler, *, consumers: int = 2) -> None:
+    With `admit`, events are admitted (their trigger runs committed) before send_events
+    returns, so before the relay marks them dispatched: the queue lives in memory, and an
+    event must not be lost with it when the process dies. The queue then carries
+    ("admitted", what `admit` returned)."""
+
+    def __init__(
+        self, handle: Handler, *, admit: Admitter | None = None, consumers: int = 2
+    ) -> None:
         self.handle = handle
+        self.admit = admit
         self.queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
         self.consumers = consumers
         self._tasks: list[asyncio.Task[None]] = []
@@ -55,7 +64,10 @@ class InProcessDispatcher:
         self._tasks = []
 
     async def send_events(self, event_ids: Sequence[str]) -> None:
-        self.queue.put_nowait(("events", list(event_ids)))
+        if self.admit is None:
+            self.queue.put_nowait(("events", list(event_ids)))
+        else:
+            self.queue.put_nowait(("admitted", await self.admit(list(event_ids))))
 
     async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
         if delay_seconds <= 0:

@@ -24,6 +24,7 @@ from core.plugins.manager import Plugins
 from core.plugins.services import BackgroundService
 from core.settings import Settings
 from core.triggers import Dispatcher, TriggerEngine
+from core.triggers.admission import Admission
 from core.triggers.registry import ActionRegistry
 from scheduler.daemon import SchedulerDaemon
 from scheduler.dispatch import CeleryDispatcher, InProcessDispatcher
@@ -74,15 +75,22 @@ class InProcessPipeline:
         self.settings = settings
         self.sessions = sessions
         self.plugins = plugins
-        self.queue = InProcessDispatcher(self._handle)
+        self.queue = InProcessDispatcher(self._handle, admit=self._admit)
         self.dispatcher: Dispatcher | None = self.queue
         self.engine: TriggerEngine | None = None
         self.daemon: SchedulerDaemon | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.stopping = asyncio.Event()
 
+    async def _admit(self, event_ids: list[str]) -> Admission:
+        assert self.engine is not None
+        return await self.engine.admit_events(event_ids)
+
     async def _handle(self, kind: str, payload: object) -> object:
         assert self.engine is not None
+        if kind == "admitted":
+            assert isinstance(payload, Admission)
+            return await self.engine.run_admitted(payload)
         if kind == "events":
             return await self.engine.handle_events(payload)  # type: ignore[arg-type]
         return await self.engine.handle_run(str(payload))

@@ -81,6 +81,12 @@ class TriggerEngine:
     async def handle_events(self, event_ids: Sequence[str]) -> int:
         """Process committed outbox events; safe to call again with the same ids. Returns
         how many executions this call recorded."""
+        return await self.run_admitted(await self.admit_events(event_ids))
+
+    async def admit_events(self, event_ids: Sequence[str]) -> Admission:
+        """The first half of handle_events: match the events' triggers and commit a run per
+        (trigger, event). Once this returns, the runs survive a crash (the stale-run sweep
+        resumes them); calling it again with the same ids admits nothing new."""
         async with transaction(self.sessions) as session:
             events = list(
                 (
@@ -96,6 +102,10 @@ class TriggerEngine:
             log.debug("event %s admitted", event.id, extra={"event_id": event.id})
             if self.plugins is not None:
                 self.plugins.hook.erp_event_recorded(event=event)
+        return admission
+
+    async def run_admitted(self, admission: Admission) -> int:
+        """The second half of handle_events: run the admitted runs."""
         return admission.recorded + await self._run_all(admission)
 
     async def handle_run(self, run_id: str) -> int:

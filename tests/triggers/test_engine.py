@@ -4,10 +4,13 @@ actions -> TriggerExecution, on PostgreSQL, with a real SMTP server and HTTP rec
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.engine import URL
 
-from core.models import EventType, TriggerExecutionStatus
+from core.models import EventType, OutboxEvent, TriggerExecutionStatus
 from core.models.automation import TriggerRun
-from tests.triggers.conftest import Pipeline
+from scheduler.dispatch import InProcessDispatcher
+from scheduler.relay import redeliver_stale_runs, relay_once
+from tests.triggers.conftest import Pipeline, make_pipeline, settings_for
 from tests.triggers.factories import (
     HIGH_VALUE_ACTIONS,
     HIGH_VALUE_CONDITIONS,
@@ -275,3 +278,47 @@ async def test_an_unknown_action_fails_the_execution_without_retrying(
     assert execution.status is TriggerExecutionStatus.FAILED
     assert execution.actions_executed[0]["attempts"] == 1
     assert "unknown action type 'teleport'" in execution.error_message
+
+
+async def test_the_in_process_relay_admits_events_before_marking_them_dispatched(
+    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Acme
+) -> None:
+    """The in-process queue lives in memory: an event handed to it must already have its
+    runs committed, or a process dying with the queue would lose it. Here the queue is never
+    drained (the process "dies"); a fresh engine then finishes the run through the stale-run
+    sweep, exactly once."""
+    settings = settings_for(database_url, smtp.port, ERP_TRIGGER_LEASE_SECONDS="1")
+    first = await make_pipeline(sessions, settings)
+    await first.dispatcher.stop()  # nothing will drain its queue
+    dead = InProcessDispatcher(first.dispatcher.handle, admit=first.engine.admit_events)
+    trigger_id = await add_trigger(sessions, acme.company_id, task_id=acme.task_id)
+    event_id = await record(
+        sessions, acme.company_id, EventType.TASK_COMPLETED, expense(700), task_id=acme.task_id
+    )
+
+    assert await relay_once(sessions, dead, batch_size=10) == 1
+    async with sessions() as session:
+        dispatched = await session.scalar(
+            sa.select(OutboxEvent.dispatched_at).where(OutboxEvent.id == event_id)
+        )
+        runs = (
+            await session.scalars(sa.select(TriggerRun).where(TriggerRun.event_id == event_id))
+        ).all()
+    assert dispatched is not None
+    assert [r.trigger_id for r in runs] == [trigger_id]
+    assert await executions(sessions, trigger_id) == []
+
+    second = await make_pipeline(sessions, settings)
+    try:
+        # Once the dead engine's lease on the run has run out, the sweep resends it.
+        await eventually(
+            lambda: redeliver_stale_runs(sessions, second.dispatcher, stale_seconds=0), within=10
+        )
+        await second.dispatcher.idle()
+        assert await redeliver_stale_runs(sessions, second.dispatcher, stale_seconds=0) == 0
+    finally:
+        await second.dispatcher.stop()
+        await second.engine.http.aclose()
+        await first.engine.http.aclose()
+    [done] = await executions(sessions, trigger_id)
+    assert done.status is TriggerExecutionStatus.SUCCESS
