@@ -2,7 +2,8 @@
 instead of the ORM's unit of work, in as few statements as the backend allows.
 
 A row is staged on the session with `stage()`; the staged rows are inserted before the
-session's next query and before it commits, after the ORM's own pending changes (a staged
+session's next query (unless autoflush is off, as in `session.no_autoflush`) and before it
+commits, after the ORM's own pending changes (a staged
 row may refer to a row added in the same transaction). On PostgreSQL they go out as one
 statement, chaining the inserts as data-modifying CTEs; on SQLite, and for large batches,
 as one multi-row INSERT per table. A rollback discards them.
@@ -116,8 +117,11 @@ def _same(value: Any) -> Any:
 
 
 def _before_query(state: ORMExecuteState) -> None:
-    if state.session.info.get(STAGED_KEY):
-        write_staged(state.session)
+    # Under `session.no_autoflush` a query does not see pending changes, staged rows
+    # included: they wait (with the ORM's own) for the next flush point.
+    session = state.session
+    if session.autoflush and session.info.get(STAGED_KEY):
+        write_staged(session)
 
 
 def _before_commit(session: Session) -> None:

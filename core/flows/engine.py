@@ -54,8 +54,12 @@ from core.models import (
     user_roles,
     utcnow,
 )
+from core.models.base import Base
 from core.models.flow_runs import ActionKind, AssignmentSource, AssignmentStatus, StepStatus
 from core.schema import validate_submission
+from core.staging import stage
+
+EXECUTIONS = Base.metadata.tables[TaskExecution.__tablename__]
 
 OVERSEERS = frozenset({UserRole.ADMIN, UserRole.DEVELOPER})
 """User roles that may cancel any instance and reassign any pending task of their company."""
@@ -173,19 +177,23 @@ async def execute_task(
         logic=task.logic,
         data=_by_field_id(task, data),
     )
-    execution = TaskExecution(
-        id=new_id(),
-        company_id=company_id,
-        task_id=task.id,
-        data=cleaned,
-        executor_id=user_id,
-        flow_instance_id=instance.id,
-        level_id=level.id,
-        status=ExecutionStatus.COMPLETED,
-        completed_at=utcnow(),
-        created_at=utcnow(),
-    )
-    session.add(execution)
+    now = utcnow()
+    columns = {
+        "id": new_id(),
+        "company_id": company_id,
+        "task_id": task.id,
+        "data": cleaned,
+        "executor_id": user_id,
+        "flow_instance_id": instance.id,
+        "level_id": level.id,
+        "status": ExecutionStatus.COMPLETED,
+        "completed_at": now,
+        "created_at": now,
+    }
+    # A submission is only ever inserted: staged (core.staging) with the action's other new
+    # rows; the caller gets the row as a detached object.
+    stage(session, EXECUTIONS, columns)
+    execution = TaskExecution(**columns)
     instance.context_data = {**instance.context_data, **_context_values(task, cleaned)}
     add_action(
         session,
@@ -415,7 +423,7 @@ async def _earlier_submission(
             FlowAction.level_order == step.level_order,
             FlowAction.step_id != step.id,
         )
-        .order_by(FlowAction.id.desc())
+        .order_by(FlowAction.created_at.desc(), FlowAction.id.desc())
         .limit(1)
     )
     return data
@@ -465,7 +473,7 @@ async def _decision(
             FlowAction.kind == ActionKind.SUBMITTED,
             FlowAction.task_id == holder.id,
         )
-        .order_by(FlowAction.id.desc())
+        .order_by(FlowAction.created_at.desc(), FlowAction.id.desc())
         .limit(1)
     )
     return data.get(field) if isinstance(data, dict) else None

@@ -175,7 +175,7 @@ async def instance_history(
         .outerjoin(TaskExecution, TaskExecution.id == FlowAction.execution_id)
         .outerjoin(Task, Task.id == FlowAction.task_id)
         .where(FlowAction.instance_id == instance_id, FlowAction.company_id == company_id)
-        .order_by(FlowAction.id)
+        .order_by(FlowAction.created_at, FlowAction.id)
     )
     return [
         HistoryEntry(

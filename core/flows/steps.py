@@ -11,7 +11,7 @@ who got the role later, when they act."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,7 +33,14 @@ from core.models import (
     user_roles,
     utcnow,
 )
+from core.models.base import Base
 from core.models.flow_runs import ActionKind, AssignmentSource, AssignmentStatus, StepStatus
+from core.staging import stage
+
+ACTIONS = Base.metadata.tables[FlowAction.__tablename__]
+STEPS = Base.metadata.tables[FlowStep.__tablename__]
+STEP_ROLES = Base.metadata.tables[FlowStepRole.__tablename__]
+ASSIGNMENTS = Base.metadata.tables[FlowAssignment.__tablename__]
 
 
 @dataclass(slots=True)
@@ -96,20 +103,36 @@ def add_action(
     comment: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        FlowAction(
-            company_id=instance.company_id,
-            instance_id=instance.id,
-            step_id=step.id if step else None,
-            level_order=step.level_order if step else None,
-            kind=kind,
-            actor_id=actor_id,
-            task_id=task_id,
-            execution_id=execution_id,
-            comment=comment,
-            details=details or {},
-        )
+    # History is append-only: staged (core.staging), written with the action's other rows.
+    stage(
+        session,
+        ACTIONS,
+        {
+            "company_id": instance.company_id,
+            "instance_id": instance.id,
+            "step_id": step.id if step else None,
+            "level_order": step.level_order if step else None,
+            "kind": kind,
+            "actor_id": actor_id,
+            "task_id": task_id,
+            "execution_id": execution_id,
+            "comment": comment,
+            "details": details or {},
+            "created_at": _next_moment(session),
+        },
     )
+
+
+def _next_moment(session: AsyncSession) -> datetime:
+    """Now, or just after the previous action of this session's transaction: actions staged
+    together are inserted in one statement, which does not number them in order, so their
+    times do (history is ordered by time, then id)."""
+    now = utcnow()
+    last: datetime | None = session.info.get("last_flow_action_at")
+    if last is not None and now <= last:
+        now = last + timedelta(microseconds=1)
+    session.info["last_flow_action_at"] = now
+    return now
 
 
 async def enter_level(
@@ -139,40 +162,50 @@ async def enter_level(
     else:
         users, source = [instance.initiator_id], AssignmentSource.INITIATOR
     now = utcnow()
-    step = FlowStep(
-        id=new_id(),
-        company_id=instance.company_id,
-        instance_id=instance.id,
-        definition_id=snapshot.definition_id,
-        number=number,
-        level_order=order,
-        level_id=level.id,
-        level_name=level.name,
-        status=StepStatus.ACTIVE,
-        required_approvals=_required(level, len(users)),
-        entered_at=now,
-        due_at=now + timedelta(hours=level.deadline_hours) if level.deadline_hours else None,
-        backtracked=_backtracked(previous, number, order),
-    )
-    session.add(step)
+    columns = {
+        "id": new_id(),
+        "company_id": instance.company_id,
+        "instance_id": instance.id,
+        "definition_id": snapshot.definition_id,
+        "number": number,
+        "level_order": order,
+        "level_id": level.id,
+        "level_name": level.name,
+        "status": StepStatus.ACTIVE,
+        "required_approvals": _required(level, len(users)),
+        "entered_at": now,
+        "due_at": now + timedelta(hours=level.deadline_hours) if level.deadline_hours else None,
+        "backtracked": _backtracked(previous, number, order),
+    }
+    # A new step is staged (core.staging): written after the ORM's changes, so the
+    # one-active-step index sees the previous step closed first; the caller gets it as a
+    # detached object.
+    stage(session, STEPS, columns)
+    step = FlowStep(**columns)
+    # The step's roles and first assignments are only inserted here: staged with the
+    # action's other new rows (core.staging), after the step itself.
     if source is AssignmentSource.ROLE:
-        session.add_all(
-            FlowStepRole(company_id=instance.company_id, step_id=step.id, role_id=r)
-            for r in dict.fromkeys(level.role_ids)
+        for role_id in dict.fromkeys(level.role_ids):
+            stage(
+                session,
+                STEP_ROLES,
+                {"company_id": instance.company_id, "step_id": step.id, "role_id": role_id},
+            )
+    for user_id in dict.fromkeys(users):
+        stage(
+            session,
+            ASSIGNMENTS,
+            {
+                "company_id": instance.company_id,
+                "instance_id": instance.id,
+                "step_id": step.id,
+                "user_id": user_id,
+                "status": AssignmentStatus.PENDING,
+                "source": source,
+                "assigned_by_id": assigned_by,
+                "created_at": now,
+            },
         )
-    session.add_all(
-        FlowAssignment(
-            company_id=instance.company_id,
-            instance_id=instance.id,
-            step_id=step.id,
-            user_id=user_id,
-            status=AssignmentStatus.PENDING,
-            source=source,
-            assigned_by_id=assigned_by,
-            created_at=now,
-        )
-        for user_id in dict.fromkeys(users)
-    )
     instance.current_level_order = order
     return step
 
