@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,6 +52,33 @@ def seal_secret(secret: str) -> str:
     """The signing secret as stored: encrypted with the platform's secrets keys (the same
     rotatable keys as integration credentials), never in clear."""
     return process_box().seal(secret)[SEALED]
+
+
+@lru_cache(maxsize=1024)
+def _verifier(stored: str) -> Webhook:
+    """The Standard Webhooks verifier of a stored (sealed) secret, kept per process: opening
+    the seal and decoding the key cost more than checking a delivery. A rotated secret is
+    stored sealed anew, so it is a new entry."""
+    return Webhook(open_secret(stored))
+
+
+# Built once: a delivery is received on every call, and building these statements costs
+# more than running them.
+_ENDPOINTS = WebhookEndpoint.__table__.c
+_ACTIVE_ENDPOINT = sa.select(
+    _ENDPOINTS.id, _ENDPOINTS.company_id, _ENDPOINTS.trigger_id, _ENDPOINTS.secret
+).where(_ENDPOINTS.id == sa.bindparam("endpoint_id"), _ENDPOINTS.is_active.is_(True))
+_DELIVERY_VALUES: dict[str, Any] = {
+    name: sa.bindparam(name)
+    for name in ("id", "company_id", "endpoint_id", "message_id", "event_id", "received_at")
+}
+_ACCEPT_DELIVERY = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(WebhookDelivery.__table__)
+    .values(_DELIVERY_VALUES)
+    .on_conflict_do_nothing(index_elements=["endpoint_id", "message_id"])
+    .returning(WebhookDelivery.__table__.c.id)
+    for dialect in (postgresql, sqlite)
+}
 
 
 def open_secret(stored: str) -> str:
@@ -159,15 +187,11 @@ async def receive_webhook(
     webhook-id accepted once."""
     if len(body) > max_body_bytes:
         raise WebhookPayloadTooLarge(f"the body exceeds {max_body_bytes} bytes")
-    endpoint = await session.scalar(
-        sa.select(WebhookEndpoint).where(
-            WebhookEndpoint.id == endpoint_id, WebhookEndpoint.is_active.is_(True)
-        )
-    )
+    endpoint = (await session.execute(_ACTIVE_ENDPOINT, {"endpoint_id": endpoint_id})).first()
     if endpoint is None:
         raise WebhookNotFound("no such webhook endpoint")
     try:
-        Webhook(open_secret(endpoint.secret)).verify(body, dict(headers), json_parse=False)
+        _verifier(endpoint.secret).verify(body, dict(headers), json_parse=False)
     except WebhookVerificationError as exc:
         raise WebhookSignatureInvalid(f"webhook signature rejected: {exc}") from None
     except (ValueError, UnicodeDecodeError):
@@ -176,19 +200,16 @@ async def receive_webhook(
     event_id = new_id()
     # The unique (endpoint, message id) row is written first: a duplicate inserts nothing
     # and the delivery is refused before any event exists.
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     accepted = await session.scalar(
-        dialect.insert(WebhookDelivery)
-        .values(
-            id=new_id(),
-            company_id=endpoint.company_id,
-            endpoint_id=endpoint.id,
-            message_id=message_id,
-            event_id=event_id,
-            received_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["endpoint_id", "message_id"])
-        .returning(WebhookDelivery.id)
+        _ACCEPT_DELIVERY[session.get_bind().dialect.name],
+        {
+            "id": new_id(),
+            "company_id": endpoint.company_id,
+            "endpoint_id": endpoint.id,
+            "message_id": message_id,
+            "event_id": event_id,
+            "received_at": utcnow(),
+        },
     )
     if accepted is None:
         raise WebhookDuplicate(f"delivery {message_id!r} was received already")
