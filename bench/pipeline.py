@@ -261,7 +261,6 @@ def main() -> None:
         "ERP_SECRET_KEY": "bench-secret-key-of-at-least-thirty-two-characters",
         "ERP_CELERY_QUEUE": f"erp-bench-{os.getpid()}",
         "ERP_LOG_LEVEL": "WARNING",
-        "ERP_RELAY_POLL_SECONDS": "0.02",
     }
     # The endpoint's signing secret is sealed with the keys the server will open it with.
     install_secret_box(load_settings(env))

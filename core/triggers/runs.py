@@ -12,11 +12,46 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import TriggerExecution, TriggerExecutionStatus, new_id, utcnow
+from core.models import Base, TriggerExecution, TriggerExecutionStatus, new_id, utcnow
 from core.models.automation import TriggerRun
 
 DONE = "done"
 PENDING = "pending"
+
+# Core statements on the tables, built once: runs are claimed and finished for every event,
+# and the ORM's bulk paths and statement building cost more than the database work.
+RUNS = Base.metadata.tables[TriggerRun.__tablename__]
+EXECUTIONS = Base.metadata.tables[TriggerExecution.__tablename__]
+_CLAIM_RUNS = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(RUNS)
+    .on_conflict_do_nothing(index_elements=["trigger_id", "idempotency_key"])
+    .returning(RUNS.c.id, RUNS.c.trigger_id, RUNS.c.idempotency_key)
+    for dialect in (postgresql, sqlite)
+}
+_INSERT_EXECUTIONS = sa.insert(EXECUTIONS)
+_LINK_EXECUTIONS = (
+    sa.update(RUNS)
+    .where(RUNS.c.id == sa.bindparam("run_id"))
+    .values(execution_id=sa.bindparam("execution_id"))
+)
+_CLOSE_RUNS = (
+    sa.update(RUNS)
+    .where(
+        RUNS.c.id.in_(sa.bindparam("run_ids", expanding=True)),
+        RUNS.c.lease_owner == sa.bindparam("owner"),
+        RUNS.c.status != DONE,
+    )
+    .values(status=DONE, lease_owner=None, lease_until=None, updated_at=sa.bindparam("now"))
+    .returning(RUNS.c.id)
+)
+_RECORD_RESULTS = (
+    sa.update(RUNS)
+    .where(RUNS.c.id == sa.bindparam("run_id"))
+    .values(
+        action_results=sa.bindparam("action_results"),
+        execution_id=sa.bindparam("execution_id"),
+    )
+)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -81,14 +116,9 @@ async def insert_runs(
         }
         for r in runs
     ]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     # One statement with a parameter list (not a multi-row VALUES built per batch), so it
     # compiles once and stays cached whatever the batch size.
-    statement = (
-        dialect.insert(TriggerRun)
-        .on_conflict_do_nothing(index_elements=["trigger_id", "idempotency_key"])
-        .returning(TriggerRun.id, TriggerRun.trigger_id, TriggerRun.idempotency_key)
-    )
+    statement = _CLAIM_RUNS[session.get_bind().dialect.name]
     inserted = {
         (row.trigger_id, row.idempotency_key): row.id
         for row in (await session.execute(statement, rows)).all()
@@ -117,10 +147,13 @@ async def insert_runs(
                 }
             )
             links.append(
-                {"id": inserted[(r.trigger_id, r.idempotency_key)], "execution_id": execution_id}
+                {
+                    "run_id": inserted[(r.trigger_id, r.idempotency_key)],
+                    "execution_id": execution_id,
+                }
             )
-        await session.execute(sa.insert(TriggerExecution), executions)
-        await session.execute(sa.update(TriggerRun), links)
+        await session.execute(_INSERT_EXECUTIONS, executions)
+        await session.execute(_LINK_EXECUTIONS, links)
     return inserted
 
 
@@ -201,26 +234,21 @@ async def finish_runs(
     run another worker took over is left to that worker, which records it."""
     if not finished:
         return {}
-    now = utcnow()
     owned = set(
         (
             await session.scalars(
-                _update()
-                .where(
-                    TriggerRun.id.in_([f.run.id for f in finished]),
-                    TriggerRun.lease_owner == owner,
-                    TriggerRun.status != DONE,
-                )
-                .values(status=DONE, lease_owner=None, lease_until=None, updated_at=now)
-                .returning(TriggerRun.id)
+                _CLOSE_RUNS,
+                {"run_ids": [f.run.id for f in finished], "owner": owner, "now": utcnow()},
             )
         ).all()
     )
     recorded = {f.run.id: new_id() for f in finished if f.run.id in owned}
     if not recorded:
         return {}
+    now = utcnow()
+    done = [f for f in finished if f.run.id in recorded]
     await session.execute(
-        sa.insert(TriggerExecution),
+        _INSERT_EXECUTIONS,
         [
             {
                 "id": recorded[f.run.id],
@@ -235,20 +263,18 @@ async def finish_runs(
                 "execution_time": f.execution_time_ms,
                 "executed_at": now,
             }
-            for f in finished
-            if f.run.id in recorded
+            for f in done
         ],
     )
     await session.execute(
-        sa.update(TriggerRun),
+        _RECORD_RESULTS,
         [
             {
-                "id": f.run.id,
+                "run_id": f.run.id,
                 "action_results": list(f.run.action_results),
                 "execution_id": recorded[f.run.id],
             }
-            for f in finished
-            if f.run.id in recorded
+            for f in done
         ],
     )
     return recorded
