@@ -374,6 +374,18 @@ async def cancel(
     return ActionResult(instance, before, level_closed=True)
 
 
+# Built once: every action runs it, and building a statement costs more than running it.
+_INSTANCE_FOR_UPDATE = (
+    sa.select(FlowInstance)
+    .where(
+        FlowInstance.id == sa.bindparam("instance_id"),
+        FlowInstance.company_id == sa.bindparam("company_id"),
+    )
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 async def _lock(
     session: AsyncSession, company_id: str, instance_id: str, expected_level: int | None = None
 ) -> tuple[FlowInstance, OpenStep, FlowSnapshot]:
@@ -381,10 +393,7 @@ async def _lock(
     asked to act on it) and the definition that step runs on; LevelMoved if it is not on
     `expected_level` (when given)."""
     instance = await session.scalar(
-        sa.select(FlowInstance)
-        .where(FlowInstance.id == instance_id, FlowInstance.company_id == company_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        _INSTANCE_FOR_UPDATE, {"instance_id": instance_id, "company_id": company_id}
     )
     if instance is None:
         raise NotFound(f"Flow instance {instance_id} does not exist.")

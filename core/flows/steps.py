@@ -75,17 +75,21 @@ async def open_step(session: AsyncSession, step: FlowStep) -> OpenStep:
     return OpenStep(step, list(assignments))
 
 
+_ACTIVE_STEP = (
+    sa.select(FlowStep, FlowAssignment)
+    .outerjoin(FlowAssignment, FlowAssignment.step_id == FlowStep.id)
+    .where(
+        FlowStep.instance_id == sa.bindparam("instance_id"), FlowStep.status == StepStatus.ACTIVE
+    )
+    .order_by(FlowAssignment.created_at)
+    .execution_options(populate_existing=True)
+)
+"""Built once: every action reads it, and building a statement costs more than running it."""
+
+
 async def active_step(session: AsyncSession, instance_id: str) -> OpenStep | None:
     """The instance's active step and its assignments, in one query."""
-    rows = (
-        await session.execute(
-            sa.select(FlowStep, FlowAssignment)
-            .outerjoin(FlowAssignment, FlowAssignment.step_id == FlowStep.id)
-            .where(FlowStep.instance_id == instance_id, FlowStep.status == StepStatus.ACTIVE)
-            .order_by(FlowAssignment.created_at)
-            .execution_options(populate_existing=True)
-        )
-    ).all()
+    rows = (await session.execute(_ACTIVE_STEP, {"instance_id": instance_id})).all()
     if not rows:
         return None
     return OpenStep(rows[0][0], [assignment for _, assignment in rows if assignment is not None])
@@ -226,17 +230,29 @@ def _required(level: LevelDef, asked: int) -> int:
     return 1
 
 
+_ROLE_HOLDERS = (
+    sa.select(User.id)
+    .join(user_roles, user_roles.c.user_id == User.id)
+    .where(
+        user_roles.c.role_id.in_(sa.bindparam("role_ids", expanding=True)),
+        User.company_id == sa.bindparam("company_id"),
+        User.is_active.is_(True),
+    )
+    .distinct()
+    .order_by(User.id)
+)
+_HOLDS_STEP_ROLE = sa.select(
+    sa.exists().where(
+        FlowStepRole.step_id == sa.bindparam("step_id"),
+        user_roles.c.role_id == FlowStepRole.role_id,
+        user_roles.c.user_id == sa.bindparam("user_id"),
+    )
+)
+
+
 async def role_holders(session: AsyncSession, instance: FlowInstance, level: LevelDef) -> list[str]:
     rows = await session.scalars(
-        sa.select(User.id)
-        .join(user_roles, user_roles.c.user_id == User.id)
-        .where(
-            user_roles.c.role_id.in_(level.role_ids),
-            User.company_id == instance.company_id,
-            User.is_active.is_(True),
-        )
-        .distinct()
-        .order_by(User.id)
+        _ROLE_HOLDERS, {"role_ids": list(level.role_ids), "company_id": instance.company_id}
     )
     return list(rows)
 
@@ -277,17 +293,7 @@ async def assignment_to_act(
     pending = current.pending_for(user_id)
     if pending is not None and pending.source != AssignmentSource.ROLE:
         return pending
-    holds = bool(
-        await session.scalar(
-            sa.select(
-                sa.exists().where(
-                    FlowStepRole.step_id == step.id,
-                    user_roles.c.role_id == FlowStepRole.role_id,
-                    user_roles.c.user_id == user_id,
-                )
-            )
-        )
-    )
+    holds = bool(await session.scalar(_HOLDS_STEP_ROLE, {"step_id": step.id, "user_id": user_id}))
     if pending is not None:
         if holds:
             return pending
