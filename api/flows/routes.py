@@ -153,7 +153,7 @@ async def replace_flow(
     "/flows/{flow_id:str}",
     guards=[requires("flows.write")],
     tags=DEFINITIONS,
-    summary="Delete a flow with its levels and branches (409 while an instance runs)",
+    summary="Delete a flow that never ran (409 once it has instances: archive it instead)",
 )
 async def delete_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> None:
     gone = await flows.delete_flow(db, company_id=_company(principal), flow_id=flow_id)
@@ -164,12 +164,24 @@ async def delete_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> None:
         "Flow",
         flow_id,
         before=gone.before,
-        metadata={
-            "levels": gone.levels,
-            "branches": gone.branches,
-            "finishedInstancesDeleted": gone.instances,
-        },
+        metadata={"levels": gone.levels, "branches": gone.branches},
     )
+
+
+@post(
+    "/flows/{flow_id:str}/archive",
+    guards=[requires("flows.write")],
+    tags=DEFINITIONS,
+    summary="Archive a flow: no new instances; running ones finish; history stays",
+    status_code=200,
+)
+async def archive_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowOut:
+    before = snapshot(await flows.get_flow(db, company_id=_company(principal), flow_id=flow_id))
+    flow = await flows.archive_flow(db, company_id=_company(principal), flow_id=flow_id)
+    record_audit(
+        db, principal, "flow.archived", "Flow", flow.id, before=before, after=snapshot(flow)
+    )
+    return flow_out(flow)
 
 
 @get(
@@ -481,6 +493,7 @@ def routers() -> list[Any]:
         read_flow,
         replace_flow,
         delete_flow,
+        archive_flow,
         check_flow,
         publish_flow,
         start_instance,

@@ -17,7 +17,7 @@ from core.audit import snapshot as columns_of
 from core.errors import FieldProblem, NotFound
 from core.flows.checks import compile_definition
 from core.flows.definition import END
-from core.flows.errors import FlowDefinitionInvalid, FlowInUse, FlowNotStartable
+from core.flows.errors import FlowDefinitionInvalid, FlowHasHistory, FlowInUse, FlowNotStartable
 from core.models import (
     EntityInstall,
     Flow,
@@ -30,7 +30,6 @@ from core.models import (
     FlowStatus,
     Role,
     Task,
-    TaskExecution,
     User,
     new_id,
     utcnow,
@@ -169,39 +168,36 @@ class DeletedFlow:
     before: dict[str, Any]
     levels: int
     branches: int
-    instances: int
 
 
 async def delete_flow(session: AsyncSession, *, company_id: str, flow_id: str) -> DeletedFlow:
-    """Delete a flow with its levels, branches, frozen definitions and triggers, and its
-    finished instances with their history; task executions submitted in those instances
-    stay, no longer tied to an instance. FlowInUse while any instance is still running.
-    Flows have no soft delete: archiving one (status ARCHIVED) is the way to keep it."""
+    """Delete a flow that never ran, with its levels, branches, frozen definitions and
+    triggers. A flow with instances keeps its history: FlowInUse while one runs,
+    FlowHasHistory once they all finished (archive it instead: archive_flow)."""
     flow = await _load_flow(session, company_id, flow_id, lock=True)
-    running = await session.scalar(
-        sa.select(sa.func.count()).where(
-            FlowInstance.flow_id == flow.id, FlowInstance.status == FlowInstanceStatus.IN_PROGRESS
+    counts: dict[FlowInstanceStatus, int] = {
+        status: count
+        for status, count in await session.execute(
+            sa.select(FlowInstance.status, sa.func.count())
+            .where(FlowInstance.flow_id == flow.id)
+            .group_by(FlowInstance.status)
         )
-    )
+    }
+    running = counts.get(FlowInstanceStatus.IN_PROGRESS, 0)
     if running:
         raise FlowInUse(
             f"Flow {flow.name!r} has {running} running instance(s); cancel them or let them "
-            "finish first (archiving the flow stops new ones).",
+            "finish, or archive the flow to stop new ones.",
             running=running,
         )
+    if counts:
+        finished = sum(counts.values())
+        raise FlowHasHistory(
+            f"Flow {flow.name!r} has {finished} finished instance(s) whose history is kept; "
+            "archive the flow instead (POST /flows/{id}/archive).",
+            instances=finished,
+        )
     before, levels, branches = columns_of(flow), len(flow.levels), len(flow.branches)
-    instances = sa.select(FlowInstance.id).where(FlowInstance.flow_id == flow.id)
-    await session.execute(
-        sa.update(TaskExecution)
-        .where(TaskExecution.flow_instance_id.in_(instances))
-        .values(flow_instance_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    removed = await session.execute(
-        sa.delete(FlowInstance)
-        .where(FlowInstance.flow_id == flow.id)
-        .execution_options(synchronize_session=False)
-    )
     await session.execute(
         sa.delete(EntityInstall).where(
             EntityInstall.entity_type == "Flow", EntityInstall.local_id == flow.id
@@ -215,7 +211,16 @@ async def delete_flow(session: AsyncSession, *, company_id: str, flow_id: str) -
         .execution_options(synchronize_session=False)
     )
     session.expunge(flow)
-    return DeletedFlow(before, levels, branches, int(removed.rowcount))  # type: ignore[attr-defined]
+    return DeletedFlow(before, levels, branches)
+
+
+async def archive_flow(session: AsyncSession, *, company_id: str, flow_id: str) -> Flow:
+    """Archive a flow: no new instance starts on it; running ones finish on their
+    definition, and every instance's history stays readable. Idempotent."""
+    flow = await _load_flow(session, company_id, flow_id, lock=True)
+    flow.status = FlowStatus.ARCHIVED
+    await session.flush()
+    return flow
 
 
 async def get_flow(session: AsyncSession, *, company_id: str, flow_id: str) -> Flow:

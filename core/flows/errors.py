@@ -24,6 +24,13 @@ class FlowInUse(Conflict):
     code = "flow_in_use"
 
 
+class FlowHasHistory(Conflict):
+    """The flow has finished instances: deleting it would destroy their history, so it is
+    archived instead."""
+
+    code = "flow_has_history"
+
+
 class InstanceClosed(Conflict):
     """The instance is completed, failed or cancelled: nothing more can happen to it."""
 

@@ -328,7 +328,7 @@ async def test_a_flow_with_a_running_instance_cannot_be_deleted(
     assert await rows(sessions, AuditLog, AuditLog.action == "flow.deleted") == 0
 
 
-async def test_a_flow_whose_instances_finished_is_deleted_with_its_levels_and_branches(
+async def test_a_flow_that_ran_keeps_its_history_and_is_archived_instead_of_deleted(
     client, headers, acme, sessions
 ) -> None:
     flow_id = await published(client, headers, acme)
@@ -349,6 +349,37 @@ async def test_a_flow_whose_instances_finished_is_deleted_with_its_levels_and_br
         expense,
     )
     await act(client, headers, "employee", f"/flow-instances/{started['id']}/cancel", {})
+
+    response = await client.delete(f"/flows/{flow_id}", headers=headers["admin"])
+
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "flow_has_history"
+    for model in (Flow, FlowInstance, TaskExecution):
+        assert await rows(sessions, model) == 1, model
+    assert await rows(sessions, FlowLevel) == 3
+
+    assert (
+        await client.post(f"/flows/{flow_id}/archive", headers=headers["employee"])
+    ).status_code == 403
+    archived = await client.post(f"/flows/{flow_id}/archive", headers=headers["admin"])
+    assert archived.status_code == 200, archived.text
+    assert archived.json()["status"] == "ARCHIVED"
+    refused = await client.post(f"/flows/{flow_id}/instances", json={}, headers=headers["employee"])
+    assert refused.status_code == 409, refused.text
+    history = await client.get(f"/flow-instances/{started['id']}/history", headers=headers["admin"])
+    assert history.status_code == 200 and history.json()
+    async with sessions() as session:
+        audit = await session.scalar(sa.select(AuditLog).where(AuditLog.action == "flow.archived"))
+    assert (audit.changes["before"]["status"], audit.changes["after"]["status"]) == (
+        "PUBLISHED",
+        "ARCHIVED",
+    )
+
+
+async def test_a_flow_that_never_ran_is_deleted_with_its_levels_and_branches(
+    client, headers, acme, sessions
+) -> None:
+    flow_id = await published(client, headers, acme)
     assert (
         await client.delete(f"/flows/{flow_id}", headers=headers["employee"])
     ).status_code == 403
@@ -357,19 +388,15 @@ async def test_a_flow_whose_instances_finished_is_deleted_with_its_levels_and_br
 
     assert response.status_code == 204, response.text
     assert (await client.get(f"/flows/{flow_id}", headers=headers["admin"])).status_code == 404
-    for model in (Flow, FlowLevel, FlowBranch, FlowInstance):
+    for model in (Flow, FlowLevel, FlowBranch):
         assert await rows(sessions, model) == 0, model
-    # The expense submitted in the cancelled instance stays, on its own.
-    async with sessions() as session:
-        [kept] = list(await session.scalars(sa.select(TaskExecution.flow_instance_id)))
-    assert kept is None
     async with sessions() as session:
         audit = await session.scalar(sa.select(AuditLog).where(AuditLog.action == "flow.deleted"))
     assert (
         audit.entity_id == flow_id
         and audit.changes["before"]["name"] == "Expense Approval Workflow"
     )
-    assert audit.metadata_ == {"levels": 3, "branches": 1, "finishedInstancesDeleted": 1}
+    assert audit.metadata_ == {"levels": 3, "branches": 1}
     assert (await client.delete(f"/flows/{flow_id}", headers=headers["admin"])).status_code == 404
 
 
