@@ -28,7 +28,7 @@ from core.integrations.sdk import (
 )
 from core.integrations.secrets import open_secrets
 from core.integrations.vault import SecretBox
-from core.models import Integration, IntegrationRun, new_id, utcnow
+from core.models import Base, Integration, IntegrationRun, new_id, utcnow
 from core.plugins.integrations import IntegrationAction, IntegrationType, check_config
 from core.plugins.manager import get_plugins
 from core.settings import Settings
@@ -101,9 +101,7 @@ async def connect(
     async with _engine(sessions).connect() as connection:
         found = (
             await connection.execute(
-                sa.select(
-                    Integration.name, Integration.type, Integration.is_active, Integration.config
-                ).where(Integration.id == integration_id, Integration.company_id == company_id)
+                _INTEGRATION, {"integration_id": integration_id, "company_id": company_id}
             )
         ).first()
     if found is None:
@@ -184,6 +182,18 @@ async def store_tokens(
         if blob.get("refreshToken"):
             config["refreshToken"] = box.seal(blob["refreshToken"])
         row.config = config
+
+
+# Built once: every call reads its integration and logs its run, and building a statement
+# costs more than running it.
+_INTEGRATIONS = Base.metadata.tables[Integration.__tablename__].c
+_INTEGRATION = sa.select(
+    _INTEGRATIONS.name, _INTEGRATIONS.type, _INTEGRATIONS.is_active, _INTEGRATIONS.config
+).where(
+    _INTEGRATIONS.id == sa.bindparam("integration_id"),
+    _INTEGRATIONS.company_id == sa.bindparam("company_id"),
+)
+_LOG_RUN = sa.insert(Base.metadata.tables[IntegrationRun.__tablename__])
 
 
 async def run_action(
@@ -309,7 +319,7 @@ async def log_run(
         if connection.dialect.name == "postgresql":
             # A run log may be lost in a crash; waiting for its fsync costs every call.
             await connection.execute(sa.text("SET LOCAL synchronous_commit = off"))
-        await connection.execute(sa.insert(IntegrationRun).values(**values))
+        await connection.execute(_LOG_RUN, values)
     return IntegrationRun(**values)
 
 

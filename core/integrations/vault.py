@@ -16,6 +16,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from core.errors import ConfigurationError, ErpError
 from core.settings import Settings
 
+OPENED_KEPT = 4096
+"""How many opened secrets a box remembers (when full it starts over)."""
+
 SEALED = "$encrypted"
 """A sealed value is stored as {"$encrypted": "<Fernet token>"} in place of the secret."""
 
@@ -35,6 +38,10 @@ class SecretBox:
         if not keys:
             raise ConfigurationError("at least one secrets key is needed")
         self.keys: tuple[str, ...] = tuple(keys)
+        # Plaintexts of tokens opened lately: every action of an integration opens the same
+        # few tokens, and decrypting costs more than the rest of reading the settings. A
+        # sealed value changes whenever its secret does (and a token is bound to its keys).
+        self._opened: dict[str, bytes] = {}
         try:
             self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
         except ValueError as exc:
@@ -54,12 +61,19 @@ class SecretBox:
     def open(self, sealed: Any) -> Any:
         if not is_sealed(sealed):
             return sealed
-        try:
-            return json.loads(self._fernet.decrypt(sealed[SEALED].encode()))
-        except InvalidToken:
-            raise SecretUnreadable(
-                "an integration secret cannot be decrypted with the configured keys"
-            ) from None
+        token: str = sealed[SEALED]
+        plain = self._opened.get(token)
+        if plain is None:
+            try:
+                plain = self._fernet.decrypt(token.encode())
+            except InvalidToken:
+                raise SecretUnreadable(
+                    "an integration secret cannot be decrypted with the configured keys"
+                ) from None
+            if len(self._opened) >= OPENED_KEPT:
+                self._opened.clear()
+            self._opened[token] = plain
+        return json.loads(plain)
 
     def rotate(self, sealed: dict[str, str]) -> dict[str, str]:
         """The same secret encrypted under the first key."""
