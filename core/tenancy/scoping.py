@@ -6,13 +6,20 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
 from core.models import AuditLog, Company, User
 from core.models.base import TenantOwned
 
 COMPANY_KEY = "company_id"
 """`session.info` key holding the company a session acts for; absent means platform-level."""
+
+COMPANY_SETTING = "erp.company_id"
+"""The PostgreSQL setting that row-level security policies compare each row's company with
+(migration 0012); unset or empty means platform-level."""
+
+_SET_COMPANY = f"SELECT set_config('{COMPANY_SETTING}', $1, true)"
 
 
 def tenant_of(session: Session) -> str | None:
@@ -47,7 +54,22 @@ def _criteria(company_id: str) -> tuple[Any, ...]:
     )
 
 
+def _set_row_security_company(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    """On PostgreSQL, a tenant session's transaction starts by naming its company to the
+    row-level security policies. Transaction-local (`set_config(..., true)`), so a pooled
+    connection never carries it into the next transaction. A savepoint needs nothing: its
+    transaction has set it already."""
+    company_id = session.info.get(COMPANY_KEY)
+    if company_id is None or transaction.nested or connection.dialect.name != "postgresql":
+        return
+    connection.exec_driver_sql(_SET_COMPANY, (company_id,))
+
+
 def install_tenant_scoping() -> None:
-    """Register the scoping hook on all sessions (idempotent)."""
+    """Register the scoping hooks on all sessions (idempotent)."""
     if not event.contains(Session, "do_orm_execute", _scope_to_company):
         event.listen(Session, "do_orm_execute", _scope_to_company)
+    if not event.contains(Session, "after_begin", _set_row_security_company):
+        event.listen(Session, "after_begin", _set_row_security_company)
