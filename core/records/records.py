@@ -308,23 +308,18 @@ async def list_records(
         conditions.append(condition)
         await without_jit(session, condition)
     ordering = order_by(sort, schema.kinds, dialect)
-    # The total rides along with the page (a window count over every matching row): one
-    # statement instead of two. Only a page past the end needs the count on its own.
-    rows = (
-        await session.execute(
-            sa.select(CustomTableRecord, sa.func.count().over())
+    total = await session.scalar(
+        sa.select(sa.func.count()).select_from(CustomTableRecord).where(*conditions)
+    )
+    items = list(
+        await session.scalars(
+            sa.select(CustomTableRecord)
             .where(*conditions)
             .order_by(*ordering)
             .limit(limit)
             .offset(offset)
         )
-    ).all()
-    items = [row[0] for row in rows]
-    total: int | None = rows[0][1] if rows else None
-    if total is None:
-        total = await session.scalar(
-            sa.select(sa.func.count()).select_from(CustomTableRecord).where(*conditions)
-        )
+    )
     page = Page(items, total or 0, limit, offset)
     if expand_names and items:
         page.expanded = await expand(
