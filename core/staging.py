@@ -3,10 +3,11 @@ instead of the ORM's unit of work, in as few statements as the backend allows.
 
 A row is staged on the session with `stage()`; the staged rows are inserted before the
 session's next query (unless autoflush is off, as in `session.no_autoflush`) and before it
-commits, after the ORM's own pending changes (a staged
-row may refer to a row added in the same transaction). On PostgreSQL they go out as one
-statement, chaining the inserts as data-modifying CTEs; on SQLite, and for large batches,
-as one multi-row INSERT per table. A rollback discards them.
+commits, after the ORM's own pending changes (a staged row may refer to a row added in the
+same transaction). On PostgreSQL they go out as one statement, chaining the inserts as
+data-modifying CTEs (which PostgreSQL runs in no promised order: a table whose rows must be
+ordered gives them an explicit time, as flow history does); on SQLite, and for large
+batches, as one multi-row INSERT per table. A rollback discards them.
 
 Statements issued on `session.connection()` directly (bypassing `session.execute`) do not
 see staged rows; call `write_staged()` first if one must."""
