@@ -282,8 +282,13 @@ async def run_api(
     server = start_server(port, workers)
     ttl = timedelta(hours=1)
 
+    tokens: dict[str, dict[str, str]] = {}
+
     def auth(user: User) -> dict[str, str]:
-        return {"Authorization": f"Bearer {issue_access_token(user, SECRET, ttl)}"}
+        # A client keeps its access token for its lifetime, as a browser session does.
+        if user.id not in tokens:
+            tokens[user.id] = {"Authorization": f"Bearer {issue_access_token(user, SECRET, ttl)}"}
+        return tokens[user.id]
 
     tally = Tally()
     # aiohttp as the load generator: its C parser leaves the CPU to the server (httpx, in
