@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,14 +51,6 @@ def seal_secret(secret: str) -> str:
     """The signing secret as stored: encrypted with the platform's secrets keys (the same
     rotatable keys as integration credentials), never in clear."""
     return process_box().seal(secret)[SEALED]
-
-
-@lru_cache(maxsize=1024)
-def _verifier(stored: str) -> Webhook:
-    """The Standard Webhooks verifier of a stored (sealed) secret, kept per process: opening
-    the seal and decoding the key cost more than checking a delivery. A rotated secret is
-    stored sealed anew, so it is a new entry."""
-    return Webhook(open_secret(stored))
 
 
 # Built once: a delivery is received on every call, and building these statements costs
@@ -191,7 +182,7 @@ async def receive_webhook(
     if endpoint is None:
         raise WebhookNotFound("no such webhook endpoint")
     try:
-        _verifier(endpoint.secret).verify(body, dict(headers), json_parse=False)
+        Webhook(open_secret(endpoint.secret)).verify(body, dict(headers), json_parse=False)
     except WebhookVerificationError as exc:
         raise WebhookSignatureInvalid(f"webhook signature rejected: {exc}") from None
     except (ValueError, UnicodeDecodeError):
