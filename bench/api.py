@@ -1,5 +1,6 @@
 """API benchmark: `erp serve` on PostgreSQL under wrk (32 connections on loopback), against
-the ceiling of the same writes done with raw asyncpg and no HTTP.
+the ceiling of the same writes done with raw asyncpg and no HTTP, and against the stack's floor
+(bench/api_floor.py: Litestar and raw asyncpg with nothing else, the least an API can do).
 
 Measures creates/second and p50/p99 of POST /tables/{id}/records (JSON body validated against
 the table's schema, written with its audit row and outbox event in one transaction), the same
@@ -122,6 +123,37 @@ def start_server(port: int, workers: int, files: str) -> subprocess.Popen[bytes]
             time.sleep(0.3)
     proc.kill()
     raise SystemExit("erp serve did not start")
+
+
+def start_floor(port: int, workers: int, user: str) -> subprocess.Popen[bytes]:
+    """The stack's floor (bench/api_floor.py) under uvicorn, as `erp serve` runs it."""
+    env = os.environ | {
+        "BENCH_FLOOR_DSN": f"{SERVER}/{DATABASE}",
+        "BENCH_FLOOR_USER": user,
+        "PYTHONPATH": str(ROOT),
+    }
+    uvicorn = str(Path(sys.executable).with_name("uvicorn"))
+    proc = subprocess.Popen(
+        [
+            uvicorn,
+            "bench.api_floor:app",
+            *("--port", str(port), "--workers", str(workers), "--loop", "uvloop"),
+            *("--http", "httptools", "--no-access-log", "--log-level", "warning"),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the floor app did not start")
 
 
 def wrk(url: str, token: str, seconds: int, connections: int, body: dict | None) -> dict:
@@ -278,6 +310,15 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    floor_port = free_port()
+    floor_server = start_floor(floor_port, args.workers, user_id)
+    try:
+        floor_url = f"http://127.0.0.1:{floor_port}/tables/{table}/records"
+        wrk(floor_url, token, 2, args.connections, RECORD)  # warm-up
+        floor = wrk(floor_url, token, args.seconds, args.connections, RECORD)
+    finally:
+        floor_server.terminate()
+        floor_server.wait(timeout=10)
     raw = {
         mode: asyncio.run(
             raw_ceiling(company, user_id, table, args.seconds, args.connections, mode)
@@ -294,6 +335,7 @@ def main() -> None:
     rows = [
         ("POST record via API (validated + audit + outbox)", create),
         ("GET record list via API (limit 20, with total)", listing),
+        ("stack floor: Litestar + raw asyncpg, 2 round trips", floor),
         ("raw asyncpg: record insert only", raw["record"]),
         ("raw asyncpg: record + audit + outbox, 3 statements/tx", raw["full"]),
         ("raw asyncpg: record + audit + outbox, 1 statement", raw["combined"]),
@@ -305,6 +347,8 @@ def main() -> None:
         f"{create['rps'] / ceiling:.0%}"
     )
     print(f"API creates / raw record row only: {create['rps'] / raw['record']['rps']:.0%}")
+    print(f"stack floor / raw ceiling (no auth, validation or ORM): {floor['rps'] / ceiling:.0%}")
+    print(f"API creates / stack floor: {create['rps'] / floor['rps']:.0%}")
     print("target: >= 40% of the raw ceiling, p99 < 50 ms at 32 connections")
 
 
