@@ -40,11 +40,13 @@ from core.schema import compile_schema
 async def prepare_task(
     db: AsyncSession, principal: Principal, values: dict[str, Any], row: Task | None
 ) -> dict[str, Any]:
-    if "fields" in values or "logic" in values:
-        # Fields and the logic that shows, hides and requires them are checked together.
+    if {"fields", "logic", "validations"} & values.keys():
+        # Fields, the logic that shows, hides and requires them, and the cross-field
+        # validations over them are checked together.
         compile_schema(
             values.get("fields", row.fields if row else []),
             values.get("logic", row.logic if row else {}),
+            values.get("validations", row.validations if row else []),
         )
     if row is None:
         values["created_by_id"] = principal.user_id

@@ -1,5 +1,5 @@
-"""A schema compiled once: the checked field definitions and their show/hide/require logic,
-ready to clean any number of submissions or records."""
+"""A schema compiled once: the checked field definitions, their show/hide/require logic and
+the form's cross-field validations, ready to clean any number of submissions or records."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from core.schema.registry import field_types
 log = logging.getLogger(__name__)
 
 LOGIC_KEYS = ("visible", "required")
+VALIDATION_KEYS = {"rule", "message", "fields"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,16 @@ class FieldLogic:
 
     visible: CompiledRule | None = None
     required: CompiledRule | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormRule:
+    """A cross-field validation: `rule` must hold on the submitted values, else `message` is
+    reported at each of `fields` (at the form itself when there are none)."""
+
+    rule: CompiledRule
+    message: str
+    fields: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -48,11 +59,13 @@ class CompiledSchema:
         definitions: list[FieldDefinition],
         types: Mapping[str, FieldType],
         logic: dict[str, FieldLogic],
+        validations: Iterable[FormRule] = (),
     ) -> None:
         self.definitions = definitions
         self.by_id = {d.id: d for d in definitions}
         self.types = {d.id: types[d.type] for d in definitions}
         self.logic = logic
+        self.validations = tuple(validations)
         self.kinds = {d.id: self.types[d.id].value_kind(d) for d in definitions}
 
     def visible_fields(self, values: Mapping[str, Any]) -> set[str]:
@@ -89,7 +102,8 @@ class CompiledSchema:
         prefix: str = "",
     ) -> Cleaned:
         """Validate `data` (merged over `previous` for a partial update): unknown fields,
-        types, rules, `required` (after logic). Hidden fields are dropped, empty ones left out."""
+        types, rules, `required` (after logic), then the cross-field validations. Hidden fields
+        are dropped, empty ones left out."""
         if not isinstance(data, dict):
             return Cleaned(
                 {},
@@ -133,7 +147,40 @@ class CompiledSchema:
                 )
         for key in failed:
             values.pop(key, None)
+        if self.validations:
+            problems.extend(self._broken_rules(values, problems, visible, prefix))
         return Cleaned(values, problems)
+
+    def _broken_rules(
+        self,
+        values: dict[str, Any],
+        problems: list[FieldProblem],
+        visible: set[str],
+        prefix: str,
+    ) -> list[FieldProblem]:
+        """The validations that do not hold. One about fields that already have a problem, or
+        are all hidden, is not judged: it would only repeat the problem or speak of what the
+        person cannot see. One about the whole form waits until every field is valid."""
+        at_fault = {p.path.removeprefix(prefix) for p in problems}
+        form = prefix.rstrip(".") or "data"
+        broken: list[FieldProblem] = []
+        for check in self.validations:
+            if check.fields:
+                if at_fault.intersection(check.fields) or not visible.intersection(check.fields):
+                    continue
+            elif problems:
+                continue
+            try:
+                holds = check.rule.matches(values)
+            except RuleError as exc:  # a failing plugin operator must not block every submission
+                log.warning("validation rule failed to run: %s", exc)
+                continue
+            if not holds:
+                broken += [
+                    FieldProblem(f"{prefix}{fid}", check.message, "validation_rule")
+                    for fid in check.fields or ()
+                ] or [FieldProblem(form, check.message, "validation_rule")]
+        return broken
 
     def references(self, values: Mapping[str, Any]) -> list[Reference]:
         refs: list[Reference] = []
@@ -163,12 +210,16 @@ _cache: OrderedDict[tuple[int, str], CompiledSchema] = OrderedDict()
 _lock = threading.Lock()
 
 
-def compile_schema(fields: Any, logic: Any = None, *, where: str = "fields") -> CompiledSchema:
-    """Check and compile definitions and their logic (cached by content); raises
-    ValidationFailed listing every problem of either."""
+def compile_schema(
+    fields: Any, logic: Any = None, validations: Any = None, *, where: str = "fields"
+) -> CompiledSchema:
+    """Check and compile definitions, their logic and the form's validations (cached by
+    content); raises ValidationFailed listing every problem of all three."""
     types = field_types()
     try:
-        canonical = json.dumps([fields, logic or {}], sort_keys=True, separators=(",", ":"))
+        canonical = json.dumps(
+            [fields, logic or {}, validations or []], sort_keys=True, separators=(",", ":")
+        )
     except (TypeError, ValueError):
         raise ValidationFailed([FieldProblem(where, "must be JSON", "invalid_type")]) from None
     key = (id(types), canonical)
@@ -176,7 +227,18 @@ def compile_schema(fields: Any, logic: Any = None, *, where: str = "fields") -> 
     if hit is not None:
         return hit
     definitions = parse_definitions(fields, where=where, types=types)
-    compiled = CompiledSchema(definitions, types, compile_logic(logic, definitions))
+    problems: list[FieldProblem] = []
+    try:
+        field_logic = compile_logic(logic, definitions)
+    except ValidationFailed as exc:
+        problems += exc.problems
+    try:
+        rules = compile_validations(validations, definitions)
+    except ValidationFailed as exc:
+        problems += exc.problems
+    if problems:
+        raise ValidationFailed(problems, "The form is invalid")
+    compiled = CompiledSchema(definitions, types, field_logic, rules)
     with _lock:
         _cache[key] = compiled
         if len(_cache) > _CACHE_SIZE:
@@ -226,3 +288,47 @@ def compile_logic(logic: Any, definitions: Iterable[FieldDefinition]) -> dict[st
     if problems:
         raise ValidationFailed(problems, "The form logic is invalid")
     return compiled
+
+
+def compile_validations(validations: Any, definitions: Iterable[FieldDefinition]) -> list[FormRule]:
+    """Check a task's `validations`: [{"rule": rule, "message": text, "fields": [fieldId]}],
+    each rule JSONLogic or the seed's condition format over the form's fields, `fields`
+    (optional) naming where a broken rule is reported."""
+    if validations in (None, []):
+        return []
+    shape = 'must be a list of {"rule": rule, "message": text, "fields": [fieldId, ...]}'
+    if not isinstance(validations, list):
+        raise ValidationFailed([FieldProblem("validations", shape)])
+    definitions = list(definitions)
+    known = {d.id for d in definitions}
+    rule_fields = kinds_for_rules(definitions)
+    problems: list[FieldProblem] = []
+    rules: list[FormRule] = []
+    for i, entry in enumerate(validations):
+        at = f"validations[{i}]"
+        if not isinstance(entry, dict) or "rule" not in entry or set(entry) - VALIDATION_KEYS:
+            problems.append(FieldProblem(at, shape))
+            continue
+        message, fields = entry.get("message"), entry.get("fields", [])
+        if not isinstance(message, str) or not message.strip():
+            problems.append(FieldProblem(f"{at}.message", "is required", "required"))
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            problems.append(FieldProblem(f"{at}.fields", "must be a list of field ids"))
+            fields = []
+        for fid in fields:
+            if fid not in known:
+                problems.append(
+                    FieldProblem(f"{at}.fields", f"no field {fid!r} in this form", "unknown_field")
+                )
+        try:
+            rule = compile_rule(prepare_rule(entry["rule"], rule_fields))
+        except RuleError as exc:
+            for p in exc.problems:
+                path = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in p.path)
+                problems.append(FieldProblem(f"{at}.rule{path}", p.message, p.code))
+            continue
+        if isinstance(message, str):
+            rules.append(FormRule(rule, message.strip(), tuple(dict.fromkeys(fields))))
+    if problems:
+        raise ValidationFailed(problems, "The form validations are invalid")
+    return rules

@@ -20,11 +20,12 @@ async def validate_submission(
     logic: dict[str, Any],
     data: dict[str, Any],
     previous: dict[str, Any] | None = None,
+    validations: list[Any] | None = None,
 ) -> dict[str, Any]:
     """The cleaned data of a task submission (hidden fields dropped, values normalised), or
     ValidationFailed listing every offending field. `previous` is the data already stored,
     when `data` is a partial update of it."""
-    schema = compile_schema(fields, logic)
+    schema = compile_schema(fields, logic, validations)
     [cleaned] = await clean_many(
         session, company_id=company_id, schema=schema, items=[(data, previous)]
     )

@@ -168,3 +168,35 @@ async def test_error_extras_never_replace_standard_problem_members() -> None:
     assert response.status_code == 409
     assert response.content["status"] == 409 and response.content["code"] == "conflict"
     assert response.content["hint"] == 1
+
+
+async def test_task_validations_are_checked_on_save(client, acme, as_admin, sessions) -> None:
+    from core.models import Task
+
+    fields = [
+        {"id": "start", "type": "date", "label": "Start"},
+        {"id": "end", "type": "date", "label": "End"},
+    ]
+    before = await count(sessions, Task)
+    bad = {
+        "name": "Trip",
+        "fields": fields,
+        "validations": [{"rule": {">=": [{"var": "finish"}, 1]}, "message": ""}],
+    }
+    response = await client.post("/tasks", json=bad, headers=as_admin)
+    assert response.status_code == 422
+    paths = {e["path"] for e in response.json()["errors"]}
+    assert any("validations[0].rule" in p for p in paths)
+    assert any("validations[0].message" in p for p in paths)
+    assert await count(sessions, Task) == before
+
+    rule = {">=": [{"var": "end"}, {"var": "start"}]}
+    good = bad | {"validations": [{"rule": rule, "message": "Ends after it starts"}]}
+    created = await client.post("/tasks", json=good, headers=as_admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["validations"][0]["message"] == "Ends after it starts"
+    # Changing the validations alone is checked against the stored fields.
+    task_id = created.json()["id"]
+    patch = {"validations": [{"rule": {"var": "nowhere"}, "message": "x", "fields": ["x"]}]}
+    changed = await client.patch(f"/tasks/{task_id}", json=patch, headers=as_admin)
+    assert changed.status_code == 422

@@ -56,6 +56,7 @@ async def submit(
     data: dict[str, Any],
     logic: dict[str, Any] | None = None,
     previous: dict[str, Any] | None = None,
+    validations: list[Any] | None = None,
 ) -> dict[str, Any]:
     async with transaction(sessions, company_id=acme.company_id) as s:
         return await validate_submission(
@@ -65,6 +66,7 @@ async def submit(
             logic=logic or {},
             data=data,
             previous=previous,
+            validations=validations,
         )
 
 
@@ -246,3 +248,73 @@ def test_a_schema_is_compiled_once() -> None:
     assert compile_schema(RECEIPT_FIELDS, RECEIPT_LOGIC) is compile_schema(
         [dict(f) for f in RECEIPT_FIELDS], RECEIPT_LOGIC
     )
+
+
+TRIP_FIELDS = [
+    {"id": "start", "type": "date", "label": "Start", "required": True},
+    {"id": "end", "type": "date", "label": "End", "required": True},
+    {"id": "budget", "type": "number", "label": "Budget"},
+    {"id": "spent", "type": "number", "label": "Spent"},
+]
+TRIP_VALIDATIONS: list[Any] = [
+    {
+        "rule": {">=": [{"var": "end"}, {"var": "start"}]},
+        "message": "The trip cannot end before it starts",
+        "fields": ["end"],
+    },
+    {
+        # The seed's condition format works here too.
+        "rule": {
+            "operator": "OR",
+            "rules": [
+                {"field": "spent", "operator": "is_empty"},
+                {"field": "spent", "operator": "less_or_equal", "value": 5000},
+            ],
+        },
+        "message": "Spending over 5,000 needs a budget line",
+    },
+]
+
+
+async def test_cross_field_validations_hold_on_a_good_submission(sessions, acme: Acme) -> None:
+    data = {"start": "2026-03-01", "end": "2026-03-04", "spent": 120}
+    cleaned = await submit(sessions, acme, TRIP_FIELDS, data, validations=TRIP_VALIDATIONS)
+    assert cleaned == data
+
+
+async def test_every_broken_validation_is_reported_where_it_says(sessions, acme: Acme) -> None:
+    data = {"start": "2026-03-05", "end": "2026-03-01", "spent": 9000}
+    with pytest.raises(ValidationFailed) as caught:
+        await submit(sessions, acme, TRIP_FIELDS, data, validations=TRIP_VALIDATIONS)
+    assert {(p.path, p.code, p.message) for p in caught.value.problems} == {
+        ("end", "validation_rule", "The trip cannot end before it starts"),
+        ("data", "validation_rule", "Spending over 5,000 needs a budget line"),
+    }
+
+
+async def test_a_validation_over_an_invalid_field_waits_for_the_field(sessions, acme: Acme) -> None:
+    # The end date is not a date: only that is reported, not the rule comparing it. A form-wide
+    # rule waits too, so the person first sees what is wrong with the fields themselves.
+    data = {"start": "2026-03-05", "end": "soon", "spent": 9000}
+    found = await problems(sessions, acme, TRIP_FIELDS, data, validations=TRIP_VALIDATIONS)
+    assert set(found) == {"end"}
+    assert "validation_rule" not in found["end"]
+
+
+def test_validations_are_checked_when_the_form_is_saved() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        compile_schema(
+            TRIP_FIELDS,
+            {"fields": {"nope": {"visible": True}}},
+            [
+                {"rule": {">": [{"var": "missing_field"}, 1]}, "message": "x"},
+                {"rule": True, "message": " ", "fields": ["end", "ghost"]},
+                {"message": "no rule"},
+                "not an object",
+            ],
+        )
+    paths = {p.path for p in caught.value.problems}
+    assert "logic.fields.nope" in paths  # logic and validations are reported together
+    assert any(p.startswith("validations[0].rule") for p in paths)
+    assert {"validations[1].message", "validations[1].fields"} <= paths
+    assert {"validations[2]", "validations[3]"} <= paths
