@@ -15,7 +15,6 @@ from api.organisation.schemas import Out
 from core import webhooks
 from core.access import Principal
 from core.audit import record_audit, snapshot
-from core.database import transaction
 from core.models.automation import WebhookEndpoint
 from core.settings import Settings
 
@@ -135,15 +134,13 @@ async def receive(
     request: Request[Any, Any, Any], state: State, endpoint_id: FromPath[str]
 ) -> AcceptedOut:
     settings: Settings = state.settings
-    body = await request.body()
-    async with transaction(state.sessions) as session:
-        event_id = await webhooks.receive_webhook(
-            session,
-            endpoint_id=endpoint_id,
-            headers=dict(request.headers),
-            body=body,
-            max_body_bytes=settings.automation.webhook_max_body_bytes,
-        )
+    event_id = await webhooks.receive_webhook(
+        state.sessions,
+        endpoint_id=endpoint_id,
+        headers=dict(request.headers),
+        body=await request.body(),
+        max_body_bytes=settings.automation.webhook_max_body_bytes,
+    )
     return AcceptedOut(event_id=event_id)
 
 

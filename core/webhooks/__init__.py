@@ -7,13 +7,13 @@ from core.webhooks.errors import (
     WebhookPayloadTooLarge,
     WebhookSignatureInvalid,
 )
+from core.webhooks.receiving import receive_webhook
 from core.webhooks.service import (
     EndpointCreated,
     create_endpoint,
     delete_endpoint,
     endpoint_url,
     list_endpoints,
-    receive_webhook,
     rotate_secret,
     sign_delivery,
 )

@@ -1,30 +1,23 @@
-"""Webhook endpoints of a company and the receiving of a delivery."""
+"""Webhook endpoints of a company: creation (the secret shown once), rotation, deletion, and
+the sealing of their signing secrets. Deliveries are received in core.webhooks.receiving."""
 
 from __future__ import annotations
 
 import base64
-import json
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from standardwebhooks.webhooks import Webhook
 
 from core.errors import FieldProblem, NotFound, ValidationFailed
-from core.events import record_event
 from core.integrations.vault import SEALED, process_box
-from core.models import EventType, Trigger, new_id, utcnow
-from core.models.automation import WebhookDelivery, WebhookEndpoint
+from core.models import EventType, Trigger
+from core.models.automation import WebhookEndpoint
 from core.webhooks.errors import (
-    WebhookDuplicate,
     WebhookNotFound,
-    WebhookPayloadTooLarge,
-    WebhookSignatureInvalid,
 )
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the scheme's prefix, not a secret)
@@ -51,25 +44,6 @@ def seal_secret(secret: str) -> str:
     """The signing secret as stored: encrypted with the platform's secrets keys (the same
     rotatable keys as integration credentials), never in clear."""
     return process_box().seal(secret)[SEALED]
-
-
-# Built once: a delivery is received on every call, and building these statements costs
-# more than running them.
-_ENDPOINTS = WebhookEndpoint.__table__.c
-_ACTIVE_ENDPOINT = sa.select(
-    _ENDPOINTS.id, _ENDPOINTS.company_id, _ENDPOINTS.trigger_id, _ENDPOINTS.secret
-).where(_ENDPOINTS.id == sa.bindparam("endpoint_id"), _ENDPOINTS.is_active.is_(True))
-_DELIVERY_VALUES: dict[str, Any] = {
-    name: sa.bindparam(name)
-    for name in ("id", "company_id", "endpoint_id", "message_id", "event_id", "received_at")
-}
-_ACCEPT_DELIVERY = {
-    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(WebhookDelivery.__table__)
-    .values(_DELIVERY_VALUES)
-    .on_conflict_do_nothing(index_elements=["endpoint_id", "message_id"])
-    .returning(WebhookDelivery.__table__.c.id)
-    for dialect in (postgresql, sqlite)
-}
 
 
 def open_secret(stored: str) -> str:
@@ -162,66 +136,3 @@ def sign_delivery(secret: str, message_id: str, body: bytes, when: datetime) -> 
         "webhook-timestamp": str(int(when.timestamp())),
         "webhook-signature": signature,
     }
-
-
-async def receive_webhook(
-    session: AsyncSession,
-    *,
-    endpoint_id: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    max_body_bytes: int,
-) -> str:
-    """Verify and record one delivery in the caller's (platform-level) transaction; returns
-    the WEBHOOK_RECEIVED event id. The Standard Webhooks scheme: HMAC-SHA256 over
-    "id.timestamp.body" with the endpoint's secret, a timestamp within five minutes, and each
-    webhook-id accepted once."""
-    if len(body) > max_body_bytes:
-        raise WebhookPayloadTooLarge(f"the body exceeds {max_body_bytes} bytes")
-    endpoint = (await session.execute(_ACTIVE_ENDPOINT, {"endpoint_id": endpoint_id})).first()
-    if endpoint is None:
-        raise WebhookNotFound("no such webhook endpoint")
-    try:
-        Webhook(open_secret(endpoint.secret)).verify(body, dict(headers), json_parse=False)
-    except WebhookVerificationError as exc:
-        raise WebhookSignatureInvalid(f"webhook signature rejected: {exc}") from None
-    except (ValueError, UnicodeDecodeError):
-        raise WebhookSignatureInvalid("webhook signature headers are malformed") from None
-    message_id = {k.lower(): v for k, v in headers.items()}["webhook-id"][:255]
-    event_id = new_id()
-    # The unique (endpoint, message id) row is written first: a duplicate inserts nothing
-    # and the delivery is refused before any event exists.
-    accepted = await session.scalar(
-        _ACCEPT_DELIVERY[session.get_bind().dialect.name],
-        {
-            "id": new_id(),
-            "company_id": endpoint.company_id,
-            "endpoint_id": endpoint.id,
-            "message_id": message_id,
-            "event_id": event_id,
-            "received_at": utcnow(),
-        },
-    )
-    if accepted is None:
-        raise WebhookDuplicate(f"delivery {message_id!r} was received already")
-    record_event(
-        session,
-        EventType.WEBHOOK_RECEIVED,
-        company_id=endpoint.company_id,
-        payload={
-            "webhookId": message_id,
-            "endpointId": endpoint.id,
-            "receivedAt": utcnow().isoformat(),
-            "data": _payload(body),
-        },
-        trigger_id=endpoint.trigger_id,
-        event_id=event_id,
-    )
-    return event_id
-
-
-def _payload(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
-        return {"raw": body.decode("utf-8", errors="replace")}

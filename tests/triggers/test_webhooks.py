@@ -3,13 +3,17 @@ size bound, and the WEBHOOK_RECEIVED event that reaches the endpoint's trigger."
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
-from core.database import transaction
+from core.database import create_engine, session_factory, transaction
 from core.errors import ValidationFailed
+from core.migrate import upgrade
 from core.models import EventType, OutboxEvent
 from core.webhooks import (
     WebhookDuplicate,
@@ -22,7 +26,7 @@ from core.webhooks import (
     sign_delivery,
 )
 from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import Acme, Sessions, add_trigger, executions
+from tests.triggers.factories import Acme, Sessions, add_trigger, executions, seed_acme
 
 PUBLIC = "https://erp.example"
 
@@ -49,10 +53,9 @@ async def deliver(
     when: datetime | None = None,
 ) -> str:
     headers = sign_delivery(secret, message_id, body, when or datetime.now(UTC))
-    async with transaction(sessions) as session:
-        return await receive_webhook(
-            session, endpoint_id=endpoint_id, headers=headers, body=body, max_body_bytes=1024
-        )
+    return await receive_webhook(
+        sessions, endpoint_id=endpoint_id, headers=headers, body=body, max_body_bytes=1024
+    )
 
 
 async def test_a_signed_delivery_fires_the_endpoint_trigger(
@@ -87,11 +90,10 @@ async def test_wrong_signature_old_timestamp_and_duplicates_are_refused(
         await deliver(
             sessions, endpoint_id, secret, body, when=datetime.now(UTC) - timedelta(minutes=10)
         )
-    async with transaction(sessions) as session:
-        with pytest.raises(WebhookSignatureInvalid):
-            await receive_webhook(
-                session, endpoint_id=endpoint_id, headers={}, body=body, max_body_bytes=1024
-            )
+    with pytest.raises(WebhookSignatureInvalid):
+        await receive_webhook(
+            sessions, endpoint_id=endpoint_id, headers={}, body=body, max_body_bytes=1024
+        )
     await deliver(sessions, endpoint_id, secret, body, message_id="msg_once")
     with pytest.raises(WebhookDuplicate):
         await deliver(sessions, endpoint_id, secret, body, message_id="msg_once")
@@ -147,3 +149,106 @@ async def test_signing_secrets_are_stored_sealed_and_survive_key_rotation(
         )
     assert resealed != stored
     assert rotated_box.open({"$encrypted": resealed}) == secret
+
+
+async def test_a_remembered_endpoint_follows_rotation_deactivation_and_deletion(
+    sessions: Sessions, acme: Acme
+) -> None:
+    """The receiver remembers endpoints between deliveries; each change to the row is seen
+    by the very next delivery."""
+    import sqlalchemy as sa
+
+    from core.models.automation import WebhookEndpoint
+    from core.webhooks import delete_endpoint
+
+    _, endpoint_id, old = await endpoint_for(sessions, acme)
+    await deliver(sessions, endpoint_id, old, b"{}", message_id="before-rotation")
+    async with transaction(sessions) as session:
+        rotated = await rotate_secret(
+            session, company_id=acme.company_id, endpoint_id=endpoint_id, public_url=PUBLIC
+        )
+    with pytest.raises(WebhookSignatureInvalid):
+        await deliver(sessions, endpoint_id, old, b"{}", message_id="old-secret")
+    await deliver(sessions, endpoint_id, rotated.secret, b"{}", message_id="new-secret")
+    # Signed with the old secret again, after the new one was remembered.
+    with pytest.raises(WebhookSignatureInvalid):
+        await deliver(sessions, endpoint_id, old, b"{}", message_id="old-secret-again")
+
+    async with transaction(sessions) as session:
+        await session.execute(
+            sa.update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(is_active=False)
+        )
+    with pytest.raises(WebhookNotFound):
+        await deliver(sessions, endpoint_id, rotated.secret, b"{}", message_id="inactive")
+    async with transaction(sessions) as session:
+        await session.execute(
+            sa.update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(is_active=True)
+        )
+    await deliver(sessions, endpoint_id, rotated.secret, b"{}", message_id="active-again")
+
+    async with transaction(sessions) as session:
+        await delete_endpoint(session, company_id=acme.company_id, endpoint_id=endpoint_id)
+    with pytest.raises(WebhookNotFound):
+        await deliver(sessions, endpoint_id, rotated.secret, b"{}", message_id="deleted")
+    async with sessions() as session:
+        accepted = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.event_type == EventType.WEBHOOK_RECEIVED)
+            .where(OutboxEvent.payload["endpointId"].as_string() == endpoint_id)
+        )
+    assert accepted == 3
+
+
+async def test_a_remembered_endpoint_is_read_again_once_its_secret_is_resealed(
+    sessions: Sessions, acme: Acme
+) -> None:
+    import sqlalchemy as sa
+
+    from core.integrations.rotation import rotate_secrets
+    from core.integrations.vault import SecretBox, process_box
+    from core.models.automation import WebhookEndpoint
+
+    async def stored() -> str | None:
+        async with sessions() as session:
+            return await session.scalar(
+                sa.select(WebhookEndpoint.secret).where(WebhookEndpoint.id == endpoint_id)
+            )
+
+    _, endpoint_id, secret = await endpoint_for(sessions, acme)
+    await deliver(sessions, endpoint_id, secret, b"{}", message_id="before")
+    before = await stored()
+    # Re-sealing under the same keys changes the stored value, not the secret.
+    assert await rotate_secrets(sessions, SecretBox(process_box().keys)) >= 1
+    assert await stored() != before
+    await deliver(sessions, endpoint_id, secret, b"{}", message_id="after")
+    with pytest.raises(WebhookDuplicate):
+        await deliver(sessions, endpoint_id, secret, b"{}", message_id="after")
+
+
+async def test_deliveries_on_sqlite_are_verified_deduplicated_and_recorded(
+    tmp_path: Path,
+) -> None:
+    """Embedded mode: the same checks in one transaction on the SQLite file."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'erp.db'}"
+    await asyncio.to_thread(upgrade, make_url(url))  # Alembic runs its own event loop
+    engine = create_engine(make_url(url))
+    sqlite_sessions = session_factory(engine)
+    try:
+        acme = await seed_acme(sqlite_sessions)
+        trigger_id, endpoint_id, secret = await endpoint_for(sqlite_sessions, acme)
+        event_id = await deliver(sqlite_sessions, endpoint_id, secret, b'{"a": 1}')
+        with pytest.raises(WebhookDuplicate):
+            await deliver(sqlite_sessions, endpoint_id, secret, b'{"a": 1}')
+        with pytest.raises(WebhookSignatureInvalid):
+            await deliver(sqlite_sessions, endpoint_id, "whsec_" + "A" * 44, b"{}", message_id="x")
+        async with sqlite_sessions() as session:
+            event = await session.get(OutboxEvent, event_id)
+        assert event is not None and event.trigger_id == trigger_id
+        assert event.payload["data"] == {"a": 1} and event.payload["webhookId"] == "msg_1"
+    finally:
+        await engine.dispose()
