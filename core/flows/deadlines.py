@@ -19,12 +19,11 @@ from core.audit import snapshot as columns_of
 from core.database import transaction
 from core.flows.definition import LevelDef, load_snapshot
 from core.flows.steps import (
-    OpenStep,
-    active_step,
     add_action,
     record_rejection,
     users_who_may_act,
 )
+from core.flows.store import OpenStep, lock_run, write_run
 from core.models import (
     Flow,
     FlowAssignment,
@@ -33,6 +32,7 @@ from core.models import (
     FlowStep,
     FlowStepRole,
     User,
+    new_id,
     utcnow,
 )
 from core.models.flow_runs import ActionKind, AssignmentSource, AssignmentStatus, StepStatus
@@ -106,15 +106,10 @@ async def apply_deadline(
     now = now or utcnow()
     # SKIP LOCKED: a person acting on the instance, or another scheduler, holds it; waiting
     # would only find the visit closed or handled.
-    instance = await session.scalar(
-        sa.select(FlowInstance)
-        .where(FlowInstance.id == instance_id, FlowInstance.company_id == company_id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
-    if instance is None or instance.status is not FlowInstanceStatus.IN_PROGRESS:
+    run = await lock_run(session, company_id=company_id, instance_id=instance_id, unless_held=True)
+    if run is None or run.instance.status is not FlowInstanceStatus.IN_PROGRESS:
         return None
-    current = await active_step(session, instance.id)
+    instance, current = run.instance, run.current
     if current is None or current.step.id != step_id:
         return None
     step = current.step
@@ -132,8 +127,8 @@ async def apply_deadline(
     if action == "escalate":
         error = await _escalate(session, instance, current, level, details)
         if error is None:
+            await write_run(session, run)
             _audit(session, auditor, "flow_instance.reassigned", instance, before, step, details)
-            await session.flush()
             return DeadlineApplied(company_id, instance.id, step.id, action, details)
         details["error"] = error
         action = "notify"
@@ -148,15 +143,15 @@ async def apply_deadline(
             chain_depth=0,
             details=details,
         )
+        await write_run(session, run)
         _audit(session, auditor, "flow_instance.rejected", instance, before, step, details)
-        await session.flush()
         return DeadlineApplied(company_id, instance.id, step.id, action, details)
     details["notified"] = await _notify_overdue(session, instance, current, flow, level)
     add_action(
         session, instance, ActionKind.OVERDUE, step=step, details={**details, "action": action}
     )
+    await write_run(session, run)
     _audit(session, auditor, "flow_instance.deadline_passed", instance, before, step, details)
-    await session.flush()
     return DeadlineApplied(company_id, instance.id, step.id, action, details)
 
 
@@ -214,8 +209,10 @@ async def _escalate(
     # Role holders without a row would still be asked: the level is now the target's alone.
     await session.execute(sa.delete(FlowStepRole).where(FlowStepRole.step_id == step.id))
     if current.pending_for(target) is None:
-        session.add(
+        # Added to the step's assignments: written with the action's other changes.
+        current.assignments.append(
             FlowAssignment(
+                id=new_id(),
                 company_id=instance.company_id,
                 instance_id=instance.id,
                 step_id=step.id,

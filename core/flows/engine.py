@@ -25,8 +25,6 @@ from core.flows.errors import (
     TasksPending,
 )
 from core.flows.steps import (
-    OpenStep,
-    active_step,
     add_action,
     assignment_to_act,
     close_step,
@@ -37,6 +35,7 @@ from core.flows.steps import (
     record_rejection,
     users_who_may_act,
 )
+from core.flows.store import OpenStep, Run, lock_run, write_run
 from core.models import (
     EventType,
     ExecutionStatus,
@@ -158,7 +157,10 @@ async def execute_task(
     label. Once the user has submitted every task of the level, that is their approval, or
     their rejection when the level's decision field holds a reject value. `expected_level`
     (the level the user saw) guards against acting on a level the instance has moved to."""
-    instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    run, current, snapshot = await _lock(
+        session, company_id, instance_id, expected_level, user_id=user_id
+    )
+    instance = run.instance
     before = columns_of(instance)
     step = current.step
     level = snapshot.level(step.level_order)
@@ -219,7 +221,7 @@ async def execute_task(
         closed = await record_approval(
             session, instance, current, snapshot, assignment, chain_depth=chain_depth
         )
-    await session.flush()
+    await write_run(session, run)
     return ActionResult(instance, before, execution, level_closed=closed)
 
 
@@ -235,7 +237,10 @@ async def approve(
 ) -> ActionResult:
     """Approve the current level (one that has no tasks: on a level with tasks, submitting
     them is the approval). Needs a company role with canApprove."""
-    instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    run, current, snapshot = await _lock(
+        session, company_id, instance_id, expected_level, user_id=user_id
+    )
+    instance = run.instance
     before = columns_of(instance)
     level = snapshot.level(current.step.level_order)
     assignment = await assignment_to_act(session, instance, current, user_id)
@@ -251,7 +256,7 @@ async def approve(
     closed = await record_approval(
         session, instance, current, snapshot, assignment, chain_depth=chain_depth
     )
-    await session.flush()
+    await write_run(session, run)
     return ActionResult(instance, before, level_closed=closed)
 
 
@@ -267,14 +272,17 @@ async def reject(
 ) -> ActionResult:
     """Reject the current level: the instance fails, or goes back to the level named by the
     level's `onReject` config. Needs a company role with canReject."""
-    instance, current, snapshot = await _lock(session, company_id, instance_id, expected_level)
+    run, current, snapshot = await _lock(
+        session, company_id, instance_id, expected_level, user_id=user_id
+    )
+    instance = run.instance
     before = columns_of(instance)
     assignment = await assignment_to_act(session, instance, current, user_id)
     await _require_permission(session, company_id, user_id, "canReject")
     await record_rejection(
         session, instance, current, snapshot, assignment, comment=comment, chain_depth=chain_depth
     )
-    await session.flush()
+    await write_run(session, run)
     return ActionResult(instance, before, level_closed=True)
 
 
@@ -291,7 +299,10 @@ async def reassign(
     """Hand a pending task on the current level from `from_user_id` (default: the caller) to
     another user of the company. Needs canReassign, or an admin. A level nobody could be
     asked for (its roles had no holders) can be assigned this way too."""
-    instance, visit, snapshot = await _lock(session, company_id, instance_id)
+    run, visit, snapshot = await _lock(
+        session, company_id, instance_id, user_id=from_user_id or user_id
+    )
+    instance = run.instance
     before = columns_of(instance)
     step = visit.step
     level = snapshot.level(step.level_order)
@@ -322,8 +333,9 @@ async def reassign(
     if handed is not None:
         handed.status = AssignmentStatus.REASSIGNED
         handed.acted_at = now
-    session.add(
+    visit.assignments.append(
         FlowAssignment(
+            id=new_id(),
             company_id=company_id,
             instance_id=instance.id,
             step_id=step.id,
@@ -343,7 +355,7 @@ async def reassign(
         comment=comment,
         details={"from": handed.user_id if handed else None, "to": to_user_id},
     )
-    await session.flush()
+    await write_run(session, run)
     return ActionResult(instance, before)
 
 
@@ -356,7 +368,8 @@ async def cancel(
     reason: str | None = None,
 ) -> ActionResult:
     """Cancel a running instance: its initiator, or an admin, may."""
-    instance, current, _ = await _lock(session, company_id, instance_id)
+    run, current, _ = await _lock(session, company_id, instance_id)
+    instance = run.instance
     before = columns_of(instance)
     actor = await _active_user(session, company_id, user_id)
     if actor.id != instance.initiator_id and actor.role not in OVERSEERS:
@@ -370,36 +383,25 @@ async def cancel(
         actor_id=user_id,
         comment=reason,
     )
-    await session.flush()
+    await write_run(session, run)
     return ActionResult(instance, before, level_closed=True)
 
 
-# Built once: every action runs it, and building a statement costs more than running it.
-_INSTANCE_FOR_UPDATE = (
-    sa.select(FlowInstance)
-    .where(
-        FlowInstance.id == sa.bindparam("instance_id"),
-        FlowInstance.company_id == sa.bindparam("company_id"),
-    )
-    .with_for_update()
-    .execution_options(populate_existing=True)
-)
-
-
 async def _lock(
-    session: AsyncSession, company_id: str, instance_id: str, expected_level: int | None = None
-) -> tuple[FlowInstance, OpenStep, FlowSnapshot]:
+    session: AsyncSession,
+    company_id: str,
+    instance_id: str,
+    expected_level: int | None = None,
+    *,
+    user_id: str | None = None,
+) -> tuple[Run, OpenStep, FlowSnapshot]:
     """The running instance, locked for this transaction, with its active step (and who is
-    asked to act on it) and the definition that step runs on; LevelMoved if it is not on
-    `expected_level` (when given)."""
-    instance = await session.scalar(
-        _INSTANCE_FOR_UPDATE, {"instance_id": instance_id, "company_id": company_id}
-    )
-    if instance is None:
+    asked to act on it, and whether `user_id` holds one of its roles) and the definition
+    that step runs on; LevelMoved if it is not on `expected_level` (when given)."""
+    run = await lock_run(session, company_id=company_id, instance_id=instance_id, user_id=user_id)
+    if run is None:
         raise NotFound(f"Flow instance {instance_id} does not exist.")
-    # Read the step only once the lock is held: a statement that waited for the lock would
-    # otherwise pair the instance with the step it had before the other transaction moved it.
-    current = await active_step(session, instance.id)
+    instance, current = run.instance, run.current
     if instance.status is not FlowInstanceStatus.IN_PROGRESS or current is None:
         raise InstanceClosed(
             f"The instance is {instance.status.value.lower().replace('_', ' ')}.",
@@ -412,7 +414,7 @@ async def _lock(
             levelOrder=step.level_order,
         )
     snapshot = await load_snapshot(session, company_id=company_id, definition_id=step.definition_id)
-    return instance, current, snapshot
+    return run, current, snapshot
 
 
 async def _earlier_submission(

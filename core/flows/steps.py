@@ -10,7 +10,6 @@ who got the role later, when they act."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.events import record_event
 from core.flows.definition import FlowSnapshot, LevelDef
 from core.flows.errors import NotYourTurn
+from core.flows.store import OpenStep
 from core.models import (
     EventType,
     FlowAction,
@@ -43,27 +43,6 @@ STEP_ROLES = Base.metadata.tables[FlowStepRole.__tablename__]
 ASSIGNMENTS = Base.metadata.tables[FlowAssignment.__tablename__]
 
 
-@dataclass(slots=True)
-class OpenStep:
-    """The active step of a locked instance, with everyone ever asked to act on it."""
-
-    step: FlowStep
-    assignments: list[FlowAssignment]
-
-    def pending_for(self, user_id: str) -> FlowAssignment | None:
-        return next(
-            (
-                a
-                for a in self.assignments
-                if a.user_id == user_id and a.status == AssignmentStatus.PENDING
-            ),
-            None,
-        )
-
-    def approvals(self) -> int:
-        return sum(1 for a in self.assignments if a.status == AssignmentStatus.APPROVED)
-
-
 async def open_step(session: AsyncSession, step: FlowStep) -> OpenStep:
     """`step` with everyone asked to act on it."""
     assignments = await session.scalars(
@@ -73,26 +52,6 @@ async def open_step(session: AsyncSession, step: FlowStep) -> OpenStep:
         .execution_options(populate_existing=True)
     )
     return OpenStep(step, list(assignments))
-
-
-_ACTIVE_STEP = (
-    sa.select(FlowStep, FlowAssignment)
-    .outerjoin(FlowAssignment, FlowAssignment.step_id == FlowStep.id)
-    .where(
-        FlowStep.instance_id == sa.bindparam("instance_id"), FlowStep.status == StepStatus.ACTIVE
-    )
-    .order_by(FlowAssignment.created_at)
-    .execution_options(populate_existing=True)
-)
-"""Built once: every action reads it, and building a statement costs more than running it."""
-
-
-async def active_step(session: AsyncSession, instance_id: str) -> OpenStep | None:
-    """The instance's active step and its assignments, in one query."""
-    rows = (await session.execute(_ACTIVE_STEP, {"instance_id": instance_id})).all()
-    if not rows:
-        return None
-    return OpenStep(rows[0][0], [assignment for _, assignment in rows if assignment is not None])
 
 
 def add_action(
@@ -157,9 +116,7 @@ async def enter_level(
     if assignees:
         users, source = assignees, AssignmentSource.ASSIGNED
     elif level.role_ids:
-        # Everything this action changed is written in one flush at its end.
-        with session.no_autoflush:
-            users = await role_holders(session, instance, level)
+        users = await role_holders(session, instance, level)
         source = AssignmentSource.ROLE
         if order > 1:
             users = [u for u in users if u != instance.initiator_id]
@@ -230,31 +187,35 @@ def _required(level: LevelDef, asked: int) -> int:
     return 1
 
 
+USERS = Base.metadata.tables[User.__tablename__]
+
 _ROLE_HOLDERS = (
-    sa.select(User.id)
-    .join(user_roles, user_roles.c.user_id == User.id)
+    sa.select(USERS.c.id)
+    .join(user_roles, user_roles.c.user_id == USERS.c.id)
     .where(
         user_roles.c.role_id.in_(sa.bindparam("role_ids", expanding=True)),
-        User.company_id == sa.bindparam("company_id"),
-        User.is_active.is_(True),
+        USERS.c.company_id == sa.bindparam("company_id"),
+        USERS.c.is_active.is_(True),
     )
     .distinct()
-    .order_by(User.id)
+    .order_by(USERS.c.id)
 )
 _HOLDS_STEP_ROLE = sa.select(
     sa.exists().where(
-        FlowStepRole.step_id == sa.bindparam("step_id"),
-        user_roles.c.role_id == FlowStepRole.role_id,
+        STEP_ROLES.c.step_id == sa.bindparam("step_id"),
+        user_roles.c.role_id == STEP_ROLES.c.role_id,
         user_roles.c.user_id == sa.bindparam("user_id"),
     )
 )
 
 
 async def role_holders(session: AsyncSession, instance: FlowInstance, level: LevelDef) -> list[str]:
-    rows = await session.scalars(
+    """The active users of the instance's company holding one of the level's roles now."""
+    connection = await session.connection()
+    rows = await connection.execute(
         _ROLE_HOLDERS, {"role_ids": list(level.role_ids), "company_id": instance.company_id}
     )
-    return list(rows)
+    return list(rows.scalars())
 
 
 def holds_step_role(user_id: str) -> sa.ColumnElement[bool]:
@@ -293,7 +254,12 @@ async def assignment_to_act(
     pending = current.pending_for(user_id)
     if pending is not None and pending.source != AssignmentSource.ROLE:
         return pending
-    holds = bool(await session.scalar(_HOLDS_STEP_ROLE, {"step_id": step.id, "user_id": user_id}))
+    holds = current.holds_role
+    if current.acting_user != user_id:  # the step was read for someone else
+        connection = await session.connection()
+        holds = bool(
+            await connection.scalar(_HOLDS_STEP_ROLE, {"step_id": step.id, "user_id": user_id})
+        )
     if pending is not None:
         if holds:
             return pending
@@ -305,7 +271,9 @@ async def assignment_to_act(
         raise NotYourTurn(f"Your task on {where} was reassigned.")
     if not holds or (step.level_order > 1 and user_id == instance.initiator_id):
         raise NotYourTurn(f"You are not asked to act on {where}.")
+    # Added to the step's assignments: written with the action's other changes (write_run).
     assignment = FlowAssignment(
+        id=new_id(),
         company_id=instance.company_id,
         instance_id=instance.id,
         step_id=step.id,
@@ -314,7 +282,6 @@ async def assignment_to_act(
         source=AssignmentSource.ROLE,
         created_at=utcnow(),
     )
-    session.add(assignment)
     current.assignments.append(assignment)
     return assignment
 
