@@ -4,20 +4,20 @@ error and retry when they may."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from core.errors import ErpError
 from core.integrations.runner import run_action
 from core.plugins import hookimpl
-from core.triggers.sdk import Action, ActionContext, ActionFailed
+from core.triggers.sdk import ENTITY_KEY, Action, ActionContext, ActionFailed
 
 
 class IntegrationActionConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     """{"integrationId": "...", "action": "append_rows", "inputs": {"rows": [["{{x}}"]]}}"""
 
-    integration_id: str
+    integration_id: Annotated[str, msgspec.Meta(extra_json_schema={ENTITY_KEY: "Integration"})]
     action: str
     inputs: dict[str, Any] = {}
 

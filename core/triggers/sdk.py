@@ -152,7 +152,15 @@ def _problem_text(exc: ErpError) -> str:
     return exc.message
 
 
+ENTITY_KEY = "x-erp-entity"
+"""Mark an action setting that holds the id of a row of the company, so that versions rolled
+out to client companies find the client's own row: `Annotated[str, msgspec.Meta(
+extra_json_schema={ENTITY_KEY: "CustomTable"})]`. Entity types: "Flow" and "Task" (found through
+the client's install), "CustomTable", "EmailTemplate", "Integration" (found by name)."""
+
+
 __all__ = [
+    "ENTITY_KEY",
     "Action",
     "ActionContext",
     "ActionFailed",

@@ -24,6 +24,7 @@ from core.models import (
     Trigger,
 )
 from core.versions.errors import UnknownEntityType
+from core.versions.references import portable_references
 
 ENTITY_TYPES = ("Task", "Flow", "CustomTable", "Dataset")
 _MODELS: dict[str, Any] = {
@@ -102,8 +103,9 @@ async def _triggers(session: AsyncSession, entity_type: str, entity_id: str) -> 
     rows = await session.scalars(
         sa.select(Trigger).where(_TRIGGER_COLUMN[entity_type] == entity_id).order_by(Trigger.id)
     )
-    return [
-        {
+    frozen = []
+    for t in rows:
+        item = {
             "id": t.id,
             "name": t.name,
             "description": t.description,
@@ -114,8 +116,11 @@ async def _triggers(session: AsyncSession, entity_type: str, entity_id: str) -> 
             "actions": t.actions,
             "settings": t.settings,
         }
-        for t in rows
-    ]
+        # The rows the actions name, findable in a client company (core.versions.references).
+        if references := await portable_references(session, t.actions):
+            item["references"] = references
+        frozen.append(item)
+    return frozen
 
 
 async def write_back(session: AsyncSession, snapshot: dict[str, Any], *, user_id: str) -> Any:

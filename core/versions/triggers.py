@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import EntityInstall, EventType, OutboxEvent, Trigger, Version
 from core.versions.installs import local_ids
+from core.versions.references import localise_actions
 from core.versions.resolution import Resolution, resolve_version
 
 _COLUMN = {"Task": "task_id", "Flow": "flow_id", "CustomTable": "table_id"}
@@ -69,6 +70,8 @@ async def released_trigger(session: AsyncSession, trigger: Trigger) -> Trigger:
             )
         for frozen in seen.version.snapshot.get("triggers", []):
             if frozen["id"] == source_id:
+                if _is_client(seen.version, trigger.company_id):
+                    frozen = await _localised(session, frozen, trigger.company_id)
                 return _as_trigger(frozen, trigger.id, trigger.company_id, column, local_entity)
         return trigger
     return trigger
@@ -105,6 +108,7 @@ async def _frozen_triggers(
     source_ids = [t["id"] for t in frozen]
     if _is_client(seen.version, company_id):
         rows = await local_ids(session, company_id, "Trigger", source_ids)
+        frozen = [await _localised(session, t, company_id) for t in frozen]
     else:
         # Executions are recorded against the trigger's row: one deleted since is skipped.
         kept = await session.scalars(sa.select(Trigger.id).where(Trigger.id.in_(source_ids)))
@@ -114,6 +118,17 @@ async def _frozen_triggers(
         for t in frozen
         if t["id"] in rows
     ]
+
+
+async def _localised(
+    session: AsyncSession, frozen: dict[str, Any], company_id: str
+) -> dict[str, Any]:
+    """The frozen trigger with the rows its actions name found in the client company."""
+    references = frozen.get("references") or []
+    if not references:
+        return frozen
+    actions = await localise_actions(session, company_id, frozen["actions"], references)
+    return frozen | {"actions": actions}
 
 
 def _as_trigger(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from core.plugins import hookimpl
-from core.triggers.sdk import Action, ActionContext, ActionFailed, start_flow
+from core.triggers.sdk import ENTITY_KEY, Action, ActionContext, ActionFailed, start_flow
 
 
 class StartFlowConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -16,7 +16,7 @@ class StartFlowConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True
     the first level; the instance is started by `initiatorId`, else by the user the event
     names (userId / executorId / initiatorId); `data` adds values."""
 
-    flow_id: str
+    flow_id: Annotated[str, msgspec.Meta(extra_json_schema={ENTITY_KEY: "Flow"})]
     assign_to: str | None = None
     pass_data: bool = False
     data: dict[str, Any] = {}

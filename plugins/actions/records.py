@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from core.plugins import hookimpl
-from core.triggers.sdk import Action, ActionContext, create_record, update_record
+from core.triggers.sdk import ENTITY_KEY, Action, ActionContext, create_record, update_record
 
 
 class CreateRecordConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     """{"tableId": "...", "data": {"amount": "{{amount}}"}}; `userId` is recorded as author."""
 
-    table_id: str
+    table_id: Annotated[str, msgspec.Meta(extra_json_schema={ENTITY_KEY: "CustomTable"})]
     data: dict[str, Any] = {}
     user_id: str | None = None
 

@@ -4,12 +4,16 @@ without versions keeps its live rows."""
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from core.access import Principal
 from core.database import transaction
 from core.models import (
     Company,
+    CustomTable,
+    CustomTableRecord,
     EntityInstall,
     EventType,
     Trigger,
@@ -132,3 +136,75 @@ async def test_an_entity_without_versions_fires_its_live_triggers(sessions, pipe
     )
     await fire(sessions, pipeline, acme.company_id, acme.task_id, 500)
     assert await runs(sessions, acme.company_id) == [("big", True)]
+
+
+async def test_a_clients_trigger_writes_to_its_own_table_of_the_same_name(
+    sessions, pipeline
+) -> None:
+    acme = await seed_acme(sessions)
+    dev = Principal(user_id=acme.developer_id, role=UserRole.DEVELOPER, company_id=None)
+    schema = [{"id": "amount", "type": "number", "label": "Amount"}]
+
+    async def log_table(company_id: str) -> str:
+        async with transaction(sessions) as session:
+            table = CustomTable(
+                company_id=company_id, name="expense_log", display_name="Log", schema=schema
+            )
+            session.add(table)
+            await session.flush()
+            return table.id
+
+    a_table = await log_table(acme.company_id)
+    # The builder names its own table by id, as the trigger editor stores it.
+    action = {"type": "create_record", "config": {"tableId": a_table, "data": {"amount": 1}}}
+    await add_trigger(sessions, acme.company_id, name="log", task_id=acme.task_id, actions=[action])
+    version = await platform(
+        sessions, publish_version, principal=dev, entity_type="Task", entity_id=acme.task_id
+    )
+    frozen = version.snapshot["triggers"][0]
+    assert frozen["references"] == [
+        {"action": 0, "setting": "tableId", "entity": "CustomTable", "name": "expense_log"}
+    ]
+
+    async with transaction(sessions) as session:
+        client = Company(name="Client")
+        session.add(client)
+        await session.flush()
+        session.add(
+            User(email="admin@client.test", password="x", role=UserRole.ADMIN, company_id=client.id)
+        )
+    b_table = await log_table(client.id)
+    await platform(sessions, set_rollout, principal=dev, version_id=version.id, clients=[client.id])
+    async with sessions() as session:
+        local_task = await session.scalar(
+            sa.select(EntityInstall.local_id).where(
+                EntityInstall.company_id == client.id, EntityInstall.entity_type == "Task"
+            )
+        )
+    await fire(sessions, pipeline, client.id, local_task, 50)
+
+    async with sessions() as session:
+        written = list(
+            await session.execute(
+                sa.select(CustomTableRecord.table_id, CustomTableRecord.company_id)
+            )
+        )
+        execution = await session.scalar(
+            sa.select(TriggerExecution).where(TriggerExecution.company_id == client.id)
+        )
+    assert written == [(b_table, client.id)]
+    assert execution is not None and execution.status.value == "SUCCESS"
+    assert a_table not in json.dumps(execution.actions_executed)
+
+    # A client without such a table: the action fails naming the table, not A's id.
+    async with transaction(sessions) as session:
+        await session.execute(sa.delete(CustomTableRecord))
+        await session.execute(sa.delete(CustomTable).where(CustomTable.id == b_table))
+    await fire(sessions, pipeline, client.id, local_task, 50)
+    async with sessions() as session:
+        execution = await session.scalar(
+            sa.select(TriggerExecution).where(TriggerExecution.company_id == client.id)
+        )
+    assert execution is not None and execution.status.value == "FAILED"
+    failure = json.dumps(execution.actions_executed)
+    assert "expense_log" in failure and a_table not in failure

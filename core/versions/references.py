@@ -1,0 +1,107 @@
+"""Ids a trigger's actions name (a flow to start, a table to write to) carried into client
+companies: frozen with a company-neutral key when a version is published, and turned into the
+client company's own ids when the client runs the version.
+
+An action's config declares which of its settings name a row of the company, in its JSON
+schema (core.triggers.sdk.ENTITY_KEY), so plugin actions take part as the built-in ones do."""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import CustomTable, EmailTemplate, Flow, Integration, Task
+
+_MODELS: dict[str, Any] = {
+    "Flow": Flow,
+    "Task": Task,
+    "CustomTable": CustomTable,
+    "EmailTemplate": EmailTemplate,
+    "Integration": Integration,
+}
+_INSTALLED = ("Flow", "Task")
+
+
+@lru_cache(maxsize=256)
+def _reference_settings(action_type: str) -> tuple[tuple[str, str], ...]:
+    """(setting, entity type) of every setting of the action that names a row."""
+    # core.triggers asks this package for the triggers a version releases: imported late.
+    from core.triggers.errors import UnknownAction
+    from core.triggers.registry import get_action_registry
+    from core.triggers.sdk import ENTITY_KEY
+
+    try:
+        schema = get_action_registry().get(action_type).json_schema()
+    except UnknownAction:
+        return ()
+    ref = schema.get("$ref", "")
+    body = schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], schema) if ref else schema
+    return tuple(
+        (key, spec[ENTITY_KEY])
+        for key, spec in body.get("properties", {}).items()
+        if isinstance(spec, dict) and isinstance(spec.get(ENTITY_KEY), str)
+    )
+
+
+def _named_rows(actions: Any) -> list[tuple[int, str, str, str]]:
+    """(action index, setting, entity type, id) of every literal reference in `actions`."""
+    found = []
+    for index, action in enumerate(actions if isinstance(actions, list) else []):
+        if not isinstance(action, dict) or not isinstance(action.get("config"), dict):
+            continue
+        for key, entity in _reference_settings(str(action.get("type"))):
+            value = action["config"].get(key)
+            if isinstance(value, str) and value and "{{" not in value:
+                found.append((index, key, entity, value))
+    return found
+
+
+async def portable_references(session: AsyncSession, actions: Any) -> list[dict[str, Any]]:
+    """What a client needs to find, in its own company, each row the actions name: its name,
+    and for an entity installed into clients (a flow) the platform id its install records.
+    An id that names no row (a table given by name already, say) needs nothing."""
+    references = []
+    for index, key, entity, value in _named_rows(actions):
+        model = _MODELS.get(entity)
+        name = (
+            None
+            if model is None
+            else await session.scalar(sa.select(model.name).where(model.id == value))
+        )
+        if name is not None:
+            reference = {"action": index, "setting": key, "entity": entity, "name": name}
+            references.append(reference | ({"id": value} if entity in _INSTALLED else {}))
+    return references
+
+
+async def localise_actions(
+    session: AsyncSession, company_id: str, actions: Any, references: list[dict[str, Any]]
+) -> Any:
+    """The actions with each reference turned into `company_id`'s row: its install of the
+    entity, or its row of the same name. A row the client lacks is left as its name, for the
+    action's error to say what is missing; the building company's id never reaches it."""
+    from core.versions.installs import local_ids  # installs reach snapshots, which use this
+
+    if not references:
+        return actions
+    localised = copy.deepcopy(actions)
+    for reference in references:
+        try:
+            config = localised[reference["action"]]["config"]
+        except (IndexError, KeyError, TypeError):
+            continue
+        entity, name = reference["entity"], reference["name"]
+        local: str | None = None
+        if entity in _INSTALLED:
+            mapped = await local_ids(session, company_id, entity, [reference["id"]])
+            local = mapped.get(reference["id"])
+        elif (model := _MODELS.get(entity)) is not None:
+            local = await session.scalar(
+                sa.select(model.id).where(model.company_id == company_id, model.name == name)
+            )
+        config[reference["setting"]] = local or name
+    return localised
