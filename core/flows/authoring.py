@@ -34,6 +34,7 @@ from core.models import (
     new_id,
     utcnow,
 )
+from core.models.base import Base
 
 
 @dataclass(slots=True)
@@ -228,8 +229,11 @@ async def get_flow(session: AsyncSession, *, company_id: str, flow_id: str) -> F
     return await _load_flow(session, company_id, flow_id)
 
 
-async def definition_for_new_instance(session: AsyncSession, flow: Flow) -> str:
-    """The id of the definition a new instance of `flow` pins: the latest published one; a
+async def definition_for_new_instance(
+    session: AsyncSession, flow: Flow, latest_published: str | None
+) -> str:
+    """The id of the definition a new instance of `flow` pins: the latest published one
+    (`latest_published`, read with the flow: see `LATEST_PUBLISHED_DEFINITION`); a
     published flow that never went through `publish_flow` (loaded by a seed) is frozen now,
     and a draft flow runs on its current rows (a trial run)."""
     if flow.status is FlowStatus.ARCHIVED:
@@ -241,20 +245,30 @@ async def definition_for_new_instance(session: AsyncSession, flow: Flow) -> str:
     if released is not None:
         return (await freeze_definition(session, flow, released)).id
     published = flow.status is not FlowStatus.DRAFT
-    if published:
-        latest = await session.scalar(
-            sa.select(FlowDefinition.id)
-            .where(FlowDefinition.flow_id == flow.id, FlowDefinition.published_at.is_not(None))
-            .order_by(FlowDefinition.published_at.desc())
-            .limit(1)
-        )
-        if latest is not None:
-            return latest
+    if published and latest_published is not None:
+        return latest_published
     full = await _load_flow(session, flow.company_id, flow.id)
     definition = await _store_definition(session, full, compile_definition(draft_of_flow(full)))
     if published and definition.published_at is None:
         definition.published_at = utcnow()
     return definition.id
+
+
+_DEFINITIONS = Base.metadata.tables[FlowDefinition.__tablename__]
+_FLOWS = Base.metadata.tables[Flow.__tablename__]
+LATEST_PUBLISHED_DEFINITION = (
+    sa.select(_DEFINITIONS.c.id)
+    .where(
+        _DEFINITIONS.c.flow_id == _FLOWS.c.id,
+        _DEFINITIONS.c.company_id == _FLOWS.c.company_id,
+        _DEFINITIONS.c.published_at.is_not(None),
+    )
+    .order_by(_DEFINITIONS.c.published_at.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+"""The id of the latest published definition of the flow (the `flows` row) of the query
+it is placed in."""
 
 
 async def freeze_definition(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit import snapshot as columns_of
 from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.events import record_event
-from core.flows.authoring import definition_for_new_instance
+from core.flows.authoring import LATEST_PUBLISHED_DEFINITION, definition_for_new_instance
 from core.flows.definition import FlowSnapshot, LevelDef, TaskDef, load_snapshot
 from core.flows.errors import (
     AlreadyAssigned,
@@ -35,7 +35,7 @@ from core.flows.steps import (
     record_rejection,
     users_who_may_act,
 )
-from core.flows.store import OpenStep, Run, lock_run, write_run
+from core.flows.store import INSTANCES, OpenStep, Run, lock_run, write_run
 from core.models import (
     EventType,
     ExecutionStatus,
@@ -59,6 +59,9 @@ from core.schema import validate_submission
 from core.staging import stage
 
 EXECUTIONS = Base.metadata.tables[TaskExecution.__tablename__]
+FLOWS = Base.metadata.tables[Flow.__tablename__]
+USERS = Base.metadata.tables[User.__tablename__]
+ROLES = Base.metadata.tables[Role.__tablename__]
 
 OVERSEERS = frozenset({UserRole.ADMIN, UserRole.DEVELOPER})
 """User roles that may cancel any instance and reassign any pending task of their company."""
@@ -92,13 +95,15 @@ async def start_flow(
     instead of its role holders."""
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed([FieldProblem("/data", "must be an object", "invalid_type")])
-    flow = await session.scalar(
-        sa.select(Flow).where(Flow.id == flow_id, Flow.company_id == company_id)
-    )
-    if flow is None:
+    connection = await session.connection()
+    params = {"flow_id": flow_id, "company_id": company_id, "initiator_id": initiator_id}
+    row = (await connection.execute(_FLOW_TO_START, params)).first()
+    if row is None:
         raise NotFound(f"Flow {flow_id} does not exist.")
-    await _active_user(session, company_id, initiator_id)
-    definition_id = await definition_for_new_instance(session, flow)
+    if not row.initiator_active:
+        raise NotFound(f"User {initiator_id} does not exist.")
+    flow = Flow(**{c.name: row._mapping[c] for c in FLOWS.c})
+    definition_id = await definition_for_new_instance(session, flow, row.latest_published)
     snapshot = await load_snapshot(session, company_id=company_id, definition_id=definition_id)
     assignees = await _assignees(session, company_id, assign_to) if assign_to else None
     instance = FlowInstance(
@@ -111,7 +116,8 @@ async def start_flow(
         context_data=dict(data or {}),
         started_at=utcnow(),
     )
-    session.add(instance)
+    # Only inserted here: staged (core.staging) before its step and the action's other rows.
+    stage(session, INSTANCES, {c.name: getattr(instance, c.name) for c in INSTANCES.c})
     step = await enter_level(
         session,
         instance,
@@ -137,8 +143,23 @@ async def start_flow(
         flow_id=flow.id,
         chain_depth=chain_depth,
     )
-    await session.flush()
     return instance
+
+
+# Built once: building a statement costs more than running it.
+_FLOW_TO_START = sa.select(
+    *FLOWS.c,
+    sa.exists()
+    .where(
+        USERS.c.id == sa.bindparam("initiator_id"),
+        USERS.c.company_id == FLOWS.c.company_id,
+        USERS.c.is_active.is_(True),
+    )
+    .label("initiator_active"),
+    LATEST_PUBLISHED_DEFINITION.label("latest_published"),
+).where(FLOWS.c.id == sa.bindparam("flow_id"), FLOWS.c.company_id == sa.bindparam("company_id"))
+"""The flow to start, whether the initiator is an active user of its company, and the
+definition new instances start on (unless a released version says otherwise)."""
 
 
 async def execute_task(
@@ -490,26 +511,43 @@ async def _decision(
     return data.get(field) if isinstance(data, dict) else None
 
 
-async def _active_user(session: AsyncSession, company_id: str, user_id: str) -> User:
-    user = await session.scalar(
-        sa.select(User).where(
-            User.id == user_id, User.company_id == company_id, User.is_active.is_(True)
-        )
+_ACTIVE_USER = sa.select(USERS.c.id, USERS.c.role).where(
+    USERS.c.id == sa.bindparam("user_id"),
+    USERS.c.company_id == sa.bindparam("company_id"),
+    USERS.c.is_active.is_(True),
+)
+_GRANTS = (
+    sa.select(ROLES.c.permissions)
+    .join(user_roles, user_roles.c.role_id == ROLES.c.id)
+    .where(
+        user_roles.c.user_id == sa.bindparam("user_id"),
+        ROLES.c.company_id == sa.bindparam("company_id"),
     )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Actor:
+    id: str
+    role: UserRole
+
+
+async def _active_user(session: AsyncSession, company_id: str, user_id: str) -> _Actor:
+    """The user's id and role, if they are an active user of the company."""
+    connection = await session.connection()
+    params = {"user_id": user_id, "company_id": company_id}
+    user = (await connection.execute(_ACTIVE_USER, params)).first()
     if user is None:
         raise NotFound(f"User {user_id} does not exist.")
-    return user
+    return _Actor(user.id, user.role)
 
 
 async def _require_permission(
     session: AsyncSession, company_id: str, user_id: str, permission: str
 ) -> None:
     """Company role permissions (Role.permissions) grant flow actions: any role suffices."""
-    grants = await session.scalars(
-        sa.select(Role.permissions)
-        .join(user_roles, user_roles.c.role_id == Role.id)
-        .where(user_roles.c.user_id == user_id, Role.company_id == company_id)
-    )
+    connection = await session.connection()
+    grants = await connection.scalars(_GRANTS, {"user_id": user_id, "company_id": company_id})
     if not any(isinstance(g, dict) and g.get(permission) is True for g in grants):
         raise MissingPermission(f"None of your roles grants {permission}.", permission=permission)
 
