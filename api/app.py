@@ -4,6 +4,7 @@ A new area adds its routes to `route_handlers()`."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 from collections.abc import AsyncIterator
@@ -97,6 +98,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Whatever the plugins run beside the requests (erp_background_services): the
         # scheduler's automation pipeline without a broker, a Celery dispatcher with one.
         app.state.background = await plugins.start_services(settings, app.state.sessions)
+        # Everything loaded so far (modules, mappers, routes, plugins) lives as long as the
+        # process: moved out of the collector's reach, a full collection walks only what
+        # requests made since, instead of pausing every request for a walk of it all.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
