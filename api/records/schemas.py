@@ -10,7 +10,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from api.organisation.schemas import Body, Name, Out
 from core.models import CustomTable, CustomTableRecord, Dataset, DatasetStatus
-from core.records import NewRecord
+from core.records import NewRecord, StoredRecord
 
 FieldDefinition = dict[str, Any]
 TableName = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
@@ -148,7 +148,7 @@ def table_out(row: CustomTable) -> TableOut:
 
 
 def record_out(
-    row: CustomTableRecord | NewRecord, expanded: dict[str, Any] | None = None
+    row: CustomTableRecord | NewRecord | StoredRecord, expanded: dict[str, Any] | None = None
 ) -> RecordOut:
     return RecordOut(
         id=row.id,

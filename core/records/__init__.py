@@ -21,6 +21,7 @@ from core.records.datasets import (
 from core.records.records import (
     NewRecord,
     Page,
+    StoredRecord,
     create_record,
     delete_record,
     get_record,
@@ -42,6 +43,7 @@ __all__ = [
     "NewRecord",
     "Page",
     "Reader",
+    "StoredRecord",
     "archive_dataset",
     "bulk_create_records",
     "bulk_delete_records",

@@ -23,12 +23,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.errors import FieldProblem, ValidationFailed
 from core.models import CustomTableRecord
+from core.models.base import Base
 from core.plugins.fields import FieldDefinition, ValueKind
 from core.rules import RuleError
 from core.rules.service import prepare_rule
 from core.rules.sql import to_sql
 
-Record = CustomTableRecord
+Record = Base.metadata.tables[CustomTableRecord.__tablename__].c
+"""The record table's columns. Core columns, not the mapped class's attributes: a statement
+built from them stays a Core statement (no ORM compile step) and still works in ORM queries."""
 META_SORTS: dict[str, Any] = {
     "createdAt": Record.created_at,
     "updatedAt": Record.updated_at,

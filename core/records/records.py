@@ -4,6 +4,8 @@ transaction."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,18 +21,44 @@ from core.models.base import Base
 from core.records.query import dialect_of, order_by, table_filter, where_clause, without_jit
 from core.records.relations import expand
 from core.records.tables import TableHead, get_table, table_head, table_schema
-from core.schema import clean_many
+from core.schema import CompiledSchema, clean_many
 from core.staging import stage
 
 MAX_PAGE = 1_000
 RECORDS = Base.metadata.tables[CustomTableRecord.__tablename__]
 
 
+STORED_COLUMNS = (
+    "id",
+    "table_id",
+    "data",
+    "created_by",
+    "updated_by",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A record as a page lists it (lighter than an ORM object; read, never changed)."""
+
+    id: str
+    table_id: str
+    data: dict[str, Any]
+    created_by: str | None
+    updated_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
 @dataclass(slots=True)
 class Page:
     """One page of records, the total matching the filter, and what was expanded per id."""
 
-    items: list[CustomTableRecord]
+    items: list[StoredRecord]
     total: int
     limit: int
     offset: int
@@ -293,35 +321,25 @@ async def list_records(
         raise ValidationFailed(
             [FieldProblem("limit", f"limit must be 1 to {MAX_PAGE}, offset 0 or more")]
         )
-    table = await get_table(session, company_id=company_id, table_id=table_id)
+    table: TableHead | CustomTable
+    if expand_names:
+        table = await get_table(session, company_id=company_id, table_id=table_id)
+    else:
+        table = await table_head(session, company_id=company_id, table_id=table_id)
     schema = table_schema(table)
     dialect = dialect_of(session)
-    conditions = [
-        table_filter(table.id),
-        CustomTableRecord.deleted_at.is_not(None)
-        if deleted
-        else CustomTableRecord.deleted_at.is_(None),
-        CustomTableRecord.company_id == company_id,
-    ]
+    condition = None
     if where not in (None, {}):
         condition = where_clause(where, schema.definitions, schema.kinds, dialect)
-        conditions.append(condition)
         await without_jit(session, condition)
-    ordering = order_by(sort, schema.kinds, dialect)
-    total = await session.scalar(
-        sa.select(sa.func.count()).select_from(CustomTableRecord).where(*conditions)
-    )
-    items = list(
-        await session.scalars(
-            sa.select(CustomTableRecord)
-            .where(*conditions)
-            .order_by(*ordering)
-            .limit(limit)
-            .offset(offset)
-        )
-    )
+    count, page_of = _page_statements(table.id, schema, dialect, deleted, sort, condition)
+    bound = {"company_id": company_id}
+    total = await session.scalar(count, bound)
+    result = await session.execute(page_of, bound | {"limit": limit, "offset": offset})
+    items = [StoredRecord(*row) for row in result]
     page = Page(items, total or 0, limit, offset)
     if expand_names and items:
+        assert isinstance(table, CustomTable)
         page.expanded = await expand(
             session,
             company_id=company_id,
@@ -331,3 +349,56 @@ async def list_records(
             names=expand_names,
         )
     return page
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """The statements of one kind of listing, with the schema and filter they were built
+    from (held, so that their ids in the cache key stay theirs)."""
+
+    schema: CompiledSchema
+    condition: sa.ColumnElement[bool] | None
+    count: sa.Select[Any]
+    page: sa.Select[Any]
+
+
+_LISTINGS_KEPT = 512
+_listings: OrderedDict[tuple[Any, ...], _Listing] = OrderedDict()
+_listings_lock = threading.Lock()
+
+
+def _page_statements(
+    table_id: str,
+    schema: CompiledSchema,
+    dialect: str,
+    deleted: bool,
+    sort: list[str] | None,
+    condition: sa.ColumnElement[bool] | None,
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The count and page statements of a listing (company, limit and offset bound), built
+    once per table, schema, filter and order: building them, and their cache keys, costs
+    more than running them. Rows, not ORM objects: a page is read, never changed."""
+    key = (table_id, dialect, deleted, tuple(sort or ()), id(condition))
+    hit = _listings.get(key)
+    if hit is not None and hit.schema is schema and hit.condition is condition:
+        return hit.count, hit.page
+    conditions = [
+        table_filter(table_id),
+        RECORDS.c.deleted_at.is_not(None) if deleted else RECORDS.c.deleted_at.is_(None),
+        RECORDS.c.company_id == sa.bindparam("company_id"),
+    ]
+    if condition is not None:
+        conditions.append(condition)
+    count = sa.select(sa.func.count()).select_from(RECORDS).where(*conditions)
+    page = (
+        sa.select(*(RECORDS.c[name] for name in STORED_COLUMNS))
+        .where(*conditions)
+        .order_by(*order_by(sort, schema.kinds, dialect))
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+    )
+    with _listings_lock:
+        _listings[key] = _Listing(schema, condition, count, page)
+        if len(_listings) > _LISTINGS_KEPT:
+            _listings.popitem(last=False)
+    return count, page

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -135,13 +135,23 @@ async def _tables_by_name(
     return {t.name: t for t in rows}
 
 
+class RecordRow(Protocol):
+    """What expanding needs of a listed record."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
 async def expand(
     session: AsyncSession,
     *,
     company_id: str,
     table: CustomTable,
     schema: CompiledSchema,
-    records: Sequence[CustomTableRecord],
+    records: Sequence[RecordRow],
     names: Sequence[str],
 ) -> dict[str, dict[str, Any]]:
     """For each record id, the expanded relations asked for: a record field gives the row (or
