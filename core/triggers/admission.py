@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,7 @@ from core.settings import AutomationSettings
 from core.triggers.actions import EventInfo
 from core.triggers.conditions import Fields, evaluate_conditions, event_variables
 from core.triggers.matching import fields_for_triggers, triggers_for_events
-from core.triggers.runs import PENDING, NewRun, as_utc, insert_runs, lease_runs
+from core.triggers.runs import NewRun, Run, as_utc, insert_runs, lease_runs
 from core.triggers.trigger_settings import TriggerSettings, parse_settings
 
 
@@ -26,10 +27,13 @@ from core.triggers.trigger_settings import TriggerSettings, parse_settings
 class Admission:
     """What admission leaves to run now: leased runs, and what they need."""
 
-    runs: list[TriggerRun] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
     triggers: dict[str, Trigger] = field(default_factory=dict)
     events: dict[str, OutboxEvent] = field(default_factory=dict)
     fields: dict[str, Fields | None] = field(default_factory=dict)
+    variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """{run id: the variables its conditions were evaluated on}, for the runs claimed here:
+    its actions start from them instead of computing them again."""
     recorded: int = 0
     """Runs finished at admission (conditions not met, or blocked)."""
 
@@ -110,26 +114,33 @@ async def admit(
     triggers = {t.id: t for ts in matches.values() for t in ts}
     fields = await fields_for_triggers(session, triggers.values())
     limits = _RateLimits(session)
-    decided: list[NewRun] = []
+    decided: list[tuple[NewRun, dict[str, Any]]] = []
     for event in events:
         info = event_info(event)
         for trigger in matches[event.id]:
-            decided.append(
-                await _decide(trigger, info, fields.get(trigger.id), automation, limits, retry_of)
+            variables = event_variables(info, fields.get(trigger.id), trigger.name)
+            new = await _decide(
+                trigger, info, variables, fields.get(trigger.id), automation, limits, retry_of
             )
+            decided.append((new, variables))
     inserted = await insert_runs(
-        session, decided, owner=owner, lease_seconds=automation.run_lease_seconds
+        session,
+        [new for new, _ in decided],
+        owner=owner,
+        lease_seconds=automation.run_lease_seconds,
     )
     admission = Admission(triggers=triggers, events={e.id: e for e in events}, fields=fields)
     seen_before: list[tuple[str, str]] = []
-    for new in decided:
+    for new, variables in decided:
         key = (new.trigger_id, new.idempotency_key)
         if key not in inserted:
             seen_before.append(key)
         elif new.final:
             admission.recorded += 1
         else:
-            admission.runs.append(_leased(inserted[key], new, owner))
+            run = _claimed(inserted[key], new)
+            admission.runs.append(run)
+            admission.variables[run.id] = variables
     if owner is not None:
         admission.runs += await lease_runs(
             session, owner=owner, lease_seconds=automation.run_lease_seconds, keys=seen_before
@@ -140,12 +151,12 @@ async def admit(
 async def _decide(
     trigger: Trigger,
     event: EventInfo,
+    variables: dict[str, Any],
     fields: Fields | None,
     automation: AutomationSettings,
     limits: _RateLimits,
     retry_of: str | None,
 ) -> NewRun:
-    variables = event_variables(event, fields, trigger.name)
     met, explanation = evaluate_conditions(trigger.conditions, variables, fields)
     blocked: str | None = None
     delay = 0.0
@@ -188,23 +199,16 @@ async def _decide(
     )
 
 
-def _leased(run_id: str, new: NewRun, owner: str | None) -> TriggerRun:
+def _claimed(run_id: str, new: NewRun) -> Run:
     # The row was just inserted with these values; building it here saves reading it back.
-    return TriggerRun(
+    return Run(
         id=run_id,
         company_id=new.company_id,
         trigger_id=new.trigger_id,
         event_id=new.event_id,
-        idempotency_key=new.idempotency_key,
-        status=PENDING,
-        blocked_reason=None,
         conditions_met=new.conditions_met,
         condition_result=new.condition_result,
-        chain_depth=new.chain_depth,
         action_results=[],
         not_before=new.not_before,
-        lease_owner=owner,
-        deliveries=0 if owner is None else 1,
-        retry_of=new.retry_of,
         created_at=utcnow(),
     )

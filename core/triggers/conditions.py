@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from core.rules import RuleError, truthy
@@ -15,8 +16,11 @@ Fields = list[Mapping[str, Any]]
 _NOT_WORD = re.compile(r"[^0-9a-zA-Z]+")
 
 
+@lru_cache(maxsize=4096)
 def slug(label: str) -> str:
-    """ "Employee Name" -> "employee_name": how a field label is written in a template."""
+    """ "Employee Name" -> "employee_name": how a field label is written in a template.
+    Remembered: every event of a kind has the same keys, and the regex costs more than
+    the lookup."""
     return _NOT_WORD.sub("_", label).strip("_").lower()
 
 

@@ -20,7 +20,6 @@ from core.database import transaction
 from core.errors import ErpError
 from core.http import GuardedHttpClient
 from core.models import OutboxEvent, Trigger, TriggerExecutionStatus, utcnow
-from core.models.automation import TriggerRun
 from core.plugins.manager import Plugins
 from core.settings import Settings
 from core.triggers.actions import ActionContext, TriggerInfo
@@ -32,6 +31,7 @@ from core.triggers.matching import fields_for_triggers
 from core.triggers.registry import ActionRegistry
 from core.triggers.runs import (
     Finished,
+    Run,
     as_utc,
     finish_runs,
     lease_runs,
@@ -55,10 +55,12 @@ def worker_name() -> str:
 
 @dataclass(slots=True)
 class _Job:
-    run: TriggerRun
+    run: Run
     trigger: Trigger
     event: OutboxEvent
     fields: Fields | None
+    variables: dict[str, Any] | None
+    """What the conditions were evaluated on, when they were evaluated in this process."""
 
 
 @dataclass
@@ -137,6 +139,7 @@ class TriggerEngine:
                 admission.triggers[run.trigger_id],
                 admission.events[run.event_id],
                 admission.fields.get(run.trigger_id),
+                admission.variables.get(run.id),
             )
             for run in admission.runs
         ]
@@ -210,7 +213,8 @@ class TriggerEngine:
         run = job.run
         results: list[dict[str, Any]] = list(run.action_results or [])
         info = event_info(job.event)
-        variables = event_variables(info, job.fields, job.trigger.name)
+        # A copy: the actions may add to their variables, the conditions' stay as they were.
+        variables = dict(job.variables or event_variables(info, job.fields, job.trigger.name))
         variables["trigger"] = {"id": job.trigger.id, "name": job.trigger.name}
         stop = False
         for index, step in enumerate(steps):
@@ -286,7 +290,7 @@ class TriggerEngine:
             return _result(step.type, FAILED, error=error, retryable=True, t=started)
         return _result(step.type, SUCCESS, output=_jsonable(output), retryable=False, t=started)
 
-    async def _wait_for_retry(self, run: TriggerRun, backoff: float) -> None:
+    async def _wait_for_retry(self, run: Run, backoff: float) -> None:
         from datetime import timedelta
 
         due = utcnow() + timedelta(seconds=backoff)

@@ -37,7 +37,7 @@ async def triggers_for_events(
     for event in events:
         key = _key(event)
         if key not in by_key:
-            live = list((await session.scalars(_matching(event))).all())
+            live = await _live_triggers(session, event)
             if event.event_type not in ADDRESSED_EVENTS:
                 live = await released_triggers(session, event, live)
             by_key[key] = live
@@ -47,14 +47,32 @@ async def triggers_for_events(
     }
 
 
+# Built once: SCHEDULED and WEBHOOK_RECEIVED events come in bulk, each naming its trigger.
+_ADDRESSED = sa.select(Trigger).where(
+    Trigger.id == sa.bindparam("trigger_id"),
+    Trigger.company_id == sa.bindparam("company_id"),
+    Trigger.event_type == sa.bindparam("event_type"),
+    Trigger.is_active.is_(True),
+)
+
+
+async def _live_triggers(session: AsyncSession, event: OutboxEvent) -> list[Trigger]:
+    if event.event_type in ADDRESSED_EVENTS:
+        params = {
+            "trigger_id": event.trigger_id or "",
+            "company_id": event.company_id,
+            "event_type": event.event_type,
+        }
+        return list((await session.scalars(_ADDRESSED, params)).all())
+    return list((await session.scalars(_matching(event))).all())
+
+
 def _matching(event: OutboxEvent) -> sa.Select[Any]:
     query = sa.select(Trigger).where(
         Trigger.company_id == event.company_id,
         Trigger.event_type == event.event_type,
         Trigger.is_active.is_(True),
     )
-    if event.event_type in ADDRESSED_EVENTS:
-        return query.where(Trigger.id == (event.trigger_id or ""))
     for column, value in (
         (Trigger.task_id, event.task_id),
         (Trigger.flow_id, event.flow_id),
