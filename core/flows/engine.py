@@ -25,6 +25,7 @@ from core.flows.errors import (
     TasksPending,
 )
 from core.flows.steps import (
+    ACTIONS,
     add_action,
     assignment_to_act,
     close_step,
@@ -40,7 +41,6 @@ from core.models import (
     EventType,
     ExecutionStatus,
     Flow,
-    FlowAction,
     FlowAssignment,
     FlowInstance,
     FlowInstanceStatus,
@@ -445,18 +445,15 @@ async def _earlier_submission(
     sent back): a new submission is then an update of it."""
     if not step.backtracked:
         return None
-    data: dict[str, Any] | None = await session.scalar(
-        sa.select(TaskExecution.data)
-        .join(FlowAction, FlowAction.execution_id == TaskExecution.id)
-        .where(
-            FlowAction.instance_id == instance.id,
-            FlowAction.kind == ActionKind.SUBMITTED,
-            FlowAction.task_id == task_id,
-            FlowAction.level_order == step.level_order,
-            FlowAction.step_id != step.id,
+    connection = await session.connection()
+    data: dict[str, Any] | None = await connection.scalar(
+        _submitted_data(
+            ACTIONS.c.instance_id == instance.id,
+            ACTIONS.c.company_id == instance.company_id,
+            ACTIONS.c.task_id == task_id,
+            ACTIONS.c.level_order == step.level_order,
+            ACTIONS.c.step_id != step.id,
         )
-        .order_by(FlowAction.created_at.desc(), FlowAction.id.desc())
-        .limit(1)
     )
     return data
 
@@ -466,12 +463,15 @@ async def _submitted_every_task(
 ) -> bool:
     if len(level.tasks) == 1:
         return True
+    # Read on the connection: this action's own submission (staged) is `task_id`.
+    connection = await session.connection()
     done = set(
-        await session.scalars(
-            sa.select(FlowAction.task_id).where(
-                FlowAction.step_id == step.id,
-                FlowAction.actor_id == user_id,
-                FlowAction.kind == ActionKind.SUBMITTED,
+        await connection.scalars(
+            sa.select(ACTIONS.c.task_id).where(
+                ACTIONS.c.step_id == step.id,
+                ACTIONS.c.company_id == step.company_id,
+                ACTIONS.c.actor_id == user_id,
+                ACTIONS.c.kind == ActionKind.SUBMITTED,
             )
         )
     )
@@ -496,19 +496,31 @@ async def _decision(
     if holder.id == task_id:
         return cleaned.get(field)
     # The field is on another of the level's tasks, which the user submitted earlier.
-    data = await session.scalar(
-        sa.select(TaskExecution.data)
-        .join(FlowAction, FlowAction.execution_id == TaskExecution.id)
-        .where(
-            FlowAction.step_id == step.id,
-            FlowAction.actor_id == user_id,
-            FlowAction.kind == ActionKind.SUBMITTED,
-            FlowAction.task_id == holder.id,
+    connection = await session.connection()
+    data = await connection.scalar(
+        _submitted_data(
+            ACTIONS.c.step_id == step.id,
+            ACTIONS.c.company_id == step.company_id,
+            ACTIONS.c.actor_id == user_id,
+            ACTIONS.c.task_id == holder.id,
         )
-        .order_by(FlowAction.created_at.desc(), FlowAction.id.desc())
-        .limit(1)
     )
     return data.get(field) if isinstance(data, dict) else None
+
+
+def _submitted_data(*where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """The data of the latest submission among the history entries `where` selects."""
+    return (
+        sa.select(EXECUTIONS.c.data)
+        .join(ACTIONS, ACTIONS.c.execution_id == EXECUTIONS.c.id)
+        .where(
+            *where,
+            ACTIONS.c.kind == ActionKind.SUBMITTED,
+            EXECUTIONS.c.company_id == ACTIONS.c.company_id,
+        )
+        .order_by(ACTIONS.c.created_at.desc(), ACTIONS.c.id.desc())
+        .limit(1)
+    )
 
 
 _ACTIVE_USER = sa.select(USERS.c.id, USERS.c.role).where(
