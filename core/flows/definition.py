@@ -24,12 +24,14 @@ DeadlineAction = Literal["notify", "escalate", "reject"]
 
 @dataclass(frozen=True, slots=True)
 class TaskDef:
-    """A task placed on a level, with the fields and logic it had when the flow was frozen."""
+    """A task placed on a level, with the fields, logic and validations it had when the flow
+    was frozen."""
 
     id: str
     name: str
     fields: list[dict[str, Any]]
     logic: dict[str, Any]
+    validations: list[Any]
 
     def field_ids_by_label(self) -> dict[str, str]:
         return {
@@ -119,7 +121,14 @@ def parse_snapshot(definition_id: str, snapshot: dict[str, Any]) -> FlowSnapshot
             order=raw["order"],
             name=raw["name"],
             tasks=tuple(
-                TaskDef(t["id"], t["name"], t["fields"], t.get("logic") or {}) for t in raw["tasks"]
+                TaskDef(
+                    t["id"],
+                    t["name"],
+                    t["fields"],
+                    t.get("logic") or {},
+                    t.get("validations") or [],
+                )
+                for t in raw["tasks"]
             ),
             role_ids=tuple(r["id"] for r in raw["roles"]),
             completion=completion["mode"],

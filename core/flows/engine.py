@@ -199,6 +199,7 @@ async def execute_task(
         fields=task.fields,
         logic=task.logic,
         data=_by_field_id(task, data),
+        validations=task.validations,
     )
     now = utcnow()
     columns = {

@@ -125,6 +125,36 @@ async def test_an_invalid_submission_lists_every_problem_and_writes_nothing(sess
     assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 1)
 
 
+async def test_the_tasks_cross_field_validations_hold_as_frozen_in_the_flow(sessions, acme) -> None:
+    limit = {
+        "rule": {
+            "or": [{"!=": [{"var": "field_3"}, "Travel"]}, {"<=": [{"var": "field_2"}, 50000]}]
+        },
+        "message": "Travel over 50,000 needs a separate request",
+        "fields": ["field_2"],
+    }
+    async with transaction(sessions, company_id=acme.company_id) as session:
+        (await session.get(Task, acme.expense_task)).validations = [limit]
+    flow_id = await published_flow(sessions, acme)
+    # Edited after publishing: the running definition keeps the validation it froze.
+    async with transaction(sessions, company_id=acme.company_id) as session:
+        (await session.get(Task, acme.expense_task)).validations = []
+    instance = await start(sessions, acme, flow_id)
+
+    with pytest.raises(ValidationFailed) as failure:
+        await submit(
+            sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(60000)
+        )
+    assert [(p.path, p.code) for p in failure.value.problems] == [("field_2", "validation_rule")]
+    async with sessions() as session:
+        assert await session.scalar(sa.select(sa.func.count(TaskExecution.id))) == 0
+
+    result = await submit(
+        sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(12000)
+    )
+    assert result.instance.current_level_order == 2
+
+
 async def test_only_the_people_asked_may_act_on_a_level(sessions, acme) -> None:
     flow_id = await published_flow(sessions, acme)
     instance = await start(sessions, acme, flow_id)
