@@ -24,7 +24,7 @@ from core.models import (
     User,
     UserRole,
 )
-from core.models.base import Base
+from core.models.base import Base, utcnow
 
 M = TypeVar("M", bound=Base)
 
@@ -155,6 +155,7 @@ async def load_demo(session: AsyncSession) -> Company:
         {"company_id": company.id, "name": "Expense Approval Form"},
         description="Submit expense for approval",
         status=TaskStatus.PUBLISHED,
+        published_at=utcnow(),
         created_by_id=developer.id,
         fields=EXPENSE_FIELDS,
     )
@@ -164,6 +165,7 @@ async def load_demo(session: AsyncSession) -> Company:
         {"company_id": company.id, "name": "Expense Approval Workflow"},
         description="3-level expense approval process",
         status=FlowStatus.PUBLISHED,
+        published_at=utcnow(),
         created_by_id=developer.id,
     )
     levels = [
@@ -271,6 +273,7 @@ async def _load_approvers(
         {"company_id": company.id, "name": "Expense Review"},
         description="Approve or reject an expense",
         status=TaskStatus.PUBLISHED,
+        published_at=utcnow(),
         created_by_id=developer.id,
         fields=REVIEW_FIELDS,
     )
