@@ -54,6 +54,7 @@ async def test_demo_data_is_the_seed(sessions) -> None:
             "Manager Review",
             "Finance Approval",
         ]
+        assert flow.published_at is not None and task.published_at is not None
         trigger = await session.scalar(sa.select(Trigger))
         assert trigger.conditions["rules"][0] == {
             "field": "Amount",
