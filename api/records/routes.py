@@ -17,6 +17,7 @@ from api.records.schemas import (
     BulkDelete,
     BulkResult,
     BulkUpdate,
+    CountMode,
     RecordOut,
     RecordPage,
     RecordQuery,
@@ -124,7 +125,8 @@ async def delete_table(db: DB, principal: Actor, table: FromPath[str]) -> None:
     "/tables/{table:str}/records",
     guards=[requires("records.read")],
     tags=TAGS,
-    summary="List records: where (JSON), sort (-amount,name), limit, offset, expand, deleted",
+    summary="List records: where (JSON), sort (-amount,name), limit, offset, expand, deleted, "
+    "count (exact, bounded: up to 10,000, none)",
 )
 async def list_records(
     db: DB,
@@ -136,6 +138,7 @@ async def list_records(
     offset: FromQuery[int] = 0,
     expand: FromQuery[str | None] = None,
     deleted: FromQuery[bool] = False,
+    count: FromQuery[CountMode] = "exact",
 ) -> RecordPage:
     query = RecordQuery(
         where=_json_param("where", where),
@@ -144,6 +147,7 @@ async def list_records(
         offset=offset,
         expand=_csv_list(expand),
         deleted=deleted,
+        count=count,
     )
     return await _page(db, principal, table, query)
 
@@ -172,6 +176,7 @@ async def _page(db: DB, principal: Principal, table: str, query: RecordQuery) ->
         offset=query.offset,
         deleted=query.deleted,
         expand_names=query.expand,
+        count=query.count,
     )
     expanded = page.expanded if query.expand else {}
     return RecordPage(
@@ -179,6 +184,7 @@ async def _page(db: DB, principal: Principal, table: str, query: RecordQuery) ->
         total=page.total,
         limit=page.limit,
         offset=page.offset,
+        total_is_exact=page.total_is_exact,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -62,6 +62,10 @@ class RecordWrite(Body):
     data: dict[str, Any]
 
 
+CountMode = Literal["exact", "bounded", "none"]
+"""How a record list counts its total: every match, up to 10,000, or not at all."""
+
+
 class RecordQuery(Body):
     """A list query with the filter in the body (JSONLogic or the seed's condition format)."""
 
@@ -71,13 +75,18 @@ class RecordQuery(Body):
     offset: Annotated[int, Meta(ge=0)] = 0
     expand: list[str] = msgspec.field(default_factory=list)
     deleted: bool = False
+    count: CountMode = "exact"
 
 
 class RecordPage(Out):
+    """`total` is null when not counted (count=none) and a lower bound when `totalIsExact`
+    is false (count=bounded past its bound)."""
+
     items: list[RecordOut]
-    total: int
+    total: int | None
     limit: int
     offset: int
+    total_is_exact: bool
 
 
 class BulkCreate(Body):

@@ -54,14 +54,22 @@ class StoredRecord:
     deleted_at: datetime | None
 
 
+COUNT_MODES = ("exact", "bounded", "none")
+COUNT_BOUND = 10_000
+"""With count="bounded", records are counted up to this many: past it the total says "at
+least" (counting every row of a large table costs more than reading the page)."""
+
+
 @dataclass(slots=True)
 class Page:
-    """One page of records, the total matching the filter, and what was expanded per id."""
+    """One page of records, the total matching the filter (None when not counted; a lower
+    bound when not `total_is_exact`), and what was expanded per id."""
 
     items: list[StoredRecord]
-    total: int
+    total: int | None
     limit: int
     offset: int
+    total_is_exact: bool = True
     expanded: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -314,13 +322,18 @@ async def list_records(
     offset: int = 0,
     deleted: bool = False,
     expand_names: Sequence[str] = (),
+    count: str = "exact",
 ) -> Page:
     """A page of the table's live records (or, with `deleted`, its soft-deleted ones),
-    filtered by a JSONLogic `where` run in SQL, sorted on any fields, with the total."""
+    filtered by a JSONLogic `where` run in SQL, sorted on any fields, with the total:
+    `count` "exact" counts every match, "bounded" up to COUNT_BOUND, "none" not at all."""
+    problems = []
     if not 1 <= limit <= MAX_PAGE or offset < 0:
-        raise ValidationFailed(
-            [FieldProblem("limit", f"limit must be 1 to {MAX_PAGE}, offset 0 or more")]
-        )
+        problems.append(FieldProblem("limit", f"limit must be 1 to {MAX_PAGE}, offset 0 or more"))
+    if count not in COUNT_MODES:
+        problems.append(FieldProblem("count", f"must be one of {', '.join(COUNT_MODES)}"))
+    if problems:
+        raise ValidationFailed(problems)
     table: TableHead | CustomTable
     if expand_names:
         table = await get_table(session, company_id=company_id, table_id=table_id)
@@ -332,12 +345,19 @@ async def list_records(
     if where not in (None, {}):
         condition = where_clause(where, schema.definitions, schema.kinds, dialect)
         await without_jit(session, condition)
-    count, page_of = _page_statements(table.id, schema, dialect, deleted, sort, condition)
+    listing = _listing(table.id, schema, dialect, deleted, sort, condition)
     bound = {"company_id": company_id}
-    total = await session.scalar(count, bound)
-    result = await session.execute(page_of, bound | {"limit": limit, "offset": offset})
+    total: int | None = None
+    exact = count == "exact"
+    if count != "none":
+        statement = listing.count if exact else listing.bounded_count
+        total = await session.scalar(statement, bound) or 0
+        if not exact:
+            exact = total <= COUNT_BOUND
+            total = min(total, COUNT_BOUND)
+    result = await session.execute(listing.page, bound | {"limit": limit, "offset": offset})
     items = [StoredRecord(*row) for row in result]
-    page = Page(items, total or 0, limit, offset)
+    page = Page(items, total, limit, offset, exact)
     if expand_names and items:
         assert isinstance(table, CustomTable)
         page.expanded = await expand(
@@ -359,6 +379,7 @@ class _Listing:
     schema: CompiledSchema
     condition: sa.ColumnElement[bool] | None
     count: sa.Select[Any]
+    bounded_count: sa.Select[Any]
     page: sa.Select[Any]
 
 
@@ -367,21 +388,21 @@ _listings: OrderedDict[tuple[Any, ...], _Listing] = OrderedDict()
 _listings_lock = threading.Lock()
 
 
-def _page_statements(
+def _listing(
     table_id: str,
     schema: CompiledSchema,
     dialect: str,
     deleted: bool,
     sort: list[str] | None,
     condition: sa.ColumnElement[bool] | None,
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
+) -> _Listing:
     """The count and page statements of a listing (company, limit and offset bound), built
     once per table, schema, filter and order: building them, and their cache keys, costs
     more than running them. Rows, not ORM objects: a page is read, never changed."""
     key = (table_id, dialect, deleted, tuple(sort or ()), id(condition))
     hit = _listings.get(key)
     if hit is not None and hit.schema is schema and hit.condition is condition:
-        return hit.count, hit.page
+        return hit
     conditions = [
         table_filter(table_id),
         RECORDS.c.deleted_at.is_not(None) if deleted else RECORDS.c.deleted_at.is_(None),
@@ -390,6 +411,8 @@ def _page_statements(
     if condition is not None:
         conditions.append(condition)
     count = sa.select(sa.func.count()).select_from(RECORDS).where(*conditions)
+    first_rows = sa.select(sa.literal(1)).where(*conditions).limit(COUNT_BOUND + 1)
+    bounded_count = sa.select(sa.func.count()).select_from(first_rows.subquery())
     page = (
         sa.select(*(RECORDS.c[name] for name in STORED_COLUMNS))
         .where(*conditions)
@@ -397,8 +420,9 @@ def _page_statements(
         .limit(sa.bindparam("limit", type_=sa.Integer))
         .offset(sa.bindparam("offset", type_=sa.Integer))
     )
+    listing = _Listing(schema, condition, count, bounded_count, page)
     with _listings_lock:
-        _listings[key] = _Listing(schema, condition, count, page)
+        _listings[key] = listing
         if len(_listings) > _LISTINGS_KEPT:
             _listings.popitem(last=False)
-    return count, page
+    return listing

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
 from core.models import UserRole
@@ -184,3 +185,43 @@ async def test_plugins_and_field_types_are_listed(client: AsyncTestClient, as_em
         "min",
     ]
     assert types["dropdown"]["options"] is True
+
+
+async def test_a_large_tables_total_is_counted_as_asked(
+    client: AsyncTestClient, sessions, as_admin, as_employee
+) -> None:
+    table_id = await make_table(client, as_admin)
+    async with sessions() as session, session.begin():
+        company_id = await session.scalar(
+            sa.text("SELECT company_id FROM custom_tables WHERE id = :t"), {"t": table_id}
+        )
+        await session.execute(
+            sa.text(
+                "INSERT INTO custom_table_records (id, table_id, company_id, data) "
+                'SELECT gen_random_uuid()::text, :t, :c, \'{"title": "x"}\'::jsonb '
+                "FROM generate_series(1, 10001)"
+            ),
+            {"t": table_id, "c": company_id},
+        )
+
+    async def listing(**params: str) -> dict:
+        response = await client.get(
+            "/tables/invoices/records", params={"limit": "3", **params}, headers=as_employee
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    exact = await listing()
+    assert (exact["total"], exact["totalIsExact"], len(exact["items"])) == (10001, True, 3)
+    bounded = await listing(count="bounded")
+    assert (bounded["total"], bounded["totalIsExact"]) == (10000, False)
+    narrow = await listing(count="bounded", where=json.dumps({"==": [{"var": "title"}, "y"]}))
+    assert (narrow["total"], narrow["totalIsExact"]) == (0, True)
+    none = await listing(count="none")
+    assert (none["total"], none["totalIsExact"], len(none["items"])) == (None, False, 3)
+
+    bad = await client.get(
+        "/tables/invoices/records", params={"count": "roughly"}, headers=as_employee
+    )
+    assert bad.status_code == 400 or bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
