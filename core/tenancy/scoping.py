@@ -27,8 +27,16 @@ def tenant_of(session: Session) -> str | None:
     return session.info.get(COMPANY_KEY)
 
 
+_NAMED_KEY = "erp_row_security_company"
+"""`session.info` key: the company the open transaction named to the row-level security
+policies (None: none), so that a company set later is named before the next statement."""
+
+
 def _scope_to_company(state: ORMExecuteState) -> None:
     company_id = state.session.info.get(COMPANY_KEY)
+    if company_id != state.session.info.get(_NAMED_KEY, company_id):
+        # The company was set after the transaction began: its policies learn it now.
+        _name_company(state.session, state.session.connection(), company_id)
     # Column loads refresh rows that were already scoped when first loaded.
     if company_id is None or state.is_column_load:
         return
@@ -60,11 +68,24 @@ def _set_row_security_company(
     """On PostgreSQL, a tenant session's transaction starts by naming its company to the
     row-level security policies. Transaction-local (`set_config(..., true)`), so a pooled
     connection never carries it into the next transaction. A savepoint needs nothing: its
-    transaction has set it already."""
-    company_id = session.info.get(COMPANY_KEY)
-    if company_id is None or transaction.nested or connection.dialect.name != "postgresql":
+    transaction has set it already. A company set on the session after the transaction began
+    is named before the session's next statement (see _scope_to_company)."""
+    if transaction.nested or connection.dialect.name != "postgresql":
         return
-    connection.exec_driver_sql(_SET_COMPANY, (company_id,))
+    session.info[_NAMED_KEY] = None
+    company_id = session.info.get(COMPANY_KEY)
+    if company_id is not None:
+        _name_company(session, connection, company_id)
+
+
+def _name_company(session: Session, connection: Connection, company_id: str | None) -> None:
+    connection.exec_driver_sql(_SET_COMPANY, (company_id or "",))
+    session.info[_NAMED_KEY] = company_id
+
+
+def _forget_named_company(session: Session, transaction: SessionTransaction) -> None:
+    if not transaction.nested:
+        session.info.pop(_NAMED_KEY, None)
 
 
 def install_tenant_scoping() -> None:
@@ -73,3 +94,5 @@ def install_tenant_scoping() -> None:
         event.listen(Session, "do_orm_execute", _scope_to_company)
     if not event.contains(Session, "after_begin", _set_row_security_company):
         event.listen(Session, "after_begin", _set_row_security_company)
+    if not event.contains(Session, "after_transaction_end", _forget_named_company):
+        event.listen(Session, "after_transaction_end", _forget_named_company)

@@ -174,6 +174,21 @@ async def test_without_a_company_the_transaction_sees_every_company(sessions, gr
     assert names == {"Finance A", "Finance B (seen)", "Added"}
 
 
+async def test_a_company_set_after_the_transaction_began_is_named_before_the_next_statement(
+    sessions, granted
+) -> None:
+    a, b = await two_companies(sessions)
+    async with sessions() as session, session.begin():
+        await session.execute(sa.text(f'SET LOCAL ROLE "{granted}"'))
+        assert sorted(await column(session, "SELECT company_id FROM departments")) == sorted([a, b])
+        session.info[COMPANY_KEY] = a  # late: the transaction began at platform level
+        assert await column(session, "SELECT company_id FROM departments") == [a]
+        session.info[COMPANY_KEY] = b
+        assert await column(session, "SELECT company_id FROM departments") == [b]
+        del session.info[COMPANY_KEY]
+        assert len(await column(session, "SELECT company_id FROM departments")) == 2
+
+
 async def test_the_company_setting_lives_only_as_long_as_its_transaction(engine, sessions) -> None:
     a, _b = await two_companies(sessions)
     async with engine.connect() as conn:
