@@ -83,6 +83,21 @@ def route_handlers() -> list[Any]:
     return handlers
 
 
+_startup_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Everything loaded by now (modules, mappers, routes, plugins) lives as long as the
+    process: moved out of the garbage collector's reach, a full collection walks only what
+    requests made since, instead of pausing every request in flight for a walk of it all.
+    Once per process (a test process builds many apps)."""
+    global _startup_frozen
+    if not _startup_frozen:
+        _startup_frozen = True
+        gc.collect()
+        gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the API for `settings` (the environment's by default)."""
     settings = settings or get_settings()
@@ -98,11 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Whatever the plugins run beside the requests (erp_background_services): the
         # scheduler's automation pipeline without a broker, a Celery dispatcher with one.
         app.state.background = await plugins.start_services(settings, app.state.sessions)
-        # Everything loaded so far (modules, mappers, routes, plugins) lives as long as the
-        # process: moved out of the collector's reach, a full collection walks only what
-        # requests made since, instead of pausing every request for a walk of it all.
-        gc.collect()
-        gc.freeze()
+        freeze_startup_objects()
         try:
             yield
         finally:
