@@ -76,10 +76,30 @@ async def resolve_with_source(
     """The platform entity `entity_id` stands for in the company, and the version the
     company sees of it (callers that need both ask once)."""
     check_entity_type(entity_type)
-    source_id = await source_of(
-        session, entity_type=entity_type, entity_id=entity_id, company_id=company_id
+    # One round trip: the platform entity (the install's source, else the entity itself)
+    # with its versions, outer-joined so that an entity without versions still names it.
+    installed = (
+        sa.select(EntityInstall.source_id)
+        .where(
+            EntityInstall.company_id == company_id,
+            EntityInstall.entity_type == entity_type,
+            EntityInstall.local_id == entity_id,
+        )
+        .scalar_subquery()
     )
-    versions = await versions_of(session, entity_type, source_id)
+    source = sa.select(sa.func.coalesce(installed, entity_id).label("id")).subquery()
+    rows = (
+        await session.execute(
+            sa.select(source.c.id, Version)
+            .select_from(source)
+            .outerjoin(
+                Version,
+                sa.and_(Version.entity_type == entity_type, Version.entity_id == source.c.id),
+            )
+        )
+    ).all()
+    source_id = str(rows[0][0])
+    versions = [version for _, version in rows if version is not None]
     if not versions:  # most entities are never versioned: no pauses to read
         return source_id, None
     seen = pick(
