@@ -5,7 +5,7 @@ action -> committed TriggerExecution.
 Reports events/second end to end (burst), then p50/p99 latency from the API call to the
 committed execution at a steady rate (half the burst rate unless --rate is given).
 
-    .venv/bin/python bench/pipeline.py --events 3000 --seconds 10
+    .venv/bin/python bench/pipeline.py --events 3000 --seconds 10 [--api-workers 2]
 
 Needs PostgreSQL (ERP_BENCH_PG, default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres)
 and Redis (ERP_BENCH_REDIS, default redis://127.0.0.1:6379/0); it creates and drops its own
@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import aiohttp
@@ -36,7 +37,8 @@ from core.database import create_engine, session_factory, transaction
 from core.events import record_event
 from core.integrations.vault import install_secret_box
 from core.migrate import upgrade
-from core.models import Company, EventType, Trigger, TriggerExecution
+from core.models import Company, EventType, OutboxEvent, Trigger, TriggerExecution
+from core.models.automation import TriggerRun
 from core.settings import load_settings
 from core.webhooks import create_endpoint, sign_delivery
 
@@ -58,13 +60,16 @@ def admin(*statements: str) -> None:
     asyncio.run(run())
 
 
-def start(argv: list[str], env: dict[str, str], ready: str, log: Path) -> subprocess.Popen[bytes]:
+def start(
+    argv: list[str], env: dict[str, str], ready: str, log: Path, times: int = 1
+) -> subprocess.Popen[bytes]:
+    """Start a process; wait until its log says `ready` (`times` times: once per child)."""
     out = log.open("ab")
     proc = subprocess.Popen(
         argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
     )
     deadline = time.monotonic() + 60
-    while ready not in log.read_text(errors="replace"):
+    while log.read_text(errors="replace").count(ready) < times:
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"{argv[1]} did not start; see {log}")
         time.sleep(0.2)
@@ -181,8 +186,14 @@ async def burst(source: Source, sessions, events: int, inflight: int, run: str) 
     return events / elapsed
 
 
-async def steady(source: Source, sessions, rate: float, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
-    """Send at `rate` events/s for `seconds`; latency (ms) of each from call to commit."""
+STAGES = ("API", "outbox to relay", "relay to worker", "worker")
+"""Where an event's latency goes: from the call to its outbox row, from there to the relay's
+hand-over, from there to the worker claiming its run, from there to the execution."""
+
+
+async def steady(source: Source, sessions, rate: float, seconds: float) -> list[list[float]]:  # type: ignore[no-untyped-def]
+    """Send at `rate` events/s for `seconds`; per event, its latency (ms) from call to
+    committed execution, then the time it spent in each of STAGES."""
     run = f"steady-{int(time.time())}"
     total = int(rate * seconds)
     before = await count_executions(sessions)
@@ -198,14 +209,26 @@ async def steady(source: Source, sessions, rate: float, seconds: float) -> list[
     await wait_for_executions(sessions, before + total)
     async with sessions() as session:
         rows = await session.execute(
-            sa.select(TriggerExecution.event_data, TriggerExecution.executed_at).where(
-                TriggerExecution.event_data["data"]["run"].as_string() == run
+            sa.select(
+                TriggerExecution.event_data,
+                OutboxEvent.created_at,
+                OutboxEvent.dispatched_at,
+                TriggerRun.created_at,
+                TriggerExecution.executed_at,
             )
+            .join(TriggerRun, TriggerRun.execution_id == TriggerExecution.id)
+            .join(OutboxEvent, OutboxEvent.id == TriggerRun.event_id)
+            .where(TriggerExecution.event_data["data"]["run"].as_string() == run)
         )
-        return [
-            (executed - datetime.fromisoformat(data["data"]["sentAt"])).total_seconds() * 1000
-            for data, executed in rows.all()
-        ]
+        timings = []
+        for data, *moments in rows.all():
+            sent = datetime.fromisoformat(data["data"]["sentAt"])
+            marks = [sent, *moments]
+            timings.append(
+                [(marks[-1] - sent).total_seconds() * 1000]
+                + [(b - a).total_seconds() * 1000 for a, b in pairwise(marks)]
+            )
+        return timings
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -231,12 +254,19 @@ async def measure(args: argparse.Namespace, url: str, seeded: tuple[str, str, st
     rate = await burst(source, sessions, args.events, args.inflight, "burst")
     print(f"throughput: {rate:.0f} events/s end to end (target >= 500)")
     steady_rate = args.rate or rate / 2
-    latencies = await steady(source, sessions, steady_rate, args.seconds)
+    timings = await steady(source, sessions, steady_rate, args.seconds)
+    latencies = [t[0] for t in timings]
     print(
         f"latency at {steady_rate:.0f} events/s over {len(latencies)} events: "
         f"p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms "
         "(target p99 < 250 ms)"
     )
+    for index, stage in enumerate(STAGES, start=1):
+        spent = [t[index] for t in timings]
+        print(
+            f"  {stage}: p50 {statistics.median(spent):.1f} ms, "
+            f"p99 {percentile(spent, 0.99):.1f} ms"
+        )
     await engine.dispose()
 
 
@@ -247,6 +277,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=None)
     parser.add_argument("--inflight", type=int, default=32)
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+    # Two API processes, as bench/api.py runs them: each holds half the in-flight requests,
+    # within its connection pool (one process with 32 in flight overflowed its pool of 20,
+    # opening and closing PostgreSQL connections all through the run).
+    parser.add_argument("--api-workers", type=int, default=2, help="API processes")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--source", choices=["api", "direct"], default="api")
     args = parser.parse_args()
@@ -276,10 +310,11 @@ def main() -> None:
         ),
         start([erp, "relay"], env, "", logs / "relay.log"),
         start(
-            [erp, "serve", "--port", str(args.port)],
+            [erp, "serve", "--port", str(args.port), "--workers", str(args.api_workers)],
             {**env, "ERP_LOG_LEVEL": "INFO"},
-            "Uvicorn running",
+            "Application startup complete",
             logs / "api.log",
+            times=args.api_workers,
         ),
     ]
     try:
