@@ -49,14 +49,16 @@ async def run_relay(
     automation: AutomationSettings,
     stop: asyncio.Event,
 ) -> None:
-    """Relay until `stop` is set: poll the outbox every ERP_RELAY_POLL_SECONDS (at once
-    again while batches come back full), sweep stale runs now and then, and wait out
-    broker or database outages without losing anything."""
+    """Relay until `stop` is set: poll the outbox every ERP_RELAY_POLL_SECONDS (passes start
+    at that pace, however long each took; at once again while batches come back full),
+    sweep stale runs now and then, and wait out broker or database outages without losing
+    anything."""
     sweep_every = max(automation.relay_poll_seconds, min(5.0, automation.stale_run_seconds / 2))
     last_sweep = 0.0
     failing = False
     while not stop.is_set():
         sent = 0
+        started = time.monotonic()
         try:
             sent = await relay_once(sessions, dispatcher, batch_size=automation.relay_batch_size)
             if time.monotonic() - last_sweep >= sweep_every:
@@ -74,9 +76,14 @@ async def run_relay(
             await _wait(stop, 1.0)
             continue
         if sent < automation.relay_batch_size:
-            await _wait(stop, automation.relay_poll_seconds)
+            # An event waits for the next pass: counting the pass's own time in the interval
+            # keeps that wait within ERP_RELAY_POLL_SECONDS.
+            await _wait(stop, automation.relay_poll_seconds - (time.monotonic() - started))
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    if seconds <= 0:
+        await asyncio.sleep(0)  # still let the rest of the event loop run
+        return
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
