@@ -5,6 +5,7 @@ in-process automation pipeline without a broker, a Celery dispatcher with one)."
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from typing import Any
@@ -82,6 +83,10 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     daemon = SchedulerDaemon(sessions, settings.automation) if scheduler else None
+    # Modules and settings live as long as the process: out of the collector's reach, a full
+    # collection does not pause the relay walking them.
+    gc.collect()
+    gc.freeze()
     workflows: asyncio.Task[None] | None = None
     try:
         if daemon is not None:
