@@ -36,7 +36,9 @@ def create_engine(url: URL, **kw: Any) -> AsyncEngine:
         # No pre-ping: it costs a round trip per checkout; a dropped connection surfaces as
         # a disconnect error, which invalidates the pool, and the next request reconnects.
         # Connections kept open rather than opened per burst: opening one costs several
-        # round trips (TLS probe, auth, type introspection).
+        # round trips (TLS probe, auth, type introspection) and forks a PostgreSQL backend,
+        # and a connection beyond the pool is closed again when returned. An API process
+        # keeps as many as it serves requests at once (ERP_DATABASE_POOL_SIZE).
         kw.setdefault("pool_size", 20)
         kw.setdefault("max_overflow", 10)
     return create_async_engine(url, **kw)

@@ -87,6 +87,7 @@ class Settings:
 
     database_url: URL
     secret_key: str = field(repr=False)
+    database_pool_size: int = 40
     log_level: str = "INFO"
     redis_url: str | None = None
     access_token_ttl: int = 900
@@ -151,6 +152,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     return Settings(
         database_url=url,
         secret_key=_secret_key(env, url),
+        database_pool_size=_positive_int(env, "ERP_DATABASE_POOL_SIZE", 40),
         log_level=level,
         redis_url=env.get("REDIS_URL") or None,
         access_token_ttl=_positive_int(env, "ERP_ACCESS_TOKEN_TTL", 900),

@@ -89,3 +89,9 @@ async def test_the_seed_demo_bcrypt_hash_verifies() -> None:
     hashed = hash_password_bcrypt("password123")
     assert hashed.startswith("$2b$10$")
     assert verify_password("password123", hashed) and not verify_password("nope", hashed)
+
+
+async def test_the_api_keeps_the_configured_pool_of_connections(client) -> None:
+    engine = client.app.state.engine
+    settings = client.app.state.settings
+    assert engine.pool.size() == settings.database_pool_size

@@ -119,3 +119,11 @@ def test_embedded_serve_migrates_and_answers_health_and_openapi(tmp_path: Path) 
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_api_database_pool_size_is_a_setting() -> None:
+    env = {"DATABASE_URL": "postgresql://u@db.example/erp", "ERP_SECRET_KEY": "k" * 40}
+    assert load_settings(env).database_pool_size == 40
+    assert load_settings(env | {"ERP_DATABASE_POOL_SIZE": "7"}).database_pool_size == 7
+    with pytest.raises(ConfigurationError, match="ERP_DATABASE_POOL_SIZE"):
+        load_settings(env | {"ERP_DATABASE_POOL_SIZE": "0"})
