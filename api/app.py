@@ -4,7 +4,6 @@ A new area adds its routes to `route_handlers()`."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 import json
 from collections.abc import AsyncIterator
@@ -25,6 +24,7 @@ from api.validation import nul_problems
 from core.database import create_engine, session_factory
 from core.errors import FieldProblem, ValidationFailed
 from core.plugins.manager import get_plugins
+from core.process import freeze_startup_objects
 from core.settings import Settings, get_settings
 from core.tenancy import install_tenant_scoping
 
@@ -81,21 +81,6 @@ def route_handlers() -> list[Any]:
     for name in ROUTE_MODULES:
         handlers += importlib.import_module(name).routers()
     return handlers
-
-
-_startup_frozen = False
-
-
-def freeze_startup_objects() -> None:
-    """Everything loaded by now (modules, mappers, routes, plugins) lives as long as the
-    process: moved out of the garbage collector's reach, a full collection walks only what
-    requests made since, instead of pausing every request in flight for a walk of it all.
-    Once per process (a test process builds many apps)."""
-    global _startup_frozen
-    if not _startup_frozen:
-        _startup_frozen = True
-        gc.collect()
-        gc.freeze()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -5,7 +5,6 @@ in-process automation pipeline without a broker, a Celery dispatcher with one)."
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import click
 
 from core.plugins import hookimpl
+from core.process import freeze_startup_objects
 
 
 def _logging(level: str) -> None:
@@ -83,10 +83,7 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     daemon = SchedulerDaemon(sessions, settings.automation) if scheduler else None
-    # Modules and settings live as long as the process: out of the collector's reach, a full
-    # collection does not pause the relay walking them.
-    gc.collect()
-    gc.freeze()
+    freeze_startup_objects()
     workflows: asyncio.Task[None] | None = None
     try:
         if daemon is not None:

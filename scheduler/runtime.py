@@ -4,7 +4,6 @@ process, with its database engine, HTTP client and Celery dispatcher."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -14,6 +13,7 @@ from celery import Celery
 from core.database import create_engine, session_factory
 from core.http import GuardedHttpClient
 from core.plugins.manager import get_plugins
+from core.process import freeze_startup_objects
 from core.settings import Settings
 from core.tenancy import install_tenant_scoping
 from core.triggers import TriggerEngine
@@ -53,11 +53,7 @@ class WorkerRuntime:
             plugins=plugins,
         )
         plugins.startup(self.settings)
-        # What is loaded by now lives as long as the process: out of the collector's reach,
-        # a full collection walks only what tasks made since (it paused a batch for over
-        # 100 ms walking it all).
-        gc.collect()
-        gc.freeze()
+        freeze_startup_objects()
         return self.engine
 
 
