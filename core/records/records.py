@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -28,18 +28,6 @@ MAX_PAGE = 1_000
 RECORDS = Base.metadata.tables[CustomTableRecord.__tablename__]
 
 
-STORED_COLUMNS = (
-    "id",
-    "table_id",
-    "data",
-    "created_by",
-    "updated_by",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-)
-
-
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
     """A record as a page lists it (lighter than an ORM object; read, never changed)."""
@@ -52,6 +40,10 @@ class StoredRecord:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+
+
+STORED_COLUMNS = tuple(f.name for f in fields(StoredRecord))
+"""The columns a page reads, in StoredRecord's order."""
 
 
 COUNT_MODES = ("exact", "bounded", "none")

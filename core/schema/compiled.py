@@ -246,6 +246,18 @@ def compile_schema(
     return compiled
 
 
+def _rule_problems(exc: RuleError, at: str) -> list[FieldProblem]:
+    """A rule's problems as field problems under `at` (`at.and[1].var`)."""
+    return [
+        FieldProblem(
+            at + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in p.path),
+            p.message,
+            p.code,
+        )
+        for p in exc.problems
+    ]
+
+
 def compile_logic(logic: Any, definitions: Iterable[FieldDefinition]) -> dict[str, FieldLogic]:
     """Check a task's `logic`: {"fields": {fieldId: {"visible": rule, "required": rule}}},
     each rule JSONLogic or the seed's condition format, reading the form's fields."""
@@ -281,9 +293,7 @@ def compile_logic(logic: Any, definitions: Iterable[FieldDefinition]) -> dict[st
             try:
                 rules[which] = compile_rule(prepare_rule(rule, rule_fields))
             except RuleError as exc:
-                for p in exc.problems:
-                    path = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in p.path)
-                    problems.append(FieldProblem(f"{at}.{which}{path}", p.message, p.code))
+                problems += _rule_problems(exc, f"{at}.{which}")
         compiled[fid] = FieldLogic(**rules)
     if problems:
         raise ValidationFailed(problems, "The form logic is invalid")
@@ -323,9 +333,7 @@ def compile_validations(validations: Any, definitions: Iterable[FieldDefinition]
         try:
             rule = compile_rule(prepare_rule(entry["rule"], rule_fields))
         except RuleError as exc:
-            for p in exc.problems:
-                path = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in p.path)
-                problems.append(FieldProblem(f"{at}.rule{path}", p.message, p.code))
+            problems += _rule_problems(exc, f"{at}.rule")
             continue
         if isinstance(message, str):
             rules.append(FormRule(rule, message.strip(), tuple(dict.fromkeys(fields))))

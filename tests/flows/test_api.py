@@ -308,6 +308,15 @@ async def test_a_manager_reassigns_and_an_admin_reads_the_definition(client, hea
 # Deleting a flow, and the inbox by the roles held now.
 
 
+async def submitted_expense(client, headers, acme: Acme, flow_id: str) -> dict:
+    """An instance the employee started and submitted a small expense on."""
+    started = await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201)
+    data = {"Employee Name": "Eve", "Amount": 12, "Category": "Travel", "Receipt": acme.receipt}
+    path = f"/flow-instances/{started['id']}/tasks/{acme.expense_task}"
+    await act(client, headers, "employee", path, {"data": data})
+    return started
+
+
 async def rows(sessions, model, *where) -> int:
     async with sessions() as session:
         return await session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
@@ -332,22 +341,7 @@ async def test_a_flow_that_ran_keeps_its_history_and_is_archived_instead_of_dele
     client, headers, acme, sessions
 ) -> None:
     flow_id = await published(client, headers, acme)
-    started = await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201)
-    expense = {
-        "data": {
-            "Employee Name": "Eve",
-            "Amount": 12,
-            "Category": "Travel",
-            "Receipt": acme.receipt,
-        }
-    }
-    await act(
-        client,
-        headers,
-        "employee",
-        f"/flow-instances/{started['id']}/tasks/{acme.expense_task}",
-        expense,
-    )
+    started = await submitted_expense(client, headers, acme, flow_id)
     await act(client, headers, "employee", f"/flow-instances/{started['id']}/cancel", {})
 
     response = await client.delete(f"/flows/{flow_id}", headers=headers["admin"])
@@ -404,22 +398,7 @@ async def test_the_inbox_shows_a_task_to_whoever_was_given_the_role_since(
     client, headers, acme, sessions
 ) -> None:
     flow_id = await published(client, headers, acme)
-    started = await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201)
-    expense = {
-        "data": {
-            "Employee Name": "Eve",
-            "Amount": 12,
-            "Category": "Travel",
-            "Receipt": acme.receipt,
-        }
-    }
-    await act(
-        client,
-        headers,
-        "employee",
-        f"/flow-instances/{started['id']}/tasks/{acme.expense_task}",
-        expense,
-    )
+    started = await submitted_expense(client, headers, acme, flow_id)
     async with sessions.begin() as session:
         await session.execute(
             sa.insert(user_roles).values(
