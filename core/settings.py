@@ -50,7 +50,8 @@ class AutomationSettings:
     max_chain_depth: int = 5
     run_lease_seconds: int = 300
     stale_run_seconds: int = 60
-    relay_poll_seconds: float = 0.1
+    relay_poll_seconds: float = 1.0
+    """The relay's safety net: hints (core.events.hints) wake it at once after commits."""
     relay_batch_size: int = 200
     scheduler_sync_seconds: float = 5.0
     webhook_max_body_bytes: int = 1024 * 1024

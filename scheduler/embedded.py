@@ -8,7 +8,8 @@ the `erp_background_services` hook (scheduler.commands implements it):
   takes events under SKIP LOCKED, a run is claimed once per trigger and event (its
   idempotency key) and leased to one engine, a schedule slot is a unique row.
 - REDIS_URL: only a Celery dispatcher, for API calls that hand work to the workers (a
-  retried execution); `erp worker` and `erp scheduler` do the rest.
+  retried execution), and the Redis hints that wake the relays after this process's
+  commits; `erp worker`, `erp relay` and `erp scheduler` do the rest.
 - ERP_IN_PROCESS_AUTOMATION=false without REDIS_URL: nothing (this process serves requests
   only; another `erp serve` runs the pipeline)."""
 
@@ -19,6 +20,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.events.hints import commit_hints
 from core.http import GuardedHttpClient
 from core.plugins.manager import Plugins
 from core.plugins.services import BackgroundService
@@ -28,8 +30,9 @@ from core.triggers.admission import Admission
 from core.triggers.registry import ActionRegistry
 from scheduler.daemon import SchedulerDaemon
 from scheduler.dispatch import CeleryDispatcher, InProcessDispatcher
+from scheduler.hints import RedisHintPublisher
 from scheduler.integrations import run_integration_workflows
-from scheduler.relay import run_relay
+from scheduler.relay import RelayWake, run_relay
 
 log = logging.getLogger("erp.embedded")
 
@@ -47,7 +50,8 @@ def background_services(
 
 
 class CeleryHandoff:
-    """With a broker: nothing runs here, work is only handed to the Celery workers."""
+    """With a broker: nothing runs here, work is only handed to the Celery workers, and the
+    relays are hinted over Redis when this process commits outbox events."""
 
     name = "celery dispatcher"
 
@@ -55,12 +59,15 @@ class CeleryHandoff:
         from scheduler.celery_app import make_celery
 
         self.dispatcher: Dispatcher | None = CeleryDispatcher(make_celery(settings))
+        self.hints = RedisHintPublisher.for_settings(settings)
 
     async def start(self) -> None:
-        """Nothing to start: the broker connection is made on the first send."""
+        """Attach the hints to this process's commits; the broker and hint connections are
+        made on first use."""
+        self.hints.connect()
 
     async def stop(self) -> None:
-        """Nothing to stop."""
+        await self.hints.close()
 
 
 class InProcessPipeline:
@@ -81,6 +88,7 @@ class InProcessPipeline:
         self.daemon: SchedulerDaemon | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.stopping = asyncio.Event()
+        self.wake: RelayWake | None = None
 
     async def _admit(self, event_ids: list[str]) -> Admission:
         assert self.engine is not None
@@ -106,9 +114,13 @@ class InProcessPipeline:
             plugins=self.plugins,
         )
         self.queue.start()
+        # This process's commits wake its relay; another process's events are its own
+        # relay's (or this one's next poll).
+        self.wake = RelayWake()
+        commit_hints.connect(self.wake)
         self.tasks.append(
             asyncio.create_task(
-                run_relay(self.sessions, self.queue, settings.automation, self.stopping)
+                run_relay(self.sessions, self.queue, settings.automation, self.stopping, self.wake)
             )
         )
         self.daemon = SchedulerDaemon(self.sessions, settings.automation)
@@ -127,6 +139,8 @@ class InProcessPipeline:
         await self.queue.idle()
 
     async def stop(self) -> None:
+        if self.wake is not None:
+            commit_hints.disconnect(self.wake)
         self.stopping.set()
         if self.daemon is not None:
             self.daemon.stop()

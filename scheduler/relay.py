@@ -1,6 +1,7 @@
 """The outbox relay: hands committed events to the workers and marks them dispatched; when
 the broker is down the events simply stay in the outbox until it is back. It also resends
-trigger runs whose message was lost (see core.triggers.runs_to_redeliver)."""
+trigger runs whose message was lost (see core.triggers.runs_to_redeliver). A hint that
+events were committed (core.events.hints) wakes it at once; its poll is the safety net."""
 
 from __future__ import annotations
 
@@ -16,6 +17,44 @@ from core.settings import AutomationSettings
 from core.triggers import Dispatcher, mark_dispatched, pending_events, runs_to_redeliver
 
 log = logging.getLogger("erp.relay")
+
+PASS_SPACING_SECONDS = 0.01
+"""Passes woken by hints start at least this far apart: under a stream of commits the relay
+still sends batches, not one event per pass (each pass costs a transaction and a message)."""
+
+
+class RelayWake:
+    """Wakes a relay waiting for its next poll: a hint sender (core.events.hints) for this
+    process's commits, and what the Redis hint listener sets. Create it on the relay's event
+    loop; `hint` may be called from any thread. `hints` counts the hints received."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.event = asyncio.Event()
+        self.hints = 0
+
+    def hint(self) -> None:
+        self.hints += 1
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            self.event.set()
+        elif not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.event.set)
+
+    def clear(self) -> None:
+        self.event.clear()
+
+    async def wait(self, seconds: float) -> None:
+        """Until a hint arrives or `seconds` have passed."""
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self.event.wait()
 
 
 async def relay_once(
@@ -48,17 +87,37 @@ async def run_relay(
     dispatcher: Dispatcher,
     automation: AutomationSettings,
     stop: asyncio.Event,
+    wake: RelayWake | None = None,
 ) -> None:
-    """Relay until `stop` is set: poll the outbox every ERP_RELAY_POLL_SECONDS (passes start
-    at that pace, however long each took; at once again while batches come back full),
-    sweep stale runs now and then, and wait out broker or database outages without losing
-    anything."""
+    """Relay until `stop` is set: a pass when `wake` is hinted (at most one every
+    PASS_SPACING_SECONDS), else every ERP_RELAY_POLL_SECONDS (passes start at that pace,
+    however long each took; at once again while batches come back full), sweep stale runs
+    now and then, and wait out broker or database outages without losing anything."""
+    wake = wake or RelayWake()  # nothing hints it: it polls
+    stopping = asyncio.create_task(_wake_when(stop, wake))
+    try:
+        await _relay_until(sessions, dispatcher, automation, stop, wake)
+    finally:
+        stopping.cancel()
+        await asyncio.gather(stopping, return_exceptions=True)
+
+
+async def _relay_until(
+    sessions: async_sessionmaker[AsyncSession],
+    dispatcher: Dispatcher,
+    automation: AutomationSettings,
+    stop: asyncio.Event,
+    wake: RelayWake,
+) -> None:
     sweep_every = max(automation.relay_poll_seconds, min(5.0, automation.stale_run_seconds / 2))
     last_sweep = 0.0
     failing = False
     while not stop.is_set():
         sent = 0
         started = time.monotonic()
+        # Cleared before the pass reads the outbox: a commit hinted from now on may have
+        # missed this pass, and gets the next.
+        wake.clear()
         try:
             sent = await relay_once(sessions, dispatcher, batch_size=automation.relay_batch_size)
             if time.monotonic() - last_sweep >= sweep_every:
@@ -76,9 +135,15 @@ async def run_relay(
             await _wait(stop, 1.0)
             continue
         if sent < automation.relay_batch_size:
-            # An event waits for the next pass: counting the pass's own time in the interval
-            # keeps that wait within ERP_RELAY_POLL_SECONDS.
-            await _wait(stop, automation.relay_poll_seconds - (time.monotonic() - started))
+            # An event waits for a hint or the next poll: counting the pass's own time in the
+            # interval keeps that wait within ERP_RELAY_POLL_SECONDS.
+            await wake.wait(automation.relay_poll_seconds - (time.monotonic() - started))
+            await _wait(stop, PASS_SPACING_SECONDS - (time.monotonic() - started))
+
+
+async def _wake_when(stop: asyncio.Event, wake: RelayWake) -> None:
+    await stop.wait()
+    wake.hint()
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

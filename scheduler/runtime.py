@@ -19,6 +19,11 @@ from core.tenancy import install_tenant_scoping
 from core.triggers import TriggerEngine
 from core.triggers.registry import ActionRegistry
 from scheduler.dispatch import CeleryDispatcher
+from scheduler.hints import RedisHintPublisher
+
+HINT_SETTLE_SECONDS = 0.1
+"""How long a task waits, at most, for the relay hint its commits sent: the event loop runs
+only during tasks, and a hint left pending would go out with the next task."""
 
 
 class WorkerRuntime:
@@ -31,6 +36,7 @@ class WorkerRuntime:
         # trips cost less CPU on it than on the default loop.
         self.runner = asyncio.Runner(loop_factory=_loop_factory())
         self.engine: TriggerEngine | None = None
+        self.hints = RedisHintPublisher.for_settings(settings)
 
     def run(self, coroutine: Coroutine[Any, Any, int]) -> int:
         return self.runner.run(coroutine)
@@ -38,6 +44,8 @@ class WorkerRuntime:
     async def engine_call(self, method: str, argument: Any) -> int:
         engine = self.engine or self._start()
         result: int = await getattr(engine, method)(argument)
+        # Events the actions recorded (a record created, a flow started) wake the relays.
+        await self.hints.settle(HINT_SETTLE_SECONDS)
         return result
 
     def _start(self) -> TriggerEngine:
@@ -53,6 +61,7 @@ class WorkerRuntime:
             plugins=plugins,
         )
         plugins.startup(self.settings)
+        self.hints.connect()
         freeze_startup_objects()
         return self.engine
 

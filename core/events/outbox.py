@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.events.hints import note_events_written
 from core.models import EventType, new_id
 from core.models.base import Base
 from core.models.events import OutboxEvent
@@ -28,8 +29,8 @@ def record_event(
     event_id: str | None = None,
 ) -> str:
     """Stage the event in `session` (see core.staging); it commits (or rolls back) with the
-    caller's change. `payload` must be JSON-serialisable; it becomes the trigger's
-    `eventData`. Returns the event's id."""
+    caller's change, and its commit hints the relay (core.events.hints). `payload` must be
+    JSON-serialisable; it becomes the trigger's `eventData`. Returns the event's id."""
     event_id = event_id or new_id()
     stage(
         session,
@@ -46,4 +47,5 @@ def record_event(
             "chain_depth": chain_depth,
         },
     )
+    note_events_written(session)
     return event_id

@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from core.database import transaction
 from core.events import record_event
+from core.events.hints import commit_hints
 from core.events.outbox import OUTBOX
 from core.models import Base, EventType, new_id, utcnow
 from core.models.automation import WebhookDelivery, WebhookEndpoint
@@ -182,6 +183,9 @@ async def receive_webhook(
                 raise WebhookNotFound("no such webhook endpoint") from None
     if event_id is None:
         raise WebhookDuplicate(f"delivery {message_id!r} was received already")
+    # Committed outside any session: its hint is sent here (record_event's comes with the
+    # session's commit).
+    commit_hints.events_committed()
     return event_id
 
 
