@@ -72,8 +72,9 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
     from scheduler.celery_app import make_celery
     from scheduler.daemon import SchedulerDaemon
     from scheduler.dispatch import CeleryDispatcher
+    from scheduler.hints import RedisHintPublisher, hint_channel, listen_for_hints
     from scheduler.integrations import run_integration_workflows
-    from scheduler.relay import run_relay
+    from scheduler.relay import RelayWake, run_relay
 
     install_tenant_scoping()
     stop = asyncio.Event()
@@ -83,23 +84,38 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     daemon = SchedulerDaemon(sessions, settings.automation) if scheduler else None
+    # The daemon's SCHEDULED events wake every relay, this one through Redis as well.
+    hints = None
+    if daemon is not None and settings.redis_url:
+        hints = RedisHintPublisher.for_settings(settings).connect()
     freeze_startup_objects()
     workflows: asyncio.Task[None] | None = None
+    listener: asyncio.Task[None] | None = None
     try:
         if daemon is not None:
             daemon.start()
             workflows = asyncio.create_task(run_integration_workflows(sessions, settings, stop))
         if relay:
             dispatcher = CeleryDispatcher(make_celery(settings))
-            await run_relay(sessions, dispatcher, settings.automation, stop)
+            wake = RelayWake()
+            assert settings.redis_url  # make_celery refused to go on without it
+            listener = asyncio.create_task(
+                listen_for_hints(settings.redis_url, hint_channel(settings), wake)
+            )
+            await run_relay(sessions, dispatcher, settings.automation, stop, wake)
         else:
             await stop.wait()
     finally:
+        if listener is not None:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
         if daemon is not None:
             daemon.stop()
         if workflows is not None:
             stop.set()
             await workflows
+        if hints is not None:
+            await hints.close()
         await engine.dispose()
 
 
