@@ -118,6 +118,15 @@ async def start_flow(
     )
     # Only inserted here: staged (core.staging) before its step and the action's other rows.
     stage(session, INSTANCES, {c.name: getattr(instance, c.name) for c in INSTANCES.c})
+    # FLOW_STARTED before the TASK_STARTED events of level 1.
+    record_event(
+        session,
+        EventType.FLOW_STARTED,
+        company_id=company_id,
+        payload={**flow_payload(instance), "flowName": flow.name, "definitionId": definition_id},
+        flow_id=flow.id,
+        chain_depth=chain_depth,
+    )
     step = await enter_level(
         session,
         instance,
@@ -126,6 +135,7 @@ async def start_flow(
         number=1,
         assignees=assignees,
         assigned_by=initiator_id if assignees else None,
+        chain_depth=chain_depth,
     )
     add_action(
         session,
@@ -134,14 +144,6 @@ async def start_flow(
         step=step,
         actor_id=initiator_id,
         details={"definitionId": definition_id, "assignTo": assign_to},
-    )
-    record_event(
-        session,
-        EventType.FLOW_STARTED,
-        company_id=company_id,
-        payload={**flow_payload(instance), "flowName": flow.name, "definitionId": definition_id},
-        flow_id=flow.id,
-        chain_depth=chain_depth,
     )
     return instance
 

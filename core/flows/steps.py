@@ -108,10 +108,12 @@ async def enter_level(
     previous: FlowStep | None = None,
     assignees: list[str] | None = None,
     assigned_by: str | None = None,
+    chain_depth: int = 0,
 ) -> FlowStep:
     """Open step `number` on level `order` (coming from step `previous`) and ask people to
     act: `assignees` when given, else the active holders of the level's roles (never the
-    initiator past level 1: nobody approves their own request), else the initiator."""
+    initiator past level 1: nobody approves their own request), else the initiator. Emits
+    TASK_STARTED for each of the level's tasks."""
     level = snapshot.level(order)
     if assignees:
         users, source = assignees, AssignmentSource.ASSIGNED
@@ -168,7 +170,42 @@ async def enter_level(
             },
         )
     instance.current_level_order = order
+    _record_tasks_started(session, instance, level, step, list(dict.fromkeys(users)), chain_depth)
     return step
+
+
+def _record_tasks_started(
+    session: AsyncSession,
+    instance: FlowInstance,
+    level: LevelDef,
+    step: FlowStep,
+    asked: list[str],
+    chain_depth: int,
+) -> None:
+    """TASK_STARTED per task of the level just entered: the task now waits for `asked` (and
+    for whoever gets one of the level's roles later)."""
+    for task in level.tasks:
+        record_event(
+            session,
+            EventType.TASK_STARTED,
+            company_id=instance.company_id,
+            payload={
+                "taskId": task.id,
+                "taskName": task.name,
+                "instanceId": instance.id,
+                "flowId": instance.flow_id,
+                "initiatorId": instance.initiator_id,
+                "levelOrder": level.order,
+                "levelName": level.name,
+                "stepNumber": step.number,
+                "assigneeIds": asked,
+                "dueAt": step.due_at.isoformat() if step.due_at else None,
+                "data": dict(instance.context_data),
+            },
+            task_id=task.id,
+            flow_id=instance.flow_id,
+            chain_depth=chain_depth,
+        )
 
 
 def _backtracked(previous: FlowStep | None, number: int, order: int) -> bool:
@@ -345,7 +382,13 @@ async def record_approval(
         await finish(session, instance, FlowInstanceStatus.COMPLETED, chain_depth=chain_depth)
     else:
         await enter_level(
-            session, instance, snapshot, target, number=step.number + 1, previous=step
+            session,
+            instance,
+            snapshot,
+            target,
+            number=step.number + 1,
+            previous=step,
+            chain_depth=chain_depth,
         )
     return True
 
@@ -382,7 +425,13 @@ async def record_rejection(
         await finish(session, instance, FlowInstanceStatus.FAILED, chain_depth=chain_depth)
     else:
         await enter_level(
-            session, instance, snapshot, back_to, number=step.number + 1, previous=step
+            session,
+            instance,
+            snapshot,
+            back_to,
+            number=step.number + 1,
+            previous=step,
+            chain_depth=chain_depth,
         )
 
 

@@ -85,6 +85,33 @@ async def test_starting_puts_the_instance_at_level_one_in_the_initiators_inbox(
     assert started.payload["instanceId"] == instance.id
 
 
+async def test_entering_a_level_starts_each_of_its_tasks_for_the_people_asked(
+    sessions, acme
+) -> None:
+    flow_id = await published_flow(sessions, acme)
+    instance = await start(sessions, acme, flow_id)
+
+    kinds = sorted(e.event_type.value for e in await events_of(sessions))
+    assert kinds == ["FLOW_STARTED", "TASK_STARTED"]
+    [first] = await events_of(sessions, EventType.TASK_STARTED)
+    assert (first.task_id, first.flow_id) == (acme.expense_task, flow_id)
+    assert {k: first.payload[k] for k in ("instanceId", "levelOrder", "assigneeIds")} == {
+        "instanceId": instance.id,
+        "levelOrder": 1,
+        "assigneeIds": [acme.users["employee"]],
+    }
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+
+    [_, second] = await events_of(sessions, EventType.TASK_STARTED)
+    assert (second.task_id, second.payload["levelName"]) == (acme.review_task, "Manager Review")
+    managers = sorted(acme.users[m] for m in ("manager", "manager2", "manager3"))
+    assert sorted(second.payload["assigneeIds"]) == managers
+    assert second.payload["data"]["Amount"] == 10
+    await review(sessions, acme, instance.id, "manager", decision="Rejected")
+    # Rejected at the manager level of this flow: it fails, and no task starts.
+    assert len(await events_of(sessions, EventType.TASK_STARTED)) == 2
+
+
 async def test_a_submission_accumulates_context_by_field_id_and_label(sessions, acme) -> None:
     flow_id = await published_flow(sessions, acme)
     instance = await start(sessions, acme, flow_id)
@@ -221,6 +248,29 @@ async def test_a_manager_rejection_sends_the_expense_back_and_a_resubmission_rep
     # The manager who rejected is asked again on the new visit of level 2.
     await review(sessions, acme, instance.id, "manager")
     assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
+
+
+async def test_a_rejection_goes_back_to_the_level_its_config_names_by_name(sessions, acme) -> None:
+    spec = expense_spec(
+        acme,
+        finance_config={
+            "decision": {"field": "Decision"},
+            "onReject": {"sendBackTo": "Manager Review"},
+        },
+    )
+    flow_id = await published_flow(sessions, acme, spec)
+    instance = await start(sessions, acme, flow_id)
+    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    await review(sessions, acme, instance.id, "manager")
+
+    await review(sessions, acme, instance.id, "finance", decision="Rejected")
+
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 2)
+    back = (await events_of(sessions, EventType.TASK_STARTED))[-1]
+    assert (back.payload["levelName"], back.payload["stepNumber"]) == ("Manager Review", 4)
+    await review(sessions, acme, instance.id, "manager2")
+    await review(sessions, acme, instance.id, "finance")
+    assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.COMPLETED, None)
 
 
 async def test_a_finance_rejection_fails_the_instance(sessions, acme) -> None:
