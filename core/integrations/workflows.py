@@ -39,6 +39,7 @@ from core.models import (
     Integration,
     IntegrationCursor,
     IntegrationWorkflow,
+    new_id,
     utcnow,
 )
 from core.plugins.integrations import IntegrationSource, check_config
@@ -247,7 +248,9 @@ async def _run_platform_action(
         sessions=sessions,
         http=pool_for(workflow.integration_id, settings)[0],
         settings=settings,
-        run_id=f"{workflow.id}:{key}",
+        # The item's key makes the action's database effect happen once per item (see
+        # core.triggers.sdk.exactly_once); a run without one is a run of its own.
+        run_id=f"{workflow.id}:{key or new_id()}",
         action_index=0,
     )
     try:

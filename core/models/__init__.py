@@ -1,6 +1,7 @@
 """Every table of the platform, importable from one place (Alembic reads `Base.metadata`)."""
 
 from core.models.automation import (
+    ActionEffect,
     Notification,
     ScheduleSlot,
     TriggerRun,
@@ -46,6 +47,7 @@ from core.models.tenancy import Company, Department, Role, User, flow_level_role
 from core.models.triggers import Trigger, TriggerExecution
 
 __all__ = [
+    "ActionEffect",
     "AuditLog",
     "Base",
     "Company",

@@ -1,5 +1,6 @@
-"""Automation state beyond the seed: trigger runs (idempotency and progress), the schedule-fire
-ledger, inbound webhook endpoints with their delivery log, and in-app notifications."""
+"""Automation state beyond the seed: trigger runs (idempotency and progress), the effects of
+actions that write to the platform's database, the schedule-fire ledger, inbound webhook
+endpoints with their delivery log, and in-app notifications."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base, TenantOwned, Timestamps, id_column, json_column, utcnow
+from core.models.base import (
+    Base,
+    JSONType,
+    TenantOwned,
+    Timestamps,
+    id_column,
+    json_column,
+    utcnow,
+)
 
 
 class TriggerRun(TenantOwned, Timestamps, Base):
@@ -54,6 +63,21 @@ class TriggerRun(TenantOwned, Timestamps, Base):
     execution_id: Mapped[str | None] = mapped_column(
         sa.ForeignKey("trigger_executions.id", ondelete="SET NULL")
     )
+
+
+class ActionEffect(TenantOwned, Base):
+    """The committed effect of an action that writes to this platform's database (a record
+    created or changed, a flow started, notifications written). Beyond the seed: the row is
+    written in the same transaction as the effect, under the action's idempotency key, so a
+    run resumed after a crash that struck between the effect's commit and the run's progress
+    finds the effect done and does not repeat it."""
+
+    __tablename__ = "trigger_action_effects"
+    __table_args__ = (sa.Index("idx_trigger_action_effects_company", "company_id"),)
+
+    idempotency_key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    output: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
 
 
 class ScheduleSlot(TenantOwned, Base):

@@ -1,21 +1,54 @@
 """What an action plugin imports: the descriptor and context types, the sandboxed renderer,
-and the platform services an action may call (each confined to the trigger's company and
-passing the chain depth on, so loops stay bounded)."""
+and the platform services an action may call (each confined to the trigger's company,
+passing the chain depth on, so loops stay bounded, and done at most once per action of a
+run: see `exactly_once`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ErpError
 from core.http import GuardedHttpClient, HttpResponse, OutboundRequestFailed
-from core.models import EmailTemplate
+from core.models import ActionEffect, EmailTemplate
 from core.triggers.actions import Action, ActionContext, ActionOutput, EventInfo, TriggerInfo
 from core.triggers.errors import ActionFailed
 from core.triggers.templating import render_text, render_value
+
+T = TypeVar("T")
+
+
+async def exactly_once(context: ActionContext, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work(session)` in a transaction of the trigger's company that also records its
+    output under the action's idempotency key; when that key already has a record (the run
+    was resumed after a crash between the effect's commit and the run's progress), return
+    the recorded output without doing the work again. For actions whose effect is a write to
+    the platform's database; an external effect is deduplicated by its receiver (pass it
+    `context.idempotency_key`)."""
+    key = _effect_key(context.idempotency_key)
+    async with context.transaction() as session:
+        done = (
+            await session.execute(
+                sa.select(ActionEffect.output).where(ActionEffect.idempotency_key == key)
+            )
+        ).first()
+        if done is not None:
+            recorded: T = done.output
+            return recorded
+        output = await work(session)
+        # Two workers racing on the same action: the second commit hits the key and rolls
+        # back its effect; its retry then finds the first one's record.
+        session.add(ActionEffect(idempotency_key=key, company_id=context.company_id, output=output))
+        return output
+
+
+def _effect_key(key: str) -> str:
+    return key if len(key) <= 255 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +90,7 @@ async def start_flow(
     user); `assign_to` (user id or email, role id or name) takes the first level."""
     from core.flows import start_flow as start
 
-    async with context.transaction() as session:
+    async def work(session: AsyncSession) -> dict[str, Any]:
         try:
             instance = await start(
                 session,
@@ -72,6 +105,8 @@ async def start_flow(
             raise ActionFailed(_problem_text(exc), retryable=False) from exc
         return {"flowInstanceId": instance.id}
 
+    return await exactly_once(context, work)
+
 
 async def create_record(
     context: ActionContext, *, table_id: str, data: dict[str, Any], user_id: str | None
@@ -79,7 +114,7 @@ async def create_record(
     """Add a record to a custom table of the company (validated by the table's schema)."""
     from core.records.records import create_record as create
 
-    async with context.transaction() as session:
+    async def work(session: AsyncSession) -> dict[str, Any]:
         try:
             record = await create(
                 session,
@@ -93,6 +128,8 @@ async def create_record(
             raise ActionFailed(_problem_text(exc), retryable=False) from exc
         return {"recordId": record.id}
 
+    return await exactly_once(context, work)
+
 
 async def update_record(
     context: ActionContext, *, record_id: str, data: dict[str, Any], user_id: str | None
@@ -100,7 +137,7 @@ async def update_record(
     """Merge `data` into a record of the company (validated by the table's schema)."""
     from core.records.records import update_record as update
 
-    async with context.transaction() as session:
+    async def work(session: AsyncSession) -> dict[str, Any]:
         try:
             record = await update(
                 session,
@@ -113,6 +150,8 @@ async def update_record(
         except ErpError as exc:
             raise ActionFailed(_problem_text(exc), retryable=False) from exc
         return {"recordId": record.id}
+
+    return await exactly_once(context, work)
 
 
 async def notify_users(
@@ -128,7 +167,7 @@ async def notify_users(
     """Write an in-app notification for each named user of the company; returns their ids."""
     from core.notifications import notify, recipients
 
-    async with context.transaction() as session:
+    async def work(session: AsyncSession) -> list[str]:
         users = await recipients(
             session, company_id=context.company_id, user_ids=user_ids, emails=emails, roles=roles
         )
@@ -143,6 +182,8 @@ async def notify_users(
             trigger_id=context.trigger.id,
         )
         return users
+
+    return await exactly_once(context, work)
 
 
 def _problem_text(exc: ErpError) -> str:
@@ -173,6 +214,7 @@ __all__ = [
     "TriggerInfo",
     "create_record",
     "email_template",
+    "exactly_once",
     "notify_users",
     "render_text",
     "render_value",

@@ -3,10 +3,12 @@ publishing to Redis, a Celery worker process running the actions."""
 
 from __future__ import annotations
 
+import asyncio
+
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from core.models import EventType, OutboxEvent, TriggerExecutionStatus
+from core.models import CustomTableRecord, EventType, OutboxEvent, TriggerExecutionStatus
 from tests.scheduler.conftest import (
     SHARED_REDIS,
     RedisServer,
@@ -21,6 +23,7 @@ from tests.triggers.factories import (
     HttpReceiver,
     Sessions,
     SmtpServer,
+    add_table,
     add_trigger,
     eventually,
     executions,
@@ -114,6 +117,65 @@ async def test_a_worker_killed_mid_action_completes_the_execution_once(
     assert len(await executions(sessions, trigger_id)) == 1
 
 
+async def test_a_worker_killed_after_its_record_committed_does_not_write_it_twice(
+    sessions: Sessions, database_url: URL, receiver: HttpReceiver
+) -> None:
+    """The record is committed, the worker dies before the run's progress says so: the run
+    resumed on another worker finds the record's effect and does not create it again."""
+    acme = await seed_acme(sessions)
+    table_id = await add_table(
+        sessions,
+        acme.company_id,
+        "ledger",
+        [{"id": "title", "type": "text", "label": "Title", "required": True}],
+    )
+    trigger_id = await add_trigger(
+        sessions,
+        acme.company_id,
+        actions=[
+            {"type": "http_request", "config": {"url": receiver.url + "/gate"}},
+            {
+                "type": "create_record",
+                "config": {"tableId": table_id, "data": {"title": "{{ field_1 }}"}},
+            },
+        ],
+    )
+    env = background_env(
+        database_url,
+        SHARED_REDIS,
+        ERP_TRIGGER_LEASE_SECONDS="2",
+        ERP_TRIGGER_STALE_SECONDS="1",
+    )
+    first = celery_worker(env).start()
+    second = None
+    try:
+        async with relay(sessions, relay_settings(env)), sessions() as locker:
+            receiver.hold.clear()
+            await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1, "Ann"))
+            await eventually(lambda: _arrived(receiver, "/gate"))
+            # Recording the execution needs a key-share lock on the trigger's row (its
+            # foreign key): held here, the worker blocks right after the record commits.
+            await locker.execute(
+                sa.text("SELECT id FROM triggers WHERE id = :id FOR UPDATE"), {"id": trigger_id}
+            )
+            receiver.hold.set()
+            [written] = await eventually(lambda: _records(sessions, table_id))
+            await asyncio.sleep(0.5)
+            assert await executions(sessions, trigger_id) == []
+            first.kill()
+            await locker.rollback()
+            second = celery_worker(env).start()
+            [execution] = await eventually(lambda: executions(sessions, trigger_id))
+    finally:
+        first.kill()
+        if second is not None:
+            second.stop()
+    assert execution.status is TriggerExecutionStatus.SUCCESS
+    assert execution.actions_executed[1]["output"] == {"recordId": written.id}
+    assert [r.id for r in await _records(sessions, table_id)] == [written.id]
+    assert [r.path for r in receiver.requests] == ["/gate"]
+
+
 async def test_events_produced_while_redis_is_down_are_processed_once_after_restart(
     sessions: Sessions, database_url: URL
 ) -> None:
@@ -140,6 +202,14 @@ async def test_events_produced_while_redis_is_down_are_processed_once_after_rest
     amounts = sorted(e.event_data["data"]["field_2"] for e in done)
     assert amounts == list(range(21))
     assert await _pending(sessions, 0)
+
+
+async def _records(sessions: Sessions, table_id: str) -> list[CustomTableRecord]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            sa.select(CustomTableRecord).where(CustomTableRecord.table_id == table_id)
+        )
+        return list(rows.all())
 
 
 async def _when_count(found, count: int):

@@ -8,6 +8,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -136,6 +137,17 @@ async def add_trigger(sessions: Sessions, company_id: str, **values: Any) -> str
         return trigger.id
 
 
+async def add_table(sessions: Sessions, company_id: str, name: str, schema: list[Any]) -> str:
+    """A custom table of the company (through the records service, as the API makes one)."""
+    from core.records import create_table
+
+    async with transaction(sessions, company_id=company_id) as session:
+        table = await create_table(
+            session, company_id=company_id, name=name, display_name=name.title(), schema=schema
+        )
+        return table.id
+
+
 async def record(
     sessions: Sessions, company_id: str, event_type: EventType, payload: dict[str, Any], **kw: Any
 ) -> str:
@@ -217,6 +229,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.monotonic)
 
 
 class HttpReceiver:
