@@ -26,6 +26,7 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     import uvicorn
 
     from core.cli import check_database
+    from core.logs import uvicorn_log_config
     from core.migrate import upgrade
     from core.settings import get_settings
 
@@ -50,6 +51,8 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
         "http": "httptools",
         "access_log": access_log,
         "backlog": 4096,
+        # The in-process automation's lines (erp.*) with their event and execution ids.
+        "log_config": uvicorn_log_config(settings.log_level),
     }
     if workers > 1:
         uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)

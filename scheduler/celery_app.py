@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from celery import Celery
+from celery.signals import after_setup_logger
 
 from core.settings import Settings
 
@@ -14,6 +15,14 @@ log = logging.getLogger("erp.worker")
 
 HANDLE_EVENTS = "erp.handle_events"
 HANDLE_RUN = "erp.handle_run"
+
+
+@after_setup_logger.connect(dispatch_uid="erp-log-context")
+def _log_context(logger: logging.Logger, format: str | None = None, **_: Any) -> None:
+    """Celery set up the worker's root logger: its lines carry the event and execution ids."""
+    from core.logs import with_context
+
+    with_context(logger, format)
 
 
 def make_celery(settings: Settings) -> Celery:

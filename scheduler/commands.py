@@ -5,7 +5,6 @@ in-process automation pipeline without a broker, a Celery dispatcher with one)."
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from typing import Any
 
@@ -16,9 +15,9 @@ from core.process import freeze_startup_objects
 
 
 def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
-    )
+    from core.logs import configure_logging
+
+    configure_logging(level)
 
 
 @click.command()

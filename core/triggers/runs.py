@@ -3,6 +3,7 @@ time), progress, and finishing with the TriggerExecution in one transaction."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Base, TriggerExecution, TriggerExecutionStatus, new_id, utcnow
 from core.models.automation import TriggerRun
+
+log = logging.getLogger("erp.triggers")
 
 DONE = "done"
 PENDING = "pending"
@@ -197,7 +200,37 @@ async def insert_runs(
             )
         await session.execute(_INSERT_EXECUTIONS, executions)
         await session.execute(_LINK_EXECUTIONS, links)
+        _log_finals(finals, links)
     return inserted
+
+
+def _log_finals(finals: list[NewRun], links: list[dict[str, str]]) -> None:
+    """A blocked run is worth a warning (why its actions did not run); a run whose
+    conditions did not hold, a debug line."""
+    for run, link in zip(finals, links, strict=True):
+        ids = {
+            "event_id": run.event_id,
+            "trigger_id": run.trigger_id,
+            "run_id": link["run_id"],
+            "execution_id": link["execution_id"],
+        }
+        if run.blocked_reason is not None:
+            log.warning(
+                "execution %s of trigger %s for event %s: FAILED, %s",
+                link["execution_id"],
+                run.trigger_id,
+                run.event_id,
+                run.blocked_reason,
+                extra={**ids, "status": TriggerExecutionStatus.FAILED.value},
+            )
+        elif log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "execution %s of trigger %s for event %s: conditions not met",
+                link["execution_id"],
+                run.trigger_id,
+                run.event_id,
+                extra={**ids, "status": TriggerExecutionStatus.SUCCESS.value},
+            )
 
 
 async def lease_runs(

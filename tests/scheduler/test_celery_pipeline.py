@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from core.models import CustomTableRecord, EventType, OutboxEvent, TriggerExecutionStatus
+from core.models.automation import TriggerRun
 from tests.scheduler.conftest import (
     SHARED_REDIS,
     RedisServer,
@@ -63,6 +64,19 @@ async def test_high_value_expense_reaches_the_cfo_through_a_celery_worker(
         worker.stop()
     assert sorted(e.conditions_met for e in done) == [False, True]
     assert all(e.status is TriggerExecutionStatus.SUCCESS for e in done)
+    # The worker's log names each execution with its event and trigger, as key=value pairs.
+    async with sessions() as session:
+        runs = (await session.scalars(sa.select(TriggerRun).where(TriggerRun.conditions_met))).all()
+    lines = worker.output().splitlines()
+    assert len(runs) == 1
+    for run in runs:
+        assert any(
+            f"event_id={run.event_id} " in line
+            and f"trigger_id={trigger_id} " in line
+            and f"execution_id={run.execution_id} " in line
+            and "status=SUCCESS" in line
+            for line in lines
+        ), worker.output()[-3000:]
     [mail] = smtp.mailbox.messages[before:]
     assert mail["To"] == "cfo@acme.com"
     assert "Amount: $12000" in mail.get_payload(decode=True).decode()

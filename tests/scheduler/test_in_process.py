@@ -340,7 +340,15 @@ async def test_erp_serve_with_two_workers_on_postgresql_runs_each_trigger_once(
     assert len({r.event_id for r in ticks}) == len(ticks) >= 3
     assert {r.event_id for r in ticks} <= {s.event_id for s in slots}
     assert len({s.event_id for s in slots}) == len(slots) >= 3
-    assert len(await executions(sessions, on_completion)) == 30
+    done = await executions(sessions, on_completion)
+    assert len(done) == 30
+    # The in-process pipeline logs each execution with its ids, as a worker does.
+    lines = server.output().splitlines()
+    for run in completions:
+        assert any(
+            f"event_id={run.event_id} " in line and f"execution_id={run.execution_id} " in line
+            for line in lines
+        ), server.output()[-3000:]
 
 
 async def _started(server: Process, *, workers: int) -> bool:
