@@ -216,6 +216,12 @@ class TriggerEngine:
         # A copy: the actions may add to their variables, the conditions' stay as they were.
         variables = dict(job.variables or event_variables(info, job.fields, job.trigger.name))
         variables["trigger"] = {"id": job.trigger.id, "name": job.trigger.name}
+        instance_id = info.data.get("instanceId")
+        if isinstance(instance_id, str):
+            # The seed's email template links to the task: a flow event's instance, where
+            # the people asked to act see it and act on it.
+            public_url = self.settings.automation.public_url
+            variables.setdefault("link_to_task", f"{public_url}/flow-instances/{instance_id}")
         stop = False
         for index, step in enumerate(steps):
             previous = results[index] if index < len(results) else None

@@ -233,14 +233,17 @@ async def test_a_delayed_trigger_runs_after_its_delay(
     sessions: Sessions, pipeline: Pipeline, acme: Acme
 ) -> None:
     trigger_id = await add_trigger(sessions, acme.company_id, settings={"delaySeconds": 0.5})
-    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+    event_id = await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
     await pipeline.drain()
     async with sessions() as session:
         run = await session.scalar(sa.select(TriggerRun).where(TriggerRun.trigger_id == trigger_id))
+        event = await session.get(OutboxEvent, event_id)
     assert run is not None and run.status == "pending"
+    assert event is not None
 
     [execution] = await eventually(lambda: executions(sessions, trigger_id))
     assert execution.status is TriggerExecutionStatus.SUCCESS
+    assert (execution.executed_at - event.created_at).total_seconds() >= 0.5
 
 
 async def test_a_template_cannot_reach_python_internals(
