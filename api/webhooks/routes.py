@@ -134,14 +134,29 @@ async def receive(
     request: Request[Any, Any, Any], state: State, endpoint_id: FromPath[str]
 ) -> AcceptedOut:
     settings: Settings = state.settings
+    limit = settings.automation.webhook_max_body_bytes
     event_id = await webhooks.receive_webhook(
         state.sessions,
         endpoint_id=endpoint_id,
         headers=dict(request.headers),
-        body=await request.body(),
-        max_body_bytes=settings.automation.webhook_max_body_bytes,
+        body=await _bounded_body(request, limit),
+        max_body_bytes=limit,
     )
     return AcceptedOut(event_id=event_id)
+
+
+async def _bounded_body(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """The body, refused as soon as it is known to exceed `limit` bytes: by its declared
+    length, or while it streams in (a chunked body declares none), never read in whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise webhooks.WebhookPayloadTooLarge(f"the body exceeds {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise webhooks.WebhookPayloadTooLarge(f"the body exceeds {limit} bytes")
+    return bytes(body)
 
 
 def routers() -> list[Any]:

@@ -89,7 +89,9 @@ async def create_trigger(
     registry: ActionRegistry | None = None,
 ) -> Trigger:
     values = {name: getattr(spec, name) for name in EDITABLE}
-    await validate_trigger(session, company_id=company_id, values=values, registry=registry)
+    await validate_trigger(
+        session, company_id=company_id, values=values, registry=registry, check_references=True
+    )
     trigger = Trigger(company_id=company_id, **values)
     session.add(trigger)
     await session.flush()
@@ -110,7 +112,15 @@ async def update_trigger(
     if unknown:
         raise ValidationFailed([FieldProblem(k, "cannot be changed", "read_only") for k in unknown])
     values = {name: changes.get(name, getattr(trigger, name)) for name in EDITABLE}
-    await validate_trigger(session, company_id=company_id, values=values, registry=registry)
+    # A flow or table an action names may be gone since: the trigger can still be switched
+    # off or renamed; the names are checked when the actions themselves change.
+    await validate_trigger(
+        session,
+        company_id=company_id,
+        values=values,
+        registry=registry,
+        check_references="actions" in changes,
+    )
     for name, value in changes.items():
         setattr(trigger, name, value)
     await session.flush()
@@ -128,8 +138,11 @@ async def validate_trigger(
     company_id: str,
     values: dict[str, Any],
     registry: ActionRegistry | None = None,
+    check_references: bool = False,
 ) -> None:
-    """Raise ValidationFailed listing every problem of the trigger's definition."""
+    """Raise ValidationFailed listing every problem of the trigger's definition; with
+    `check_references`, also every flow, table, template or integration an action names
+    that the company does not have."""
     registry = registry or get_action_registry()
     problems: list[FieldProblem] = []
     if not str(values.get("name") or "").strip():
@@ -163,6 +176,19 @@ async def validate_trigger(
                     s.config, path=f"actions[{i}].config"
                 )
             )
+        if check_references:
+            from core.versions.references import unknown_references
+
+            for index, key, entity, value in await unknown_references(
+                session, company_id, values.get("actions")
+            ):
+                problems.append(
+                    FieldProblem(
+                        f"actions[{index}].config.{key}",
+                        f"no {entity} {value!r} in the company",
+                        "unknown",
+                    )
+                )
     if event_type is EventType.SCHEDULED:
         from core.models import utcnow
         from core.scheduling import parse_schedule

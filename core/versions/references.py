@@ -60,6 +60,27 @@ def _named_rows(actions: Any) -> list[tuple[int, str, str, str]]:
     return found
 
 
+async def unknown_references(
+    session: AsyncSession, company_id: str, actions: Any
+) -> list[tuple[int, str, str, str]]:
+    """(action index, setting, entity type, value) of every literal reference in `actions`
+    that names no row of `company_id`, by id or by name (a table may be given by name).
+    Templated values (`{{...}}`) are known only when the action runs."""
+    unknown = []
+    for index, key, entity, value in _named_rows(actions):
+        model = _MODELS.get(entity)
+        if model is None:
+            continue
+        found = await session.scalar(
+            sa.select(model.id)
+            .where(model.company_id == company_id, sa.or_(model.id == value, model.name == value))
+            .limit(1)
+        )
+        if found is None:
+            unknown.append((index, key, entity, value))
+    return unknown
+
+
 async def portable_references(session: AsyncSession, actions: Any) -> list[dict[str, Any]]:
     """What a client needs to find, in its own company, each row the actions name: its name,
     and for an entity installed into clients (a flow) the platform id its install records.

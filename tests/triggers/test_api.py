@@ -22,7 +22,10 @@ from tests.triggers.factories import (
     HIGH_VALUE_CONDITIONS,
     HttpReceiver,
     Sessions,
+    add_table,
 )
+
+LEDGER = [{"id": "t", "type": "number", "label": "T"}]
 
 
 @pytest.fixture
@@ -134,6 +137,43 @@ async def test_an_invalid_trigger_is_refused_with_every_problem(
     assert {"send_email", "http_request", "start_flow", "create_record", "notify"} <= names
 
 
+async def test_actions_naming_rows_the_company_lacks_are_refused_with_each_path(
+    client: AsyncTestClient, sessions: Sessions, tenant: Tenant
+) -> None:
+    admin = auth_headers(tenant.users[UserRole.ADMIN])
+    other = await make_tenant(sessions, "Globex")
+    theirs = await add_table(sessions, other.company.id, "ledger", LEDGER)
+    ours = await add_table(sessions, tenant.company.id, "ledger", LEDGER)
+    body = {
+        "name": "Dangling",
+        "eventType": "TASK_COMPLETED",
+        "actions": [
+            {"type": "start_flow", "config": {"flowId": "no-such-flow", "passData": True}},
+            {"type": "create_record", "config": {"tableId": theirs, "data": {"t": 1}}},
+            {"type": "create_record", "config": {"tableId": "{{ tableFromEvent }}"}},
+        ],
+        "settings": {"retries": 99},
+    }
+    refused = await client.post("/triggers", json=body, headers=admin)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert {e["path"] for e in refused.json()["errors"]} == {
+        "actions[0].config.flowId",
+        "actions[1].config.tableId",
+        "settings.retries",
+    }
+    assert (await client.get("/triggers", headers=admin)).json() == []
+
+    # A table of the company, by id or by name, is fine.
+    body["actions"] = [
+        {"type": "create_record", "config": {"tableId": ours, "data": {"t": 1}}},
+        {"type": "create_record", "config": {"tableId": "ledger", "data": {"t": 2}}},
+    ]
+    body["settings"] = {}
+    created = await client.post("/triggers", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+
+
 async def test_webhook_delivery_to_execution_stats_and_retry(
     client: AsyncTestClient,
     sessions: Sessions,
@@ -200,6 +240,95 @@ async def test_webhook_delivery_to_execution_stats_and_retry(
     )
     assert done.json()["total"] == 1
     assert [r.body for r in receiver.requests] == [{"ref": "INV-7"}, {"ref": "INV-7"}]
+
+
+async def post_chunked(
+    client: AsyncTestClient, path: str, headers: dict[str, str], body: bytes, *, chunk: int
+) -> tuple[int, int]:
+    """POST `body` to the app in chunks without a Content-Length, as a server hands a chunked
+    request to it (ASGI); the answer's status and how many bytes the app read."""
+    sent = 0
+
+    async def receive() -> dict[str, object]:
+        nonlocal sent
+        part = body[sent : sent + chunk]
+        sent += len(part)
+        return {"type": "http.request", "body": part, "more_body": sent < len(body)}
+
+    statuses: list[int] = []
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(int(message["status"]))  # type: ignore[call-overload]
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        + [(b"transfer-encoding", b"chunked")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    await client.app(scope, receive, send)
+    return statuses[0], sent
+
+
+async def test_a_webhook_body_over_the_bound_is_refused_with_413(
+    client: AsyncTestClient, sessions: Sessions, tenant: Tenant
+) -> None:
+    admin = auth_headers(tenant.users[UserRole.ADMIN])
+    trigger = await client.post(
+        "/triggers",
+        json={"name": "Inbound", "eventType": "WEBHOOK_RECEIVED", "actions": []},
+        headers=admin,
+    )
+    endpoint = await client.post(
+        f"/triggers/{trigger.json()['id']}/webhook-endpoints", headers=admin
+    )
+    url, secret = endpoint.json()["url"], endpoint.json()["secret"]
+    path = "/webhooks/" + url.rsplit("/", 1)[1]
+    big = b'{"pad": "' + b"x" * (1024 * 1024) + b'"}'
+    signed = sign_delivery(secret, "msg_big", big, datetime.now(UTC))
+
+    declared = await client.post(path, content=big, headers=signed)
+    assert declared.status_code == 413, declared.text
+    assert declared.headers["content-type"].startswith("application/problem+json")
+    assert declared.json()["code"] == "webhook.payload_too_large"
+
+    # A chunked body declares no length: refused once the bound is passed, the rest unread.
+    huge = b"x" * (4 * 1024 * 1024)
+    status, read = await post_chunked(client, path, signed, huge, chunk=65536)
+    assert status == 413
+    assert read <= 1024 * 1024 + 65536
+    # Nothing was recorded: the same message id is still new.
+    small = b'{"ok": true}'
+    accepted = await client.post(
+        path, content=small, headers=sign_delivery(secret, "msg_big", small, datetime.now(UTC))
+    )
+    assert accepted.status_code == 202, accepted.text
+
+
+async def test_bad_execution_filters_are_listed_in_one_problem(
+    client: AsyncTestClient, tenant: Tenant
+) -> None:
+    admin = auth_headers(tenant.users[UserRole.ADMIN])
+    refused = await client.get(
+        "/trigger-executions",
+        params={"status": "MAYBE", "since": "last tuesday", "triggerId": "t"},
+        headers=admin,
+    )
+    assert refused.status_code in (400, 422), refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    paths = " ".join(e["path"] for e in refused.json()["errors"])
+    assert "status" in paths and "since" in paths
 
 
 async def test_notifications_are_listed_and_marked_read(

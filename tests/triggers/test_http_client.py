@@ -1,7 +1,9 @@
 """The guarded HTTP client refuses private, loopback and link-local targets unless allowed,
-bounds response sizes, and retries only what is safe to retry."""
+bounds response sizes and waiting times, and retries only what is safe to retry."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -85,4 +87,19 @@ async def test_limits_and_bad_targets_are_errors(receiver: HttpReceiver) -> None
         with pytest.raises(OutboundRequestFailed):
             await client.request("GET", "file:///etc/passwd")
     finally:
+        await client.aclose()
+
+
+async def test_a_receiver_that_does_not_answer_times_out(receiver: HttpReceiver) -> None:
+    client = GuardedHttpClient(allow_private=True, retries=2)
+    receiver.hold.clear()  # the receiver reads the request and never answers in time
+    try:
+        started = time.monotonic()
+        with pytest.raises(OutboundRequestFailed):
+            await client.request("POST", receiver.url + "/slow", json={}, timeout_seconds=0.3)
+        # A POST that may have taken effect is not sent again after a timeout.
+        assert time.monotonic() - started < 2
+        assert len(receiver.requests) == 1
+    finally:
+        receiver.hold.set()
         await client.aclose()

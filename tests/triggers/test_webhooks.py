@@ -90,6 +90,19 @@ async def test_wrong_signature_old_timestamp_and_duplicates_are_refused(
         await deliver(
             sessions, endpoint_id, secret, body, when=datetime.now(UTC) - timedelta(minutes=10)
         )
+    with pytest.raises(WebhookSignatureInvalid, match="too new"):
+        await deliver(
+            sessions, endpoint_id, secret, body, when=datetime.now(UTC) + timedelta(minutes=10)
+        )
+    # Within the tolerance either way is fine.
+    await deliver(
+        sessions,
+        endpoint_id,
+        secret,
+        body,
+        message_id="msg_skewed",
+        when=datetime.now(UTC) + timedelta(minutes=4),
+    )
     with pytest.raises(WebhookSignatureInvalid):
         await receive_webhook(
             sessions, endpoint_id=endpoint_id, headers={}, body=body, max_body_bytes=1024
