@@ -1,19 +1,23 @@
 """The scheduler daemon with real processes: two daemons at once, killed and restarted, fire
-every slot of a schedule exactly once; a daemon follows trigger changes without a restart."""
+every slot of a schedule exactly once; a daemon follows trigger changes without a restart;
+slots missed while no daemon ran are claimed as the trigger's misfire policy says."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from core.database import transaction
 from core.models import EventType, OutboxEvent, Trigger, utcnow
 from core.models.automation import ScheduleSlot
+from core.scheduling.claims import fire_due_slots
 from core.settings import load_settings
+from core.triggers.runs import as_utc
 from scheduler.daemon import SchedulerDaemon
 from tests.conftest import worker_id
 from tests.scheduler.conftest import SHARED_REDIS, VENV_BIN, Process, background_env
@@ -134,6 +138,48 @@ async def test_the_daemon_follows_trigger_changes_without_a_restart(
         await eventually(lambda: _unscheduled(running, trigger_id))
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize(
+    ("policy", "fired_hours"),
+    [("skip", [5]), ("run_once", [4, 5]), ("run_all", [3, 4, 5])],
+)
+async def test_slots_missed_while_no_daemon_ran_follow_the_misfire_policy(
+    sessions: Sessions, policy: str, fired_hours: list[int]
+) -> None:
+    acme = await seed_acme(sessions)
+    config = {
+        "interval": {"hours": 1},
+        "misfirePolicy": policy,
+        "misfireCap": 2,
+        "misfireGraceSeconds": 60,
+    }
+    trigger_id = await add_trigger(
+        sessions, acme.company_id, event_type=EventType.SCHEDULED, event_config=config
+    )
+    async with sessions() as session:
+        trigger = await session.get(Trigger, trigger_id)
+        assert trigger is not None
+        created = as_utc(trigger.created_at)  # the interval's anchor
+
+    def hour(n: int, seconds: int = 0) -> datetime:
+        return created + timedelta(hours=n, seconds=seconds)
+
+    assert hour(1) in await fire_due_slots(sessions, trigger_id, claimed_by="a", now=hour(1, 5))
+    # No daemon from then until just after hour 5: hours 2, 3 and 4 were missed.
+    fired = await fire_due_slots(sessions, trigger_id, claimed_by="a", now=hour(5, 5))
+    assert fired == [hour(n) for n in fired_hours]
+    assert await fire_due_slots(sessions, trigger_id, claimed_by="b", now=hour(5, 5)) == []
+    async with sessions() as session:
+        events = (
+            await session.scalars(
+                sa.select(OutboxEvent).where(OutboxEvent.trigger_id == trigger_id)
+            )
+        ).all()
+    late = {e.payload["scheduledFor"]: e.payload["late"] for e in events}
+    assert {hour(n).isoformat(): late[hour(n).isoformat()] for n in fired_hours} == {
+        hour(n).isoformat(): n < 5 for n in fired_hours
+    }
 
 
 async def _job_seconds(running: SchedulerDaemon, trigger_id: str, seconds: int) -> bool:
