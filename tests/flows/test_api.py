@@ -196,6 +196,35 @@ async def test_a_small_expense_skips_finance_and_a_rejection_sends_it_back(
     assert view["contextData"]["Category"] == "Equipment"
 
 
+async def test_an_instance_starts_with_data_and_an_admin_may_choose_who_acts_first(
+    client, headers, acme, sessions
+) -> None:
+    flow_id = await published(client, headers, acme)
+    start = f"/flows/{flow_id}/instances"
+
+    mine = await act(client, headers, "employee", start, {"data": {"Amount": 50}}, 201)
+    assert mine["contextData"] == {"Amount": 50}
+    chosen = await act(
+        client, headers, "admin", start, {"data": {"source": "import"}, "assignTo": "Finance"}, 201
+    )
+    [item] = (await client.get("/inbox", headers=headers["finance"])).json()["items"]
+    assert (item["instanceId"], item["levelOrder"], item["source"]) == (
+        chosen["id"],
+        1,
+        "ASSIGNED",
+    )
+
+    refused = await client.post(
+        start, json={"data": "lots", "assignTo": ""}, headers=headers["admin"]
+    )
+    assert refused.status_code == 422, refused.text
+    assert {e["path"] for e in refused.json()["errors"]} == {"/data", "/assignTo"}
+    nobody = await client.post(start, json={"assignTo": "Astronauts"}, headers=headers["admin"])
+    assert (nobody.status_code, nobody.json()["errors"][0]["path"]) == (422, "/assignTo")
+    async with sessions() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(FlowInstance)) == 2
+
+
 async def test_errors_are_problem_responses_with_stable_codes(client, headers, acme) -> None:
     flow_id = await published(client, headers, acme)
     instance = (await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201))[
