@@ -1,15 +1,16 @@
 """The seed's High-Value Alert end to end on the demo data: an employee's expense of 12,000
 goes through the expense flow, its TASK_COMPLETED event fires the seed's trigger, and the
-CFO's email arrives at the SMTP server rendered from the seed's template; 500 does not."""
+CFO's email arrives at the SMTP server rendered from the seed's template; 500 does not. And a
+TASK_STARTED trigger tells the approvers of each level that a review waits for them."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from core.models import Trigger, TriggerExecutionStatus
+from core.models import EventType, Notification, Trigger, TriggerExecutionStatus
 from tests.flows.test_expense_scenario import Demo
 from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import Sessions, SmtpServer, executions
+from tests.triggers.factories import Sessions, SmtpServer, add_trigger, executions
 
 
 async def test_a_12000_expense_emails_the_cfo_and_a_500_one_does_not(
@@ -51,3 +52,41 @@ async def test_a_12000_expense_emails_the_cfo_and_a_500_one_does_not(
     assert done.status.value == "COMPLETED"
     assert len(await executions(sessions, alert.id)) == 2
     assert len(smtp.mailbox.messages) == before + 1
+
+
+async def test_the_approvers_of_a_level_are_notified_when_its_review_starts(
+    sessions: Sessions, pipeline: Pipeline
+) -> None:
+    demo = await Demo().load(sessions)
+    review = demo.tasks["Expense Review"].id
+    trigger_id = await add_trigger(
+        sessions,
+        demo.company_id,
+        name="Review waiting",
+        event_type=EventType.TASK_STARTED,
+        task_id=review,
+        actions=[
+            {
+                "type": "notify",
+                "config": {
+                    "title": "{{ levelName }}: an expense waits for you",
+                    "userIds": "{{ assigneeIds }}",
+                    "link": "{{ link_to_task }}",
+                },
+            }
+        ],
+    )
+    instance = await demo.submit_expense(sessions, 12000)
+    await pipeline.drain()
+    await demo.review(sessions, instance.id, "manager")
+    await pipeline.drain()
+
+    # The expense form's own TASK_STARTED (level 1) is not this trigger's task.
+    runs = await executions(sessions, trigger_id)
+    assert [r.event_data["levelName"] for r in runs] == ["Manager Review", "Finance Approval"]
+    async with sessions() as session:
+        notes = (await session.scalars(sa.select(Notification))).all()
+    by_user = {n.user_id: n for n in notes}
+    assert set(by_user) == {demo.users["manager"], demo.users["finance"]}
+    assert by_user[demo.users["finance"]].title == "Finance Approval: an expense waits for you"
+    assert by_user[demo.users["manager"]].link.endswith(f"/flow-instances/{instance.id}")
