@@ -213,6 +213,33 @@ async def test_a_trigger_loop_is_cut_at_the_chain_depth_limit(
     assert "chain depth limit reached" in runs[2].error_message
 
 
+async def test_without_its_own_limit_a_trigger_stops_at_the_platform_chain_depth(
+    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Acme
+) -> None:
+    line = await make_pipeline(
+        sessions, settings_for(database_url, smtp.port, ERP_TRIGGER_MAX_CHAIN_DEPTH="2")
+    )
+    try:
+        trigger_id = await add_trigger(sessions, acme.company_id)
+        for depth in (1, 2):
+            await record(
+                sessions,
+                acme.company_id,
+                EventType.TASK_COMPLETED,
+                expense(depth),
+                chain_depth=depth,
+            )
+        await line.drain()
+    finally:
+        await line.dispatcher.stop()
+        await line.engine.http.aclose()
+
+    runs = {e.event_data["data"]["field_2"]: e for e in await executions(sessions, trigger_id)}
+    assert runs[1].status is TriggerExecutionStatus.SUCCESS
+    assert runs[2].status is TriggerExecutionStatus.FAILED
+    assert "(limit 2)" in runs[2].error_message
+
+
 async def test_the_rate_limit_stops_runs_beyond_it(
     sessions: Sessions, pipeline: Pipeline, acme: Acme
 ) -> None:
