@@ -9,6 +9,7 @@ from core.database import transaction
 from core.errors import NotFound, ValidationFailed
 from core.flows import (
     AlreadyAssigned,
+    BranchSpec,
     InstanceClosed,
     LevelMoved,
     MissingPermission,
@@ -271,6 +272,46 @@ async def test_a_rejection_goes_back_to_the_level_its_config_names_by_name(sessi
     await review(sessions, acme, instance.id, "manager2")
     await review(sessions, acme, instance.id, "finance")
     assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.COMPLETED, None)
+
+
+@pytest.mark.parametrize("equipment_first", [True, False])
+async def test_branches_are_tried_by_priority_and_the_first_that_holds_decides(
+    sessions, acme, equipment_first: bool
+) -> None:
+    equipment = BranchSpec(
+        "Equipment is bought centrally",
+        1,
+        "END",
+        {"==": [{"var": "Category"}, "Equipment"]},
+        priority=1 if equipment_first else 3,
+    )
+    large = BranchSpec(
+        "Large amounts go straight to finance", 1, 3, {">=": [{"var": "Amount"}, 1000]}, priority=2
+    )
+    flow_id = await published_flow(sessions, acme, expense_spec(acme, branches=[equipment, large]))
+
+    async def after_submitting(amount: int, category: str):
+        instance = await start(sessions, acme, flow_id)
+        await submit(
+            sessions,
+            acme,
+            instance.id,
+            "employee",
+            acme.expense_task,
+            acme.expense(amount, category),
+        )
+        return await level_of(sessions, acme, instance.id)
+
+    # Both branches hold: the one with the lower priority number wins.
+    both = await after_submitting(5000, "Equipment")
+    if equipment_first:
+        assert both == (FlowInstanceStatus.COMPLETED, None)
+    else:
+        assert both == (FlowInstanceStatus.IN_PROGRESS, 3)
+    assert await after_submitting(5000, "Travel") == (FlowInstanceStatus.IN_PROGRESS, 3)
+    assert await after_submitting(50, "Equipment") == (FlowInstanceStatus.COMPLETED, None)
+    # None holds: the next level in order.
+    assert await after_submitting(50, "Travel") == (FlowInstanceStatus.IN_PROGRESS, 2)
 
 
 async def test_a_finance_rejection_fails_the_instance(sessions, acme) -> None:
