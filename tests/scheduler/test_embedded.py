@@ -5,24 +5,33 @@ to its database included."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
 from pathlib import Path
+from typing import Any
 
+import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from core.database import create_engine, session_factory
+from core.demo import DEMO_PASSWORD
 from core.migrate import upgrade
 from core.models import ActionEffect, EventType, FlowInstance, TriggerExecutionStatus
 from core.plugins.manager import get_plugins
 from core.settings import load_settings
 from core.tenancy import install_tenant_scoping
+from tests.scheduler.conftest import VENV_BIN
 from tests.triggers.factories import (
     HttpReceiver,
+    SmtpServer,
     add_table,
     add_trigger,
     eventually,
     executions,
     expense,
+    free_port,
     record,
     seed_acme,
 )
@@ -93,3 +102,103 @@ async def test_embedded_mode_runs_triggers_and_schedules_without_redis(tmp_path:
 async def _at_least(found, count: int):
     items = await found
     return items if len(items) >= count else None
+
+
+async def test_erp_serve_alone_runs_the_seed_alert_on_sqlite(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    """The real command on a fresh directory, as the README starts it (no DATABASE_URL, no
+    REDIS_URL): the demo's employee submits an expense of 12,000 over HTTP, the seed's
+    High-Value Alert emails the CFO through the in-process pipeline, and the flow completes."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env.update(ERP_SMTP_HOST="127.0.0.1", ERP_SMTP_PORT=str(smtp.port), ERP_PUBLIC_URL=base)
+    server = await asyncio.to_thread(_serve_fresh_directory, tmp_path, env, port)
+    before = len(smtp.mailbox.messages)
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            await eventually(lambda: _answers(http, server), within=30, every=0.2)
+            employee, manager, finance = [
+                await _sign_in(http, f"{who}@acme.com")
+                for who in ("employee", "manager", "finance")
+            ]
+            receipt = await http.post(
+                "/files",
+                files={"file": ("receipt.pdf", b"%PDF-1.4", "application/pdf")},
+                headers=employee,
+            )
+            flow = (await http.get("/flows/active", headers=employee)).json()[0]
+            started = await http.post(f"/flows/{flow['id']}/instances", json={}, headers=employee)
+            instance = started.json()["id"]
+            expense = {
+                "Employee Name": "Eve Employee",
+                "Amount": 12000,
+                "Category": "Travel",
+                "Receipt": receipt.json()["id"],
+            }
+            form = flow["levels"][0]["tasks"][0]["taskId"]
+            submitted = await http.post(
+                f"/flow-instances/{instance}/tasks/{form}",
+                json={"data": expense, "levelOrder": 1},
+                headers=employee,
+            )
+            assert submitted.status_code == 200, submitted.text
+
+            [mail] = await eventually(lambda: _mail_since(smtp, before), within=30)
+            assert mail["To"] == "cfo@acme.com"
+            body = mail.get_payload(decode=True).decode()
+            assert "Amount: $12000" in body
+            assert f"Please review at: {base}/flow-instances/{instance}" in body
+
+            for who, level in ((manager, 2), (finance, 3)):
+                [item] = (await http.get("/inbox", headers=who)).json()["items"]
+                decided = await http.post(
+                    f"/flow-instances/{instance}/tasks/{item['tasks'][0]['id']}",
+                    json={"data": {"Decision": "Approved"}, "levelOrder": level},
+                    headers=who,
+                )
+                assert decided.status_code == 200, decided.text
+            view = (await http.get(f"/flow-instances/{instance}", headers=employee)).json()
+            assert view["status"] == "COMPLETED"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        await asyncio.to_thread(server.wait, 15)
+    output = (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in output, output[-3000:]
+    assert "execution_id=" in output  # the in-process pipeline logged the alert's execution
+
+
+def _serve_fresh_directory(directory: Path, env: dict[str, str], port: int) -> Any:
+    """`erp db upgrade`, `erp demo`, then `erp serve` in `directory` (its log in serve.log)."""
+    erp = str(VENV_BIN / "erp")
+    for command in (["db", "upgrade"], ["demo"]):
+        done = subprocess.run([erp, *command], cwd=directory, env=env, capture_output=True)
+        assert done.returncode == 0, done.stderr.decode()
+    with (directory / "serve.log").open("wb") as log:
+        return subprocess.Popen(
+            [erp, "serve", "--port", str(port)],
+            cwd=directory,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+async def _answers(http: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> bool:
+    assert server.poll() is None, "erp serve exited"
+    try:
+        return (await http.get("/health")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+async def _sign_in(http: httpx.AsyncClient, email: str) -> dict[str, str]:
+    response = await http.post("/auth/login", json={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['accessToken']}"}
+
+
+async def _mail_since(smtp: SmtpServer, before: int) -> list[Any]:
+    return smtp.mailbox.messages[before:]
