@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -86,7 +87,9 @@ async def webhook_endpoint(sessions: Sessions, company_id: str) -> tuple[str, st
     return trigger_id, f"/webhooks/{created.endpoint.id}", created.secret
 
 
-async def post_delivery(client: AsyncTestClient, path: str, secret: str, message_id: str) -> None:  # type: ignore[type-arg]
+async def post_delivery(
+    client: AsyncTestClient[Any], path: str, secret: str, message_id: str
+) -> None:
     body = json.dumps({"paid": True}).encode()
     signed = sign_delivery(secret, message_id, body, datetime.now(UTC))
     response = await client.post(path, content=body, headers=signed)
