@@ -85,13 +85,14 @@ def _matching(event: OutboxEvent) -> sa.Select[Any]:
 
 
 def _config_accepts(trigger: Trigger, payload: Mapping[str, Any]) -> bool:
-    """FIELD_CHANGED triggers may watch some fields only: eventConfig {"fields": [ids]} is
-    matched against the payload's "field" / "fields" / "changedFields"."""
+    """FIELD_CHANGED triggers may watch some fields only: eventConfig {"fields": [ids or
+    labels]} is matched against the payload's "fieldId" and "fieldLabel" (a flow's
+    FIELD_CHANGED names its field so) or "field" / "fields" / "changedFields"."""
     watched = (trigger.event_config or {}).get("fields")
     if trigger.event_type is not EventType.FIELD_CHANGED or not watched:
         return True
     changed: set[str] = set()
-    for key in ("field", "fields", "changedFields"):
+    for key in ("fieldId", "fieldLabel", "field", "fields", "changedFields"):
         value = payload.get(key)
         if isinstance(value, str):
             changed.add(value)
