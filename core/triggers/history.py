@@ -9,13 +9,43 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, ErpError, NotFound
 from core.models import OutboxEvent, Trigger, TriggerExecution, TriggerExecutionStatus, utcnow
 from core.models.automation import TriggerRun
 from core.settings import AutomationSettings
 from core.triggers.admission import admit
+from core.triggers.trigger_settings import parse_steps
 
 RETRYABLE = (TriggerExecutionStatus.FAILED, TriggerExecutionStatus.PARTIAL_SUCCESS)
+
+
+def _carried_results(execution: TriggerExecution, trigger: Trigger) -> list[dict[str, Any]]:
+    """The retried execution's successful action results, for a new run to keep (the engine
+    does not run an action whose result is final), and a fresh start for the others. None
+    succeeded, or the actions changed since: nothing is carried."""
+    try:
+        steps = parse_steps(trigger.actions)
+    except ErpError:
+        return []
+    before = execution.actions_executed if isinstance(execution.actions_executed, list) else []
+    carried: list[dict[str, Any]] = []
+    for index, step in enumerate(steps):
+        done = before[index] if index < len(before) else None
+        if isinstance(done, dict) and done.get("status") == "success":
+            if done.get("type") != step.type:
+                return []
+            carried.append({**done, "fromExecution": execution.id})
+        else:
+            carried.append(
+                {
+                    "type": step.type,
+                    "status": "retrying",
+                    "output": None,
+                    "error": None,
+                    "attempts": 0,
+                }
+            )
+    return carried if any(r["status"] == "success" for r in carried) else []
 
 
 async def list_executions(
@@ -111,8 +141,11 @@ async def retry_execution(
     automation: AutomationSettings,
 ) -> str:
     """Admit a new run of the execution's trigger for the same event (conditions evaluated
-    again, every action run again) and return its id; the caller sends it to a worker (the
-    relay's sweep sends it otherwise). Retrying the same execution twice gives the same run."""
+    again) and return its id; the caller sends it to a worker (the relay's sweep sends it
+    otherwise). The actions that succeeded in that execution are not run again (an email is
+    not sent twice, a record not written twice): their results are carried into the new run,
+    and the failed and skipped ones run. Retrying the same execution twice gives the same
+    run."""
     execution = await get_execution(session, company_id=company_id, execution_id=execution_id)
     if execution.status not in RETRYABLE:
         raise Conflict(
@@ -133,7 +166,16 @@ async def retry_execution(
         retry_of=execution_id,
     )
     if admission.runs:
-        return admission.runs[0].id
+        run_id = admission.runs[0].id
+        carried = _carried_results(execution, trigger)
+        if carried:
+            await session.execute(
+                sa.update(TriggerRun)
+                .where(TriggerRun.id == run_id)
+                .values(action_results=carried)
+                .execution_options(synchronize_session=False)
+            )
+        return run_id
     existing = await session.scalar(
         sa.select(TriggerRun.id).where(
             TriggerRun.trigger_id == trigger.id,

@@ -105,6 +105,42 @@ async def test_a_failed_execution_is_retried_on_request(
             )
 
 
+async def test_retrying_a_partial_success_runs_only_the_actions_that_did_not_succeed(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+) -> None:
+    trigger_id = await add_trigger(
+        sessions,
+        acme.company_id,
+        actions=[
+            {"type": "http_request", "config": {"url": receiver.url + "/sent"}},
+            {"type": "http_request", "config": {"url": receiver.url + "/flaky"}},
+        ],
+    )
+    receiver.statuses = [200, 500]
+    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+    await pipeline.drain()
+    [partial] = await executions(sessions, trigger_id)
+    assert partial.status is TriggerExecutionStatus.PARTIAL_SUCCESS
+
+    async with transaction(sessions) as session:
+        run_id = await retry_execution(
+            session,
+            company_id=acme.company_id,
+            execution_id=partial.id,
+            automation=pipeline.engine.settings.automation,
+        )
+    await pipeline.dispatcher.send_run(run_id)
+    await pipeline.dispatcher.idle()
+
+    [_, retried] = await eventually(lambda: _two(executions(sessions, trigger_id)))
+    assert retried.status is TriggerExecutionStatus.SUCCESS
+    # The first action's request was not sent again; its result is the one it had.
+    assert [r.path for r in receiver.requests] == ["/sent", "/flaky", "/flaky"]
+    assert retried.actions_executed[0]["fromExecution"] == partial.id
+    assert retried.actions_executed[0]["output"] == partial.actions_executed[0]["output"]
+    assert retried.actions_executed[1]["attempts"] == 1
+
+
 async def test_notify_writes_notifications_users_can_read(
     sessions: Sessions, pipeline: Pipeline, acme: Acme
 ) -> None:
