@@ -178,6 +178,34 @@ async def test_stop_and_continue_on_failure(
     assert [r.path for r in receiver.requests].count("/after") == 1
 
 
+async def test_an_action_may_override_the_triggers_failure_policy(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+) -> None:
+    failing = {"type": "http_request", "config": {"url": receiver.url + "/bad"}}
+    after = {"type": "http_request", "config": {"url": receiver.url + "/after"}}
+    lenient = await add_trigger(
+        sessions,
+        acme.company_id,
+        name="lenient",
+        actions=[{**failing, "onFailure": "continue"}, after],
+    )
+    strict = await add_trigger(
+        sessions,
+        acme.company_id,
+        name="strict",
+        settings={"onActionFailure": "continue"},
+        actions=[{**failing, "onFailure": "stop"}, after],
+    )
+    receiver.statuses = [400, 400]
+    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+    await pipeline.drain()
+
+    [went_on] = await executions(sessions, lenient)
+    assert [a["status"] for a in went_on.actions_executed] == ["failed", "success"]
+    [stopped] = await executions(sessions, strict)
+    assert [a["status"] for a in stopped.actions_executed] == ["failed", "skipped"]
+
+
 async def test_inactive_triggers_and_other_tasks_do_not_fire(
     sessions: Sessions, pipeline: Pipeline, acme: Acme
 ) -> None:
