@@ -9,6 +9,7 @@ import logging
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import URL
 
 from core.database import transaction
 from core.flows import FlowSpec, LevelSpec, pending_tasks_for, publish_flow, save_flow
@@ -23,7 +24,7 @@ from core.models import (
     User,
     UserRole,
 )
-from tests.triggers.conftest import Pipeline
+from tests.triggers.conftest import Pipeline, make_pipeline, settings_for
 from tests.triggers.factories import (
     Acme,
     HttpReceiver,
@@ -34,6 +35,7 @@ from tests.triggers.factories import (
     eventually,
     executions,
     expense,
+    free_port,
     record,
 )
 
@@ -329,6 +331,34 @@ async def test_send_email_renders_an_inline_subject_and_body(
     body = mail.get_payload(decode=True).decode()
     assert body.strip() == "Ann spent 310 (see https://erp.example/tasks/expense)."
     assert smtp.mailbox.recipients[-1] == ["boss@acme.com", "audit@acme.com"]
+
+
+async def test_an_unreachable_smtp_server_fails_the_email_after_its_retries(
+    sessions: Sessions, database_url: URL, acme: Acme
+) -> None:
+    line = await make_pipeline(sessions, settings_for(database_url, free_port()))
+    try:
+        trigger_id = await add_trigger(
+            sessions,
+            acme.company_id,
+            settings={"retries": 1, "retryBackoffSeconds": 0.1},
+            actions=[
+                {
+                    "type": "send_email",
+                    "config": {"to": "cfo@acme.com", "subject": "s", "body": "b"},
+                }
+            ],
+        )
+        await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+        await line.drain()
+        [execution] = await eventually(lambda: executions(sessions, trigger_id), within=20)
+    finally:
+        await line.dispatcher.stop()
+        await line.engine.http.aclose()
+    assert execution.status is TriggerExecutionStatus.FAILED
+    [sent] = execution.actions_executed
+    assert (sent["status"], sent["attempts"]) == ("failed", 2)
+    assert "SMTP 127.0.0.1" in sent["error"]
 
 
 async def test_retries_back_off_exponentially_and_stop_at_the_action_maximum(
