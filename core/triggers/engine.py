@@ -125,12 +125,51 @@ class TriggerEngine:
                 await release_lease(session, run.id, self.owner)
                 log.warning("run %s lost its trigger or event", run.id)
                 return 0
+            if not trigger.is_active:
+                # Switched off while the run waited (a delay, a retry's backoff): the rest of
+                # its actions do not run, and the execution says why.
+                return await self._record_switched_off(session, run, event)
             trigger = await released_trigger(session, trigger)  # a versioned entity's content
             fields = await fields_for_triggers(session, [trigger])
         admission = Admission(
             runs=[run], triggers={trigger.id: trigger}, events={event.id: event}, fields=fields
         )
         return await self._run_all(admission)
+
+    async def _record_switched_off(
+        self, session: AsyncSession, run: Run, event: OutboxEvent
+    ) -> int:
+        done = any(r.get("status") == SUCCESS for r in run.action_results or [])
+        finished = Finished(
+            run=run,
+            event_data=dict(event.payload or {}),
+            status=TriggerExecutionStatus.PARTIAL_SUCCESS
+            if done
+            else TriggerExecutionStatus.FAILED,
+            error_message="the trigger was switched off (isActive false) before its actions ran"
+            + (" to the end" if done else ""),
+            execution_time_ms=max(
+                0, int((utcnow() - as_utc(run.created_at)).total_seconds() * 1000)
+            ),
+        )
+        recorded = await finish_runs(session, [finished], owner=self.owner)
+        for execution_id in recorded.values():
+            log.warning(
+                "execution %s of trigger %s for event %s: %s, %s",
+                execution_id,
+                run.trigger_id,
+                run.event_id,
+                finished.status.value,
+                finished.error_message,
+                extra={
+                    "event_id": run.event_id,
+                    "trigger_id": run.trigger_id,
+                    "run_id": run.id,
+                    "execution_id": execution_id,
+                    "status": finished.status.value,
+                },
+            )
+        return len(recorded)
 
     async def _run_all(self, admission: Admission) -> int:
         jobs = [

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from core.models import EventType, OutboxEvent, TriggerExecutionStatus
+from core.database import transaction
+from core.models import EventType, OutboxEvent, Trigger, TriggerExecutionStatus
 from core.models.automation import TriggerRun
 from scheduler.dispatch import InProcessDispatcher
 from scheduler.relay import redeliver_stale_runs, relay_once
@@ -299,6 +300,47 @@ async def test_a_delayed_trigger_runs_after_its_delay(
     [execution] = await eventually(lambda: executions(sessions, trigger_id))
     assert execution.status is TriggerExecutionStatus.SUCCESS
     assert (execution.executed_at - event.created_at).total_seconds() >= 0.5
+
+
+async def test_a_trigger_switched_off_while_its_run_waits_runs_no_more_actions(
+    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+) -> None:
+    delayed = await add_trigger(
+        sessions,
+        acme.company_id,
+        name="delayed",
+        settings={"delaySeconds": 1},
+        actions=[{"type": "http_request", "config": {"url": receiver.url + "/later"}}],
+    )
+    retrying = await add_trigger(
+        sessions,
+        acme.company_id,
+        name="retrying",
+        settings={"retries": 3, "retryBackoffSeconds": 1},
+        actions=[
+            {"type": "http_request", "config": {"url": receiver.url + "/first"}},
+            {"type": "http_request", "config": {"url": receiver.url + "/flaky"}},
+        ],
+    )
+    receiver.statuses = [200, 503]
+    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
+    await pipeline.drain()
+    await eventually(lambda: _arrived(receiver, "/flaky"))
+    async with transaction(sessions) as session:
+        await session.execute(
+            sa.update(Trigger).where(Trigger.id.in_([delayed, retrying])).values(is_active=False)
+        )
+
+    [waited] = await eventually(lambda: executions(sessions, delayed))
+    [retried] = await eventually(lambda: executions(sessions, retrying))
+    assert waited.status is TriggerExecutionStatus.FAILED
+    assert "switched off" in (waited.error_message or "")
+    assert retried.status is TriggerExecutionStatus.PARTIAL_SUCCESS
+    assert [r.path for r in receiver.requests] == ["/first", "/flaky"]
+
+
+async def _arrived(receiver: HttpReceiver, path: str) -> bool:
+    return any(r.path == path for r in receiver.requests)
 
 
 async def test_a_template_cannot_reach_python_internals(
