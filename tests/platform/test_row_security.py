@@ -5,17 +5,14 @@ pass every policy."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Base, Company, Department, User, UserRole
 from core.tenancy import COMPANY_KEY
-from tests.conftest import admin_execute, worker_id
 
 MIGRATION = importlib.import_module("migrations.versions.0012_tenant_row_security")
 
@@ -23,29 +20,6 @@ MIGRATION = importlib.import_module("migrations.versions.0012_tenant_row_securit
 def tenant_tables() -> set[str]:
     """Every table the models give a company_id column."""
     return {t.name for t in Base.metadata.tables.values() if "company_id" in t.c}
-
-
-@pytest.fixture(scope="session")
-def app_role(database_url: URL) -> Iterator[str]:
-    """A role like the one a deployment should connect as: no superuser, no BYPASSRLS,
-    granted on the tables. NOLOGIN: the tests take it with SET LOCAL ROLE."""
-    role = f"erp_app_{worker_id()}"
-    admin_execute(f'DROP ROLE IF EXISTS "{role}"', f'CREATE ROLE "{role}" NOLOGIN')
-    yield role
-    # Privileges live in the worker's database, dropped after this fixture; the role after.
-    admin_execute(f'DROP ROLE IF EXISTS "{role}"')
-
-
-@pytest.fixture
-async def granted(engine: AsyncEngine, app_role: str) -> AsyncIterator[str]:
-    async with engine.begin() as conn:
-        await conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA public TO "{app_role}"')
-        await conn.exec_driver_sql(
-            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{app_role}"'
-        )
-    yield app_role
-    async with engine.begin() as conn:
-        await conn.exec_driver_sql(f'DROP OWNED BY "{app_role}"')
 
 
 async def two_companies(sessions) -> tuple[str, str]:
