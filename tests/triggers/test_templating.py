@@ -53,3 +53,33 @@ def test_event_values_render_with_their_types_where_a_value_is_one_variable() ->
         "sku": "A-1",
     }
     assert render_text("{{ missing }}", VARIABLES) == ""
+
+
+HUGE = [
+    "{{ 'x' * 10**9 }}",
+    "{{ 10**9 * 'x' }}",
+    "{{ [0] * 999999999 }}",
+    "{{ 7 ** 100000000 }}",
+    "{{ '%999999999d' % 1 }}",
+    "{{ '%.99999f' % 1 }}",
+    "{{ '%*d'|format(999999999, 1) }}",
+    "{{ 'a'|center(999999999) }}",
+    "{{ 'a\nb'|indent(999999999) }}",
+    "{% for i in range(10**8) %}{% endfor %}",
+]
+
+
+@pytest.mark.parametrize("template", HUGE)
+def test_a_template_cannot_build_a_huge_value(template: str) -> None:
+    # Each would take gigabytes or minutes if it ran; refused before it builds anything.
+    with pytest.raises(TemplateFailed, match="not allowed"):
+        render_text(template, VARIABLES)
+
+
+def test_bounded_operators_still_work_in_reasonable_sizes() -> None:
+    out = render_text(
+        "{{ amount * 2 }} {{ 2 ** 10 }} {{ '%08.1f' % amount }} {{ 'ab' * 2 }} "
+        "{{ 'x'|center(5) }}|{{ '%s-%s'|format(1, 2) }} {{ range(3)|list }}",
+        VARIABLES,
+    )
+    assert out == "24000 1024 012000.0 abab   x  |1-2 [0, 1, 2]"
