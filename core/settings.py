@@ -53,6 +53,7 @@ class AutomationSettings:
     relay_poll_seconds: float = 1.0
     """The relay's safety net: hints (core.events.hints) wake it at once after commits."""
     relay_batch_size: int = 200
+    outbox_retention_days: int = 30
     scheduler_sync_seconds: float = 5.0
     webhook_max_body_bytes: int = 1024 * 1024
     public_url: str = "http://127.0.0.1:8000"
@@ -201,6 +202,9 @@ def _automation_settings(env: dict[str, str]) -> AutomationSettings:
         stale_run_seconds=_positive_int(env, "ERP_TRIGGER_STALE_SECONDS", d.stale_run_seconds),
         relay_poll_seconds=_positive_float(env, "ERP_RELAY_POLL_SECONDS", d.relay_poll_seconds),
         relay_batch_size=_positive_int(env, "ERP_RELAY_BATCH_SIZE", d.relay_batch_size),
+        outbox_retention_days=_positive_int(
+            env, "ERP_OUTBOX_RETENTION_DAYS", d.outbox_retention_days
+        ),
         scheduler_sync_seconds=_positive_float(
             env, "ERP_SCHEDULER_SYNC_SECONDS", d.scheduler_sync_seconds
         ),

@@ -19,13 +19,17 @@ from core.models import VersionPause
 from core.scheduling import fire_due_slots, scheduled_triggers
 from core.scheduling.claims import schedule_of
 from core.settings import AutomationSettings
-from core.triggers import worker_name
+from core.triggers import prune_outbox, worker_name
 from core.versions import pause_failing_versions
 
 log = logging.getLogger("erp.scheduler")
 SYNC_JOB = "erp-sync"
 ROLLOUT_WATCHDOG_JOB = "erp-rollout-watchdog"
 FLOW_DEADLINES_JOB = "erp-flow-deadlines"
+OUTBOX_PRUNE_JOB = "erp-outbox-prune"
+OUTBOX_PRUNE_SECONDS = 3600
+"""How often finished events older than ERP_OUTBOX_RETENTION_DAYS are forgotten."""
+OUTBOX_PRUNE_BATCH = 5000
 
 
 class SchedulerDaemon:
@@ -65,6 +69,12 @@ class SchedulerDaemon:
             self.apply_flow_deadlines,
             IntervalTrigger(seconds=self.automation.scheduler_sync_seconds, timezone=UTC),
             id=FLOW_DEADLINES_JOB,
+        )
+        self.scheduler.add_job(
+            self.prune_outbox,
+            IntervalTrigger(seconds=OUTBOX_PRUNE_SECONDS, timezone=UTC),
+            id=OUTBOX_PRUNE_JOB,
+            next_run_time=datetime.now(UTC),
         )
         log.info("scheduler %s started", self.name)
 
@@ -153,6 +163,27 @@ class SchedulerDaemon:
                 extra={"instance_id": done.instance_id, "step_id": done.step_id},
             )
         return applied
+
+    async def prune_outbox(self) -> int:
+        """Forget events dispatched more than ERP_OUTBOX_RETENTION_DAYS ago whose trigger runs
+        have finished (core.triggers.prune_outbox), a batch per transaction until none is
+        left; returns how many went."""
+        older_than = timedelta(days=self.automation.outbox_retention_days)
+        pruned = 0
+        try:
+            while True:
+                async with transaction(self.sessions) as session:
+                    batch = await prune_outbox(
+                        session, older_than=older_than, limit=OUTBOX_PRUNE_BATCH
+                    )
+                pruned += batch
+                if batch < OUTBOX_PRUNE_BATCH:
+                    break
+        except Exception:  # the database is away: the next round tries again
+            log.exception("outbox pruning failed; the next round tries again")
+        if pruned:
+            log.info("outbox: %d finished events older than %s forgotten", pruned, older_than)
+        return pruned
 
     async def fire(self, trigger_id: str) -> None:
         try:

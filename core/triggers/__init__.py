@@ -8,7 +8,7 @@ from core.triggers.engine import TriggerEngine, worker_name
 from core.triggers.errors import ActionConfigInvalid, ActionFailed, TemplateFailed, UnknownAction
 from core.triggers.history import execution_stats, get_execution, list_executions, retry_execution
 from core.triggers.registry import ActionRegistry, get_action_registry
-from core.triggers.relay import mark_dispatched, pending_events
+from core.triggers.relay import mark_dispatched, pending_events, prune_outbox
 from core.triggers.runs import runs_to_redeliver
 from core.triggers.service import (
     TriggerSpec,
@@ -48,6 +48,7 @@ __all__ = [
     "parse_settings",
     "parse_steps",
     "pending_events",
+    "prune_outbox",
     "retry_execution",
     "runs_to_redeliver",
     "update_trigger",

@@ -1,14 +1,18 @@
 """The database half of the outbox relay: take a batch of undispatched events, and mark
-them dispatched once the broker has accepted them (in the same transaction)."""
+them dispatched once the broker has accepted them (in the same transaction); and forget
+events whose work is long finished, so the outbox does not grow without end."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import OutboxEvent, utcnow
+from core.models import ActionEffect, OutboxEvent, utcnow
+from core.models.automation import TriggerRun
+from core.triggers.runs import DONE
 
 
 async def pending_events(session: AsyncSession, limit: int) -> list[str]:
@@ -33,3 +37,28 @@ async def mark_dispatched(session: AsyncSession, event_ids: Sequence[str]) -> No
             .values(dispatched_at=utcnow())
             .execution_options(synchronize_session=False)
         )
+
+
+async def prune_outbox(session: AsyncSession, *, older_than: timedelta, limit: int) -> int:
+    """Delete up to `limit` events dispatched more than `older_than` ago whose trigger runs
+    have all finished, with those runs, and the action effects recorded that long ago (a
+    finished run never resumes). Their executions stay: the history keeps the event's data,
+    and retrying one of them answers that its event is no longer kept. Returns how many
+    events went."""
+    cutoff = utcnow() - older_than
+    unfinished = sa.exists().where(TriggerRun.event_id == OutboxEvent.id, TriggerRun.status != DONE)
+    ids = list(
+        (
+            await session.scalars(
+                sa.select(OutboxEvent.id)
+                .where(OutboxEvent.dispatched_at < cutoff, ~unfinished)
+                .order_by(OutboxEvent.dispatched_at)
+                .limit(limit)
+            )
+        ).all()
+    )
+    if ids:
+        await session.execute(sa.delete(TriggerRun).where(TriggerRun.event_id.in_(ids)))
+        await session.execute(sa.delete(OutboxEvent).where(OutboxEvent.id.in_(ids)))
+    await session.execute(sa.delete(ActionEffect).where(ActionEffect.created_at < cutoff))
+    return len(ids)
