@@ -3,6 +3,7 @@ bounds response sizes and waiting times, and retries only what is safe to retry.
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from core.http import (
     ResponseTooLarge,
     is_allowed_address,
 )
-from tests.triggers.factories import HttpReceiver, free_port
+from tests.triggers.factories import HttpReceiver
 
 
 @pytest.mark.parametrize(
@@ -82,8 +83,13 @@ async def test_limits_and_bad_targets_are_errors(receiver: HttpReceiver) -> None
     try:
         with pytest.raises(ResponseTooLarge):
             await client.request("GET", receiver.url)
-        with pytest.raises(OutboundRequestFailed):
-            await client.request("GET", f"http://127.0.0.1:{free_port()}/")
+        with socket.socket() as refusing:
+            # Bound but never listening: connections are refused, and no server another test
+            # starts meanwhile can take the port (a port only looked up and closed could be,
+            # and then received this request).
+            refusing.bind(("127.0.0.1", 0))
+            with pytest.raises(OutboundRequestFailed):
+                await client.request("GET", f"http://127.0.0.1:{refusing.getsockname()[1]}/")
         with pytest.raises(OutboundRequestFailed):
             await client.request("GET", "file:///etc/passwd")
     finally:
