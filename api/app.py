@@ -12,9 +12,10 @@ from typing import Any
 
 from litestar import Litestar, Request, get
 from litestar.config.app import AppConfig
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.deps import DEPENDENCIES
@@ -57,6 +58,14 @@ ROUTE_MODULES: tuple[str, ...] = (
 )
 """Every area's routes: each module has `routers() -> list` of handlers and routers.
 A new area adds its module here."""
+
+
+async def forbid_sniffing(message: Message, scope: Scope) -> None:
+    """`X-Content-Type-Options: nosniff` on every response, errors and files included, so a
+    browser renders nothing as a type other than the one declared (an upload claiming to be
+    a picture is never run as a page)."""
+    if message["type"] == "http.response.start":
+        MutableScopeHeaders.from_message(message)["X-Content-Type-Options"] = "nosniff"
 
 
 async def reject_nul_characters(request: Request[Any, Any, Any]) -> None:
@@ -113,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=reject_nul_characters,
+        before_send=[forbid_sniffing],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="ERP Builder",

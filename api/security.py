@@ -9,7 +9,9 @@ from typing import Any, ClassVar
 
 import jwt
 from litestar.connection import ASGIConnection
-from litestar.security.jwt import JWTAuth, Token
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from core.access import Principal
 from core.auth.tokens import ALGORITHM
@@ -68,6 +70,26 @@ class VerifiedToken(Token):
         return dict(payload)
 
 
+PUBLIC_PATHS = r"^/schema(?:/|$)"
+"""Paths outside the route handlers' reach that need no token: the OpenAPI document and its
+pages. Anchored, so a custom table or id that happens to be called `schema` is not public;
+the public route handlers say so themselves (`opt={"public": True}`)."""
+
+
+class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
+    """Litestar's JWT middleware takes whatever follows the first space of the header, so
+    `Basic <jwt>` passed; an access token is a bearer token (RFC 6750), and nothing else."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        scheme, _, token = (connection.headers.get(self.auth_header) or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthorizedException("Send the token as `Authorization: Bearer <token>`.")
+        return await self.authenticate_token(encoded_token=token, connection=connection)
+
+
 async def principal_from_token(
     token: Token, connection: ASGIConnection[Any, Any, Any, Any]
 ) -> Principal:
@@ -89,10 +111,11 @@ def jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
     return JWTAuth[Principal, Token](
         token_secret=settings.secret_key,
         token_cls=VerifiedToken,
+        authentication_middleware_class=BearerAuthenticationMiddleware,
         algorithm=ALGORITHM,
         retrieve_user_handler=principal_from_token,
         default_token_expiration=timedelta(seconds=settings.access_token_ttl),
-        exclude=["/health", "/schema", "/auth/login", "/auth/refresh", "/auth/logout"],
+        exclude=PUBLIC_PATHS,
         exclude_opt_key="public",
         description="Access token from POST /auth/login",
     )
