@@ -32,6 +32,15 @@ from tests.triggers.factories import HttpReceiver
         "100.64.0.1",
         "0.0.0.0",
         "224.0.0.1",
+        # IPv6 forms that carry a loopback or private IPv4 address
+        "::127.0.0.1",  # IPv4-compatible
+        "::ffff:0:7f00:1",  # IPv4-translated
+        "64:ff9b::7f00:1",  # NAT64, well-known prefix
+        "64:ff9b::a00:1",  # NAT64 to 10.0.0.1
+        "64:ff9b:1::c0a8:1",  # NAT64, local-use prefix
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
     ],
 )
 def test_private_and_special_addresses_are_refused(address: str) -> None:
@@ -42,6 +51,19 @@ def test_private_and_special_addresses_are_refused(address: str) -> None:
 def test_public_addresses_are_allowed() -> None:
     assert is_allowed_address("93.184.216.34", allow_private=False)
     assert is_allowed_address("2606:4700::1111", allow_private=False)
+    # embedding a public IPv4 address is no reason to refuse
+    assert is_allowed_address("64:ff9b::808:808", allow_private=False)
+    assert is_allowed_address("2002:808:808::1", allow_private=False)
+
+
+async def test_an_ipv6_literal_embedding_loopback_is_refused_before_connecting() -> None:
+    client = GuardedHttpClient(allow_private=False, retries=0)
+    try:
+        for host in ("[::127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:7f00:1::]"):
+            with pytest.raises(OutboundTargetBlocked):
+                await client.request("GET", f"http://{host}:9/")
+    finally:
+        await client.aclose()
 
 
 async def test_loopback_is_blocked_by_default_and_reachable_when_allowed(
