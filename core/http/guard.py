@@ -53,7 +53,7 @@ def is_allowed_address(address: str, *, allow_private: bool) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = embedded_ipv4(ip)
         # An IPv4-mapped address is only ever the IPv4 one; the others must pass as both.
-        candidates = embedded if ip.ipv4_mapped is not None else [ip, *embedded]
+        candidates = [*embedded] if ip.ipv4_mapped is not None else [ip, *embedded]
     return all(c.is_global and not c.is_multicast for c in candidates)
 
 
