@@ -197,7 +197,9 @@ ENTITY_KEY = "x-erp-entity"
 """Mark an action setting that holds the id of a row of the company, so that versions rolled
 out to client companies find the client's own row: `Annotated[str, msgspec.Meta(
 extra_json_schema={ENTITY_KEY: "CustomTable"})]`. Entity types: "Flow" and "Task" (found through
-the client's install), "CustomTable", "EmailTemplate", "Integration" (found by name)."""
+the client's install), "CustomTable", "EmailTemplate", "Integration" (found by name); and
+"CustomTableRecord" and "User" (by id; the setting may be a list of ids), which are checked
+on save but never carried into clients."""
 
 
 __all__ = [

@@ -14,7 +14,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import CustomTable, EmailTemplate, Flow, Integration, Task
+from core.models import (
+    CustomTable,
+    CustomTableRecord,
+    EmailTemplate,
+    Flow,
+    Integration,
+    Task,
+    User,
+)
 
 _MODELS: dict[str, Any] = {
     "Flow": Flow,
@@ -22,13 +30,29 @@ _MODELS: dict[str, Any] = {
     "CustomTable": CustomTable,
     "EmailTemplate": EmailTemplate,
     "Integration": Integration,
+    "CustomTableRecord": CustomTableRecord,
+    "User": User,
 }
 _INSTALLED = ("Flow", "Task")
+_COMPANY_OWN = ("CustomTableRecord", "User")
+"""Rows that are one company's own (a record, a person): a version carries no reference to
+them into clients, but a trigger naming another company's is refused on save all the same."""
+
+
+def _matches(entity: str, model: Any, value: str) -> Any:
+    """How a setting names a row: by id, by name, and an email template also by its type (as
+    send_email looks it up); records and users have only their id."""
+    if entity in _COMPANY_OWN:
+        return model.id == value
+    if entity == "EmailTemplate":
+        return sa.or_(model.id == value, model.name == value, model.type == value)
+    return sa.or_(model.id == value, model.name == value)
 
 
 @lru_cache(maxsize=256)
 def _reference_settings(action_type: str) -> tuple[tuple[str, str], ...]:
-    """(setting, entity type) of every setting of the action that names a row."""
+    """(setting, entity type) of every setting of the action that names a row (or a list of
+    rows)."""
     # core.triggers asks this package for the triggers a version releases: imported late.
     from core.triggers.errors import UnknownAction
     from core.triggers.registry import get_action_registry
@@ -47,16 +71,23 @@ def _reference_settings(action_type: str) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _named_rows(actions: Any) -> list[tuple[int, str, str, str]]:
-    """(action index, setting, entity type, id) of every literal reference in `actions`."""
+def _named_rows(actions: Any, *, portable_only: bool = False) -> list[tuple[int, str, str, str]]:
+    """(action index, setting, entity type, id) of every literal reference in `actions`; a
+    setting holding a list of ids gives one entry per item (`userIds[1]`)."""
     found = []
     for index, action in enumerate(actions if isinstance(actions, list) else []):
         if not isinstance(action, dict) or not isinstance(action.get("config"), dict):
             continue
         for key, entity in _reference_settings(str(action.get("type"))):
+            if portable_only and entity in _COMPANY_OWN:
+                continue
             value = action["config"].get(key)
-            if isinstance(value, str) and value and "{{" not in value:
-                found.append((index, key, entity, value))
+            items = [(key, value)]
+            if isinstance(value, list) and not portable_only:
+                items = [(f"{key}[{i}]", item) for i, item in enumerate(value)]
+            for setting, item in items:
+                if isinstance(item, str) and item and "{{" not in item:
+                    found.append((index, setting, entity, item))
     return found
 
 
@@ -73,7 +104,7 @@ async def unknown_references(
             continue
         found = await session.scalar(
             sa.select(model.id)
-            .where(model.company_id == company_id, sa.or_(model.id == value, model.name == value))
+            .where(model.company_id == company_id, _matches(entity, model, value))
             .limit(1)
         )
         if found is None:
@@ -86,7 +117,7 @@ async def portable_references(session: AsyncSession, actions: Any) -> list[dict[
     and for an entity installed into clients (a flow) the platform id its install records.
     An id that names no row (a table given by name already, say) needs nothing."""
     references = []
-    for index, key, entity, value in _named_rows(actions):
+    for index, key, entity, value in _named_rows(actions, portable_only=True):
         model = _MODELS.get(entity)
         name = (
             None

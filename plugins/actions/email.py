@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
+from typing import Annotated, Any
 
 import aiosmtplib
 import msgspec
 from email_validator import EmailNotValidError, validate_email
 
 from core.plugins import hookimpl
-from core.triggers.sdk import Action, ActionContext, ActionFailed, email_template, render_value
+from core.triggers.sdk import (
+    ENTITY_KEY,
+    Action,
+    ActionContext,
+    ActionFailed,
+    email_template,
+    render_value,
+)
 
 
 class SendEmailConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -23,7 +30,9 @@ class SendEmailConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True
     subject: str | None = None
     body: str | None = None
     html: str | None = None
-    template: str | None = None
+    template: Annotated[
+        str | None, msgspec.Meta(extra_json_schema={ENTITY_KEY: "EmailTemplate"})
+    ] = None
     variables: dict[str, Any] = {}
     cc: str | list[str] = []
     bcc: str | list[str] = []

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from core.plugins import hookimpl
-from core.triggers.sdk import Action, ActionContext, ActionFailed, notify_users
+from core.triggers.sdk import ENTITY_KEY, Action, ActionContext, ActionFailed, notify_users
 
 
 class NotifyConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -16,7 +16,7 @@ class NotifyConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     title: str
     body: str = ""
     link: str | None = None
-    user_ids: list[str] = []
+    user_ids: Annotated[list[str], msgspec.Meta(extra_json_schema={ENTITY_KEY: "User"})] = []
     emails: list[str] = []
     roles: list[str] = []
 

@@ -21,7 +21,7 @@ class CreateRecordConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=T
 class UpdateRecordConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     """{"recordId": "{{recordId}}", "data": {"status": "Approved"}} (merged over the record)."""
 
-    record_id: str
+    record_id: Annotated[str, msgspec.Meta(extra_json_schema={ENTITY_KEY: "CustomTableRecord"})]
     data: dict[str, Any] = {}
     user_id: str | None = None
 

@@ -6,6 +6,7 @@ import json
 import statistics
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sqlalchemy.engine import URL
 
 from api.app import create_app
 from core.database import transaction
-from core.models import Task, TaskStatus, UserRole
+from core.models import EmailTemplate, Task, TaskStatus, UserRole
 from core.webhooks import sign_delivery
 from tests.api.conftest import Tenant, auth_headers, make_settings, make_tenant
 from tests.triggers.conftest import Pipeline
@@ -63,6 +64,7 @@ async def test_an_admin_creates_reads_edits_and_deletes_a_trigger(
 ) -> None:
     admin = auth_headers(tenant.users[UserRole.ADMIN])
     task_id = await expense_task(sessions, tenant)
+    await alert_template(sessions, tenant, "high_value_expense")
     body = {
         "name": "High-Value Alert",
         "description": "Alert CFO for expenses > $10,000",
@@ -174,6 +176,85 @@ async def test_actions_naming_rows_the_company_lacks_are_refused_with_each_path(
     body["settings"] = {}
     created = await client.post("/triggers", json=body, headers=admin)
     assert created.status_code == 201, created.text
+
+
+async def test_a_record_template_or_user_of_another_company_is_refused_on_save(
+    client: AsyncTestClient, sessions: Sessions, tenant: Tenant
+) -> None:
+    admin = auth_headers(tenant.users[UserRole.ADMIN])
+    other = await make_tenant(sessions, "Globex")
+    theirs = await ledger_with_a_record(sessions, other)
+    ours = await ledger_with_a_record(sessions, tenant)
+    their_template = await alert_template(sessions, other, "globex_alert")
+    our_template = await alert_template(sessions, tenant, "acme_alert")
+    our_user = tenant.users[UserRole.MANAGER].id
+    their_user = other.users[UserRole.MANAGER].id
+
+    def actions(record: str, template: str, users: list[str]) -> list[dict[str, object]]:
+        return [
+            {"type": "update_record", "config": {"recordId": record, "data": {"t": 2}}},
+            {"type": "send_email", "config": {"to": "cfo@acme.test", "template": template}},
+            {"type": "notify", "config": {"title": "Paid", "userIds": users}},
+        ]
+
+    body = {
+        "name": "Reaching out",
+        "eventType": "DATABASE_ROW_CREATED",
+        "actions": actions(theirs.record_id, their_template, [our_user, their_user]),
+    }
+    refused = await client.post("/triggers", json=body, headers=admin)
+    assert refused.status_code == 422, refused.text
+    assert {e["path"] for e in refused.json()["errors"]} == {
+        "actions[0].config.recordId",
+        "actions[1].config.template",
+        "actions[2].config.userIds[1]",
+    }
+    assert (await client.get("/triggers", headers=admin)).json() == []
+
+    # The company's own rows (the template by id, name or type) are fine; and a change of the
+    # actions is checked again.
+    for template in (our_template, "Alert acme_alert", "acme_alert"):
+        body["actions"] = actions(ours.record_id, template, [our_user])
+        created = await client.post("/triggers", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+    changed = await client.patch(
+        f"/triggers/{created.json()['id']}",
+        json={"actions": actions(ours.record_id, "acme_alert", [their_user])},
+        headers=admin,
+    )
+    assert changed.status_code == 422, changed.text
+    assert [e["path"] for e in changed.json()["errors"]] == ["actions[2].config.userIds[0]"]
+
+
+@dataclass
+class Ledger:
+    table_id: str
+    record_id: str
+
+
+async def ledger_with_a_record(sessions: Sessions, tenant: Tenant) -> Ledger:
+    from core.records import create_record
+
+    table_id = await add_table(sessions, tenant.company.id, "ledger", LEDGER)
+    async with transaction(sessions, company_id=tenant.company.id) as session:
+        row = await create_record(
+            session, company_id=tenant.company.id, table_id=table_id, data={"t": 1}, user_id=None
+        )
+        return Ledger(table_id, row.id)
+
+
+async def alert_template(sessions: Sessions, tenant: Tenant, kind: str) -> str:
+    async with transaction(sessions) as session:
+        template = EmailTemplate(
+            company_id=tenant.company.id,
+            name=f"Alert {kind}",
+            type=kind,
+            subject="Paid",
+            body="A payment arrived.",
+        )
+        session.add(template)
+        await session.flush()
+        return template.id
 
 
 async def test_webhook_delivery_to_execution_stats_and_retry(
