@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
 from api.security import jwt_auth
-from api.validation import nul_problems
+from api.validation import MAX_JSON_DEPTH, nested_too_deep, nul_problems
 from core.database import create_engine, session_factory
 from core.errors import FieldProblem, ValidationFailed
 from core.plugins.manager import get_plugins
@@ -68,21 +68,32 @@ async def forbid_sniffing(message: Message, scope: Scope) -> None:
         MutableScopeHeaders.from_message(message)["X-Content-Type-Options"] = "nosniff"
 
 
-async def reject_nul_characters(request: Request[Any, Any, Any]) -> None:
-    """Refuse NUL characters in query strings and JSON bodies up front (PostgreSQL cannot
-    store them), naming every place they occur."""
+async def reject_unstorable_input(request: Request[Any, Any, Any]) -> None:
+    """Refuse up front, naming every place, what no handler could take: NUL characters in
+    query strings and JSON bodies (PostgreSQL cannot store them) and JSON nested deeper than
+    MAX_JSON_DEPTH, in a body or a query parameter (the decoders would run out of stack)."""
     problems = [
         FieldProblem(f"query:{key}", "Text may not contain NUL characters.", "nul_character")
         for key, value in request.query_params.items()
         if "\x00" in key or "\x00" in value
     ]
+    problems += [
+        FieldProblem(f"query:{key}", _TOO_DEEP, "too_deep")
+        for key, value in request.query_params.items()
+        if nested_too_deep(value)
+    ]
     if request.method in ("POST", "PUT", "PATCH") and "json" in request.content_type[0]:
         body = await request.body()
+        if nested_too_deep(body):
+            raise ValidationFailed([*problems, FieldProblem("", _TOO_DEEP, "too_deep")])
         if b"\\u0000" in body or b"\x00" in body:
             with contextlib.suppress(ValueError):  # malformed JSON: the body parser reports it
                 problems += nul_problems(json.loads(body))
     if problems:
         raise ValidationFailed(problems)
+
+
+_TOO_DEEP = f"JSON may nest at most {MAX_JSON_DEPTH} levels deep."
 
 
 def route_handlers() -> list[Any]:
@@ -121,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings}),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=reject_nul_characters,
+        before_request=reject_unstorable_input,
         before_send=[forbid_sniffing],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(

@@ -94,6 +94,36 @@ def _clean(message: str) -> str:
     return message.split(" - at `", 1)[0]
 
 
+MAX_JSON_DEPTH = 200
+"""How deeply JSON in a request may nest. Deeper input made the decoders (and the code
+walking what they decoded) exhaust Python's recursion limit, a 500; nothing the platform
+stores needs more than a rule's 128 path steps inside a body's few levels."""
+
+
+def nested_too_deep(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `raw`, if it is JSON, nests containers more than `limit` deep (malformed
+    JSON is not this check's business: the body parser reports it)."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    # No JSON nests deeper than it has brackets: the usual body skips the walk.
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    try:
+        value = msgspec.json.decode(data)
+    except RecursionError:
+        return True
+    except msgspec.DecodeError:
+        return False
+    # Walked with a stack, not by recursion: only containers are visited.
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
 def nul_problems(value: Any, path: str = "") -> list[FieldProblem]:
     """Places holding a NUL character, which PostgreSQL text and JSONB cannot store."""
     if isinstance(value, str):

@@ -299,5 +299,5 @@ def _event_payload(
 def _data(body: bytes) -> Any:
     try:
         return json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # kept as text, as it came
         return {"raw": body.decode("utf-8", errors="replace")}

@@ -51,3 +51,52 @@ async def test_every_response_forbids_content_sniffing(client, acme, as_admin) -
         await client.get("/schema/openapi.json"),
     ):
         assert response.headers.get("x-content-type-options") == "nosniff", response.url
+
+
+def nested(depth: int) -> str:
+    """JSON arrays nested `depth` deep, as text (the test client's encoder would recurse)."""
+    return "[" * depth + "]" * depth
+
+
+async def test_json_nested_a_thousand_deep_is_a_problem_on_every_kind_of_route(
+    client, acme, as_admin
+) -> None:
+    table = {"name": "notes", "displayName": "Notes", "schema": []}
+    assert (await client.post("/tables", json=table, headers=as_admin)).status_code == 201
+    deep = nested(1000)
+    rule = '{"and": [' * 600 + "true" + "]}" * 600
+    bodies = {
+        "/rules/evaluate": '{"rule": ' + deep + ', "data": {}}',
+        "/rules/evaluate ": '{"rule": ' + rule + ', "data": {}}',
+        "/tables/notes/records": '{"data": {"x": ' + deep + "}}",
+        "/tasks": '{"name": "t", "config": ' + deep + "}",
+        "/triggers": '{"name": "t", "conditions": ' + deep + "}",
+    }
+    for path, body in bodies.items():
+        response = await client.post(
+            path.strip(),
+            content=body,
+            headers={**as_admin, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, (path, response.text)
+        problem = response.json()
+        assert problem["errors"][0]["code"] == "too_deep", problem
+    for where in (deep, rule):
+        response = await client.get(
+            "/tables/notes/records", params={"where": where}, headers=as_admin
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"] == [
+            {
+                "path": "query:where",
+                "message": "JSON may nest at most 200 levels deep.",
+                "code": "too_deep",
+            }
+        ]
+    # nesting within the bound is still the handlers' to judge
+    shallow = await client.post(
+        "/rules/evaluate",
+        content='{"rule": {"==": [1, 1]}, "data": {"x": ' + nested(150) + "}}",
+        headers={**as_admin, "Content-Type": "application/json"},
+    )
+    assert shallow.status_code == 200, shallow.text

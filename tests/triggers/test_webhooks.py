@@ -265,3 +265,18 @@ async def test_deliveries_on_sqlite_are_verified_deduplicated_and_recorded(
         assert event.payload["data"] == {"a": 1} and event.payload["webhookId"] == "msg_1"
     finally:
         await engine.dispose()
+
+
+async def test_a_body_nested_too_deep_to_parse_is_kept_as_text(
+    sessions: Sessions, acme: Acme
+) -> None:
+    # json.loads raises RecursionError (not ValueError) on it: the delivery failed with 500.
+    _, endpoint_id, secret = await endpoint_for(sessions, acme)
+    body = b"[" * 1500 + b"]" * 1500
+    headers = sign_delivery(secret, "msg_deep", body, datetime.now(UTC))
+    event_id = await receive_webhook(
+        sessions, endpoint_id=endpoint_id, headers=headers, body=body, max_body_bytes=4096
+    )
+    async with sessions() as session:
+        event = await session.get(OutboxEvent, event_id)
+    assert event is not None and event.payload["data"] == {"raw": body.decode()}
