@@ -55,10 +55,17 @@ class Resource:
     load: Sequence[Any] = ()
     default_sort: str = "-createdAt"
     present: Callable[[Any], msgspec.Struct] | None = None  # row -> out, when not 1:1
+    # rows -> outs, when presenting needs the database (replaces `present`)
+    present_rows: Callable[[AsyncSession, Sequence[Any]], Awaitable[list[Any]]] | None = None
     extra: Sequence[Any] = ()
 
     def show(self, row: Any) -> Any:
         return self.present(row) if self.present else to_out(self.out, row)
+
+    async def show_all(self, session: AsyncSession, rows: Sequence[Any]) -> list[Any]:
+        if self.present_rows is not None:
+            return await self.present_rows(session, rows)
+        return [self.show(row) for row in rows]
 
 
 def values_of(data: msgspec.Struct) -> dict[str, Any]:
@@ -135,7 +142,7 @@ def _list_handler(r: Resource, opt: dict[str, Any]) -> Any:
             options=r.load,
         )
         return PageOut(
-            items=[r.show(row) for row in page.items],
+            items=await r.show_all(db, page.items),
             total=page.total,
             limit=page.limit,
             offset=page.offset,
@@ -179,7 +186,8 @@ def _list_handler(r: Resource, opt: dict[str, Any]) -> Any:
 
 def _get_handler(r: Resource, opt: dict[str, Any]) -> Any:
     async def handler(db: DB, id: FromPath[str]) -> Any:
-        return r.show(await get_entity(db, r.model, id, options=r.load))
+        (shown,) = await r.show_all(db, [await get_entity(db, r.model, id, options=r.load)])
+        return shown
 
     _sign(handler, f"get_{r.tag}", [_DB, _ID], r.out)
     return get("/{id:str}", guards=[requires(r.read)], opt=opt, summary=f"Read one of {r.tag}")(

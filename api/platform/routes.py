@@ -3,7 +3,7 @@ api/versions."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -13,12 +13,13 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import File as FileResponse
-from sqlalchemy.orm import joinedload
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import DB, Actor, Config
 from api.guards import requires
 from api.platform.schemas import AuditLogOut, AuditUser, FileOut
 from api.resources import Resource, resource_router
+from core.audit.reading import UNKNOWN, Author, authors_of
 from core.entities import get_entity
 from core.files import store_upload, stored_path
 from core.models import AuditLog, File
@@ -37,12 +38,20 @@ UPLOAD_BODY_CAP = 256 * 1024 * 1024
 """Hard cap of an upload request; ERP_MAX_UPLOAD_BYTES (smaller) is enforced per file."""
 
 
-def present_audit(row: AuditLog) -> AuditLogOut:
+async def present_audit(db: AsyncSession, rows: Sequence[AuditLog]) -> list[AuditLogOut]:
+    authors = await authors_of(db, (row.user_id for row in rows))
+    return [_audit_out(row, authors.get(row.user_id, UNKNOWN)) for row in rows]
+
+
+def _audit_out(row: AuditLog, author: Author) -> AuditLogOut:
     return AuditLogOut(
         id=row.id,
         user_id=row.user_id,
         user=AuditUser(
-            first_name=row.user.first_name, last_name=row.user.last_name, email=row.user.email
+            first_name=author.first_name,
+            last_name=author.last_name,
+            email=author.email,
+            role=author.role,
         ),
         action=row.action,
         entity=row.entity,
@@ -75,8 +84,7 @@ audit_logs = Resource(
     },
     sortable={"timestamp": AuditLog.timestamp, "action": AuditLog.action},
     default_sort="-timestamp",
-    load=(joinedload(AuditLog.user),),
-    present=present_audit,
+    present_rows=present_audit,
 )
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from api.organisation.schemas import Out
-from core.models import LogLevel, VersionStatus
+from core.models import LogLevel, UserRole, VersionStatus
 
 
 class FileOut(Out):
@@ -37,9 +37,13 @@ class VersionOut(Out):
 
 
 class AuditUser(Out):
+    """The author of an entry: a user of the company, or a platform developer acting in it
+    (`role` DEVELOPER). Null throughout for an author the company may not know of."""
+
     first_name: str | None
     last_name: str | None
-    email: str
+    email: str | None
+    role: UserRole | None
 
 
 class AuditLogOut(Out):

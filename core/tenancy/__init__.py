@@ -1,5 +1,5 @@
 """Tenancy: every query of a tenant's session is confined to that tenant's rows."""
 
-from core.tenancy.scoping import COMPANY_KEY, install_tenant_scoping, tenant_of
+from core.tenancy.scoping import COMPANY_KEY, install_tenant_scoping, outside_company, tenant_of
 
-__all__ = ["COMPANY_KEY", "install_tenant_scoping", "tenant_of"]
+__all__ = ["COMPANY_KEY", "install_tenant_scoping", "outside_company", "tenant_of"]

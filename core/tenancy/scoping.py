@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
 from core.models import AuditLog, Company, User
@@ -86,6 +89,30 @@ def _name_company(session: Session, connection: Connection, company_id: str | No
 def _forget_named_company(session: Session, transaction: SessionTransaction) -> None:
     if not transaction.nested:
         session.info.pop(_NAMED_KEY, None)
+
+
+@asynccontextmanager
+async def outside_company(session: AsyncSession) -> AsyncIterator[None]:
+    """Let the statements inside the block see every company's rows, in the same
+    transaction, then confine the session to its company again before anything else runs.
+
+    For the few reads a company's own data needs from outside it (the name of a platform
+    developer who acted in the company, core.audit); the caller restricts what it selects.
+    A second connection would do the same but could wait forever on an exhausted pool
+    while holding this one."""
+    company_id = session.info.pop(COMPANY_KEY, None)
+    try:
+        yield
+    finally:
+        if company_id is not None:
+            session.info[COMPANY_KEY] = company_id
+    if company_id is not None and session.info.get(_NAMED_KEY, company_id) != company_id:
+        # Name the company now, not at the next query: a flush (which no query hook sees)
+        # could otherwise write with no company named.
+        connection = await session.connection()
+        await connection.run_sync(
+            lambda sync: _name_company(session.sync_session, sync, company_id)
+        )
 
 
 def install_tenant_scoping() -> None:

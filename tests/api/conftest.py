@@ -3,7 +3,7 @@ and clients signed in as each of them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from core.auth.passwords import hash_password_bcrypt
 from core.auth.tokens import issue_access_token
 from core.models import Company, Department, Role, User, UserRole
 from core.settings import AutomationSettings, Settings
+from tests.conftest import admin_execute, worker_id
 
 SECRET = "test-secret-" + "x" * 40
 PASSWORD = "correct horse battery"
@@ -109,3 +111,33 @@ def as_employee(acme: Tenant) -> dict[str, str]:
 @pytest.fixture
 def as_developer(acme: Tenant) -> dict[str, str]:
     return auth_headers(acme.users[UserRole.DEVELOPER], acme.company)
+
+
+@pytest.fixture(scope="session")
+def login_role(database_url: URL) -> Iterator[URL]:
+    """The worker's database as a deployment should connect to it: a role that is neither
+    superuser nor BYPASSRLS, so row-level security binds every request. Its URL."""
+    role = f"erp_login_{worker_id()}"
+    admin_execute(
+        f'DROP ROLE IF EXISTS "{role}"', f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'
+    )
+    yield database_url.set(username=role)
+    admin_execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+@pytest.fixture
+async def rls_client(
+    login_role: URL, engine: AsyncEngine, sessions, tmp_path: Path
+) -> AsyncIterator[AsyncTestClient]:
+    """The API connected as `login_role` (granted on every table for this test)."""
+    role = login_role.username
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA public TO "{role}"')
+        await conn.exec_driver_sql(
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"'
+        )
+    app = create_app(make_settings(login_role, tmp_path / "files"))
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(f'DROP OWNED BY "{role}"')

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from core.models import AuditLog, File, UserRole
+from core.models import AuditLog, File, User, UserRole
+from tests.api.conftest import PASSWORD, auth_headers, make_tenant
 
 
 async def audit_rows(sessions) -> list[AuditLog]:
@@ -51,6 +52,7 @@ async def test_audit_log_of_an_entity_with_user_names_newest_first(client, acme,
         "firstName": "Admin",
         "lastName": "Acme",
         "email": "admin@acme.test",
+        "role": "ADMIN",
     }
 
 
@@ -85,3 +87,74 @@ async def test_upload_download_and_limits(client, acme, as_employee, globex, ses
         assert await session.scalar(sa.select(sa.func.count()).select_from(File)) == 1
     stored = list((tmp_path / "files").rglob("*"))
     assert len([p for p in stored if p.is_file()]) == 1
+
+
+async def test_a_new_companys_log_names_the_platform_developer_who_set_it_up(
+    rls_client, sessions, globex
+) -> None:
+    """Row-level security is live (the API connects as a role that is neither superuser nor
+    BYPASSRLS). The developer's user row belongs to another company, yet the new company's
+    admin reads every entry, each naming its author, and nothing else of that company."""
+    platform = await make_tenant(sessions, "Platform")
+    developer = platform.users[UserRole.DEVELOPER]
+    client = rls_client
+    created = await client.post(
+        "/companies",
+        json={"name": "Initech", "domain": "initech.test"},
+        headers=auth_headers(developer),
+    )
+    assert created.status_code == 201, created.text
+    initech = created.json()["id"]
+    as_developer_in_initech = auth_headers(developer) | {"X-Company-Id": initech}
+    first_admin = await client.post(
+        "/users",
+        json={
+            "email": "boss@initech.test",
+            "password": PASSWORD,
+            "firstName": "Bill",
+            "lastName": "Lumbergh",
+            "role": "ADMIN",
+        },
+        headers=as_developer_in_initech,
+    )
+    assert first_admin.status_code == 201, first_admin.text
+    async with sessions() as session:
+        admin = await session.get(User, first_admin.json()["id"])
+    as_initech_admin = auth_headers(admin)
+    department = await client.post(
+        "/departments", json={"name": "TPS Reports"}, headers=as_initech_admin
+    )
+    assert department.status_code == 201, department.text
+
+    by_developer = {
+        "firstName": "Developer",
+        "lastName": "Platform",
+        "email": "developer@platform.test",
+        "role": "DEVELOPER",
+    }
+    by_admin = {
+        "firstName": "Bill",
+        "lastName": "Lumbergh",
+        "email": "boss@initech.test",
+        "role": "ADMIN",
+    }
+    for reader in (as_initech_admin, as_developer_in_initech):
+        listed = await client.get("/audit-logs?sort=timestamp", headers=reader)
+        assert listed.status_code == 200, listed.text
+        entries = listed.json()["items"]
+        assert [(e["action"], e["user"]) for e in entries] == [
+            ("company.created", by_developer),
+            ("user.created", by_developer),
+            ("department.created", by_admin),
+        ]
+        # The developer's company appears nowhere: not its id, not its other users.
+        assert platform.company.id not in listed.text
+        assert "admin@platform.test" not in listed.text
+        for entry in entries:
+            one = await client.get(f"/audit-logs/{entry['id']}", headers=reader)
+            assert one.status_code == 200, one.text
+            assert one.json() == entry
+
+    # Another company's admin sees none of it.
+    others = await client.get("/audit-logs", headers=auth_headers(globex.users[UserRole.ADMIN]))
+    assert others.status_code == 200 and others.json()["items"] == []

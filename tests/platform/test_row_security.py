@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Base, Company, Department, User, UserRole
-from core.tenancy import COMPANY_KEY
+from core.tenancy import COMPANY_KEY, outside_company
 
 MIGRATION = importlib.import_module("migrations.versions.0012_tenant_row_security")
 
@@ -161,6 +161,21 @@ async def test_a_company_set_after_the_transaction_began_is_named_before_the_nex
         assert await column(session, "SELECT company_id FROM departments") == [b]
         del session.info[COMPANY_KEY]
         assert len(await column(session, "SELECT company_id FROM departments")) == 2
+
+
+async def test_outside_company_sees_every_company_then_confines_again(sessions, granted) -> None:
+    a, b = await two_companies(sessions)
+    async with sessions() as session, session.begin():
+        session.info[COMPANY_KEY] = a
+        await session.execute(sa.text(f'SET LOCAL ROLE "{granted}"'))
+        assert await column(session, "SELECT company_id FROM users") == [a]
+        async with outside_company(session):
+            assert sorted(await column(session, "SELECT company_id FROM users")) == sorted([a, b])
+        # Confined again at once, even for SQL the session's hooks never see (a flush).
+        connection = await session.connection()
+        seen = await connection.exec_driver_sql("SELECT company_id FROM departments")
+        assert list(seen.scalars()) == [a]
+        assert session.info[COMPANY_KEY] == a
 
 
 async def test_the_company_setting_lives_only_as_long_as_its_transaction(engine, sessions) -> None:
