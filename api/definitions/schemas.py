@@ -18,7 +18,6 @@ class TaskOut(Out):
     id: str
     name: str
     description: str | None
-    version: str
     status: TaskStatus
     fields: list[FieldDefinition]
     validations: list[Any]

@@ -11,12 +11,12 @@ from litestar import delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.deps import DB, Actor
+from api.flows.frozen import FlowDefinitionOut, frozen_definition_out
 from api.flows.schemas import (
     ActionOut,
     CancelIn,
     CheckOut,
     DecisionIn,
-    DefinitionOut,
     FlowIn,
     FlowOut,
     FlowSummary,
@@ -29,7 +29,6 @@ from api.flows.schemas import (
     ReassignIn,
     StartIn,
     SubmitIn,
-    definition_out,
     flow_out,
     history_out,
     instance_out,
@@ -205,8 +204,9 @@ async def check_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> CheckO
     status_code=200,
     summary="Freeze the flow as the definition new instances start on",
 )
-async def publish_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> DefinitionOut:
-    definition = await flows.publish_flow(db, company_id=_company(principal), flow_id=flow_id)
+async def publish_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowDefinitionOut:
+    company_id = _company(principal)
+    definition = await flows.publish_flow(db, company_id=company_id, flow_id=flow_id)
     record_audit(
         db,
         principal,
@@ -215,7 +215,24 @@ async def publish_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> Defi
         flow_id,
         metadata={"definitionId": definition.id, "digest": definition.digest},
     )
-    return definition_out(definition)
+    frozen = await flows.get_definition(db, company_id=company_id, definition_id=definition.id)
+    return frozen_definition_out(frozen)
+
+
+@get(
+    "/flow-definitions/{definition_id:str}",
+    guards=[requires("flows.read")],
+    tags=DEFINITIONS,
+    summary="A frozen definition: the levels, tasks and fields an instance's steps are "
+    "validated against (immutable)",
+)
+async def read_definition(
+    db: DB, principal: Actor, definition_id: FromPath[str]
+) -> FlowDefinitionOut:
+    frozen = await flows.get_definition(
+        db, company_id=_company(principal), definition_id=definition_id
+    )
+    return frozen_definition_out(frozen)
 
 
 @post(
@@ -229,7 +246,7 @@ async def start_instance(
 ) -> InstanceState:
     if data.assign_to is not None and principal.role not in OVERSEERS:
         raise PermissionDenied("Only an admin may choose who acts on the first level.")
-    instance = await flows.start_flow(
+    started = await flows.start_instance(
         db,
         company_id=_company(principal),
         flow_id=flow_id,
@@ -237,6 +254,7 @@ async def start_instance(
         data=data.data,
         assign_to=data.assign_to,
     )
+    instance = started.instance
     record_audit(
         db,
         principal,
@@ -245,7 +263,7 @@ async def start_instance(
         instance.id,
         after=snapshot(instance),
     )
-    return instance_state(instance)
+    return instance_state(instance, started.definition)
 
 
 @get(
@@ -289,6 +307,8 @@ async def list_instances(
                 initiator_id=s.instance.initiator_id,
                 started_at=s.instance.started_at,
                 completed_at=s.instance.completed_at,
+                definition_id=s.definition_id,
+                version=s.version,
             )
             for s in items
         ],
@@ -480,7 +500,7 @@ def _acted(
         metadata=metadata,
     )
     return ActionOut(
-        instance=instance_state(instance),
+        instance=instance_state(instance, result.definition),
         execution_id=result.execution.id if result.execution else None,
         level_closed=result.level_closed,
     )
@@ -496,6 +516,7 @@ def routers() -> list[Any]:
         archive_flow,
         check_flow,
         publish_flow,
+        read_definition,
         start_instance,
         list_instances,
         read_instance,

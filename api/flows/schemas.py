@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from msgspec import Meta
 
 from api.organisation.schemas import Body, Id, Name, Out
-from core.flows import END, HistoryEntry, InstanceView, PendingTask
-from core.models import Flow, FlowDefinition, FlowInstance, FlowInstanceStatus, FlowStatus
+from core.flows import END, FlowSnapshot, HistoryEntry, InstanceView, PendingTask
+from core.models import Flow, FlowInstance, FlowInstanceStatus, FlowStatus
 
 Order = Annotated[int, Meta(ge=1, le=1000)]
 Priority = Annotated[int, Meta(ge=-1_000_000, le=1_000_000)]
@@ -77,7 +77,6 @@ class FlowOut(Out):
     id: str
     name: str
     description: str | None
-    version: str
     status: FlowStatus
     config: dict[str, Any]
     published_at: datetime | None
@@ -94,15 +93,6 @@ class FlowSummary(Out):
     status: FlowStatus
     published_at: datetime | None
     updated_at: datetime
-
-
-class DefinitionOut(Out):
-    id: str
-    flow_id: str
-    digest: str
-    published_at: datetime | None
-    created_at: datetime
-    snapshot: dict[str, Any]
 
 
 class ProblemOut(Out):
@@ -163,7 +153,7 @@ class CurrentLevelOut(Out):
 
 
 class InstanceState(Out):
-    """An instance as an action left it."""
+    """An instance as an action left it, and the definition it runs on."""
 
     id: str
     flow_id: str
@@ -173,14 +163,18 @@ class InstanceState(Out):
     initiator_id: str
     started_at: datetime
     completed_at: datetime | None
+    definition_id: str | None
+    """The frozen definition its steps are validated against: GET /flow-definitions/{id}."""
+    version: str | None
+    """The semantic version of the release that definition was frozen from; null when the
+    instance runs on the flow's own rows (unreleased, or its company sees no release)."""
 
 
 class InstanceOut(InstanceState):
-    """An instance as read: also its flow's name, its definition and, while it runs, whom
-    its level waits for."""
+    """An instance as read: also its flow's name and, while it runs, whom its level waits
+    for."""
 
     flow_name: str
-    definition_id: str | None
     current_level: CurrentLevelOut | None
 
 
@@ -200,6 +194,9 @@ class InstanceRow(Out):
     initiator_id: str
     started_at: datetime
     completed_at: datetime | None
+    definition_id: str | None
+    version: str | None
+    """As on one instance: the release its definition was frozen from, null if none."""
 
 
 class HistoryOut(Out):
@@ -240,7 +237,6 @@ def flow_out(flow: Flow) -> FlowOut:
         id=flow.id,
         name=flow.name,
         description=flow.description,
-        version=flow.version,
         status=flow.status,
         config=flow.config,
         published_at=flow.published_at,
@@ -272,18 +268,7 @@ def flow_out(flow: Flow) -> FlowOut:
     )
 
 
-def definition_out(definition: FlowDefinition) -> DefinitionOut:
-    return DefinitionOut(
-        id=definition.id,
-        flow_id=definition.flow_id,
-        digest=definition.digest,
-        published_at=definition.published_at,
-        created_at=definition.created_at,
-        snapshot=definition.snapshot,
-    )
-
-
-def instance_state(instance: FlowInstance) -> InstanceState:
+def instance_state(instance: FlowInstance, definition: FlowSnapshot | None) -> InstanceState:
     return InstanceState(
         id=instance.id,
         flow_id=instance.flow_id,
@@ -293,6 +278,8 @@ def instance_state(instance: FlowInstance) -> InstanceState:
         initiator_id=instance.initiator_id,
         started_at=instance.started_at,
         completed_at=instance.completed_at,
+        definition_id=definition.definition_id if definition else None,
+        version=definition.version if definition else None,
     )
 
 
@@ -309,6 +296,7 @@ def instance_out(view: InstanceView) -> InstanceOut:
         completed_at=instance.completed_at,
         flow_name=view.flow_name,
         definition_id=view.definition_id,
+        version=view.version,
         current_level=CurrentLevelOut(
             order=current.order,
             name=current.name,

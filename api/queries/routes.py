@@ -37,7 +37,6 @@ class ActiveFlow(Out):
     id: str
     name: str
     description: str | None
-    version: str
     status: FlowStatus
     published_at: datetime | None
     levels: list[ActiveLevel]
@@ -71,7 +70,6 @@ async def active_flows(db: DB) -> list[ActiveFlow]:
             id=flow.id,
             name=flow.name,
             description=flow.description,
-            version=flow.version,
             status=flow.status,
             published_at=flow.published_at,
             levels=[

@@ -1,8 +1,9 @@
 """Flows: the approval engine that moves work through levels, branches and people.
 
 Authoring (`save_flow`, `publish_flow`, `check_flow`, `delete_flow`), running (`start_flow`,
-`execute_task`, `approve`, `reject`, `reassign`, `cancel`, `apply_overdue_deadlines`) and
-reading (`pending_tasks_for`, `get_instance`, `instance_history`, `list_instances`).
+`start_instance`, `execute_task`, `approve`, `reject`, `reassign`, `cancel`,
+`apply_overdue_deadlines`) and reading (`pending_tasks_for`, `get_instance`,
+`instance_history`, `list_instances`, `get_definition`).
 docs/flows.md walks through it."""
 
 from core.flows.authoring import (
@@ -18,7 +19,7 @@ from core.flows.authoring import (
     save_flow,
 )
 from core.flows.deadlines import DeadlineApplied, apply_overdue_deadlines
-from core.flows.definition import END
+from core.flows.definition import END, FlowSnapshot
 from core.flows.engine import (
     ActionResult,
     approve,
@@ -27,6 +28,7 @@ from core.flows.engine import (
     reassign,
     reject,
     start_flow,
+    start_instance,
 )
 from core.flows.errors import (
     AlreadyAssigned,
@@ -40,6 +42,7 @@ from core.flows.errors import (
     TaskNotOnLevel,
     TasksPending,
 )
+from core.flows.frozen import FrozenDefinition, get_definition
 from core.flows.inbox import LevelTask, PendingTask, pending_tasks_for
 from core.flows.instances import (
     CurrentLevel,
@@ -63,7 +66,9 @@ __all__ = [
     "FlowDefinitionInvalid",
     "FlowInUse",
     "FlowNotStartable",
+    "FlowSnapshot",
     "FlowSpec",
+    "FrozenDefinition",
     "HistoryEntry",
     "InstanceClosed",
     "InstanceSummary",
@@ -84,6 +89,7 @@ __all__ = [
     "check_flow",
     "delete_flow",
     "execute_task",
+    "get_definition",
     "get_flow",
     "get_instance",
     "instance_history",
@@ -94,4 +100,5 @@ __all__ = [
     "reject",
     "save_flow",
     "start_flow",
+    "start_instance",
 ]

@@ -40,6 +40,23 @@ class TaskDef:
             if isinstance(f.get("label"), str) and "id" in f
         }
 
+    def keyed_by_field_id(self, data: Any) -> Any:
+        """Submitted values with field labels as keys too ("Amount" for "field_2"), as
+        conditions read them, turned to field ids."""
+        if not isinstance(data, dict):
+            return data
+        ids = {str(f.get("id")) for f in self.fields}
+        by_label = self.field_ids_by_label()
+        return {(k if k in ids else by_label.get(k, k)): v for k, v in data.items()}
+
+    def context_values(self, cleaned: dict[str, Any]) -> dict[str, Any]:
+        """Cleaned values under field id and label, as an instance's context holds them."""
+        values = dict(cleaned)
+        for label, field_id in self.field_ids_by_label().items():
+            if field_id in cleaned:
+                values[label] = cleaned[field_id]
+        return values
+
 
 @dataclass(frozen=True, slots=True)
 class LevelDef:
@@ -84,6 +101,10 @@ class FlowSnapshot:
     flow_name: str
     levels: dict[int, LevelDef]
     branches: dict[int, tuple[BranchDef, ...]]
+    version: str | None = None
+    """The semantic version of the release the definition was frozen from (core.versions);
+    None for a definition frozen from the flow's own rows (unreleased)."""
+    version_id: str | None = None
 
     def level(self, order: int) -> LevelDef:
         return self.levels[order]
@@ -152,16 +173,31 @@ def parse_snapshot(definition_id: str, snapshot: dict[str, Any]) -> FlowSnapshot
                 rule=compile_rule(raw["rule"]),
             )
         )
+    version, version_id = released_version(snapshot)
     return FlowSnapshot(
         definition_id=definition_id,
         flow_id=snapshot["flow"]["id"],
         flow_name=snapshot["flow"]["name"],
+        version=version,
+        version_id=version_id,
         levels=levels,
         branches={
             order: tuple(sorted(items, key=lambda b: b.priority))
             for order, items in branches.items()
         },
     )
+
+
+def released_version(snapshot: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(semver, version id) of the release a snapshot was frozen from, or (None, None). A
+    snapshot frozen from the flow's rows also carries a `version` key: the seed's column of
+    the flow row, always "1.0", which is no release (only `versionId` marks one)."""
+    flow = snapshot.get("flow") or {}
+    version_id = flow.get("versionId")
+    if not isinstance(version_id, str):
+        return None, None
+    version = flow.get("version")
+    return (version if isinstance(version, str) else None), version_id
 
 
 _CACHE_SIZE = 512

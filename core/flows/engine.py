@@ -70,13 +70,14 @@ OVERSEERS = frozenset({UserRole.ADMIN, UserRole.DEVELOPER})
 @dataclass(frozen=True, slots=True)
 class ActionResult:
     """What an action did: the instance afterwards, its columns before (as an audit trail
-    records them), the execution it recorded (if any), and whether it closed the level the
-    instance was on."""
+    records them), the execution it recorded (if any), whether it closed the level the
+    instance was on, and the definition the instance runs on."""
 
     instance: FlowInstance
     before: dict[str, Any]
     execution: TaskExecution | None = None
     level_closed: bool = False
+    definition: FlowSnapshot | None = None
 
 
 async def start_flow(
@@ -90,9 +91,53 @@ async def start_flow(
     chain_depth: int = 0,
 ) -> FlowInstance:
     """Start an instance at the first level, pinned to the flow's current definition, and
-    emit FLOW_STARTED. `data` seeds the context data (a trigger's passData); `assign_to` (a
-    user id or email, or a role id or name) asks those people to act on the first level
-    instead of its role holders."""
+    emit FLOW_STARTED. `data` seeds the context data as it is (a trigger's passData);
+    `assign_to` (a user id or email, or a role id or name) asks those people to act on the
+    first level instead of its role holders."""
+    started = await _start(
+        session,
+        company_id=company_id,
+        flow_id=flow_id,
+        initiator_id=initiator_id,
+        data=data,
+        assign_to=assign_to,
+        chain_depth=chain_depth,
+    )
+    return started.instance
+
+
+async def start_instance(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    flow_id: str,
+    initiator_id: str,
+    data: dict[str, Any] | None = None,
+    assign_to: str | None = None,
+) -> ActionResult:
+    """A person starts an instance (see `start_flow`); the result names the definition it
+    pinned."""
+    return await _start(
+        session,
+        company_id=company_id,
+        flow_id=flow_id,
+        initiator_id=initiator_id,
+        data=data,
+        assign_to=assign_to,
+        chain_depth=0,
+    )
+
+
+async def _start(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    flow_id: str,
+    initiator_id: str,
+    data: dict[str, Any] | None,
+    assign_to: str | None,
+    chain_depth: int,
+) -> ActionResult:
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed([FieldProblem("/data", "must be an object", "invalid_type")])
     connection = await session.connection()
@@ -123,7 +168,12 @@ async def start_flow(
         session,
         EventType.FLOW_STARTED,
         company_id=company_id,
-        payload={**flow_payload(instance), "flowName": flow.name, "definitionId": definition_id},
+        payload={
+            **flow_payload(instance),
+            "flowName": flow.name,
+            "definitionId": definition_id,
+            "version": snapshot.version,
+        },
         flow_id=flow.id,
         chain_depth=chain_depth,
     )
@@ -145,7 +195,7 @@ async def start_flow(
         actor_id=initiator_id,
         details={"definitionId": definition_id, "assignTo": assign_to},
     )
-    return instance
+    return ActionResult(instance, {}, definition=snapshot)
 
 
 # Built once: building a statement costs more than running it.
@@ -200,7 +250,7 @@ async def execute_task(
         company_id=company_id,
         fields=task.fields,
         logic=task.logic,
-        data=_by_field_id(task, data),
+        data=task.keyed_by_field_id(data),
         validations=task.validations,
     )
     now = utcnow()
@@ -220,7 +270,7 @@ async def execute_task(
     # rows; the caller gets the row as a detached object.
     stage(session, EXECUTIONS, columns)
     execution = TaskExecution(**columns)
-    instance.context_data = {**instance.context_data, **_context_values(task, cleaned)}
+    instance.context_data = {**instance.context_data, **task.context_values(cleaned)}
     add_action(
         session,
         instance,
@@ -246,7 +296,7 @@ async def execute_task(
             session, instance, current, snapshot, assignment, chain_depth=chain_depth
         )
     await write_run(session, run)
-    return ActionResult(instance, before, execution, level_closed=closed)
+    return ActionResult(instance, before, execution, level_closed=closed, definition=snapshot)
 
 
 async def approve(
@@ -281,7 +331,7 @@ async def approve(
         session, instance, current, snapshot, assignment, chain_depth=chain_depth
     )
     await write_run(session, run)
-    return ActionResult(instance, before, level_closed=closed)
+    return ActionResult(instance, before, level_closed=closed, definition=snapshot)
 
 
 async def reject(
@@ -307,7 +357,7 @@ async def reject(
         session, instance, current, snapshot, assignment, comment=comment, chain_depth=chain_depth
     )
     await write_run(session, run)
-    return ActionResult(instance, before, level_closed=True)
+    return ActionResult(instance, before, level_closed=True, definition=snapshot)
 
 
 async def reassign(
@@ -380,7 +430,7 @@ async def reassign(
         details={"from": handed.user_id if handed else None, "to": to_user_id},
     )
     await write_run(session, run)
-    return ActionResult(instance, before)
+    return ActionResult(instance, before, definition=snapshot)
 
 
 async def cancel(
@@ -392,7 +442,7 @@ async def cancel(
     reason: str | None = None,
 ) -> ActionResult:
     """Cancel a running instance: its initiator, or an admin, may."""
-    run, current, _ = await _lock(session, company_id, instance_id)
+    run, current, snapshot = await _lock(session, company_id, instance_id)
     instance = run.instance
     before = columns_of(instance)
     actor = await _active_user(session, company_id, user_id)
@@ -408,7 +458,7 @@ async def cancel(
         comment=reason,
     )
     await write_run(session, run)
-    return ActionResult(instance, before, level_closed=True)
+    return ActionResult(instance, before, level_closed=True, definition=snapshot)
 
 
 async def _lock(
@@ -600,23 +650,6 @@ async def _assignees(session: AsyncSession, company_id: str, assign_to: str) -> 
             ]
         )
     return holders
-
-
-def _by_field_id(task: TaskDef, data: Any) -> Any:
-    """Accept field labels as keys too ("Amount" for "field_2"), as conditions do."""
-    if not isinstance(data, dict):
-        return data
-    ids = {str(f.get("id")) for f in task.fields}
-    by_label = task.field_ids_by_label()
-    return {(key if key in ids else by_label.get(key, key)): value for key, value in data.items()}
-
-
-def _context_values(task: TaskDef, cleaned: dict[str, Any]) -> dict[str, Any]:
-    values = dict(cleaned)
-    for label, field_id in task.field_ids_by_label().items():
-        if field_id in cleaned:
-            values[label] = cleaned[field_id]
-    return values
 
 
 def _record_submission_events(

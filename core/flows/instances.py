@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.errors import NotFound
+from core.flows.definition import load_snapshot
 from core.flows.steps import OpenStep, holds_step_role, users_who_may_act
 from core.models import (
     Flow,
@@ -50,12 +51,14 @@ class CurrentLevel:
 
 @dataclass(frozen=True, slots=True)
 class InstanceView:
-    """An instance, its flow's name, the definition it runs on and, while it runs, its level."""
+    """An instance, its flow's name, the definition it runs on (and the release that
+    definition was frozen from: None when unreleased) and, while it runs, its level."""
 
     instance: FlowInstance
     flow_name: str
     definition_id: str | None
     current: CurrentLevel | None
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +135,12 @@ async def get_instance(
             approvals=sum(1 for a, _ in assignments if a.status == AssignmentStatus.APPROVED),
             waiting_on=await _waiting_on(session, instance, step, assignments),
         )
-    return InstanceView(instance, flow_name, step.definition_id if step else None, current)
+    if step is None:
+        return InstanceView(instance, flow_name, None, current)
+    definition = await load_snapshot(
+        session, company_id=company_id, definition_id=step.definition_id
+    )
+    return InstanceView(instance, flow_name, step.definition_id, current, definition.version)
 
 
 async def _waiting_on(
@@ -201,6 +209,11 @@ class InstanceSummary:
     instance: FlowInstance
     flow_name: str
     level_name: str | None
+    definition_id: str | None = None
+    version: str | None = None
+
+
+_LATEST_STEP = aliased(FlowStep)
 
 
 async def list_instances(
@@ -232,8 +245,16 @@ async def list_instances(
     if viewer_id is not None:
         where.append(involving(viewer_id))
     total = await session.scalar(sa.select(sa.func.count()).select_from(FlowInstance).where(*where))
+    # The definition an instance runs on is its latest step's (a migration moves it).
+    definition_id = (
+        sa.select(_LATEST_STEP.definition_id)
+        .where(_LATEST_STEP.instance_id == FlowInstance.id)
+        .order_by(_LATEST_STEP.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     rows = await session.execute(
-        sa.select(FlowInstance, Flow.name, FlowStep.level_name)
+        sa.select(FlowInstance, Flow.name, FlowStep.level_name, definition_id)
         .join(Flow, Flow.id == FlowInstance.flow_id)
         .outerjoin(
             FlowStep,
@@ -244,5 +265,14 @@ async def list_instances(
         .limit(limit)
         .offset(offset)
     )
-    items = [InstanceSummary(i, flow_name, level) for i, flow_name, level in rows]
+    found = rows.all()
+    # A page names few definitions, each parsed once per process (load_snapshot caches).
+    versions = {
+        d: (await load_snapshot(session, company_id=company_id, definition_id=d)).version
+        for d in {row[3] for row in found if row[3] is not None}
+    }
+    items = [
+        InstanceSummary(i, flow_name, level, d, versions.get(d) if d else None)
+        for i, flow_name, level, d in found
+    ]
     return items, total or 0
