@@ -30,11 +30,18 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.access import Principal  # noqa: E402
 from core.database import create_engine, session_factory, transaction  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
-from core.models import Company  # noqa: E402
+from core.models import Company, UserRole  # noqa: E402
 from core.records import bulk_create_records, create_table, list_records  # noqa: E402
 from core.tenancy import install_tenant_scoping  # noqa: E402
+
+
+def _reader(company_id: str) -> Principal:
+    """An employee of the company: the table's default permissions (read all, create)."""
+    return Principal(user_id=str(uuid.UUID(int=1)), role=UserRole.EMPLOYEE, company_id=company_id)
+
 
 SERVER = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 DATABASE = "erp_bench_records"
@@ -131,6 +138,7 @@ async def measure_lists(
                     s,
                     company_id=company_id,
                     table_id=table_id,
+                    principal=_reader(company_id),
                     where=where,
                     sort=order,
                     limit=50,
@@ -205,7 +213,7 @@ async def measure_bulk(
                 company_id=company_id,
                 table_id=table_id,
                 rows=rows_for_insert(1000, offset),
-                user_id=None,
+                principal=_reader(company_id),
             )
 
     async def raw(offset: int) -> None:

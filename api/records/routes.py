@@ -73,6 +73,7 @@ async def create_table(db: DB, principal: Actor, data: JSONBody[TableCreate]) ->
         relations=data.relations,
         settings=data.settings,
         description=data.description,
+        permissions=data.permissions,
     )
     record_audit(db, principal, "table.created", "CustomTable", table.id, after=snapshot(table))
     return table_out(table)
@@ -170,6 +171,7 @@ async def _page(db: DB, principal: Principal, table: str, query: RecordQuery) ->
         db,
         company_id=_company(principal),
         table_id=table,
+        principal=principal,
         where=query.where,
         sort=query.sort or None,
         limit=query.limit,
@@ -202,7 +204,7 @@ async def create_record(
         company_id=_company(principal),
         table_id=table,
         data=data.data,
-        user_id=principal.user_id,
+        principal=principal,
     )
     record_audit(
         db, principal, "record.created", "CustomTableRecord", row.id, after=snapshot(row.columns())
@@ -225,7 +227,12 @@ async def get_record(
 ) -> RecordOut:
     names = _csv_list(expand)
     row, expanded = await records.get_record(
-        db, company_id=_company(principal), record_id=record, table_id=table, expand_names=names
+        db,
+        company_id=_company(principal),
+        record_id=record,
+        table_id=table,
+        principal=principal,
+        expand_names=names,
     )
     return record_out(row, expanded if names else None)
 
@@ -243,16 +250,16 @@ async def update_record(
     record: FromPath[str],
     data: JSONBody[RecordWrite],
 ) -> RecordOut:
-    row, _ = await records.get_record(
-        db, company_id=_company(principal), record_id=record, table_id=table
+    before, _ = await records.get_record(
+        db, company_id=_company(principal), record_id=record, table_id=table, principal=principal
     )
-    before = snapshot(row)
     row = await records.update_record(
         db,
         company_id=_company(principal),
-        record_id=row.id,
+        record_id=before.id,
+        table_id=table,
         data=data.data,
-        user_id=principal.user_id,
+        principal=principal,
     )
     record_audit(
         db,
@@ -260,8 +267,8 @@ async def update_record(
         "record.updated",
         "CustomTableRecord",
         row.id,
-        before=before,
-        after=snapshot(row),
+        before=snapshot(before.columns()),
+        after=snapshot(row.columns()),
     )
     return record_out(row)
 
@@ -275,21 +282,17 @@ async def update_record(
 async def delete_record(
     db: DB, principal: Actor, table: FromPath[str], record: FromPath[str]
 ) -> None:
-    row, _ = await records.get_record(
-        db, company_id=_company(principal), record_id=record, table_id=table
-    )
-    before = snapshot(row)
-    row = await records.delete_record(
-        db, company_id=_company(principal), record_id=row.id, user_id=principal.user_id
+    before, after = await records.delete_record(
+        db, company_id=_company(principal), record_id=record, table_id=table, principal=principal
     )
     record_audit(
         db,
         principal,
         "record.deleted",
         "CustomTableRecord",
-        row.id,
-        before=before,
-        after=snapshot(row),
+        after.id,
+        before=snapshot(before.columns()),
+        after=snapshot(after.columns()),
     )
 
 
@@ -303,11 +306,12 @@ async def delete_record(
 async def restore_record(
     db: DB, principal: Actor, table: FromPath[str], record: FromPath[str]
 ) -> RecordOut:
-    await records.get_table(db, company_id=_company(principal), table_id=table)
     row = await records.restore_record(
-        db, company_id=_company(principal), record_id=record, user_id=principal.user_id
+        db, company_id=_company(principal), record_id=record, table_id=table, principal=principal
     )
-    record_audit(db, principal, "record.restored", "CustomTableRecord", row.id, after=snapshot(row))
+    record_audit(
+        db, principal, "record.restored", "CustomTableRecord", row.id, after=snapshot(row.columns())
+    )
     return record_out(row)
 
 
@@ -331,7 +335,7 @@ async def bulk_create(
         company_id=_company(principal),
         table_id=table,
         rows=data.records,
-        user_id=principal.user_id,
+        principal=principal,
     )
     ids = [r.id for r in rows]
     _bulk_audit(db, principal, "records.bulk_created", rows[0].table_id, ids)
@@ -353,7 +357,7 @@ async def bulk_update(
         company_id=_company(principal),
         table_id=table,
         updates=[{"id": u.id, "data": u.data} for u in data.records],
-        user_id=principal.user_id,
+        principal=principal,
     )
     ids = [r.id for r in rows]
     _bulk_audit(db, principal, "records.bulk_updated", rows[0].table_id, ids)
@@ -372,7 +376,7 @@ async def bulk_delete(
 ) -> BulkResult:
     row = await records.get_table(db, company_id=_company(principal), table_id=table)
     count = await records.bulk_delete_records(
-        db, company_id=_company(principal), table_id=row.id, ids=data.ids, user_id=principal.user_id
+        db, company_id=_company(principal), table_id=row.id, ids=data.ids, principal=principal
     )
     _bulk_audit(db, principal, "records.bulk_deleted", row.id, data.ids)
     return BulkResult(count=count, ids=data.ids)
@@ -395,7 +399,7 @@ async def import_csv(
             [FieldProblem("csv", "must be UTF-8 text", "invalid_encoding")]
         ) from None
     rows = await records.import_csv(
-        db, company_id=_company(principal), table_id=table, text=text, user_id=principal.user_id
+        db, company_id=_company(principal), table_id=table, text=text, principal=principal
     )
     ids = [r.id for r in rows]
     _bulk_audit(db, principal, "records.imported", rows[0].table_id, ids)
@@ -421,7 +425,14 @@ async def export_csv(
     company_id = _company(principal)
     rule, order = _json_param("where", where), _csv_list(sort) or None
     await records.list_records(
-        db, company_id=company_id, table_id=table, where=rule, sort=order, limit=1
+        db,
+        company_id=company_id,
+        table_id=table,
+        principal=principal,
+        where=rule,
+        sort=order,
+        limit=1,
+        count="none",
     )
     sessions = request.app.state.sessions
 
@@ -429,7 +440,12 @@ async def export_csv(
         async with sessions() as session:
             session.info["company_id"] = company_id
             async for chunk in records.export_csv(
-                session, company_id=company_id, table_id=table, where=rule, sort=order
+                session,
+                company_id=company_id,
+                table_id=table,
+                principal=principal,
+                where=rule,
+                sort=order,
             ):
                 yield chunk
 

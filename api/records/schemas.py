@@ -24,6 +24,7 @@ class TableOut(Out):
     schema: list[FieldDefinition]
     relations: list[dict[str, Any]]
     settings: dict[str, Any]
+    permissions: dict[str, Any]
     company_id: str
     created_at: datetime
     updated_at: datetime
@@ -36,6 +37,9 @@ class TableCreate(Body):
     description: str | None = None
     relations: list[dict[str, Any]] = msgspec.field(default_factory=list)
     settings: dict[str, Any] = msgspec.field(default_factory=dict)
+    permissions: dict[str, Any] = msgspec.field(default_factory=dict)
+    """Per role (MANAGER, EMPLOYEE or a company role's name): read, create, update, delete
+    each all, own or none, and fields {id: write, read or none}; docs/records.md."""
 
 
 class TableUpdate(Body):
@@ -44,6 +48,7 @@ class TableUpdate(Body):
     schema: list[FieldDefinition] | UnsetType = UNSET
     relations: list[dict[str, Any]] | UnsetType = UNSET
     settings: dict[str, Any] | UnsetType = UNSET
+    permissions: dict[str, Any] | UnsetType = UNSET
 
 
 class RecordOut(Out):
@@ -150,6 +155,7 @@ def table_out(row: CustomTable) -> TableOut:
         schema=row.schema,
         relations=row.relations,
         settings=row.settings,
+        permissions=row.permissions,
         company_id=row.company_id,
         created_at=row.created_at,
         updated_at=row.updated_at,

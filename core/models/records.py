@@ -42,7 +42,8 @@ class Dataset(TenantOwned, Timestamps, Base):
 
 
 class CustomTable(TenantOwned, Timestamps, Base):
-    """A company-defined table: `schema` holds its field definitions."""
+    """A company-defined table: `schema` holds its field definitions, `permissions` who may
+    do what with its records."""
 
     __tablename__ = "custom_tables"
     __table_args__ = (
@@ -57,6 +58,9 @@ class CustomTable(TenantOwned, Timestamps, Base):
     schema: Mapped[list[Any]] = mapped_column(JSONType)
     relations: Mapped[list[Any]] = json_column("[]")
     settings: Mapped[dict[str, Any]] = json_column("{}")
+    # Beyond the seed: who may read, create, change and delete records, and see or write
+    # which fields, per role (core.records.permissions); versioned with the schema.
+    permissions: Mapped[dict[str, Any]] = json_column("{}")
 
     company: Mapped[Company] = relationship()
     records: Mapped[list[CustomTableRecord]] = relationship(

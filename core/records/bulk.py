@@ -11,8 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import FieldProblem, ValidationFailed
 from core.events import record_event
 from core.models import CustomTableRecord, EventType, utcnow
-from core.records.records import NewRecord, created_payload, stage_record, updated_payload
-from core.records.tables import get_table, table_head, table_schema
+from core.records.permissions import Acting, Grant
+from core.records.records import (
+    NewRecord,
+    created_payload,
+    stage_record,
+    table_access,
+    updated_payload,
+)
+from core.records.tables import TableHead, table_schema
 from core.schema import clean_many
 
 MAX_BULK = 1_000
@@ -33,14 +40,18 @@ async def bulk_create_records(
     company_id: str,
     table_id: str,
     rows: list[dict[str, Any]],
-    user_id: str | None,
+    principal: Acting,
     chain_depth: int = 0,
     path: str = "records",
 ) -> list[NewRecord]:
-    """Create every row or none; problems are reported as `records[i].<field>`. Emits one
-    DATABASE_ROW_CREATED per row."""
+    """Create every row or none, if the principal's role may create records and write those
+    fields; problems are reported as `records[i].<field>`. Emits one DATABASE_ROW_CREATED
+    per row."""
     _check_size(rows, path)
-    table = await table_head(session, company_id=company_id, table_id=table_id)
+    table, grant = await table_access(session, principal, company_id=company_id, table_id=table_id)
+    grant.require("create", table.name)
+    grant.check_writes((f"{path}[{i}].", row) for i, row in enumerate(rows))
+    user_id = principal.user_id
     cleaned = await clean_many(
         session,
         company_id=company_id,
@@ -68,8 +79,18 @@ async def bulk_create_records(
 
 
 async def _load_many(
-    session: AsyncSession, company_id: str, table_id: str, ids: list[Any], path: str
+    session: AsyncSession,
+    company_id: str,
+    table: TableHead,
+    grant: Grant,
+    action: str,
+    ids: list[Any],
+    path: str,
 ) -> list[CustomTableRecord]:
+    """The listed live records of the table; ValidationFailed names each one missing (or
+    unreadable to the principal), listed twice, or out of the principal's reach for
+    `action` (only their own records, say)."""
+    table_id = table.id
     wanted = [i for i in ids if isinstance(i, str)]
     found = {
         r.id: r
@@ -82,10 +103,20 @@ async def _load_many(
             )
         )
     }
+    found = {rid: r for rid, r in found.items() if grant.allows("read", r.created_by)}
     problems = [
         FieldProblem(f"{path}[{i}].id", f"no live record {rid!r} in this table", "not_found")
         for i, rid in enumerate(ids)
         if rid not in found
+    ]
+    problems += [
+        FieldProblem(
+            f"{path}[{i}].id",
+            f"your role may not {action} this record of {table.name}",
+            "forbidden",
+        )
+        for i, rid in enumerate(ids)
+        if rid in found and not grant.allows(action, found[rid].created_by)
     ]
     problems += [
         FieldProblem(f"{path}[{i}].id", "listed twice", "duplicate")
@@ -103,11 +134,12 @@ async def bulk_update_records(
     company_id: str,
     table_id: str,
     updates: list[dict[str, Any]],
-    user_id: str | None,
+    principal: Acting,
     chain_depth: int = 0,
 ) -> list[CustomTableRecord]:
-    """Apply partial updates `[{"id": ..., "data": {...}}]` to every record or none. Emits
-    one DATABASE_ROW_UPDATED per record."""
+    """Apply partial updates `[{"id": ..., "data": {...}}]` to every record or none, if the
+    principal's role may update each of them and write those fields. Emits one
+    DATABASE_ROW_UPDATED per record."""
     _check_size(updates, "records")
     bad = [
         FieldProblem(f"records[{i}]", 'must be {"id": text, "data": object}', "invalid_type")
@@ -118,8 +150,13 @@ async def bulk_update_records(
     ]
     if bad:
         raise ValidationFailed(bad)
-    table = await get_table(session, company_id=company_id, table_id=table_id)
-    records = await _load_many(session, company_id, table.id, [u["id"] for u in updates], "records")
+    table, grant = await table_access(session, principal, company_id=company_id, table_id=table_id)
+    grant.require("update", table.name)
+    grant.check_writes((f"records[{i}].data.", u["data"]) for i, u in enumerate(updates))
+    records = await _load_many(
+        session, company_id, table, grant, "update", [u["id"] for u in updates], "records"
+    )
+    user_id = principal.user_id
     previous = [dict(r.data) for r in records]
     cleaned = await clean_many(
         session,
@@ -144,14 +181,16 @@ async def bulk_update_records(
 
 
 async def bulk_delete_records(
-    session: AsyncSession, *, company_id: str, table_id: str, ids: list[str], user_id: str | None
+    session: AsyncSession, *, company_id: str, table_id: str, ids: list[str], principal: Acting
 ) -> int:
-    """Soft-delete every listed record or none; returns how many were deleted."""
+    """Soft-delete every listed record or none, if the principal's role may delete each of
+    them; returns how many were deleted."""
     _check_size(ids, "ids")
-    table = await get_table(session, company_id=company_id, table_id=table_id)
-    records = await _load_many(session, company_id, table.id, ids, "ids")
+    table, grant = await table_access(session, principal, company_id=company_id, table_id=table_id)
+    grant.require("delete", table.name)
+    records = await _load_many(session, company_id, table, grant, "delete", ids, "ids")
     now = utcnow()
     for record in records:
-        record.deleted_at, record.updated_by = now, user_id
+        record.deleted_at, record.updated_by = now, principal.user_id
     await session.flush()
     return len(records)

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import FieldProblem, ValidationFailed
 from core.models import CustomTableRecord
 from core.records.bulk import NewRecord, bulk_create_records
+from core.records.permissions import Acting
 from core.records.query import dialect_of, order_by, table_filter, where_clause, without_jit
-from core.records.tables import get_table, table_schema
+from core.records.records import table_access
+from core.records.tables import table_schema
 
 MAX_IMPORT = 1_000
 EXPORT_BATCH = 1_000
@@ -23,11 +25,14 @@ META_COLUMNS = ("id", "createdAt", "updatedAt")
 
 
 async def import_csv(
-    session: AsyncSession, *, company_id: str, table_id: str, text: str, user_id: str | None
+    session: AsyncSession, *, company_id: str, table_id: str, text: str, principal: Acting
 ) -> list[NewRecord]:
-    """Create one record per CSV row, all or none (at most 1,000 rows). Problems point at
-    `rows[<line>].<field>` where line is the line number in the file."""
-    table = await get_table(session, company_id=company_id, table_id=table_id)
+    """Create one record per CSV row, all or none (at most 1,000 rows), if the principal's
+    role may create records and write every column. Problems point at
+    `rows[<line>].<field>` where line is the line number in the file; a column the role may
+    not write at `columns[<j>]`."""
+    table, grant = await table_access(session, principal, company_id=company_id, table_id=table_id)
+    grant.require("create", table.name)
     schema = table_schema(table)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None)
@@ -50,6 +55,17 @@ async def import_csv(
                     f"columns[{j}]", f"{title!r} is not a field of {table.name}", "unknown_field"
                 )
             )
+    problems += [
+        FieldProblem(
+            f"columns[{j}]",
+            f"your role may not write {column!r}"
+            if grant.fields[column] == "read"
+            else f"{header[j].strip()!r} is not a field of {table.name}",
+            "field_forbidden" if grant.fields[column] == "read" else "unknown_field",
+        )
+        for j, column in enumerate(columns)
+        if column is not None and column in grant.fields
+    ]
     if problems:
         raise ValidationFailed(problems, "The CSV header does not match the table")
     rows: list[dict[str, Any]] = []
@@ -70,7 +86,12 @@ async def import_csv(
     if not rows:
         raise ValidationFailed([FieldProblem("csv", "the file has no rows", "empty")])
     return await bulk_create_records(
-        session, company_id=company_id, table_id=table.id, rows=rows, user_id=user_id, path="rows"
+        session,
+        company_id=company_id,
+        table_id=table.id,
+        rows=rows,
+        principal=principal,
+        path="rows",
     )
 
 
@@ -79,18 +100,25 @@ async def export_csv(
     *,
     company_id: str,
     table_id: str,
+    principal: Acting,
     where: Any = None,
     sort: list[str] | None = None,
 ) -> AsyncIterator[str]:
-    """The table's live records as CSV text, in chunks (header first), for streaming."""
-    table = await get_table(session, company_id=company_id, table_id=table_id)
+    """The table's live records that the principal may read as CSV text, in chunks (header
+    first), for streaming; the fields hidden from their role are not among the columns."""
+    table, grant = await table_access(session, principal, company_id=company_id, table_id=table_id)
+    grant.require("read", table.name)
     schema = table_schema(table)
+    grant.check_query(where, sort, schema)
     dialect = dialect_of(session)
     conditions = [
         table_filter(table.id),
         CustomTableRecord.company_id == company_id,
         CustomTableRecord.deleted_at.is_(None),
     ]
+    if (owner := grant.own_only("read")) is not None:
+        conditions.append(CustomTableRecord.created_by == owner)
+    columns = {fid: d for fid, d in schema.by_id.items() if fid not in grant.hidden}
     if where not in (None, {}):
         condition = where_clause(where, schema.definitions, schema.kinds, dialect)
         conditions.append(condition)
@@ -103,7 +131,7 @@ async def export_csv(
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["id", *schema.by_id])
+    writer.writerow(["id", *columns])
     async for record in await session.stream_scalars(query):
         writer.writerow(
             [
@@ -112,7 +140,7 @@ async def export_csv(
                     ""
                     if record.data.get(fid) is None
                     else schema.types[fid].format_text(record.data[fid], d)
-                    for fid, d in schema.by_id.items()
+                    for fid, d in columns.items()
                 ),
             ]
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,9 +18,10 @@ from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.events import record_event
 from core.models import CustomTable, CustomTableRecord, EventType, new_id, utcnow
 from core.models.base import Base
+from core.records.permissions import Acting, Grant, grant_for
 from core.records.query import dialect_of, order_by, table_filter, where_clause, without_jit
 from core.records.relations import expand
-from core.records.tables import TableHead, get_table, table_head, table_schema
+from core.records.tables import TableHead, table_head, table_schema
 from core.schema import CompiledSchema, clean_many
 from core.staging import stage
 
@@ -40,6 +41,10 @@ class StoredRecord:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+
+    def columns(self) -> dict[str, Any]:
+        """The values, by column name (for the audit trail)."""
+        return {name: getattr(self, name) for name in STORED_COLUMNS}
 
 
 STORED_COLUMNS = tuple(f.name for f in fields(StoredRecord))
@@ -139,7 +144,7 @@ def created_payload(
 
 
 def updated_payload(
-    table: CustomTable,
+    table: TableHead | CustomTable,
     record: CustomTableRecord,
     previous: dict[str, Any],
     user_id: str | None,
@@ -154,22 +159,71 @@ def updated_payload(
     }
 
 
+async def table_access(
+    session: AsyncSession, principal: Acting, *, company_id: str, table_id: str
+) -> tuple[TableHead, Grant]:
+    """The table (by id or name) and what `principal` may do with its records."""
+    table = await table_head(session, company_id=company_id, table_id=table_id)
+    grant = await grant_for(
+        session, principal, company_id=company_id, permissions=table.permissions
+    )
+    return table, grant
+
+
+def access_by_name(
+    session: AsyncSession, principal: Acting, company_id: str
+) -> Callable[[str], Awaitable[tuple[TableHead, Grant] | None]]:
+    """Expanding's look-up of another table with the reader's access to it (once each)."""
+    found: dict[str, tuple[TableHead, Grant] | None] = {}
+
+    async def access_of(name: str) -> tuple[TableHead, Grant] | None:
+        if name not in found:
+            try:
+                found[name] = await table_access(
+                    session, principal, company_id=company_id, table_id=name
+                )
+            except NotFound:
+                found[name] = None
+        return found[name]
+
+    return access_of
+
+
+def shown(record: Row | StoredRecord | CustomTableRecord, grant: Grant) -> StoredRecord:
+    """The record as the actor may see it (without their hidden fields)."""
+    assert isinstance(record, StoredRecord | CustomTableRecord | NewRecord)
+    return StoredRecord(
+        record.id,
+        record.table_id,
+        grant.visible(record.data),
+        record.created_by,
+        record.updated_by,
+        record.created_at,
+        record.updated_at,
+        record.deleted_at,
+    )
+
+
 async def create_record(
     session: AsyncSession,
     *,
     company_id: str,
     table_id: str,
     data: dict[str, Any],
-    user_id: str | None,
+    principal: Acting,
     chain_depth: int = 0,
-) -> NewRecord:
-    """Validate `data` against the table's schema and stage the row; emits
+) -> StoredRecord:
+    """Validate `data` against the table's schema and stage the row, authored by the
+    principal, if their role may create records and write those fields; emits
     DATABASE_ROW_CREATED. `chain_depth` is the depth of the trigger chain that caused the
     write (0: a person)."""
-    table = await table_head(session, company_id=company_id, table_id=table_id)
+    table, grant = await table_access(session, principal, company_id=company_id, table_id=table_id)
+    grant.require("create", table.name)
+    grant.check_writes([("", data)])
     [cleaned] = await clean_many(
         session, company_id=company_id, schema=table_schema(table), items=[(data, None)]
     )
+    user_id = principal.user_id
     record = stage_record(
         session,
         company_id=company_id,
@@ -186,18 +240,24 @@ async def create_record(
         table_id=table.id,
         chain_depth=chain_depth,
     )
-    return record
+    return shown(record, grant)
 
 
-async def load_record(
+async def _load_record(
     session: AsyncSession,
+    principal: Acting,
     *,
     company_id: str,
     record_id: str,
     table_id: str | None = None,
     deleted: bool = False,
-) -> CustomTableRecord:
-    """A live record (or, with `deleted`, a soft-deleted one); NotFound otherwise."""
+) -> tuple[CustomTableRecord, TableHead, Grant]:
+    """A live record (or, with `deleted`, a soft-deleted one) of the table (by id or name,
+    when given) with its table and the principal's access to it; NotFound otherwise, and
+    when the principal may not read it."""
+    table: TableHead | None = None
+    if table_id is not None:
+        table = await table_head(session, company_id=company_id, table_id=table_id)
     query = sa.select(CustomTableRecord).where(
         CustomTableRecord.company_id == company_id,
         CustomTableRecord.id == record_id,
@@ -205,13 +265,19 @@ async def load_record(
         if deleted
         else CustomTableRecord.deleted_at.is_(None),
     )
-    if table_id is not None:
-        table = await get_table(session, company_id=company_id, table_id=table_id)
+    if table is not None:
         query = query.where(CustomTableRecord.table_id == table.id)
     record = await session.scalar(query)
     if record is None:
         raise NotFound(f"no {'deleted ' if deleted else ''}record {record_id!r}")
-    return record
+    if table is None:
+        table = await table_head(session, company_id=company_id, table_id=record.table_id)
+    grant = await grant_for(
+        session, principal, company_id=company_id, permissions=table.permissions
+    )
+    if not grant.allows("read", record.created_by):
+        raise NotFound(f"no {'deleted ' if deleted else ''}record {record_id!r}")
+    return record, table, grant
 
 
 async def get_record(
@@ -219,27 +285,30 @@ async def get_record(
     *,
     company_id: str,
     record_id: str,
+    principal: Acting,
     table_id: str | None = None,
     expand_names: Sequence[str] = (),
-) -> tuple[CustomTableRecord, dict[str, Any]]:
-    """The live record and its expanded relations (empty unless asked for)."""
-    record = await load_record(
-        session, company_id=company_id, record_id=record_id, table_id=table_id
+) -> tuple[StoredRecord, dict[str, Any]]:
+    """The live record as the principal may see it, and its expanded relations (empty unless
+    asked for); NotFound when their role may not read it."""
+    record, table, grant = await _load_record(
+        session, principal, company_id=company_id, record_id=record_id, table_id=table_id
     )
     expanded: dict[str, Any] = {}
     if expand_names:
-        table = await get_table(session, company_id=company_id, table_id=record.table_id)
         expanded = (
             await expand(
                 session,
                 company_id=company_id,
                 table=table,
                 schema=table_schema(table),
+                access=grant,
+                access_of=access_by_name(session, principal, company_id),
                 records=[record],
                 names=expand_names,
             )
         )[record.id]
-    return record, expanded
+    return shown(record, grant), expanded
 
 
 async def update_record(
@@ -248,49 +317,77 @@ async def update_record(
     company_id: str,
     record_id: str,
     data: dict[str, Any],
-    user_id: str | None,
+    principal: Acting,
+    table_id: str | None = None,
     chain_depth: int = 0,
-) -> CustomTableRecord:
+) -> StoredRecord:
     """Partial update: `data` is merged over the stored values (null clears a field), the
-    result validated as a whole; emits DATABASE_ROW_UPDATED with the previous values."""
-    record = await load_record(session, company_id=company_id, record_id=record_id)
-    table = await get_table(session, company_id=company_id, table_id=record.table_id)
+    result validated as a whole, if the principal's role may update the record and write
+    those fields; emits DATABASE_ROW_UPDATED with the previous values."""
+    record, table, grant = await _load_record(
+        session, principal, company_id=company_id, record_id=record_id, table_id=table_id
+    )
+    grant.check_record("update", table.name, record.id, record.created_by)
+    grant.check_writes([("", data)])
     previous = dict(record.data)
     [cleaned] = await clean_many(
         session, company_id=company_id, schema=table_schema(table), items=[(data, previous)]
     )
     record.data = cleaned
-    record.updated_by = user_id
+    record.updated_by = principal.user_id
     record.updated_at = utcnow()
     await session.flush()
     record_event(
         session,
         EventType.DATABASE_ROW_UPDATED,
         company_id=company_id,
-        payload=updated_payload(table, record, previous, user_id),
+        payload=updated_payload(table, record, previous, principal.user_id),
         table_id=table.id,
         chain_depth=chain_depth,
     )
-    return record
+    return shown(record, grant)
 
 
 async def delete_record(
-    session: AsyncSession, *, company_id: str, record_id: str, user_id: str | None
-) -> CustomTableRecord:
-    """Soft delete: the record leaves lists and lookups until restored."""
-    record = await load_record(session, company_id=company_id, record_id=record_id)
+    session: AsyncSession,
+    *,
+    company_id: str,
+    record_id: str,
+    principal: Acting,
+    table_id: str | None = None,
+) -> tuple[StoredRecord, StoredRecord]:
+    """Soft delete, if the principal's role may delete the record: it leaves lists and
+    lookups until restored. Returns the record before and after, as the principal sees it."""
+    record, table, grant = await _load_record(
+        session, principal, company_id=company_id, record_id=record_id, table_id=table_id
+    )
+    grant.check_record("delete", table.name, record.id, record.created_by)
+    before = shown(record, grant)
     record.deleted_at = utcnow()
-    record.updated_by = user_id
+    record.updated_by = principal.user_id
     await session.flush()
-    return record
+    return before, shown(record, grant)
 
 
 async def restore_record(
-    session: AsyncSession, *, company_id: str, record_id: str, user_id: str | None
-) -> CustomTableRecord:
-    """Bring a soft-deleted record back; it must fit the table's current schema."""
-    record = await load_record(session, company_id=company_id, record_id=record_id, deleted=True)
-    table = await get_table(session, company_id=company_id, table_id=record.table_id)
+    session: AsyncSession,
+    *,
+    company_id: str,
+    record_id: str,
+    principal: Acting,
+    table_id: str | None = None,
+) -> StoredRecord:
+    """Bring a soft-deleted record back, if the principal's role may delete it (restoring
+    undoes a delete); it must fit the table's schema."""
+    record, table, grant = await _load_record(
+        session,
+        principal,
+        company_id=company_id,
+        record_id=record_id,
+        table_id=table_id,
+        deleted=True,
+    )
+    grant.check_record("delete", table.name, record.id, record.created_by)
     schema = table_schema(table)
     data = {k: v for k, v in record.data.items() if k in schema.by_id}
     [cleaned] = await clean_many(
@@ -298,9 +395,9 @@ async def restore_record(
     )
     record.data = cleaned
     record.deleted_at = None
-    record.updated_by = user_id
+    record.updated_by = principal.user_id
     await session.flush()
-    return record
+    return shown(record, grant)
 
 
 async def list_records(
@@ -308,6 +405,7 @@ async def list_records(
     *,
     company_id: str,
     table_id: str,
+    principal: Acting,
     where: Any = None,
     sort: list[str] | None = None,
     limit: int = 50,
@@ -316,9 +414,11 @@ async def list_records(
     expand_names: Sequence[str] = (),
     count: str = "exact",
 ) -> Page:
-    """A page of the table's live records (or, with `deleted`, its soft-deleted ones),
-    filtered by a JSONLogic `where` run in SQL, sorted on any fields, with the total:
-    `count` "exact" counts every match, "bounded" up to COUNT_BOUND, "none" not at all."""
+    """A page of the table's live records (or, with `deleted`, its soft-deleted ones) that
+    the principal may read, as they may see them, filtered by a JSONLogic `where` run in
+    SQL, sorted on any fields, with the total: `count` "exact" counts every match,
+    "bounded" up to COUNT_BOUND, "none" not at all. A filter or sort on a field hidden from
+    the principal is refused as if the field did not exist."""
     problems = []
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         problems.append(FieldProblem("limit", f"limit must be 1 to {MAX_PAGE}, offset 0 or more"))
@@ -326,19 +426,18 @@ async def list_records(
         problems.append(FieldProblem("count", f"must be one of {', '.join(COUNT_MODES)}"))
     if problems:
         raise ValidationFailed(problems)
-    table: TableHead | CustomTable
-    if expand_names:
-        table = await get_table(session, company_id=company_id, table_id=table_id)
-    else:
-        table = await table_head(session, company_id=company_id, table_id=table_id)
+    table, grant = await table_access(session, principal, company_id=company_id, table_id=table_id)
+    grant.require("read", table.name)
     schema = table_schema(table)
+    grant.check_query(where, sort, schema)
     dialect = dialect_of(session)
     condition = None
     if where not in (None, {}):
         condition = where_clause(where, schema.definitions, schema.kinds, dialect)
         await without_jit(session, condition)
-    listing = _listing(table.id, schema, dialect, deleted, sort, condition)
-    bound = {"company_id": company_id}
+    owner = grant.own_only("read")
+    listing = _listing(table.id, schema, dialect, deleted, sort, condition, owner is not None)
+    bound = {"company_id": company_id} | ({} if owner is None else {"owner": owner})
     total: int | None = None
     exact = count == "exact"
     if count != "none":
@@ -349,14 +448,17 @@ async def list_records(
             total = min(total, COUNT_BOUND)
     result = await session.execute(listing.page, bound | {"limit": limit, "offset": offset})
     items = [StoredRecord(*row) for row in result]
+    if grant.hidden:
+        items = [shown(item, grant) for item in items]
     page = Page(items, total, limit, offset, exact)
     if expand_names and items:
-        assert isinstance(table, CustomTable)
         page.expanded = await expand(
             session,
             company_id=company_id,
             table=table,
             schema=schema,
+            access=grant,
+            access_of=access_by_name(session, principal, company_id),
             records=items,
             names=expand_names,
         )
@@ -387,11 +489,12 @@ def _listing(
     deleted: bool,
     sort: list[str] | None,
     condition: sa.ColumnElement[bool] | None,
+    own_only: bool,
 ) -> _Listing:
     """The count and page statements of a listing (company, limit and offset bound), built
     once per table, schema, filter and order: building them, and their cache keys, costs
     more than running them. Rows, not ORM objects: a page is read, never changed."""
-    key = (table_id, dialect, deleted, tuple(sort or ()), id(condition))
+    key = (table_id, dialect, deleted, tuple(sort or ()), id(condition), own_only)
     hit = _listings.get(key)
     if hit is not None and hit.schema is schema and hit.condition is condition:
         return hit
@@ -400,6 +503,8 @@ def _listing(
         RECORDS.c.deleted_at.is_not(None) if deleted else RECORDS.c.deleted_at.is_(None),
         RECORDS.c.company_id == sa.bindparam("company_id"),
     ]
+    if own_only:  # the reader's role reads only the records they created
+        conditions.append(RECORDS.c.created_by == sa.bindparam("owner"))
     if condition is not None:
         conditions.append(condition)
     count = sa.select(sa.func.count()).select_from(RECORDS).where(*conditions)

@@ -10,7 +10,7 @@ is the same through a multiple record field.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -145,19 +145,50 @@ class RecordRow(Protocol):
     def data(self) -> dict[str, Any]: ...
 
 
+class Expanding(Protocol):
+    """What expanding needs of a table: its name, id and relations."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def relations(self) -> Any: ...
+
+
+class TableAccess(Protocol):
+    """What the reader may see of a table's rows (core.records.permissions.Grant)."""
+
+    @property
+    def hidden(self) -> frozenset[str]: ...
+
+    def own_only(self, action: str) -> str | None: ...
+
+    def visible(self, data: Any) -> dict[str, Any]: ...
+
+
+AccessOf = Callable[[str], Awaitable[tuple[Expanding, TableAccess] | None]]
+"""The table of a name with what the reader may see of it (None: no such table)."""
+
+
 async def expand(
     session: AsyncSession,
     *,
     company_id: str,
-    table: CustomTable,
+    table: Expanding,
     schema: CompiledSchema,
+    access: TableAccess,
+    access_of: AccessOf,
     records: Sequence[RecordRow],
     names: Sequence[str],
 ) -> dict[str, dict[str, Any]]:
     """For each record id, the expanded relations asked for: a record field gives the row (or
     rows) it points at, a relation gives the rows of the other table pointing here. Rows are
-    `{"id", "data"}`; deleted rows are left out."""
-    targets = record_targets(schema)
+    `{"id", "data"}`, as the reader may see them in their own table (rows they may not read
+    are left out, so are their hidden fields); deleted rows are left out."""
+    targets = {k: v for k, v in record_targets(schema).items() if k not in access.hidden}
     relations = {r["name"]: r for r in table.relations if isinstance(r, dict)}
     problems = [
         FieldProblem(
@@ -170,35 +201,50 @@ async def expand(
         raise ValidationFailed(problems, "Cannot expand")
     out: dict[str, dict[str, Any]] = {r.id: {} for r in records}
     live = (CustomTableRecord.company_id == company_id, CustomTableRecord.deleted_at.is_(None))
-    for name in names:
+    for i, name in enumerate(names):
         if name in targets:
+            seen = await access_of(targets[name])
             wanted = {i for r in records for i in _ids(r.data.get(name))}
-            rows = (
-                {
-                    row.id: {"id": row.id, "data": row.data}
-                    for row in await session.scalars(
-                        sa.select(CustomTableRecord).where(*live, CustomTableRecord.id.in_(wanted))
-                    )
+            rows: dict[str, dict[str, Any]] = {}
+            if seen is not None and wanted:
+                target, target_access = seen
+                query = sa.select(CustomTableRecord).where(
+                    *live,
+                    CustomTableRecord.table_id == target.id,
+                    CustomTableRecord.id.in_(wanted),
+                    *_own(target_access),
+                )
+                rows = {
+                    row.id: {"id": row.id, "data": target_access.visible(row.data)}
+                    for row in await session.scalars(query)
                 }
-                if wanted
-                else {}
-            )
             multiple = schema.by_id[name].settings.multiple
             for r in records:
                 found = [rows[i] for i in _ids(r.data.get(name)) if i in rows]
                 out[r.id][name] = found if multiple else (found[0] if found else None)
             continue
         relation = relations[name]
-        other = await _tables_by_name(session, company_id, [relation["table"]])
-        target = other.get(relation["table"]) if relation["table"] != table.name else table
         for r in records:
             out[r.id][name] = []
-        if target is None:
+        seen = await access_of(relation["table"])
+        if seen is None:
             continue
+        target, target_access = seen
+        if relation["field"] in target_access.hidden:
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        f"expand[{i}]",
+                        f"{name!r} goes through a field of {target.name} your role may not see",
+                        "unknown_relation",
+                    )
+                ],
+                "Cannot expand",
+            )
         ids = [r.id for r in records]
         pointer = CustomTableRecord.data[relation["field"]]
         rows_query = sa.select(CustomTableRecord).where(
-            *live, CustomTableRecord.table_id == target.id
+            *live, CustomTableRecord.table_id == target.id, *_own(target_access)
         )
         if relation["type"] == "one-to-many":
             rows_query = rows_query.where(pointer.as_string().in_(ids))
@@ -209,8 +255,13 @@ async def expand(
             pointed = _ids(row.data.get(relation["field"]))
             for rid in pointed:
                 if rid in out:
-                    out[rid][name].append({"id": row.id, "data": row.data})
+                    out[rid][name].append({"id": row.id, "data": target_access.visible(row.data)})
     return out
+
+
+def _own(access: TableAccess) -> list[sa.ColumnElement[bool]]:
+    owner = access.own_only("read")
+    return [] if owner is None else [CustomTableRecord.created_by == owner]
 
 
 def _ids(value: Any) -> list[str]:

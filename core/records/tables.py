@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from core.models import CustomTable, CustomTableRecord
 from core.records.indexes import drop_indexes, sync_indexes
+from core.records.permissions import check_permissions
 from core.records.query import dialect_of
 from core.records.relations import check_relations
 from core.schema import CompiledSchema, clean_many, compile_schema
@@ -41,7 +42,9 @@ TABLE_BY_KEY = sa.select(CustomTable).where(
     sa.or_(CustomTable.id == sa.bindparam("key"), CustomTable.name == sa.bindparam("key")),
 )
 _TABLES = CustomTable.__table__.c
-HEAD_BY_KEY = sa.select(_TABLES.id, _TABLES.name, _TABLES.schema).where(
+HEAD_BY_KEY = sa.select(
+    _TABLES.id, _TABLES.name, _TABLES.schema, _TABLES.relations, _TABLES.permissions
+).where(
     _TABLES.company_id == sa.bindparam("company_id"),
     sa.or_(_TABLES.id == sa.bindparam("key"), _TABLES.name == sa.bindparam("key")),
 )
@@ -49,11 +52,13 @@ HEAD_BY_KEY = sa.select(_TABLES.id, _TABLES.name, _TABLES.schema).where(
 
 @dataclass(frozen=True, slots=True)
 class TableHead:
-    """What writing a table's records needs of it (lighter to load than the ORM row)."""
+    """What working with a table's records needs of it (lighter to load than the ORM row)."""
 
     id: str
     name: str
     schema: Any
+    relations: Any
+    permissions: Any
 
 
 async def get_table(session: AsyncSession, *, company_id: str, table_id: str) -> CustomTable:
@@ -65,7 +70,7 @@ async def get_table(session: AsyncSession, *, company_id: str, table_id: str) ->
 
 
 async def table_head(session: AsyncSession, *, company_id: str, table_id: str) -> TableHead:
-    """As get_table, only the id, name and schema."""
+    """As get_table, only what its records need: id, name, schema, relations, permissions."""
     row = (await session.execute(HEAD_BY_KEY, {"company_id": company_id, "key": table_id})).first()
     if row is None:
         raise NotFound(f"no table {table_id!r}")
@@ -92,8 +97,10 @@ async def create_table(
     relations: Any = None,
     settings: dict[str, Any] | None = None,
     description: str | None = None,
+    permissions: Any = None,
 ) -> CustomTable:
-    """A new table; its schema and relations are checked, its indexed fields indexed.
+    """A new table; its schema, relations and permissions are checked, its indexed fields
+    indexed.
     ValidationFailed lists every problem; Conflict when the name is taken."""
     problems = []
     if not isinstance(name, str) or not TABLE_NAME.match(name):
@@ -106,6 +113,9 @@ async def create_table(
     compiled = compile_schema(schema, where="schema")
     relations = await check_relations(
         session, company_id=company_id, table_name=name, schema=compiled, relations=relations or []
+    )
+    permissions = await check_permissions(
+        session, company_id=company_id, permissions=permissions, schema=compiled
     )
     exists = await session.scalar(
         sa.select(CustomTable.id).where(
@@ -122,6 +132,7 @@ async def create_table(
         schema=schema,
         relations=relations,
         settings=settings or {},
+        permissions=permissions,
     )
     session.add(table)
     await session.flush()
@@ -139,6 +150,7 @@ async def update_table(
     schema: Any = None,
     relations: Any = None,
     settings: dict[str, Any] | None = None,
+    permissions: Any = None,
 ) -> CustomTable:
     """Change a table. A new schema is checked against every live record first: if any no
     longer fits, ValidationFailed lists them (paths `records[<id>].<field>`) and nothing
@@ -158,6 +170,14 @@ async def update_table(
             table_name=table.name,
             schema=compiled,
             relations=table.relations if relations is None else relations,
+        )
+    if schema is not None or permissions is not None:
+        # Permissions name fields: a schema change is checked against them too.
+        table.permissions = await check_permissions(
+            session,
+            company_id=company_id,
+            permissions=table.permissions if permissions is None else permissions,
+            schema=compiled,
         )
     if schema is not None:
         if removed:

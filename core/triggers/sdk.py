@@ -111,7 +111,9 @@ async def start_flow(
 async def create_record(
     context: ActionContext, *, table_id: str, data: dict[str, Any], user_id: str | None
 ) -> dict[str, Any]:
-    """Add a record to a custom table of the company (validated by the table's schema)."""
+    """Add a record to a custom table of the company (validated by the table's schema),
+    with the trigger's own authority; `user_id` is recorded as its author."""
+    from core.records.permissions import TriggerAuthority
     from core.records.records import create_record as create
 
     async def work(session: AsyncSession) -> dict[str, Any]:
@@ -121,7 +123,7 @@ async def create_record(
                 company_id=context.company_id,
                 table_id=table_id,
                 data=data,
-                user_id=user_id,
+                principal=TriggerAuthority(user_id),
                 chain_depth=context.chain_depth,
             )
         except ErpError as exc:
@@ -134,7 +136,9 @@ async def create_record(
 async def update_record(
     context: ActionContext, *, record_id: str, data: dict[str, Any], user_id: str | None
 ) -> dict[str, Any]:
-    """Merge `data` into a record of the company (validated by the table's schema)."""
+    """Merge `data` into a record of the company (validated by the table's schema), with the
+    trigger's own authority; `user_id` is recorded as the one who changed it."""
+    from core.records.permissions import TriggerAuthority
     from core.records.records import update_record as update
 
     async def work(session: AsyncSession) -> dict[str, Any]:
@@ -144,7 +148,7 @@ async def update_record(
                 company_id=context.company_id,
                 record_id=record_id,
                 data=data,
-                user_id=user_id,
+                principal=TriggerAuthority(user_id),
                 chain_depth=context.chain_depth,
             )
         except ErpError as exc:

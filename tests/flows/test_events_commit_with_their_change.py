@@ -25,6 +25,7 @@ from core.models import (
 )
 from core.models.automation import ScheduleSlot
 from core.records import create_record, create_table, update_record
+from core.records.permissions import TriggerAuthority
 from core.scheduling.claims import claim_slot
 from tests.flows.conftest import Acme, expense_spec, in_company, published_flow
 
@@ -164,7 +165,11 @@ async def test_record_events_commit_or_roll_back_with_the_record(sessions, acme)
 
     async def create(session: AsyncSession) -> None:
         await create_record(
-            session, company_id=acme.company_id, table_id=table.id, data={"amount": 5}, user_id=None
+            session,
+            company_id=acme.company_id,
+            table_id=table.id,
+            data={"amount": 5},
+            principal=TriggerAuthority(),
         )
 
     await commits_with_its_events(
@@ -179,7 +184,7 @@ async def test_record_events_commit_or_roll_back_with_the_record(sessions, acme)
             company_id=acme.company_id,
             record_id=record_id,
             data={"amount": 6},
-            user_id=None,
+            principal=TriggerAuthority(),
         )
 
     async def amount(session: AsyncSession) -> Any:

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.access import Principal
 from core.database import create_engine, session_factory, transaction
 from core.migrate import upgrade
-from core.models import Company
+from core.models import Company, UserRole, new_id
 from core.records import (
     bulk_create_records,
     create_record,
@@ -40,6 +41,7 @@ async def test_records_on_sqlite(sqlite: async_sessionmaker[AsyncSession]) -> No
         s.add(company)
         await s.flush()
         cid = company.id
+    admin = Principal(user_id=new_id(), role=UserRole.ADMIN, company_id=cid)
     async with transaction(sqlite, company_id=cid) as s:
         customers = await create_table(
             s,
@@ -65,13 +67,13 @@ async def test_records_on_sqlite(sqlite: async_sessionmaker[AsyncSession]) -> No
             ],
         )
         initech = await create_record(
-            s, company_id=cid, table_id=customers.id, data={"name": "Initech"}, user_id=None
+            s, company_id=cid, table_id=customers.id, data={"name": "Initech"}, principal=admin
         )
         await bulk_create_records(
             s,
             company_id=cid,
             table_id=orders.id,
-            user_id=None,
+            principal=admin,
             rows=[{"amount": a, "customer": initech.id, "note": "n"} for a in (9, 10, 100, 2)],
         )
     async with transaction(sqlite, company_id=cid) as s:
@@ -79,6 +81,7 @@ async def test_records_on_sqlite(sqlite: async_sessionmaker[AsyncSession]) -> No
             s,
             company_id=cid,
             table_id=orders.id,
+            principal=admin,
             where={">": [{"var": "amount"}, 5]},
             sort=["-amount"],
             expand_names=["customer"],
@@ -99,9 +102,12 @@ async def test_records_on_sqlite(sqlite: async_sessionmaker[AsyncSession]) -> No
                 },
             ],
         )
-        record, _ = await get_record(s, company_id=cid, record_id=page.items[0].id)
+        record, _ = await get_record(s, company_id=cid, record_id=page.items[0].id, principal=admin)
         assert "note" not in record.data
         chunks = [
-            c async for c in export_csv(s, company_id=cid, table_id=orders.id, sort=["amount"])
+            c
+            async for c in export_csv(
+                s, company_id=cid, table_id=orders.id, principal=admin, sort=["amount"]
+            )
         ]
         assert "".join(chunks).splitlines()[1].split(",")[1] == "2"

@@ -71,7 +71,7 @@ UNTYPED = [
 @pytest.fixture
 async def table(acme: Tenant) -> dict[str, Any]:
     t = await acme.run(create_table, name="mixed", display_name="Mixed", schema=SCHEMA)
-    created = await acme.run(bulk_create_records, table_id=t.id, rows=ROWS, user_id=None)
+    created = await acme.run(bulk_create_records, table_id=t.id, rows=ROWS)
     return {"id": t.id, "stored": {r.id: r.data for r in created}}
 
 

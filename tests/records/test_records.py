@@ -29,7 +29,7 @@ async def expenses(acme: Tenant) -> str:
 
 
 async def add(acme: Tenant, table_id: str, **data: object) -> str:
-    record = await acme.run(create_record, table_id=table_id, data=data, user_id=acme.user_id)
+    record = await acme.run(create_record, table_id=table_id, data=data)
     return record.id
 
 
@@ -64,9 +64,7 @@ async def test_a_partial_update_keeps_other_fields_and_reports_what_changed(
     acme: Tenant, expenses: str
 ) -> None:
     rid = await add(acme, expenses, title="Taxi", amount=42, approved=True)
-    record = await acme.run(
-        update_record, record_id=rid, data={"amount": 45, "approved": None}, user_id=acme.user_id
-    )
+    record = await acme.run(update_record, record_id=rid, data={"amount": 45, "approved": None})
     assert record.data == {"title": "Taxi", "amount": 45}
     updated = (await acme.events())[-1]
     assert updated.event_type is EventType.DATABASE_ROW_UPDATED
@@ -77,7 +75,7 @@ async def test_a_partial_update_keeps_other_fields_and_reports_what_changed(
 async def test_a_bad_update_changes_nothing(acme: Tenant, expenses: str) -> None:
     rid = await add(acme, expenses, title="Taxi", amount=42)
     with pytest.raises(ValidationFailed):
-        await acme.run(update_record, record_id=rid, data={"title": None}, user_id=acme.user_id)
+        await acme.run(update_record, record_id=rid, data={"title": None})
     record, _ = await acme.run(get_record, record_id=rid)
     assert record.data == {"title": "Taxi", "amount": 42}
     assert len(await acme.events()) == 1
@@ -87,14 +85,14 @@ async def test_soft_deleted_records_leave_lists_and_come_back_on_restore(
     acme: Tenant, expenses: str
 ) -> None:
     rid = await add(acme, expenses, title="Taxi", amount=42)
-    await acme.run(delete_record, record_id=rid, user_id=acme.user_id)
+    await acme.run(delete_record, record_id=rid)
     with pytest.raises(NotFound):
         await acme.run(get_record, record_id=rid)
     assert (await acme.run(list_records, table_id=expenses)).total == 0
     assert [
         r.id for r in (await acme.run(list_records, table_id=expenses, deleted=True)).items
     ] == [rid]
-    await acme.run(restore_record, record_id=rid, user_id=acme.user_id)
+    await acme.run(restore_record, record_id=rid)
     record, _ = await acme.run(get_record, record_id=rid)
     assert record.deleted_at is None
 
@@ -108,12 +106,11 @@ async def test_another_company_cannot_see_or_write_the_table(
             create_record,
             table_id=expenses,
             data={"title": "x", "amount": 1},
-            user_id=globex.user_id,
         )
     with pytest.raises(NotFound):
         await globex.run(get_record, record_id=rid)
     with pytest.raises(NotFound):
-        await globex.run(update_record, record_id=rid, data={"amount": 1}, user_id=globex.user_id)
+        await globex.run(update_record, record_id=rid, data={"amount": 1})
 
 
 async def test_list_filters_with_jsonlogic_sorts_numerically_and_pages_with_a_total(

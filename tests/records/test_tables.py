@@ -64,11 +64,11 @@ async def test_a_schema_change_that_breaks_records_lists_them_and_changes_nothin
     table = await acme.run(
         create_table, name="expenses", display_name="Expenses", schema=EXPENSES_SCHEMA
     )
-    small = await acme.run(
-        create_record, table_id=table.id, data={"title": "Pens", "amount": 5}, user_id=None
-    )
+    small = await acme.run(create_record, table_id=table.id, data={"title": "Pens", "amount": 5})
     big = await acme.run(
-        create_record, table_id=table.id, data={"title": "Laptop", "amount": 2000}, user_id=None
+        create_record,
+        table_id=table.id,
+        data={"title": "Laptop", "amount": 2000},
     )
     stricter = [dict(f) for f in EXPENSES_SCHEMA]
     stricter[1] = {**stricter[1], "validation": {"max": 1000}}
@@ -94,7 +94,6 @@ async def test_removing_a_field_drops_its_values(acme: Tenant) -> None:
             create_record,
             table_id=table.id,
             data={"title": "Taxi", "amount": 5, "approved": True},
-            user_id=None,
         )
     ).id
     await acme.run(
@@ -125,7 +124,9 @@ async def test_indexed_fields_get_expression_indexes_that_filters_use(acme: Tena
     }
     for i in range(30):
         await acme.run(
-            create_record, table_id=table.id, data={"title": f"t{i}", "amount": i}, user_id=None
+            create_record,
+            table_id=table.id,
+            data={"title": f"t{i}", "amount": i},
         )
     async with transaction(acme.sessions, company_id=acme.company_id) as s:
         await s.execute(sa.text("SET LOCAL enable_seqscan = off"))
@@ -199,20 +200,15 @@ async def test_relations_are_validated_and_expand_on_read(acme: Tenant) -> None:
         table_id=tags.id,
         relations=[{"name": "orders", "type": "many-to-many", "table": "orders", "field": "tags"}],
     )
-    initech = await acme.run(
-        create_record, table_id=customers.id, data={"name": "Initech"}, user_id=None
-    )
-    urgent = await acme.run(create_record, table_id=tags.id, data={"name": "urgent"}, user_id=None)
+    initech = await acme.run(create_record, table_id=customers.id, data={"name": "Initech"})
+    urgent = await acme.run(create_record, table_id=tags.id, data={"name": "urgent"})
     order = await acme.run(
         create_record,
         table_id=orders.id,
         data={"ref": "A-1", "customer": initech.id, "tags": [urgent.id]},
-        user_id=None,
     )
     with pytest.raises(ValidationFailed) as caught:
-        await acme.run(
-            create_record, table_id=orders.id, data={"customer": urgent.id}, user_id=None
-        )
+        await acme.run(create_record, table_id=orders.id, data={"customer": urgent.id})
     assert caught.value.problems[0].code == "not_found"  # a row of another table does not count
 
     _, expanded = await acme.run(get_record, record_id=order.id, expand_names=["customer", "tags"])
