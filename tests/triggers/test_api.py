@@ -234,11 +234,16 @@ class Ledger:
 
 async def ledger_with_a_record(sessions: Sessions, tenant: Tenant) -> Ledger:
     from core.records import create_record
+    from core.records.permissions import TriggerAuthority
 
     table_id = await add_table(sessions, tenant.company.id, "ledger", LEDGER)
     async with transaction(sessions, company_id=tenant.company.id) as session:
         row = await create_record(
-            session, company_id=tenant.company.id, table_id=table_id, data={"t": 1}, user_id=None
+            session,
+            company_id=tenant.company.id,
+            table_id=table_id,
+            data={"t": 1},
+            principal=TriggerAuthority(),
         )
         return Ledger(table_id, row.id)
 
