@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import Litestar, Request, get
 from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -24,6 +25,7 @@ from api.security import jwt_auth
 from api.validation import MAX_JSON_DEPTH, nested_too_deep, nul_problems
 from core.database import create_engine, session_factory
 from core.errors import FieldProblem, ValidationFailed
+from core.live import LiveHub
 from core.plugins.manager import get_plugins
 from core.process import freeze_startup_objects
 from core.settings import Settings, get_settings
@@ -55,6 +57,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "api.webhooks.routes",
     "api.integrations.routes",
     "api.versions.routes",
+    "api.live.routes",
+    "api.flows.links",
 )
 """Every area's routes: each module has `routers() -> list` of handlers and routers.
 A new area adds its module here."""
@@ -118,10 +122,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Whatever the plugins run beside the requests (erp_background_services): the
         # scheduler's automation pipeline without a broker, a Celery dispatcher with one.
         app.state.background = await plugins.start_services(settings, app.state.sessions)
+        app.state.live = LiveHub(app.state.sessions)
         freeze_startup_objects()
         try:
             yield
         finally:
+            await app.state.live.stop()
             await app.state.background.stop()
             await engine.dispose()
 
@@ -135,6 +141,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=reject_unstorable_input,
         before_send=[forbid_sniffing],
         request_max_body_size=MAX_BODY_BYTES,
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_headers=["Authorization", "Content-Type", "X-Company-Id"],
+            expose_headers=["Retry-After", "Last-Modified"],
+            allow_credentials=False,
+        )
+        if settings.cors_origins
+        else None,
         openapi_config=OpenAPIConfig(
             title="ERP Builder",
             version=VERSION,

@@ -97,6 +97,9 @@ class Settings:
     files_dir: Path = Path("files")
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES
+    cors_origins: tuple[str, ...] = ()
+    """Origins (scheme://host[:port]) whose pages may call the API from a browser; none by
+    default: the web app is served by the API itself, on its own origin."""
     automation: AutomationSettings = field(default_factory=AutomationSettings)
     integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
 
@@ -164,9 +167,22 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         upload_types=tuple(t.strip() for t in upload_types.split(",") if t.strip())
         if upload_types
         else DEFAULT_UPLOAD_TYPES,
+        cors_origins=_origins(env, "ERP_CORS_ORIGINS"),
         automation=_automation_settings(env),
         integrations=_integration_settings(env),
     )
+
+
+def _origins(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of origins, each scheme://host[:port] with nothing after it."""
+    origins = tuple(o.strip().rstrip("/") for o in (env.get(name) or "").split(",") if o.strip())
+    for origin in origins:
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest:
+            raise ConfigurationError(
+                f"{name} must list origins like https://app.example.com, not {origin!r}"
+            )
+    return origins
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:

@@ -146,6 +146,8 @@ class Notification(TenantOwned, Base):
     __table_args__ = (
         sa.Index("idx_notifications_user", "user_id", "created_at"),
         sa.Index("idx_notifications_company", "company_id"),
+        # The live hub reads the last seconds' notifications (core.live).
+        sa.Index("idx_notifications_created", "created_at"),
     )
 
     id: Mapped[str] = id_column()

@@ -26,6 +26,8 @@ class OutboxEvent(TenantOwned, Base):
             sqlite_where=sa.text("dispatched_at IS NULL"),
         ),
         sa.Index("idx_event_outbox_company", "company_id"),
+        # The live hub reads the last seconds' events (core.live).
+        sa.Index("idx_event_outbox_created", "created_at"),
     )
 
     id: Mapped[str] = id_column()

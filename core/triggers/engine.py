@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.database import transaction
 from core.errors import ErpError
+from core.flows.link_tokens import links_for_step
 from core.http import GuardedHttpClient
 from core.models import OutboxEvent, Trigger, TriggerExecutionStatus, utcnow
 from core.plugins.manager import Plugins
@@ -260,7 +261,19 @@ class TriggerEngine:
             # The seed's email template links to the task: a flow event's instance, where
             # the people asked to act see it and act on it.
             public_url = self.settings.automation.public_url
-            variables.setdefault("link_to_task", f"{public_url}/flow-instances/{instance_id}")
+            variables.setdefault("link_to_task", f"{public_url}/instances/{instance_id}")
+            step, level = info.data.get("stepNumber"), info.data.get("levelOrder")
+            if isinstance(step, int) and isinstance(level, int):
+                # A waiting level (TASK_STARTED): one-click decisions, confirmed on a page.
+                for name, link in links_for_step(
+                    self.settings.secret_key,
+                    public_url,
+                    company_id=job.event.company_id,
+                    instance_id=instance_id,
+                    step=step,
+                    level=level,
+                ).items():
+                    variables.setdefault(name, link)
         stop = False
         for index, step in enumerate(steps):
             previous = results[index] if index < len(results) else None

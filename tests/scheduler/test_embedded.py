@@ -149,7 +149,7 @@ async def test_erp_serve_alone_runs_the_seed_alert_on_sqlite(
             assert mail["To"] == "cfo@acme.com"
             body = mail.get_payload(decode=True).decode()
             assert "Amount: $12000" in body
-            assert f"Please review at: {base}/flow-instances/{instance}" in body
+            assert f"Please review at: {base}/instances/{instance}" in body
 
             for who, level in ((manager, 2), (finance, 3)):
                 [item] = (await http.get("/inbox", headers=who)).json()["items"]

@@ -42,7 +42,7 @@ async def test_a_12000_expense_emails_the_cfo_and_a_500_one_does_not(
     assert "Employee: Eve Employee" in body
     assert "Amount: $12000" in body
     assert "Category: Travel" in body
-    link = pipeline.engine.settings.automation.public_url + f"/flow-instances/{big.id}"
+    link = pipeline.engine.settings.automation.public_url + f"/instances/{big.id}"
     assert f"Please review at: {link}" in body
 
     # The approvals that follow fire nothing more: the alert is on the expense form only.
@@ -72,6 +72,7 @@ async def test_the_approvers_of_a_level_are_notified_when_its_review_starts(
                     "title": "{{ levelName }}: an expense waits for you",
                     "userIds": "{{ assigneeIds }}",
                     "link": "{{ link_to_task }}",
+                    "body": "Approve: {{ approve_link }} Reject: {{ reject_link }}",
                 },
             }
         ],
@@ -89,4 +90,7 @@ async def test_the_approvers_of_a_level_are_notified_when_its_review_starts(
     by_user = {n.user_id: n for n in notes}
     assert set(by_user) == {demo.users["manager"], demo.users["finance"]}
     assert by_user[demo.users["finance"]].title == "Finance Approval: an expense waits for you"
-    assert by_user[demo.users["manager"]].link.endswith(f"/flow-instances/{instance.id}")
+    assert by_user[demo.users["manager"]].link.endswith(f"/instances/{instance.id}")
+    # One-click decisions for the waiting level, each a signed link to its confirmation page.
+    body = by_user[demo.users["manager"]].body
+    assert body.count("/action-links/") == 2, body

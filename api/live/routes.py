@@ -1,0 +1,70 @@
+"""The signed-in user's live updates as server-sent events (`GET /stream`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Request, get
+from litestar.datastructures import State
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.security.jwt import Token
+
+from api.deps import Actor, CompanyRequired
+from core.access import Principal
+from core.live import LiveHub
+
+HEARTBEAT_SECONDS = 15.0
+"""A comment line this often keeps proxies and load balancers from closing a quiet stream
+(many close idle connections after 30 to 60 seconds)."""
+
+RETRY_MS = 3000
+"""How long a disconnected browser waits before it reconnects."""
+
+
+@get(
+    "/stream",
+    tags=["notifications"],
+    summary="Live updates: my company's flow work and my notifications",
+    description=(
+        "Server-sent events. `inbox` (data: {event, flowId, instanceId}) when flow work of "
+        "the company changed, so inboxes and instance pages may read differently; "
+        "`notification` (data: {id, title}) when a notification for me arrived. A comment "
+        f"line every {HEARTBEAT_SECONDS:.0f} s keeps the connection open. The stream ends when "
+        "the access token expires: reconnect with a fresh one. Each event is a hint to "
+        "reload what it names, sent about a second after the change commits; a client that "
+        "was disconnected reloads what it shows."
+    ),
+    media_type="text/event-stream",
+)
+async def stream(
+    request: Request[Principal, Token, Any], principal: Actor, state: State
+) -> ServerSentEvent:
+    if principal.company_id is None:
+        raise CompanyRequired("Choose the company to act in with the X-Company-Id header.")
+    hub: LiveHub = state.live
+    expires = request.auth.exp.timestamp()
+    return ServerSentEvent(
+        _messages(hub, principal.company_id, principal.user_id, expires),
+        retry_duration=RETRY_MS,
+    )
+
+
+async def _messages(
+    hub: LiveHub, company_id: str, user_id: str, expires: float
+) -> AsyncIterator[ServerSentEventMessage]:
+    with hub.subscribe(company_id, user_id) as subscription:
+        yield ServerSentEventMessage(comment="ready", data=None)
+        while (left := expires - time.time()) > 0:
+            event = await subscription.next(min(HEARTBEAT_SECONDS, left))
+            if event is None:
+                if expires - time.time() > 0:
+                    yield ServerSentEventMessage(comment="heartbeat", data=None)
+                continue
+            yield ServerSentEventMessage(data=json.dumps(event.data), event=event.name)
+
+
+def routers() -> list[Any]:
+    return [stream]

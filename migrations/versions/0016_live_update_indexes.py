@@ -1,0 +1,25 @@
+"""indexes on the creation time of outbox events and notifications
+
+The live hub (core.live) reads the rows committed in the last seconds of both tables on every
+poll; without these, each poll would walk every event kept for the retention period.
+
+Revision ID: 0016
+Revises: 0015
+"""
+
+from alembic import op
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("idx_event_outbox_created", "event_outbox", ["created_at"])
+    op.create_index("idx_notifications_created", "notifications", ["created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("idx_notifications_created", table_name="notifications")
+    op.drop_index("idx_event_outbox_created", table_name="event_outbox")
