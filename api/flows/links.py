@@ -69,7 +69,7 @@ async def confirm_action_link(
         db, principal, settings.secret_key, token, comment=data.comment or data.reason
     )
     return ActionOut(
-        instance=instance_state(result.instance),
+        instance=instance_state(result.instance, result.definition),
         execution_id=result.execution.id if result.execution else None,
         level_closed=result.level_closed,
     )

@@ -3,14 +3,14 @@
 The live hub (core.live) reads the rows committed in the last seconds of both tables on every
 poll; without these, each poll would walk every event kept for the retention period.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
