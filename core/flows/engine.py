@@ -55,7 +55,7 @@ from core.models import (
 )
 from core.models.base import Base
 from core.models.flow_runs import ActionKind, AssignmentSource, AssignmentStatus, StepStatus
-from core.schema import validate_submission
+from core.schema import validate_submission, validate_values
 from core.staging import stage
 
 EXECUTIONS = Base.metadata.tables[TaskExecution.__tablename__]
@@ -102,6 +102,7 @@ async def start_flow(
         data=data,
         assign_to=assign_to,
         chain_depth=chain_depth,
+        check_data=False,
     )
     return started.instance
 
@@ -116,7 +117,11 @@ async def start_instance(
     assign_to: str | None = None,
 ) -> ActionResult:
     """A person starts an instance (see `start_flow`); the result names the definition it
-    pinned."""
+    pinned. `data` pre-fills the flow's forms: each key must be a field (id or label) of a
+    task of that definition and each value valid for the field, as a submission checks it
+    (required fields, logic and cross-field validations wait for the task's submission);
+    ValidationFailed lists every offending field and nothing is written. The context data
+    holds the cleaned values under field id and label, as a submission's."""
     return await _start(
         session,
         company_id=company_id,
@@ -125,6 +130,7 @@ async def start_instance(
         data=data,
         assign_to=assign_to,
         chain_depth=0,
+        check_data=True,
     )
 
 
@@ -137,6 +143,7 @@ async def _start(
     data: dict[str, Any] | None,
     assign_to: str | None,
     chain_depth: int,
+    check_data: bool,
 ) -> ActionResult:
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed([FieldProblem("/data", "must be an object", "invalid_type")])
@@ -150,6 +157,8 @@ async def _start(
     flow = Flow(**{c.name: row._mapping[c] for c in FLOWS.c})
     definition_id = await definition_for_new_instance(session, flow, row.latest_published)
     snapshot = await load_snapshot(session, company_id=company_id, definition_id=definition_id)
+    if check_data and data:
+        data = await _start_data(session, company_id, snapshot, data)
     assignees = await _assignees(session, company_id, assign_to) if assign_to else None
     instance = FlowInstance(
         id=new_id(),
@@ -196,6 +205,44 @@ async def _start(
         details={"definitionId": definition_id, "assignTo": assign_to},
     )
     return ActionResult(instance, {}, definition=snapshot)
+
+
+async def _start_data(
+    session: AsyncSession, company_id: str, snapshot: FlowSnapshot, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Start data checked against the fields it fills, of every task of the definition (a
+    field on several tasks is checked by each), as context data."""
+    tasks = {t.id: t for level in snapshot.levels.values() for t in level.tasks}
+    problems: list[FieldProblem] = []
+    context: dict[str, Any] = {}
+    known: set[str] = set()
+    for task in tasks.values():
+        ids = {str(f.get("id")) for f in task.fields}
+        by_label = task.field_ids_by_label()
+        mine = {}
+        for key, value in data.items():
+            field_id = key if key in ids else by_label.get(key)
+            if field_id is not None:
+                mine[field_id] = value
+                known.add(key)
+        if not mine:
+            continue
+        try:
+            cleaned = await validate_values(
+                session, company_id=company_id, fields=task.fields, data=mine
+            )
+        except ValidationFailed as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+            continue
+        context.update(task.context_values(cleaned))
+    problems.extend(
+        FieldProblem(key, "is not a field of this flow's forms", "unknown_field")
+        for key in data
+        if key not in known
+    )
+    if problems:
+        raise ValidationFailed(problems)
+    return context
 
 
 # Built once: building a statement costs more than running it.

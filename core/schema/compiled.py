@@ -151,6 +151,29 @@ class CompiledSchema:
             problems.extend(self._broken_rules(values, problems, visible, prefix))
         return Cleaned(values, problems)
 
+    def clean_values(self, data: Mapping[str, Any], *, prefix: str = "") -> Cleaned:
+        """Check only the values given, each on its own (unknown fields, type, options, the
+        field's validation rules): values that pre-fill a form, whose required fields,
+        show/hide logic and cross-field validations are judged when it is submitted."""
+        values: dict[str, Any] = {}
+        problems: list[FieldProblem] = []
+        for key, value in data.items():
+            definition = self.by_id.get(key)
+            if definition is None:
+                problems.append(
+                    FieldProblem(f"{prefix}{key}", "is not a field of this form", "unknown_field")
+                )
+                continue
+            if value is None or value == "" or value == []:
+                continue
+            try:
+                values[key] = self.types[key].clean(value, definition)
+            except Invalid as exc:
+                problems.append(
+                    FieldProblem(f"{prefix}{key}", f"{definition.label} {exc.message}", exc.code)
+                )
+        return Cleaned(values, problems)
+
     def _broken_rules(
         self,
         values: dict[str, Any],

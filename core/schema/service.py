@@ -32,6 +32,29 @@ async def validate_submission(
     return cleaned
 
 
+async def validate_values(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    fields: list[dict[str, Any]],
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """Values that pre-fill some fields of a form, each checked as a submission checks it
+    (type, options, validation rules, the files, users and records it names), cleaned; or
+    ValidationFailed listing every offending field. Required fields, logic and cross-field
+    validations wait for the submission of the form."""
+    schema = compile_schema(fields)
+    result = schema.clean_values(data)
+    problems = list(result.problems)
+    references = schema.references(result.values)
+    if references:
+        found = await resolve_references(session, company_id, references)
+        problems.extend(schema.check_references(result.values, found))
+    if problems:
+        raise ValidationFailed(problems)
+    return result.values
+
+
 async def clean_many(
     session: AsyncSession,
     *,

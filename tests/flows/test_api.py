@@ -19,6 +19,7 @@ from core.models import (
     FlowBranch,
     FlowInstance,
     FlowLevel,
+    OutboxEvent,
     TaskExecution,
     User,
     user_roles,
@@ -203,9 +204,14 @@ async def test_an_instance_starts_with_data_and_an_admin_may_choose_who_acts_fir
     start = f"/flows/{flow_id}/instances"
 
     mine = await act(client, headers, "employee", start, {"data": {"Amount": 50}}, 201)
-    assert mine["contextData"] == {"Amount": 50}
+    assert mine["contextData"] == {"field_2": 50, "Amount": 50}
     chosen = await act(
-        client, headers, "admin", start, {"data": {"source": "import"}, "assignTo": "Finance"}, 201
+        client,
+        headers,
+        "admin",
+        start,
+        {"data": {"Comments": "import"}, "assignTo": "Finance"},
+        201,
     )
     [item] = (await client.get("/inbox", headers=headers["finance"])).json()["items"]
     assert (item["instanceId"], item["levelOrder"], item["source"]) == (
@@ -223,6 +229,64 @@ async def test_an_instance_starts_with_data_and_an_admin_may_choose_who_acts_fir
     assert (nobody.status_code, nobody.json()["errors"][0]["path"]) == (422, "/assignTo")
     async with sessions() as session:
         assert await session.scalar(sa.select(sa.func.count()).select_from(FlowInstance)) == 2
+
+
+async def test_start_data_is_checked_against_the_forms_it_fills(
+    client, headers, acme, sessions
+) -> None:
+    flow_id = await published(client, headers, acme)
+    start = f"/flows/{flow_id}/instances"
+
+    async def written() -> list[int | None]:
+        async with sessions() as session:
+            return [
+                await session.scalar(sa.select(sa.func.count()).select_from(model))
+                for model in (FlowInstance, OutboxEvent, AuditLog)
+            ]
+
+    before = await written()
+    refused = await client.post(
+        start,
+        json={
+            "data": {
+                "Amount": -5,
+                "field_3": "Boats",
+                "Receipt": "no-such-file",
+                "Decision": "Maybe",
+                "Colour": "red",
+                "Employee Name": "Eve",
+            }
+        },
+        headers=headers["employee"],
+    )
+
+    assert refused.status_code == 422, refused.text
+    assert {e["path"]: e["code"] for e in refused.json()["errors"]} == {
+        "field_2": "below_minimum",
+        "field_3": "not_an_option",
+        "field_4": "not_found",
+        "decision": "not_an_option",
+        "Colour": "unknown_field",
+    }
+    assert await written() == before == [0, 0, 2]  # the flow's creation and publication
+    # Valid values pre-fill the forms, stored as a submission's are: under id and label. A
+    # required field left out (Receipt) is asked for when the level's task is submitted.
+    started = await act(
+        client,
+        headers,
+        "employee",
+        start,
+        {"data": {"Amount": 1250.5, "field_3": "Travel", "Employee Name": "Eve"}},
+        201,
+    )
+    assert started["contextData"] == {
+        "field_1": "Eve",
+        "Employee Name": "Eve",
+        "field_2": 1250.5,
+        "Amount": 1250.5,
+        "field_3": "Travel",
+        "Category": "Travel",
+    }
 
 
 async def test_errors_are_problem_responses_with_stable_codes(client, headers, acme) -> None:
