@@ -59,6 +59,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "api.versions.routes",
     "api.live.routes",
     "api.flows.links",
+    "api.flows.delegation",
 )
 """Every area's routes: each module has `routers() -> list` of handlers and routers.
 A new area adds its module here."""

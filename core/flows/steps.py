@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.events import record_event
 from core.flows.definition import FlowSnapshot, LevelDef
+from core.flows.delegation import delegates_now
 from core.flows.errors import NotYourTurn
 from core.flows.store import OpenStep
 from core.models import (
@@ -124,6 +125,8 @@ async def enter_level(
             users = [u for u in users if u != instance.initiator_id]
     else:
         users, source = [instance.initiator_id], AssignmentSource.INITIATOR
+    away = await delegates_now(session, instance.company_id, users)
+    users = [away.get(u, u) for u in users]
     now = utcnow()
     columns = {
         "id": new_id(),
@@ -154,6 +157,7 @@ async def enter_level(
                 STEP_ROLES,
                 {"company_id": instance.company_id, "step_id": step.id, "role_id": role_id},
             )
+    on_behalf = {delegate: user for user, delegate in away.items()}
     for user_id in dict.fromkeys(users):
         stage(
             session,
@@ -164,10 +168,21 @@ async def enter_level(
                 "step_id": step.id,
                 "user_id": user_id,
                 "status": AssignmentStatus.PENDING,
-                "source": source,
-                "assigned_by_id": assigned_by,
+                # A delegate does not hold the level's roles: theirs is an assignment of its
+                # own, made by the user who is away.
+                "source": AssignmentSource.DELEGATED if user_id in on_behalf else source,
+                "assigned_by_id": on_behalf.get(user_id, assigned_by),
                 "created_at": now,
             },
+        )
+    for user_id, delegate_id in away.items():
+        add_action(
+            session,
+            instance,
+            ActionKind.DELEGATED,
+            step=step,
+            actor_id=user_id,
+            details={"delegateId": delegate_id, "reason": "out of office"},
         )
     instance.current_level_order = order
     _record_tasks_started(session, instance, level, step, list(dict.fromkeys(users)), chain_depth)

@@ -24,6 +24,7 @@ from core.models.enums import (
 )
 from core.models.events import OutboxEvent
 from core.models.flow_runs import (
+    Delegation,
     FlowAction,
     FlowAssignment,
     FlowDefinition,
@@ -55,6 +56,7 @@ __all__ = [
     "CustomTableRecord",
     "Dataset",
     "DatasetStatus",
+    "Delegation",
     "Department",
     "EmailTemplate",
     "EntityInstall",

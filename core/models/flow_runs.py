@@ -37,6 +37,7 @@ class AssignmentSource(enum.StrEnum):
     INITIATOR = "INITIATOR"
     ASSIGNED = "ASSIGNED"
     REASSIGNED = "REASSIGNED"
+    DELEGATED = "DELEGATED"
 
 
 class ActionKind(enum.StrEnum):
@@ -50,6 +51,7 @@ class ActionKind(enum.StrEnum):
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
     OVERDUE = "OVERDUE"
+    DELEGATED = "DELEGATED"
 
 
 class FlowDefinition(TenantOwned, Base):
@@ -216,3 +218,22 @@ class FlowAction(TenantOwned, Base):
     instance: Mapped[FlowInstance] = relationship(lazy="raise")
     step: Mapped[FlowStep | None] = relationship(lazy="raise")
     execution: Mapped[TaskExecution | None] = relationship(lazy="raise")
+
+
+class Delegation(TenantOwned, Base):
+    """A user's out-of-office: from `starts_at` until `ends_at`, work that reaches them in a
+    flow goes to `delegate_id` instead (recorded in the instance's history). Beyond the seed;
+    one per user, replaced when set again."""
+
+    __tablename__ = "user_delegations"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", name="uq_user_delegations_user"),
+        sa.Index("idx_user_delegations_company", "company_id"),
+    )
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    delegate_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
