@@ -32,21 +32,39 @@ _ISO_DATE = re.compile(
 )
 
 
+_NOT_WORD = re.compile(r"[^0-9a-zA-Z]+")
+
+
+def label_slug(label: str) -> str:
+    """ "Employee Name" -> "employee_name": a label written as a name."""
+    return _NOT_WORD.sub("_", label).strip("_").lower()
+
+
+def field_names(field: Mapping[str, Any]) -> list[str]:
+    """Every name a field goes by in conditions and templates: its id (`field_2`), its label
+    (`Amount`), the label's slug (`amount`) and the seed's `field_<slug>` (`field_amount`)."""
+    names = [str(field["id"])] if "id" in field else []
+    label = field.get("label")
+    if isinstance(label, str) and label_slug(label):
+        names += [label, label_slug(label), "field_" + label_slug(label)]
+    return list(dict.fromkeys(names))
+
+
 def is_iso_date(value: Any) -> bool:
     return type(value) is str and bool(_ISO_DATE.match(value))
 
 
 class FieldIndex:
-    """The fields of one task or table, found by id first, then by label (case-insensitive)."""
+    """The fields of one task or table, found by id first, then by any other of their names
+    (`field_names`: label, its slug, `field_<slug>`; case-insensitive)."""
 
     def __init__(self, fields: Iterable[Mapping[str, Any]]) -> None:
         self.fields = [dict(f) for f in fields]
         self._by_id = {str(f["id"]): f for f in self.fields if "id" in f}
         self._by_label: dict[str, Mapping[str, Any]] = {}
         for f in self.fields:
-            label = f.get("label")
-            if isinstance(label, str):
-                self._by_label.setdefault(label.casefold(), f)
+            for name in field_names(f)[1:]:
+                self._by_label.setdefault(name.casefold(), f)
 
     def resolve(self, name: str) -> Mapping[str, Any] | None:
         return self._by_id.get(name) or self._by_label.get(name.casefold())

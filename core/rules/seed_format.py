@@ -42,8 +42,9 @@ def is_seed_condition(rule: Any) -> bool:
 
 
 class _Normaliser:
-    def __init__(self, fields: FieldIndex | None) -> None:
+    def __init__(self, fields: FieldIndex | None, open_names: bool = False) -> None:
         self.fields = fields
+        self.open_names = open_names
         self.syntax: list[RuleProblem] = []
         self.schema: list[RuleProblem] = []
         self.origins: dict[Path, Path] = {}
@@ -96,6 +97,8 @@ class _Normaliser:
         kind: Kind = "any"
         if self.fields is not None:
             field = self.fields.resolve(name)
+            if field is None and self.open_names:
+                field = {"id": name}
             if field is None:
                 known = ", ".join(self.fields.names()) or "none"
                 self.schema.append(
@@ -163,15 +166,20 @@ class _Normaliser:
 
 
 def normalise_condition(
-    condition: Any, fields: Iterable[Mapping[str, Any]] | FieldIndex | None = None
+    condition: Any,
+    fields: Iterable[Mapping[str, Any]] | FieldIndex | None = None,
+    *,
+    open_names: bool = False,
 ) -> tuple[Any, dict[Path, Path]]:
     """JSONLogic for a seed condition, and where each JSONLogic node came from in the seed.
 
     Raises RuleSyntaxError (malformed, unknown operator) or RuleSchemaError (unknown field,
     value of the wrong kind), each listing every offending place with its path in the seed.
+    With `open_names` a name that is no field reads the data's value of that name (at run
+    time, where the data holds more than the fields).
     """
     index = fields if isinstance(fields, FieldIndex) or fields is None else FieldIndex(fields)
-    n = _Normaliser(index)
+    n = _Normaliser(index, open_names)
     logic = n.group(condition, (), ())
     if n.syntax:
         raise RuleSyntaxError(n.syntax + n.schema)

@@ -51,16 +51,19 @@ def evaluate_with_trace(
     data: Any,
     fields: Fields | None = None,
     registry: OperatorRegistry | None = None,
+    *,
+    open_names: bool = False,
 ) -> tuple[Any, dict[str, Any]]:
     """Result and JSON-serialisable explanation, for POST /rules/evaluate and TriggerExecution.
 
     The trace is {"rule": the JSONLogic run, "matched": bool, "steps": [{"path", "op", "args",
     "result", "sourcePath"?}], "truncated": bool}. `path` points into `trace["rule"]`; for a
-    seed condition `sourcePath` points at the group or condition it came from.
+    seed condition `sourcePath` points at the group or condition it came from. With
+    `open_names`, a seed condition's name that is no field reads the data's value of that name.
     """
     origins: dict[Any, Any] = {}
     if is_seed_condition(rule):
-        logic, origins = normalise_condition(rule, fields)
+        logic, origins = normalise_condition(rule, fields, open_names=open_names)
     else:
         logic = to_jsonlogic(rule, fields)
     compile_rule(logic, registry)  # raises the save-time errors before anything runs

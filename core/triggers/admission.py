@@ -18,7 +18,7 @@ from core.models.automation import TriggerRun
 from core.settings import AutomationSettings
 from core.triggers.actions import EventInfo
 from core.triggers.conditions import Fields, evaluate_conditions, event_variables
-from core.triggers.matching import fields_for_triggers, triggers_for_events
+from core.triggers.matching import FieldsKey, fields_for_runs, triggers_for_events
 from core.triggers.runs import NewRun, Run, as_utc, insert_runs, lease_runs
 from core.triggers.trigger_settings import TriggerSettings, parse_settings
 
@@ -30,7 +30,8 @@ class Admission:
     runs: list[Run] = field(default_factory=list)
     triggers: dict[str, Trigger] = field(default_factory=dict)
     events: dict[str, OutboxEvent] = field(default_factory=dict)
-    fields: dict[str, Fields | None] = field(default_factory=dict)
+    fields: dict[FieldsKey, Fields | None] = field(default_factory=dict)
+    """{(trigger id, event id): the fields its conditions and templates name}."""
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     """{run id: the variables its conditions were evaluated on}, for the runs claimed here:
     its actions start from them instead of computing them again."""
@@ -112,16 +113,15 @@ async def admit(
     else:
         matches = await triggers_for_events(session, events)
     triggers = {t.id: t for ts in matches.values() for t in ts}
-    fields = await fields_for_triggers(session, triggers.values())
+    fields = await fields_for_runs(session, ((t, e) for e in events for t in matches[e.id]))
     limits = _RateLimits(session)
     decided: list[tuple[NewRun, dict[str, Any]]] = []
     for event in events:
         info = event_info(event)
         for trigger in matches[event.id]:
-            variables = event_variables(info, fields.get(trigger.id), trigger.name)
-            new = await _decide(
-                trigger, info, variables, fields.get(trigger.id), automation, limits, retry_of
-            )
+            known = fields.get((trigger.id, event.id))
+            variables = event_variables(info, known, trigger.name)
+            new = await _decide(trigger, info, variables, known, automation, limits, retry_of)
             decided.append((new, variables))
     inserted = await insert_runs(
         session,

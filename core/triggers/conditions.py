@@ -3,17 +3,16 @@ the rule engine's explanation (stored as the execution's `conditionResult`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from core.rules import RuleError, truthy
+from core.rules.fields import field_names, label_slug
 from core.rules.service import evaluate_with_trace
 from core.triggers.actions import EventInfo
 
 Fields = list[Mapping[str, Any]]
-_NOT_WORD = re.compile(r"[^0-9a-zA-Z]+")
 
 
 @lru_cache(maxsize=4096)
@@ -21,24 +20,28 @@ def slug(label: str) -> str:
     """ "Employee Name" -> "employee_name": how a field label is written in a template.
     Remembered: every event of a kind has the same keys, and the regex costs more than
     the lookup."""
-    return _NOT_WORD.sub("_", label).strip("_").lower()
+    return label_slug(label)
 
 
 def event_variables(
     event: EventInfo, fields: Iterable[Mapping[str, Any]] | None = None, trigger_name: str = ""
 ) -> dict[str, Any]:
     """The payload's keys; the submitted values of `payload["data"]` lifted to the top level;
-    each field's value also under the slug of its label (`{{employee_name}}`); and the event
-    and trigger under `event` and `trigger`."""
+    each field's value under every name of the field (`field_names`: id, label, label slug,
+    `field_<slug>`); the slug of every other key; and the event and trigger under `event` and
+    `trigger`. A payload key wins over a field of the same name."""
     values: dict[str, Any] = dict(event.data)
     submitted = event.data.get("data")
     if isinstance(submitted, Mapping):
         for key, value in submitted.items():
             values.setdefault(str(key), value)
     for field in fields or ():
-        field_id, label = field.get("id"), field.get("label")
-        if isinstance(label, str) and field_id is not None and str(field_id) in values:
-            values.setdefault(slug(label), values[str(field_id)])
+        names = field_names(field)
+        # Flows carry their context data under field ids and labels both.
+        present = next((n for n in names[:2] if n in values), None)
+        if present is not None:
+            for name in names:
+                values.setdefault(name, values[present])
     for key in list(values):
         alias = slug(key)
         if alias and alias != key:
@@ -64,7 +67,9 @@ def evaluate_conditions(
     if conditions is None or conditions == {} or conditions == []:
         return True, {"matched": True, "rule": None, "steps": [], "reason": "no conditions"}
     try:
-        result, trace = evaluate_with_trace(conditions, variables, fields)
+        # Open names: a seed condition may name an event variable (`levelName`) beside the
+        # fields; what the fields do not name reads the variable so named.
+        result, trace = evaluate_with_trace(conditions, variables, fields, open_names=True)
     except RuleError as exc:
         return False, {
             "matched": False,

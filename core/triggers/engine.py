@@ -28,7 +28,7 @@ from core.triggers.admission import Admission, admit, event_info
 from core.triggers.conditions import Fields, event_variables
 from core.triggers.dispatch import Dispatcher
 from core.triggers.errors import ActionFailed, UnknownAction
-from core.triggers.matching import fields_for_triggers
+from core.triggers.matching import fields_for_runs
 from core.triggers.registry import ActionRegistry
 from core.triggers.runs import (
     Finished,
@@ -131,7 +131,7 @@ class TriggerEngine:
                 # its actions do not run, and the execution says why.
                 return await self._record_switched_off(session, run, event)
             trigger = await released_trigger(session, trigger)  # a versioned entity's content
-            fields = await fields_for_triggers(session, [trigger])
+            fields = await fields_for_runs(session, [(trigger, event)])
         admission = Admission(
             runs=[run], triggers={trigger.id: trigger}, events={event.id: event}, fields=fields
         )
@@ -178,7 +178,7 @@ class TriggerEngine:
                 run,
                 admission.triggers[run.trigger_id],
                 admission.events[run.event_id],
-                admission.fields.get(run.trigger_id),
+                admission.fields.get((run.trigger_id, run.event_id)),
                 admission.variables.get(run.id),
             )
             for run in admission.runs

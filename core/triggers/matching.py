@@ -9,7 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import CustomTable, EventType, OutboxEvent, Task, Trigger
+from core.models import (
+    CustomTable,
+    EventType,
+    FlowLevel,
+    FlowLevelTask,
+    OutboxEvent,
+    Task,
+    Trigger,
+)
 from core.triggers.conditions import Fields, fields_of
 from core.versions import released_triggers
 
@@ -101,29 +109,77 @@ def _config_accepts(trigger: Trigger, payload: Mapping[str, Any]) -> bool:
     return bool(changed & {str(f) for f in watched})
 
 
-async def fields_for_triggers(
-    session: AsyncSession, triggers: Iterable[Trigger]
-) -> dict[str, Fields | None]:
-    """{trigger id: the field definitions its conditions read} (the task's or the table's)."""
-    triggers = list(triggers)
-    task_ids = {t.task_id for t in triggers if t.task_id}
-    table_ids = {t.table_id for t in triggers if t.table_id}
-    task_fields: dict[str, Any] = {}
-    table_fields: dict[str, Any] = {}
+FieldsKey = tuple[str, str]
+"""(trigger id, event id): the fields a trigger's conditions and templates read for an event."""
+
+
+async def fields_for_runs(
+    session: AsyncSession, pairs: Iterable[tuple[Trigger, OutboxEvent]]
+) -> dict[FieldsKey, Fields | None]:
+    """{(trigger id, event id): the field definitions its conditions and templates may name}:
+    the fields of the event's task or table, and of what the trigger is attached to (a task,
+    a table, or every task of a flow, its levels in order). So a flow-attached trigger reads
+    its task events' fields by label as a task-attached one does, and a trigger attached to
+    nothing reads the fields of the event's own task or table. Fields with the same id are
+    taken once, the event's own first."""
+    pairs = list(pairs)
+    task_ids = {i for t, e in pairs for i in (t.task_id, e.task_id) if i}
+    table_ids = {i for t, e in pairs for i in (t.table_id, e.table_id) if i}
+    flow_ids = {i for t, e in pairs for i in (t.flow_id, e.flow_id) if i}
+    task_fields: dict[str, Fields] = {}
+    table_fields: dict[str, Fields] = {}
+    flow_fields: dict[str, Fields | None] = {}
     if task_ids:
         rows = await session.execute(sa.select(Task.id, Task.fields).where(Task.id.in_(task_ids)))
-        task_fields = {row.id: fields_of(row.fields) for row in rows}
+        task_fields = {row.id: fields_of(row.fields) or [] for row in rows}
     if table_ids:
         rows = await session.execute(
             sa.select(CustomTable.id, CustomTable.schema).where(CustomTable.id.in_(table_ids))
         )
-        table_fields = {row.id: fields_of(row.schema) for row in rows}
-    out: dict[str, Fields | None] = {}
-    for t in triggers:
-        if t.task_id:
-            out[t.id] = task_fields.get(t.task_id)
-        elif t.table_id:
-            out[t.id] = table_fields.get(t.table_id)
-        else:
-            out[t.id] = None
+        table_fields = {row.id: fields_of(row.schema) or [] for row in rows}
+    if flow_ids:
+        flow_fields = await fields_of_flows(session, flow_ids)
+    out: dict[FieldsKey, Fields | None] = {}
+    for trigger, event in pairs:
+        sources = [
+            task_fields.get(event.task_id or ""),
+            table_fields.get(event.table_id or ""),
+            task_fields.get(trigger.task_id or ""),
+            table_fields.get(trigger.table_id or ""),
+            flow_fields.get(trigger.flow_id or event.flow_id or ""),
+        ]
+        out[(trigger.id, event.id)] = _merged(sources)
     return out
+
+
+async def fields_of_flows(
+    session: AsyncSession, flow_ids: Iterable[str]
+) -> dict[str, Fields | None]:
+    """{flow id: the fields of every task of its levels, in level order, each id once}."""
+    rows = await session.execute(
+        sa.select(FlowLevel.flow_id, Task.fields)
+        .join(FlowLevelTask, FlowLevelTask.level_id == FlowLevel.id)
+        .join(Task, Task.id == FlowLevelTask.task_id)
+        .where(FlowLevel.flow_id.in_(list(flow_ids)))
+        .order_by(FlowLevel.flow_id, FlowLevel.order, FlowLevelTask.order)
+    )
+    collected: dict[str, list[Fields | None]] = {}
+    for row in rows:
+        collected.setdefault(row.flow_id, []).append(fields_of(row.fields))
+    return {flow_id: _merged(parts) for flow_id, parts in collected.items()}
+
+
+def _merged(sources: Iterable[Fields | None]) -> Fields | None:
+    merged: Fields = []
+    seen: set[str] = set()
+    known = False
+    for fields in sources:
+        if fields is None:
+            continue
+        known = True
+        for field in fields:
+            key = str(field.get("id"))
+            if key not in seen:
+                seen.add(key)
+                merged.append(field)
+    return merged if known else None

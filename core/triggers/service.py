@@ -14,6 +14,7 @@ from core.models import CustomTable, EventType, Flow, Task, Trigger
 from core.rules import RuleError
 from core.rules.service import prepare_rule
 from core.triggers.conditions import Fields, fields_of
+from core.triggers.matching import fields_of_flows
 from core.triggers.registry import ActionRegistry, get_action_registry
 from core.triggers.trigger_settings import parse_settings, parse_steps
 
@@ -231,4 +232,7 @@ async def _attachments(
             )
         elif column is not None and fields is None:
             fields = fields_of(row[0])
+        elif column is None and fields is None:
+            # A flow's triggers read the fields of every task of the flow (by any name).
+            fields = (await fields_of_flows(session, [value])).get(value)
     return fields
