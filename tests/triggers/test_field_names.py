@@ -12,6 +12,7 @@ from core.database import transaction
 from core.flows import execute_task, start_flow
 from core.models import EventType, Trigger
 from core.records import create_record, update_record
+from core.records.permissions import TriggerAuthority
 from core.triggers import validate_trigger
 from tests.flows.test_expense_scenario import Demo
 from tests.triggers.conftest import Pipeline
@@ -131,7 +132,7 @@ async def test_every_event_reads_the_amount_by_id_label_and_seed_name_on_any_att
             company_id=demo.company_id,
             table_id=table,
             data={"amount": 15000, "employee": "Eve"},
-            user_id=None,
+            principal=TriggerAuthority(),
         )
     async with transaction(sessions, company_id=demo.company_id) as session:
         await update_record(
@@ -139,7 +140,7 @@ async def test_every_event_reads_the_amount_by_id_label_and_seed_name_on_any_att
             company_id=demo.company_id,
             record_id=row.id,
             data={"amount": 16000},
-            user_id=None,
+            principal=TriggerAuthority(),
         )
     for (kind, _, _), trigger_id in grid.items():
         if kind is EventType.SCHEDULED:
