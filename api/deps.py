@@ -62,7 +62,10 @@ async def provide_db(
 
 DEPENDENCIES: dict[str, Provide | Any] = {
     "principal": Provide(provide_principal, sync_to_thread=False),
-    "settings": Provide(provide_settings, sync_to_thread=False),
+    # Not "settings": Litestar answers a body field that fails validation with a 500 when the
+    # field's name is also a dependency's (it blames the server), and tables and triggers
+    # have a `settings` field.
+    "platform_settings": Provide(provide_settings, sync_to_thread=False),
     "db": Provide(provide_db),
 }
 
@@ -72,4 +75,4 @@ DB = NamedDependency[AsyncSession]
 Actor = NamedDependency[Principal]
 """The signed-in principal."""
 Config = NamedDependency[Settings]
-"""The platform settings."""
+"""The platform settings (take them as `platform_settings: Config`)."""

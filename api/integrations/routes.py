@@ -58,11 +58,11 @@ def _snake(name: str) -> str:
     summary="The vendor's OAuth consent URL (authorisation code with PKCE)",
 )
 async def connect(
-    db: DB, principal: Actor, settings: Config, integration_id: FromPath[str]
+    db: DB, principal: Actor, platform_settings: Config, integration_id: FromPath[str]
 ) -> ConnectOut:
-    url = await begin_authorization(db, settings, integration_id=integration_id)
+    url = await begin_authorization(db, platform_settings, integration_id=integration_id)
     record_audit(db, principal, "integration.connect_started", "Integration", integration_id)
-    return ConnectOut(authorization_url=url, redirect_uri=callback_url(settings))
+    return ConnectOut(authorization_url=url, redirect_uri=callback_url(platform_settings))
 
 
 @get(

@@ -98,7 +98,7 @@ audit_logs = Resource(
 async def upload_file(
     db: DB,
     principal: Actor,
-    settings: Config,
+    platform_settings: Config,
     data: Annotated[Upload, Body(media_type=RequestEncodingType.MULTI_PART)],
     context: Annotated[str | None, QueryParameter(name="context", max_length=64)] = None,
     context_id: Annotated[str | None, QueryParameter(name="contextId", max_length=36)] = None,
@@ -112,12 +112,12 @@ async def upload_file(
     row = await store_upload(
         db,
         principal,
-        root=settings.files_dir,
+        root=platform_settings.files_dir,
         original_name=upload.filename or "file",
         mimetype=upload.content_type,
         chunks=chunks(),
-        max_bytes=settings.max_upload_bytes,
-        allowed_types=settings.upload_types,
+        max_bytes=platform_settings.max_upload_bytes,
+        allowed_types=platform_settings.upload_types,
         context=context,
         context_id=context_id,
     )
@@ -130,10 +130,10 @@ async def upload_file(
     tags=["files"],
     summary="Download a file",
 )
-async def download_file(db: DB, settings: Config, id: FromPath[str]) -> FileResponse:
+async def download_file(db: DB, platform_settings: Config, id: FromPath[str]) -> FileResponse:
     row = await get_entity(db, File, id)
     return FileResponse(
-        path=stored_path(settings.files_dir, row),
+        path=stored_path(platform_settings.files_dir, row),
         filename=row.original_name,
         media_type=row.mimetype,
         content_disposition_type="attachment",

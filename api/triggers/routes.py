@@ -193,13 +193,13 @@ async def get_execution(db: DB, principal: Actor, execution_id: FromPath[str]) -
     summary="Run a FAILED or PARTIAL_SUCCESS execution's trigger again for the same event",
 )
 async def retry_execution(
-    db: DB, principal: Actor, settings: Config, state: State, execution_id: FromPath[str]
+    db: DB, principal: Actor, platform_settings: Config, state: State, execution_id: FromPath[str]
 ) -> Response[RetryOut]:
     run_id = await triggers.retry_execution(
         db,
         company_id=_company(principal),
         execution_id=execution_id,
-        automation=settings.automation,
+        automation=platform_settings.automation,
     )
     record_audit(
         db,

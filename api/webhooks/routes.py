@@ -66,13 +66,13 @@ def _with_secret(created: webhooks.EndpointCreated, settings: Settings) -> Endpo
     summary="Create a webhook URL for a WEBHOOK_RECEIVED trigger; its secret is shown once",
 )
 async def create_endpoint(
-    db: DB, principal: Actor, settings: Config, trigger_id: FromPath[str]
+    db: DB, principal: Actor, platform_settings: Config, trigger_id: FromPath[str]
 ) -> EndpointSecretOut:
     created = await webhooks.create_endpoint(
         db,
         company_id=_company(principal),
         trigger_id=trigger_id,
-        public_url=settings.automation.public_url,
+        public_url=platform_settings.automation.public_url,
     )
     record_audit(
         db,
@@ -82,7 +82,7 @@ async def create_endpoint(
         created.endpoint.id,
         after=snapshot(created.endpoint),
     )
-    return _with_secret(created, settings)
+    return _with_secret(created, platform_settings)
 
 
 @get(
@@ -91,10 +91,10 @@ async def create_endpoint(
     tags=TAGS,
 )
 async def list_endpoints(
-    db: DB, principal: Actor, settings: Config, trigger_id: FromPath[str]
+    db: DB, principal: Actor, platform_settings: Config, trigger_id: FromPath[str]
 ) -> list[EndpointOut]:
     found = await webhooks.list_endpoints(db, company_id=_company(principal), trigger_id=trigger_id)
-    return [_out(e, settings) for e in found]
+    return [_out(e, platform_settings) for e in found]
 
 
 @post(
@@ -105,16 +105,16 @@ async def list_endpoints(
     summary="Replace the signing secret; the new one is shown once",
 )
 async def rotate_secret(
-    db: DB, principal: Actor, settings: Config, endpoint_id: FromPath[str]
+    db: DB, principal: Actor, platform_settings: Config, endpoint_id: FromPath[str]
 ) -> EndpointSecretOut:
     rotated = await webhooks.rotate_secret(
         db,
         company_id=_company(principal),
         endpoint_id=endpoint_id,
-        public_url=settings.automation.public_url,
+        public_url=platform_settings.automation.public_url,
     )
     record_audit(db, principal, "webhook_endpoint.secret_rotated", "WebhookEndpoint", endpoint_id)
-    return _with_secret(rotated, settings)
+    return _with_secret(rotated, platform_settings)
 
 
 @delete("/webhook-endpoints/{endpoint_id:str}", guards=[requires("triggers.write")], tags=TAGS)

@@ -37,6 +37,17 @@ class NotConnected(IntegrationFailed):
         super().__init__(message, retryable=False, **extra)
 
 
+class IntegrationInactive(IntegrationFailed):
+    """The integration is switched off (`isActive: false`): the request contradicts its
+    state, the vendor was never asked."""
+
+    code = "integration.inactive"
+    status = 409
+
+    def __init__(self, message: str, **extra: object) -> None:
+        super().__init__(message, retryable=False, **extra)
+
+
 class UnknownIntegrationType(ErpError):
     """No loaded plugin provides this integration type."""
 

@@ -16,6 +16,7 @@ from core.errors import ErpError, FieldProblem, NotFound, ValidationFailed
 from core.integrations.auth import OAuth2Tokens, ServiceAccountTokens
 from core.integrations.errors import (
     IntegrationFailed,
+    IntegrationInactive,
     UnknownIntegrationType,
     UnknownOperation,
 )
@@ -108,7 +109,7 @@ async def connect(
         raise NotFound(f"integration {integration_id} not found")
     name, row_type, is_active, stored = found
     if not is_active:
-        raise IntegrationFailed(f"integration {name!r} is inactive", retryable=False)
+        raise IntegrationInactive(f"integration {name!r} is inactive; activate it first")
     type_name = str(getattr(row_type, "value", row_type))
     config = open_secrets(stored, box)
     itype = integration_type(type_name)

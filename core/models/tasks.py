@@ -48,8 +48,15 @@ class Task(TenantOwned, Timestamps, Base):
 
     company: Mapped[Company] = relationship()
     created_by: Mapped[User] = relationship()
-    flow_level_tasks: Mapped[list[FlowLevelTask]] = relationship(back_populates="task")
-    executions: Mapped[list[TaskExecution]] = relationship(back_populates="task")
+    # passive_deletes="all": deleting a task leaves these rows to the database, whose
+    # foreign keys refuse it while a flow level or an execution names the task (a 409);
+    # the ORM would otherwise try to empty their task_id (NOT NULL: a 500).
+    flow_level_tasks: Mapped[list[FlowLevelTask]] = relationship(
+        back_populates="task", passive_deletes="all"
+    )
+    executions: Mapped[list[TaskExecution]] = relationship(
+        back_populates="task", passive_deletes="all"
+    )
     triggers: Mapped[list[Trigger]] = relationship(
         back_populates="task", cascade="all, delete-orphan", passive_deletes=True
     )

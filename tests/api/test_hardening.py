@@ -100,3 +100,94 @@ async def test_json_nested_a_thousand_deep_is_a_problem_on_every_kind_of_route(
         headers={**as_admin, "Content-Type": "application/json"},
     )
     assert shallow.status_code == 200, shallow.text
+
+
+async def test_settings_that_are_not_an_object_are_a_validation_problem(
+    client, acme, as_admin
+) -> None:
+    # Litestar blamed the server (500, nothing logged) for an invalid body field whose name
+    # is also a dependency's, and the platform's settings were one called `settings`.
+    table = {"name": "notes", "displayName": "Notes", "schema": []}
+    for settings in ("x", 5, [1]):
+        response = await client.post(
+            "/tables", json={**table, "settings": settings}, headers=as_admin
+        )
+        assert response.status_code == 422, response.text
+        assert [e["path"] for e in response.json()["errors"]] == ["/settings"]
+    assert (await client.post("/tables", json=table, headers=as_admin)).status_code == 201
+    patched = await client.patch("/tables/notes", json={"settings": "x"}, headers=as_admin)
+    assert patched.status_code == 422, patched.text
+    trigger = {
+        "name": "t",
+        "eventType": "TASK_COMPLETED",
+        "actions": [{"type": "noop"}],
+        "settings": 5,
+    }
+    response = await client.post("/triggers", json=trigger, headers=as_admin)
+    assert response.status_code == 422, response.text
+    assert [e["path"] for e in response.json()["errors"]] == ["/settings"]
+    assert (await client.get("/tables", headers=as_admin)).json()[0]["settings"] == {}
+
+
+def test_no_request_body_has_a_field_named_like_a_dependency(client) -> None:
+    import msgspec
+    from litestar.handlers import HTTPRouteHandler
+
+    from api.deps import DEPENDENCIES
+
+    clashes = []
+    for route in client.app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if not isinstance(handler, HTTPRouteHandler):
+                continue
+            data = handler.parsed_fn_signature.parameters.get("data")
+            target = getattr(data, "annotation", None)
+            while hasattr(target, "__origin__") and hasattr(target, "__metadata__"):
+                target = target.__origin__
+            if isinstance(target, type) and issubclass(target, msgspec.Struct):
+                names = {f.encode_name for f in msgspec.structs.fields(target)}
+                names |= {f.name for f in msgspec.structs.fields(target)}
+                clashes += [(route.path, n) for n in names & set(DEPENDENCIES)]
+    assert clashes == []
+
+
+async def test_a_task_that_a_flow_level_uses_cannot_be_deleted(client, acme, as_admin) -> None:
+    task = await client.post(
+        "/tasks", json={"name": "Expense", "fields": [], "status": "PUBLISHED"}, headers=as_admin
+    )
+    assert task.status_code == 201, task.text
+    task_id = task.json()["id"]
+    flow = await client.post(
+        "/flows",
+        json={"name": "F", "levels": [{"order": 1, "name": "One", "taskIds": [task_id]}]},
+        headers=as_admin,
+    )
+    assert flow.status_code == 201, flow.text
+    refused = await client.delete(f"/tasks/{task_id}", headers=as_admin)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "conflict"
+    assert (await client.get(f"/tasks/{task_id}", headers=as_admin)).status_code == 200
+    shown = await client.get(f"/flows/{flow.json()['id']}", headers=as_admin)
+    assert task_id in shown.text
+    # a task nothing uses goes
+    spare = await client.post("/tasks", json={"name": "Spare", "fields": []}, headers=as_admin)
+    assert (
+        await client.delete(f"/tasks/{spare.json()['id']}", headers=as_admin)
+    ).status_code == 204
+
+
+async def test_testing_an_inactive_integration_is_a_conflict(client, acme, as_admin) -> None:
+    made = await client.post(
+        "/integrations",
+        json={
+            "name": "API",
+            "type": "CUSTOM_API",
+            "isActive": False,
+            "config": {"baseUrl": "http://127.0.0.1:9", "authScheme": "bearer", "token": "t"},
+        },
+        headers=as_admin,
+    )
+    assert made.status_code == 201, made.text
+    response = await client.post(f"/integrations/{made.json()['id']}/test", headers=as_admin)
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "integration.inactive"
