@@ -41,9 +41,11 @@ class ActionLinkIn(Body):
     summary="What an approve or reject link from an e-mail would do",
     opt={"public": True},
 )
-async def read_action_link(token: FromPath[str], state: State, settings: Config) -> ActionLinkOut:
+async def read_action_link(
+    token: FromPath[str], state: State, platform_settings: Config
+) -> ActionLinkOut:
     async with state.sessions() as session:
-        view = await links.describe_link(session, settings.secret_key, token)
+        view = await links.describe_link(session, platform_settings.secret_key, token)
     return ActionLinkOut(
         action=view.action,
         instance_id=view.instance_id,
@@ -63,10 +65,14 @@ async def read_action_link(token: FromPath[str], state: State, settings: Config)
     summary="Confirm an approve or reject link, as the signed-in user",
 )
 async def confirm_action_link(
-    db: DB, principal: Actor, settings: Config, token: FromPath[str], data: JSONBody[ActionLinkIn]
+    db: DB,
+    principal: Actor,
+    platform_settings: Config,
+    token: FromPath[str],
+    data: JSONBody[ActionLinkIn],
 ) -> ActionOut:
     result = await links.use_link(
-        db, principal, settings.secret_key, token, comment=data.comment or data.reason
+        db, principal, platform_settings.secret_key, token, comment=data.comment or data.reason
     )
     return ActionOut(
         instance=instance_state(result.instance, result.definition),
