@@ -58,6 +58,8 @@ class Resource:
     # rows -> outs, when presenting needs the database (replaces `present`)
     present_rows: Callable[[AsyncSession, Sequence[Any]], Awaitable[list[Any]]] | None = None
     extra: Sequence[Any] = ()
+    # deletes a row its own way (default: core.entities.delete_entity)
+    remove: Callable[[AsyncSession, Principal, Any], Awaitable[None]] | None = None
 
     def show(self, row: Any) -> Any:
         return self.present(row) if self.present else to_out(self.out, row)
@@ -238,7 +240,7 @@ def _update_handler(r: Resource, opt: dict[str, Any]) -> Any:
 
 def _delete_handler(r: Resource, opt: dict[str, Any]) -> Any:
     async def handler(db: DB, principal: Actor, id: FromPath[str]) -> None:
-        await delete_entity(db, principal, await get_entity(db, r.model, id))
+        await (r.remove or delete_entity)(db, principal, await get_entity(db, r.model, id))
 
     _sign(handler, f"delete_{r.tag}", [_DB, _ACTOR, _ID], None)
     guard = requires(r.delete_permission or r.write)

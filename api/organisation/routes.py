@@ -31,7 +31,7 @@ from core.auth.passwords import hash_password
 from core.entities import get_entity
 from core.errors import PermissionDenied
 from core.models import Company, Department, Role, User, UserRole
-from core.organisation import department_tree, ensure_no_cycle, resolve_roles
+from core.organisation import delete_company, department_tree, ensure_no_cycle, resolve_roles
 
 
 async def prepare_department(
@@ -79,6 +79,7 @@ companies = Resource(
     delete_permission="companies.delete",
     filters={"isActive": Company.is_active, "domain": Company.domain},
     sortable={"name": Company.name, "createdAt": Company.created_at},
+    remove=delete_company,
 )
 roles = Resource(
     path="/roles",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import FieldProblem, ValidationFailed
-from core.models import Department, Role
+from core.access import Principal
+from core.audit import record_audit, snapshot
+from core.errors import Conflict, FieldProblem, ValidationFailed
+from core.models import Base, Company, Department, Role
 
 
 @dataclass(slots=True)
@@ -77,3 +79,50 @@ async def resolve_roles(
     if missing:
         raise ValidationFailed(missing)
     return [found[rid] for rid in dict.fromkeys(role_ids)]
+
+
+class CompanyHasData(Conflict):
+    code = "company_has_data"
+
+
+# Rows that go with their company and do not keep it alive: its own audit trail.
+_NOT_DATA = frozenset({"audit_logs"})
+
+
+async def delete_company(session: AsyncSession, principal: Principal, company: Company) -> None:
+    """Delete a company that holds nothing: one created by mistake. A company with users or
+    any data is refused (409): deleting it would take every record, flow and execution with
+    it for good, which no one expects of a click. Deactivating it (`isActive: false`) is how
+    a tenant is closed: its users can no longer sign in or use their tokens, and its data
+    stays. The deletion is audited at platform level, since the company's own trail goes
+    with it."""
+    used = await _tables_with_rows(session, company.id)
+    if used:
+        raise CompanyHasData(
+            f"Company {company.name!r} still has data ({', '.join(used)}); deactivate it "
+            "instead (isActive: false), which stops its users signing in and keeps its data.",
+            tables=used,
+        )
+    before = snapshot(company)
+    await session.delete(company)
+    await session.flush()
+    record_audit(
+        session,
+        replace(principal, company_id=None),
+        "company.deleted",
+        "Company",
+        company.id,
+        before=before,
+    )
+
+
+async def _tables_with_rows(session: AsyncSession, company_id: str) -> list[str]:
+    """The tables holding rows of the company, in one statement."""
+    checks = [
+        sa.select(sa.literal(table.name).label("name")).where(
+            sa.exists().where(table.c.company_id == company_id)
+        )
+        for table in Base.metadata.sorted_tables
+        if "company_id" in table.c and table.name not in _NOT_DATA
+    ]
+    return sorted((await session.execute(sa.union_all(*checks))).scalars())

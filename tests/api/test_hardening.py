@@ -3,8 +3,10 @@ through what they should refuse."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from core.models import UserRole
-from tests.api.conftest import token_for
+from tests.api.conftest import auth_headers, token_for
 
 
 async def test_tables_named_like_public_routes_still_need_and_accept_a_token(
@@ -191,3 +193,39 @@ async def test_testing_an_inactive_integration_is_a_conflict(client, acme, as_ad
     response = await client.post(f"/integrations/{made.json()['id']}/test", headers=as_admin)
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "integration.inactive"
+
+
+async def test_a_company_with_data_is_not_deleted_and_an_empty_one_is(
+    client, acme, as_developer, sessions
+) -> None:
+    from core.models import AuditLog, Company
+
+    developer = acme.users[UserRole.DEVELOPER]
+    refused = await client.delete(f"/companies/{acme.company.id}", headers=as_developer)
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["code"] == "company_has_data" and "users" in problem["tables"]
+    assert "isActive" in problem["detail"]
+    assert (
+        await client.get(f"/companies/{acme.company.id}", headers=as_developer)
+    ).status_code == 200
+
+    made = await client.post("/companies", json={"name": "Typo Ltd"}, headers=as_developer)
+    assert made.status_code == 201, made.text
+    typo = made.json()["id"]
+    in_typo = {**auth_headers(developer), "X-Company-Id": typo}
+    task = await client.post("/tasks", json={"name": "T", "fields": []}, headers=in_typo)
+    assert task.status_code == 201, task.text
+    with_task = await client.delete(f"/companies/{typo}", headers=as_developer)
+    assert with_task.status_code == 409 and with_task.json()["tables"] == ["tasks"]
+    assert (await client.delete(f"/tasks/{task.json()['id']}", headers=in_typo)).status_code == 204
+
+    gone = await client.delete(f"/companies/{typo}", headers=as_developer)
+    assert gone.status_code == 204, gone.text
+    async with sessions() as session:
+        assert await session.get(Company, typo) is None
+        [audit] = (
+            await session.scalars(sa.select(AuditLog).where(AuditLog.action == "company.deleted"))
+        ).all()
+    assert audit.entity_id == typo and audit.company_id is None
+    assert audit.changes["before"]["name"] == "Typo Ltd"
