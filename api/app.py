@@ -52,6 +52,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "api.queries.routes",
     "api.records.routes",
     "api.flows.routes",
+    "api.tasks.routes",
     "api.plugins.routes",
     "api.triggers.routes",
     "api.webhooks.routes",

@@ -51,10 +51,12 @@ POLICY: dict[str, frozenset[UserRole]] = {
     "files.read": EVERYONE,
     "files.write": EVERYONE,
     "flows.run": EVERYONE,
+    "tasks.submit": EVERYONE,
     "rules.evaluate": EVERYONE,
     # Oversight.
     "audit.read": BUILDERS,
     "executions.read": BUILDERS,
+    "tasks.submissions.read": BUILDERS,
     "versions.read": frozenset({DEV}),
     "versions.write": frozenset({DEV}),
     "plugins.read": EVERYONE,

@@ -62,3 +62,26 @@ async def test_forms_on_embedded_sqlite(tmp_path: Path) -> None:
             "Category",
             "Receipt",
         ]
+
+        # The expense form used on its own: validated, stored, listed back.
+        task_id = definition.json()["levels"][0]["tasks"][0]["id"]
+        submit = f"/tasks/{task_id}/executions"
+        refused = await client.post(submit, json={"data": {"Amount": -1}}, headers=employee)
+        assert refused.status_code == 422, refused.text
+        assert "field_2" in {e["path"] for e in refused.json()["errors"]}
+        receipt = await client.post(
+            "/files",
+            files={"file": ("receipt.pdf", b"%PDF-1.4", "application/pdf")},
+            headers=employee,
+        )
+        values = {"Employee Name": "Eve", "Amount": 80, "Category": "Travel"}
+        submitted = await client.post(
+            submit,
+            json={"data": {**values, "Receipt": receipt.json()["id"]}},
+            headers=employee,
+        )
+        assert submitted.status_code == 201, submitted.text
+        mine = (await client.get("/task-executions", headers=employee)).json()
+        assert [i["id"] for i in mine["items"]] == [submitted.json()["id"]]
+        one = await client.get(f"/task-executions/{submitted.json()['id']}", headers=employee)
+        assert one.json()["data"]["field_2"] == 80
