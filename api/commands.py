@@ -53,6 +53,11 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
         "backlog": 4096,
         # The in-process automation's lines (erp.*) with their event and execution ids.
         "log_config": uvicorn_log_config(settings.log_level),
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default (or FORWARDED_ALLOW_IPS),
+        # so anyone on the host, or behind an unconfigured proxy, could pick the address
+        # the per-address sign-in limit counts: only ERP_TRUSTED_PROXIES are believed.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies) or None,
     }
     if workers > 1:
         uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)

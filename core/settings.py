@@ -100,6 +100,10 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """Origins (scheme://host[:port]) whose pages may call the API from a browser; none by
     default: the web app is served by the API itself, on its own origin."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks) of the reverse proxies whose X-Forwarded-For and
+    X-Forwarded-Proto are believed; from anyone else the headers are ignored, so a client
+    cannot choose the address that sign-in throttling and the audit trail see."""
     automation: AutomationSettings = field(default_factory=AutomationSettings)
     integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
 
@@ -168,6 +172,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         if upload_types
         else DEFAULT_UPLOAD_TYPES,
         cors_origins=_origins(env, "ERP_CORS_ORIGINS"),
+        trusted_proxies=tuple(
+            p.strip() for p in (env.get("ERP_TRUSTED_PROXIES") or "").split(",") if p.strip()
+        ),
         automation=_automation_settings(env),
         integrations=_integration_settings(env),
     )

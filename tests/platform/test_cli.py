@@ -127,3 +127,54 @@ def test_the_api_database_pool_size_is_a_setting() -> None:
     assert load_settings(env | {"ERP_DATABASE_POOL_SIZE": "7"}).database_pool_size == 7
     with pytest.raises(ConfigurationError, match="ERP_DATABASE_POOL_SIZE"):
         load_settings(env | {"ERP_DATABASE_POOL_SIZE": "0"})
+
+
+def _serve(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | env
+    proc = subprocess.Popen(
+        [ERP, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    base = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            httpx.get(base + "/health", timeout=2)
+            return proc, base
+        except httpx.TransportError:
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+
+
+def _wrong_sign_ins_from_rotating_forwarded_addresses(base: str, count: int) -> list[int]:
+    return [
+        httpx.post(
+            base + "/auth/login",
+            json={"email": f"nobody{n}@example.com", "password": "wrong"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            timeout=30,
+        ).status_code
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize(("trusted", "last"), [("", 429), ("127.0.0.1", 401)])
+def test_forwarded_addresses_count_only_from_configured_proxies(
+    tmp_path: Path, trusted: str, last: int
+) -> None:
+    # uvicorn believed X-Forwarded-For from loopback by default: rotating it escaped the
+    # per-address sign-in limit (twenty failures from one address).
+    assert run_erp("db", "upgrade", cwd=tmp_path).returncode == 0
+    proc, base = _serve(tmp_path, {"ERP_TRUSTED_PROXIES": trusted})
+    try:
+        statuses = _wrong_sign_ins_from_rotating_forwarded_addresses(base, 21)
+        assert statuses[:20] == [401] * 20
+        assert statuses[20] == last
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
