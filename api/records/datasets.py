@@ -59,7 +59,7 @@ async def create_dataset(db: DB, principal: Actor, data: JSONBody[DatasetCreate]
     "/datasets/{dataset:str}",
     guards=[requires("datasets.read")],
     tags=TAGS,
-    summary="Read a dataset",
+    summary="Read a dataset as released to your company (the version it sees, else its row)",
 )
 async def get_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> DatasetOut:
     row = await records.get_dataset(
@@ -78,12 +78,7 @@ async def update_dataset(
     db: DB, principal: Actor, dataset: FromPath[str], data: JSONBody[DatasetUpdate]
 ) -> DatasetOut:
     before = snapshot(
-        await records.get_dataset(
-            db,
-            company_id=_company(principal),
-            dataset_id=dataset,
-            reader=await _reader(db, principal),
-        )
+        await records.load_dataset(db, company_id=_company(principal), dataset_id=dataset)
     )
     row = await records.update_dataset(
         db, company_id=_company(principal), dataset_id=dataset, changes=changes_of(data)
@@ -97,12 +92,7 @@ async def update_dataset(
 async def _transition(db: DB, principal: Principal, dataset: str, publish: bool) -> DatasetOut:
     change = records.publish_dataset if publish else records.archive_dataset
     before = snapshot(
-        await records.get_dataset(
-            db,
-            company_id=_company(principal),
-            dataset_id=dataset,
-            reader=await _reader(db, principal),
-        )
+        await records.load_dataset(db, company_id=_company(principal), dataset_id=dataset)
     )
     row = await change(db, company_id=_company(principal), dataset_id=dataset)
     action = "dataset.published" if publish else "dataset.archived"

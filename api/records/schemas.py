@@ -10,7 +10,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from api.organisation.schemas import Body, Name, Out
 from core.models import CustomTable, CustomTableRecord, Dataset, DatasetStatus
-from core.records import NewRecord, StoredRecord
+from core.records import DatasetView, NewRecord, StoredRecord
 
 FieldDefinition = dict[str, Any]
 TableName = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
@@ -128,6 +128,8 @@ class DatasetOut(Out):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+    version: str | None = None
+    """The release the company reads (null: no version reaches it, its row applies)."""
 
 
 class DatasetCreate(Body):
@@ -178,7 +180,7 @@ def record_out(
     )
 
 
-def dataset_out(row: Dataset) -> DatasetOut:
+def dataset_out(row: Dataset | DatasetView) -> DatasetOut:
     return DatasetOut(
         id=row.id,
         name=row.name,
@@ -191,6 +193,7 @@ def dataset_out(row: Dataset) -> DatasetOut:
         created_at=row.created_at,
         updated_at=row.updated_at,
         published_at=row.published_at,
+        version=row.version if isinstance(row, DatasetView) else None,
     )
 
 

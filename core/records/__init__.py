@@ -9,11 +9,13 @@ from core.records.bulk import (
 )
 from core.records.csv_transfer import export_csv, import_csv
 from core.records.datasets import (
+    DatasetView,
     Reader,
     archive_dataset,
     create_dataset,
     get_dataset,
     list_datasets,
+    load_dataset,
     publish_dataset,
     reader_for,
     update_dataset,
@@ -40,6 +42,7 @@ from core.records.tables import (
 
 __all__ = [
     "MAX_BULK",
+    "DatasetView",
     "NewRecord",
     "Page",
     "Reader",
@@ -61,6 +64,7 @@ __all__ = [
     "list_datasets",
     "list_records",
     "list_tables",
+    "load_dataset",
     "publish_dataset",
     "reader_for",
     "restore_record",

@@ -1,10 +1,11 @@
 """Datasets: sectioned field definitions that a company publishes, readable by the roles and
-departments its `visibility` names."""
+departments its `visibility` names; read as released (the version the company sees)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from core.models import Dataset, DatasetStatus, Department, Role, UserRole, user_roles, utcnow
 from core.schema import parse_definitions
+from core.versions.running import released_version, released_visibility
 
 SECTION_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 SEES_EVERYTHING = frozenset({UserRole.DEVELOPER, UserRole.ADMIN})
@@ -57,18 +59,82 @@ async def reader_for(
     return Reader(user_id, role, frozenset(r for r, _ in rows), frozenset(departments))
 
 
-def can_read(dataset: Dataset, reader: Reader) -> bool:
+@dataclass(frozen=True, slots=True)
+class DatasetView:
+    """A dataset as the company reads it: the content of the version of it the company sees
+    (`version`), else its row. `restricted` says whether `visibility` limits its readers (in
+    a client company it may name none of the company's roles: then only builders read it)."""
+
+    id: str
+    company_id: str
+    name: str
+    description: str | None
+    category: str | None
+    sections: list[Any]
+    visibility: dict[str, Any]
+    restricted: bool
+    status: DatasetStatus
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    version: str | None = None
+
+
+def can_read(dataset: DatasetView, reader: Reader) -> bool:
     """Builders see every dataset; others see published ones whose visibility names one of
     their roles or departments (an empty visibility means the whole company)."""
     if reader.role in SEES_EVERYTHING:
         return True
     if dataset.status is not DatasetStatus.PUBLISHED:
         return False
+    if not dataset.restricted:
+        return True
     roles = set(dataset.visibility.get("roles") or [])
     departments = set(dataset.visibility.get("departments") or [])
-    if not roles and not departments:
-        return True
     return bool(roles & reader.role_ids or departments & reader.department_ids)
+
+
+async def released_view(session: AsyncSession, dataset: Dataset) -> DatasetView:
+    """The dataset as its company reads it: the released content of the version it sees (an
+    archived dataset stays archived), else its row as it is."""
+    version = await released_version(
+        session, entity_type="Dataset", entity_id=dataset.id, company_id=dataset.company_id
+    )
+    if version is None:
+        visibility = dataset.visibility or {}
+        return DatasetView(
+            dataset.id,
+            dataset.company_id,
+            dataset.name,
+            dataset.description,
+            dataset.category,
+            dataset.sections,
+            visibility,
+            bool(visibility.get("roles") or visibility.get("departments")),
+            dataset.status,
+            dataset.created_at,
+            dataset.updated_at,
+            dataset.published_at,
+        )
+    snapshot = version.snapshot
+    seen = await released_visibility(session, version, dataset.company_id)
+    return DatasetView(
+        dataset.id,
+        dataset.company_id,
+        snapshot["name"],
+        snapshot["description"],
+        snapshot.get("attributes", {}).get("category"),
+        snapshot["sections"],
+        seen or {},
+        seen is not None,
+        DatasetStatus.ARCHIVED
+        if dataset.status is DatasetStatus.ARCHIVED
+        else DatasetStatus.PUBLISHED,
+        dataset.created_at,
+        dataset.updated_at,
+        version.published_at or version.created_at,
+        version.version,
+    )
 
 
 def check_sections(sections: Any) -> list[dict[str, Any]]:
@@ -235,9 +301,12 @@ async def archive_dataset(session: AsyncSession, *, company_id: str, dataset_id:
 
 async def get_dataset(
     session: AsyncSession, *, company_id: str, dataset_id: str, reader: Reader
-) -> Dataset:
-    """The dataset if the reader may see it; NotFound otherwise (as if it did not exist)."""
-    dataset = await load_dataset(session, company_id=company_id, dataset_id=dataset_id)
+) -> DatasetView:
+    """The dataset as released to the company (core.versions: the version it sees, else
+    its row) if the reader may see it; NotFound otherwise (as if it did not exist)."""
+    dataset = await released_view(
+        session, await load_dataset(session, company_id=company_id, dataset_id=dataset_id)
+    )
     if not can_read(dataset, reader):
         raise NotFound(f"no dataset {dataset_id!r}")
     return dataset
@@ -245,9 +314,11 @@ async def get_dataset(
 
 async def list_datasets(
     session: AsyncSession, *, company_id: str, reader: Reader, status: DatasetStatus | None = None
-) -> list[Dataset]:
-    """The datasets the reader may see, by name."""
+) -> list[DatasetView]:
+    """The datasets the reader may see, as released to the company, by name."""
     query = sa.select(Dataset).where(Dataset.company_id == company_id).order_by(Dataset.name)
-    if status is not None:
-        query = query.where(Dataset.status == status)
-    return [d for d in await session.scalars(query) if can_read(d, reader)]
+    views = [await released_view(session, d) for d in await session.scalars(query)]
+    return sorted(
+        (d for d in views if (status is None or d.status is status) and can_read(d, reader)),
+        key=lambda d: d.name,
+    )

@@ -16,6 +16,7 @@ from core.records.permissions import check_permissions
 from core.records.query import dialect_of
 from core.records.relations import check_relations
 from core.schema import CompiledSchema, clean_many, compile_schema
+from core.versions.running import released_version
 
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
 CHECK_BATCH = 1_000
@@ -52,13 +53,15 @@ HEAD_BY_KEY = sa.select(
 
 @dataclass(frozen=True, slots=True)
 class TableHead:
-    """What working with a table's records needs of it (lighter to load than the ORM row)."""
+    """What working with a table's records needs of it (lighter to load than the ORM row),
+    as the company sees it: from the version that reaches it (`version`), else its row."""
 
     id: str
     name: str
     schema: Any
     relations: Any
     permissions: Any
+    version: str | None = None
 
 
 async def get_table(session: AsyncSession, *, company_id: str, table_id: str) -> CustomTable:
@@ -70,11 +73,27 @@ async def get_table(session: AsyncSession, *, company_id: str, table_id: str) ->
 
 
 async def table_head(session: AsyncSession, *, company_id: str, table_id: str) -> TableHead:
-    """As get_table, only what its records need: id, name, schema, relations, permissions."""
+    """The table (by id or name) as its records see it in the company: the schema, relations
+    and permissions of the version of it the company sees, else of its row. NotFound when
+    the company has none such."""
     row = (await session.execute(HEAD_BY_KEY, {"company_id": company_id, "key": table_id})).first()
     if row is None:
         raise NotFound(f"no table {table_id!r}")
-    return TableHead(*row)
+    head = TableHead(*row)
+    released = await released_version(
+        session, entity_type="CustomTable", entity_id=head.id, company_id=company_id
+    )
+    if released is None:
+        return head
+    attributes = released.snapshot.get("attributes", {})
+    return TableHead(
+        head.id,
+        head.name,
+        released.snapshot["fields"],
+        attributes.get("relations") or [],
+        attributes.get("permissions") or {},
+        released.version,
+    )
 
 
 async def list_tables(session: AsyncSession, *, company_id: str) -> list[CustomTable]:

@@ -31,7 +31,11 @@ from core.versions.rollout import (
     rollback,
     set_rollout,
 )
-from core.versions.running import released_flow_definition
+from core.versions.running import (
+    released_flow_definition,
+    released_version,
+    released_visibility,
+)
 from core.versions.snapshots import ENTITY_TYPES
 from core.versions.triggers import released_trigger, released_triggers
 
@@ -63,6 +67,8 @@ __all__ = [
     "released_flow_definition",
     "released_trigger",
     "released_triggers",
+    "released_version",
+    "released_visibility",
     "resolve_version",
     "restore_version",
     "resume",

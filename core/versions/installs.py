@@ -16,6 +16,9 @@ from core.audit import record_audit
 from core.errors import NotFound
 from core.models import (
     Company,
+    CustomTable,
+    Dataset,
+    DatasetStatus,
     EntityInstall,
     EventType,
     Flow,
@@ -32,7 +35,7 @@ from core.versions.buckets import pick
 from core.versions.errors import InstallRefused, NotRolledOut
 from core.versions.resolution import paused_ids, versions_of
 
-INSTALLABLE = ("Flow", "Task")
+INSTALLABLE = ("Flow", "Task", "CustomTable", "Dataset")
 _HEADER_NAMESPACE = uuid.UUID("6f1c7e0a-54c3-4f0e-9a53-3f4de1a0c0b1")
 
 
@@ -165,7 +168,11 @@ async def sync_install(
                 created_by_id=str(creator),
             )
             await _add_header(session, company_id, "Task", source_id, row)
-    column = {"Flow": "flow_id", "Task": "task_id"}[install.entity_type]
+    column = {"Flow": "flow_id", "Task": "task_id", "CustomTable": "table_id"}.get(
+        install.entity_type
+    )
+    if column is None:  # a dataset has no triggers
+        return
     known = await local_ids(session, company_id, "Trigger", list(triggers))
     for source_id, trigger in triggers.items():
         if source_id not in known:
@@ -200,7 +207,20 @@ async def _install_header(
         return existing, False
     snapshot = version.snapshot
     row: Any
-    if version.entity_type == "Flow":
+    if version.entity_type == "CustomTable":
+        return await _table_header(session, version, company_id), True
+    if version.entity_type == "Dataset":
+        attributes = snapshot.get("attributes", {})
+        row = Dataset(
+            company_id=company_id,
+            name=snapshot["name"],
+            description=snapshot["description"],
+            category=attributes.get("category"),
+            sections=snapshot["sections"],
+            visibility={},  # the version's, found by name in the company (core.versions.running)
+            status=DatasetStatus.PUBLISHED,
+        )
+    elif version.entity_type == "Flow":
         row = Flow(
             company_id=company_id,
             name=snapshot["name"],
@@ -218,6 +238,45 @@ async def _install_header(
             created_by_id=creator,
         )
     return await _add_header(session, company_id, version.entity_type, version.entity_id, row), True
+
+
+async def _table_header(session: AsyncSession, version: Version, company_id: str) -> EntityInstall:
+    """The company's table for a platform table: its own table of the same name when it has
+    one (trigger actions already write there), else a new one from the snapshot. Either way
+    its records follow the version the company sees (core.versions.running)."""
+    from core.records.indexes import sync_indexes  # core.records resolves versions here
+    from core.schema import compile_schema
+
+    snapshot = version.snapshot
+    attributes = snapshot.get("attributes", {})
+    row = await session.scalar(
+        sa.select(CustomTable).where(
+            CustomTable.company_id == company_id, CustomTable.name == snapshot["name"]
+        )
+    )
+    if row is not None:
+        install = EntityInstall(
+            company_id=company_id,
+            entity_type="CustomTable",
+            source_id=version.entity_id,
+            local_id=row.id,
+        )
+        session.add(install)
+        await session.flush()
+        return install
+    row = CustomTable(
+        company_id=company_id,
+        name=snapshot["name"],
+        display_name=attributes.get("displayName") or snapshot["name"],
+        description=snapshot["description"],
+        schema=snapshot["fields"],
+        relations=attributes.get("relations") or [],
+        settings=attributes.get("settings") or {},
+        permissions=attributes.get("permissions") or {},
+    )
+    install = await _add_header(session, company_id, "CustomTable", version.entity_id, row)
+    await sync_indexes(session, row.id, compile_schema(row.schema, where="schema"))
+    return install
 
 
 async def _add_header(

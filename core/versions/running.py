@@ -1,5 +1,6 @@
-"""The flow definition a company runs from the version it sees: the snapshot with the
-company's own ids (its flow, its installed tasks, its roles of the same name)."""
+"""What a company runs from the version it sees: a flow's definition (the snapshot with the
+company's own ids: its flow, its installed tasks, its roles of the same name), and the
+version whose content a table's records and a dataset's readers follow."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import EntityInstall, Role, Version
+from core.models import Department, EntityInstall, Role, Version
 from core.versions.errors import NotRolledOut
 from core.versions.installs import derived_id, local_ids, sync_install
-from core.versions.resolution import resolve_with_source, versions_of
+from core.versions.resolution import resolve_version, resolve_with_source, versions_of
 
 
 async def flow_definition_for(
@@ -76,3 +77,43 @@ async def released_flow_definition(session: AsyncSession, flow: Any) -> dict[str
     return await flow_definition_for(
         session, seen.version, company_id=flow.company_id, flow_id=flow.id
     )
+
+
+async def released_version(
+    session: AsyncSession, *, entity_type: str, entity_id: str, company_id: str
+) -> Version | None:
+    """The version of a table or dataset (by the company's id of it) whose content the
+    company works with; None when no version reaches it (its own row applies)."""
+    seen = await resolve_version(
+        session, entity_type=entity_type, entity_id=entity_id, company_id=company_id
+    )
+    return None if seen is None else seen.version
+
+
+async def released_visibility(
+    session: AsyncSession, version: Version, company_id: str
+) -> dict[str, list[str]] | None:
+    """A dataset version's visibility in `company_id`: the building company's own ids; in a
+    client, its roles and departments of the same names. None when the version names no
+    one (the whole company reads it)."""
+    visibility = version.snapshot.get("attributes", {}).get("visibility") or {}
+    if not any(visibility.get(key) for key in ("roles", "departments")):
+        return None
+    if version.snapshot.get("companyId") == company_id:
+        return {key: list(visibility.get(key) or []) for key in ("roles", "departments")}
+    names = version.snapshot.get("visibilityNames") or {}
+    found: dict[str, list[str]] = {}
+    for key, model in (("roles", Role), ("departments", Department)):
+        wanted = names.get(key) or []
+        found[key] = (
+            sorted(
+                await session.scalars(
+                    sa.select(model.id).where(
+                        model.company_id == company_id, model.name.in_(wanted)
+                    )
+                )
+            )
+            if wanted
+            else []
+        )
+    return found  # maybe empty lists: a client without those roles lets only builders read

@@ -16,9 +16,11 @@ from core.models import (
     CustomTable,
     Dataset,
     DatasetStatus,
+    Department,
     EventType,
     Flow,
     FlowStatus,
+    Role,
     Task,
     TaskStatus,
     Trigger,
@@ -83,10 +85,13 @@ async def capture(session: AsyncSession, entity_type: str, entity_id: str) -> di
             "displayName": row.display_name,
             "relations": row.relations,
             "settings": row.settings,
+            "permissions": row.permissions,
         }
         snapshot["fields"] = row.schema
     else:
         snapshot["attributes"] = {"category": row.category, "visibility": row.visibility}
+        # Client companies have roles and departments of their own: found there by name.
+        snapshot["visibilityNames"] = await _visibility_names(session, row.visibility)
         snapshot["sections"] = row.sections
         snapshot["fields"] = [
             field
@@ -97,6 +102,17 @@ async def capture(session: AsyncSession, entity_type: str, entity_id: str) -> di
     if entity_type in _TRIGGER_COLUMN:
         snapshot["triggers"] = await _triggers(session, entity_type, row.id)
     return snapshot
+
+
+async def _visibility_names(session: AsyncSession, visibility: Any) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for key, model in (("roles", Role), ("departments", Department)):
+        ids = (visibility or {}).get(key) or []
+        if ids:
+            names[key] = sorted(
+                await session.scalars(sa.select(model.name).where(model.id.in_(ids)))
+            )
+    return names
 
 
 async def _triggers(session: AsyncSession, entity_type: str, entity_id: str) -> list[Any]:
@@ -148,6 +164,7 @@ async def write_back(session: AsyncSession, snapshot: dict[str, Any], *, user_id
         row.schema = snapshot["fields"]
         row.display_name = attributes["displayName"]
         row.relations, row.settings = attributes["relations"], attributes["settings"]
+        row.permissions = attributes.get("permissions") or {}
     else:
         row.sections = snapshot["sections"]
         row.category, row.visibility = attributes["category"], attributes["visibility"]
