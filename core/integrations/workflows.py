@@ -188,7 +188,7 @@ async def _run_action(
     config = workflow.action_config
     if config.get("platformAction"):
         return await _run_platform_action(sessions, settings, workflow, variables, idempotency_key)
-    inputs = render_value(config.get("inputs") or {}, variables)
+    inputs = await render_value(config.get("inputs") or {}, variables)
     try:
         return await run_action(
             sessions,
@@ -229,7 +229,8 @@ async def _run_platform_action(
     action = get_action_registry().get(str(config["platformAction"]))
     raw = config.get("config") or {}
     parsed = action.parse_config(
-        render_value(raw, variables) if action.render_config else raw, path="/actionConfig/config"
+        await render_value(raw, variables) if action.render_config else raw,
+        path="/actionConfig/config",
     )
     now = utcnow()
     context = ActionContext(

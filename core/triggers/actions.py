@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import msgspec
+import msgspec.inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import FieldProblem
@@ -78,10 +80,19 @@ class ActionContext:
         receivers that deduplicate (an Idempotency-Key header, an email's Message-ID)."""
         return f"{self.run_id}.{self.action_index}"
 
-    def render(self, template: str, extra: Mapping[str, Any] | None = None) -> str:
-        """Render a `{{variable}}` template with the event's variables (sandboxed)."""
+    async def render(
+        self, template: str, extra: Mapping[str, Any] | None = None, *, setting: str = ""
+    ) -> str:
+        """Render a `{{variable}}` template with the event's variables (sandboxed, in the
+        template worker when it has expressions). `setting` names it in warnings and errors
+        (`subject` gives `actions[0].config.subject`)."""
         variables = {**self.variables, **extra} if extra else self.variables
-        return render_text(template, variables)
+        return await render_text(template, variables, path=self.setting_path(setting))
+
+    def setting_path(self, setting: str = "") -> str:
+        """Where a setting of this action is in the trigger: `actions[0].config.subject`."""
+        path = f"actions[{self.action_index}].config"
+        return f"{path}.{setting}" if setting else path
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -92,6 +103,40 @@ class ActionContext:
 
 
 RunFn = Callable[[ActionContext, Any], Awaitable[ActionOutput]]
+
+
+_SCALARS = (msgspec.inspect.IntType, msgspec.inspect.FloatType, msgspec.inspect.BoolType)
+
+
+@lru_cache(maxsize=256)
+def _config_type(config: type[msgspec.Struct]) -> msgspec.inspect.Type:
+    return msgspec.inspect.type_info(config)
+
+
+def _texts_as_text(value: Any, kind: msgspec.inspect.Type) -> Any:
+    """A text setting given one computed expression (`"{{ amount * 2 }}"` is a number once
+    rendered) takes the value as text, as it would have been rendered inside other text;
+    settings that may hold numbers (a JSON body, a record's data) keep them."""
+    while isinstance(kind, msgspec.inspect.Metadata):
+        kind = kind.type
+    kinds = kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
+    if isinstance(value, int | float):
+        takes_text = any(isinstance(k, msgspec.inspect.StrType) for k in kinds)
+        if takes_text and not any(isinstance(k, _SCALARS) for k in kinds):
+            return str(value)
+        return value
+    for k in kinds:
+        if isinstance(value, dict) and isinstance(k, msgspec.inspect.StructType):
+            fields = {f.encode_name: f.type for f in k.fields}
+            return {
+                key: _texts_as_text(item, fields[key]) if key in fields else item
+                for key, item in value.items()
+            }
+        if isinstance(value, dict) and isinstance(k, msgspec.inspect.DictType):
+            return {key: _texts_as_text(item, k.value_type) for key, item in value.items()}
+        if isinstance(value, list) and isinstance(k, msgspec.inspect.ListType):
+            return [_texts_as_text(item, k.item_type) for item in value]
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +157,11 @@ class Action:
     def parse_config(self, raw: Any, *, path: str = "config") -> Any:
         """The typed config, or ActionConfigInvalid pointing at the offending setting."""
         try:
-            return msgspec.convert(raw if raw is not None else {}, self.config, strict=False)
+            return msgspec.convert(
+                _texts_as_text(raw if raw is not None else {}, _config_type(self.config)),
+                self.config,
+                strict=False,
+            )
         except msgspec.ValidationError as exc:
             message = str(exc)
             where = _MSGSPEC_PATH.search(message)

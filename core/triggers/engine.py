@@ -39,7 +39,7 @@ from core.triggers.runs import (
     release_lease,
     save_progress,
 )
-from core.triggers.templating import render_value
+from core.triggers.templating import collecting_warnings, render_value
 from core.triggers.trigger_settings import ActionStep, TriggerSettings, parse_settings, parse_steps
 from core.versions import released_trigger
 
@@ -317,11 +317,31 @@ class TriggerEngine:
         index: int,
         attempts: int,
     ) -> dict[str, Any]:
+        with collecting_warnings() as warnings:
+            outcome = await self._attempt_action(job, info, variables, step, index, attempts)
+        if warnings:
+            # A template named a value the event did not have: rendered empty, and said so.
+            outcome["warnings"] = warnings
+        return outcome
+
+    async def _attempt_action(
+        self,
+        job: _Job,
+        info: Any,
+        variables: dict[str, Any],
+        step: ActionStep,
+        index: int,
+        attempts: int,
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         ids = {"event_id": job.run.event_id, "run_id": job.run.id, "action": step.type}
         try:
             action = self.registry.get(step.type)
-            raw = render_value(step.config, variables) if action.render_config else step.config
+            raw = (
+                await render_value(step.config, variables, path=f"actions[{index}].config")
+                if action.render_config
+                else step.config
+            )
             config = action.parse_config(raw, path=f"actions[{index}].config")
             context = ActionContext(
                 company_id=job.trigger.company_id,

@@ -55,7 +55,9 @@ def _addresses(value: str | list[str], field: str) -> list[str]:
 
 
 async def send_email(context: ActionContext, config: SendEmailConfig) -> dict[str, object]:
-    extra = render_value(config.variables, context.variables)
+    extra = await render_value(
+        config.variables, context.variables, path=context.setting_path("variables")
+    )
     variables = {**context.variables, **extra}
     subject, body = config.subject, config.body
     if config.template:
@@ -66,27 +68,31 @@ async def send_email(context: ActionContext, config: SendEmailConfig) -> dict[st
         body = stored.body if body is None else body
     if subject is None or (body is None and config.html is None):
         raise ActionFailed("send_email needs a template, or a subject and a body", retryable=False)
-    to = _addresses(render_value(config.to, variables), "to")
+    to = _addresses(await render_value(config.to, variables, path=context.setting_path("to")), "to")
     if not to:
         raise ActionFailed("send_email has no recipient", retryable=False)
     mail = context.settings.automation
     message = EmailMessage()
     message["From"] = mail.mail_from
     message["To"] = ", ".join(to)
-    cc = _addresses(render_value(config.cc, variables), "cc")
+    cc = _addresses(await render_value(config.cc, variables, path=context.setting_path("cc")), "cc")
     if cc:
         message["Cc"] = ", ".join(cc)
     if config.reply_to:
-        message["Reply-To"] = context.render(config.reply_to, extra)
+        message["Reply-To"] = await context.render(config.reply_to, extra, setting="replyTo")
     # One Message-ID per action of a run: a resend after a crash can be recognised.
     message_id = make_msgid(idstring=context.idempotency_key, domain="erp-builder")
     message["Message-ID"] = message_id
     message["Date"] = formatdate(localtime=False)
-    message["Subject"] = " ".join(context.render(subject, extra).split())
-    message.set_content(context.render(body or "", extra).strip() + "\n")
+    message["Subject"] = " ".join((await context.render(subject, extra, setting="subject")).split())
+    message.set_content((await context.render(body or "", extra, setting="body")).strip() + "\n")
     if config.html is not None:
-        message.add_alternative(context.render(config.html, extra), subtype="html")
-    bcc = _addresses(render_value(config.bcc, variables), "bcc")
+        message.add_alternative(
+            await context.render(config.html, extra, setting="html"), subtype="html"
+        )
+    bcc = _addresses(
+        await render_value(config.bcc, variables, path=context.setting_path("bcc")), "bcc"
+    )
     try:
         await aiosmtplib.send(
             message,
