@@ -122,11 +122,12 @@ class LiveHub:
 
     async def _run(self) -> None:
         while self.subscribers:
+            # Sleep first: a subscriber has just loaded what it shows.
+            await asyncio.sleep(self.poll_seconds)
             try:
                 await self.poll()
             except Exception:  # a failed read (database restarting) is retried next poll
                 log.exception("live updates: reading new rows failed")
-            await asyncio.sleep(self.poll_seconds)
 
     async def poll(self) -> int:
         """Read the rows committed since the last poll and hand them out; returns how many
