@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
+from api.query import check_query, install_query_contracts
 from api.security import jwt_auth
 from api.validation import MAX_JSON_DEPTH, nested_too_deep, nul_problems
 from core.database import create_engine, session_factory
@@ -102,6 +103,14 @@ async def reject_unstorable_input(request: Request[Any, Any, Any]) -> None:
 _TOO_DEEP = f"JSON may nest at most {MAX_JSON_DEPTH} levels deep."
 
 
+async def check_input(request: Request[Any, Any, Any]) -> None:
+    """The app's before_request: the query string against what the route declares
+    (api.query), then what no handler could store. A router with a before_request of its own
+    replaces this one, so it must call it first."""
+    await check_query(request)
+    await reject_unstorable_input(request)
+
+
 def route_handlers() -> list[Any]:
     handlers: list[Any] = [health]
     for name in ROUTE_MODULES:
@@ -140,7 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings}),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=reject_unstorable_input,
+        before_request=check_input,
         before_send=[forbid_sniffing],
         request_max_body_size=MAX_BODY_BYTES,
         cors_config=CORSConfig(
@@ -157,4 +166,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
         ),
     )
-    return Litestar.from_config(auth.on_app_init(config))
+    app = Litestar.from_config(auth.on_app_init(config))
+    install_query_contracts(app)
+    return app

@@ -71,16 +71,10 @@ def validation_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     """Litestar stops at the first bad value; re-check the body to list every one."""
-    errors: list[FieldProblem] = []
-    data_field = request.route_handler.parsed_fn_signature.parameters.get("data")
-    if data_field is not None and request.method in ("POST", "PUT", "PATCH"):
-        target = data_field.annotation
-        if get_origin(target) is Annotated:
-            target = get_args(target)[0]
-        # The body was already read to parse it; handlers are synchronous, so take it from
-        # the connection state where Litestar keeps it.
-        body = ScopeState.from_scope(request.scope).body
-        errors = struct_problems(body if isinstance(body, bytes) else b"", target)
+    # The body was already read to parse it; handlers are synchronous, so take it from
+    # the connection state where Litestar keeps it.
+    body = ScopeState.from_scope(request.scope).body
+    errors = body_problems(request, body if isinstance(body, bytes) else b"")
     if not errors:
         for item in exc.extra or []:
             if isinstance(item, dict):
@@ -100,6 +94,17 @@ def validation_handler(
         request=request,
         errors=errors,
     )
+
+
+def body_problems(request: Request[Any, Any, Any], body: bytes) -> list[FieldProblem]:
+    """Every problem of `body` against the JSON body the route takes (none if it takes none)."""
+    data_field = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if data_field is None or request.method not in ("POST", "PUT", "PATCH"):
+        return []
+    target = data_field.annotation
+    if get_origin(target) is Annotated:
+        target = get_args(target)[0]
+    return struct_problems(body, target)
 
 
 def http_error_handler(

@@ -1,14 +1,24 @@
-"""Paginated list responses: `{"items": [...], "total", "limit", "offset"}`."""
+"""Every list the API answers is a page: `{"items": [...], "total", "limit", "offset"}`,
+chosen with the `limit` and `offset` query parameters (tests/api/test_contract.py holds every
+GET route of the OpenAPI document to this)."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 
 T = TypeVar("T")
 
 MAX_LIMIT = 200
+MAX_OFFSET = 2**31 - 1
+"""Larger offsets are refused (422): no list is that long, and PostgreSQL's OFFSET is a
+64-bit integer, so 2^63 and beyond failed inside the database."""
+
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")]
 
 
 class PageOut(msgspec.Struct, Generic[T], rename="camel"):
@@ -16,3 +26,18 @@ class PageOut(msgspec.Struct, Generic[T], rename="camel"):
     total: int
     limit: int
     offset: int
+
+
+def page(
+    rows: Iterable[Any], limit: int, offset: int, show: Callable[[Any], T] | None = None
+) -> PageOut[T]:
+    """The page of an already loaded collection (definitions and catalogues, which are short:
+    the long lists, records, instances and executions, page in SQL)."""
+    found = list(rows)
+    chosen = found[offset : offset + limit]
+    return PageOut(
+        items=[show(row) for row in chosen] if show else chosen,
+        total=len(found),
+        limit=limit,
+        offset=offset,
+    )

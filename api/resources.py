@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from api.deps import DB, Actor
 from api.guards import requires
-from api.pagination import MAX_LIMIT, PageOut
+from api.pagination import Limit, Offset, PageOut
 from core.access import Principal
 from core.entities import create_entity, delete_entity, get_entity, list_entities, update_entity
 from core.errors import FieldProblem, ValidationFailed
@@ -157,13 +157,13 @@ def _list_handler(r: Resource, opt: dict[str, Any]) -> Any:
             "limit",
             KW,
             default=50,
-            annotation=Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")],
+            annotation=Limit,
         ),
         inspect.Parameter(
             "offset",
             KW,
             default=0,
-            annotation=Annotated[int, QueryParameter(ge=0, description="Rows to skip")],
+            annotation=Offset,
         ),
         inspect.Parameter(
             "sort",

@@ -41,7 +41,7 @@ def value_problems(value: Any, target: Any, path: str) -> list[FieldProblem]:
     try:
         msgspec.convert(value, target, strict=True)
     except msgspec.ValidationError as exc:
-        return [FieldProblem(path=path, message=_clean(str(exc)), code="invalid")]
+        return [FieldProblem(path=path, message=clean_message(str(exc)), code="invalid")]
     return []
 
 
@@ -66,7 +66,7 @@ def _object_problems(
         try:
             msgspec.convert(value, struct_type, strict=True)
         except msgspec.ValidationError as exc:
-            problems.append(FieldProblem(path, _clean(str(exc)), "invalid"))
+            problems.append(FieldProblem(path, clean_message(str(exc)), "invalid"))
     return problems
 
 
@@ -89,7 +89,7 @@ def _list_item_struct(target: Any) -> type[msgspec.Struct] | None:
     return None
 
 
-def _clean(message: str) -> str:
+def clean_message(message: str) -> str:
     # msgspec appends "- at `$.x`"; the problem already carries the path.
     return message.split(" - at `", 1)[0]
 

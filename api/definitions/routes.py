@@ -159,7 +159,10 @@ workflows = Resource(
 
 async def seal_with_app_keys(request: Request[Any, Any, Any]) -> None:
     """Integration secrets are sealed with this app's keys (the resource's prepare hook
-    receives no settings)."""
+    receives no settings). It replaces the app's before_request, so it runs that first."""
+    from api.app import check_input  # api.app imports this module's routes when it builds
+
+    await check_input(request)
     use_secret_box(request.app.state.settings)
 
 

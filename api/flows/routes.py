@@ -36,7 +36,7 @@ from api.flows.schemas import (
     pending_out,
 )
 from api.guards import requires
-from api.pagination import MAX_LIMIT, PageOut
+from api.pagination import Limit, Offset, PageOut, page
 from core import flows
 from core.access import Principal
 from core.audit import record_audit, snapshot
@@ -46,8 +46,6 @@ from core.models import Flow, FlowInstance, FlowInstanceStatus, FlowStatus
 
 DEFINITIONS = ["flows"]
 RUNNING = ["flow instances"]
-Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")]
-Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Rows to skip")]
 
 
 def _company(principal: Principal) -> str:
@@ -90,21 +88,25 @@ def _spec(data: FlowIn) -> flows.FlowSpec:
 
 
 @get("/flows", guards=[requires("flows.read")], tags=DEFINITIONS, summary="List flows")
-async def list_flows(db: DB, status: FromQuery[FlowStatus | None] = None) -> list[FlowSummary]:
+async def list_flows(
+    db: DB, limit: Limit = 50, offset: Offset = 0, status: FromQuery[FlowStatus | None] = None
+) -> PageOut[FlowSummary]:
     query = sa.select(Flow).order_by(Flow.name, Flow.id)
     if status is not None:
         query = query.where(Flow.status == status)
-    return [
-        FlowSummary(
+    return page(
+        await db.scalars(query),
+        limit,
+        offset,
+        lambda f: FlowSummary(
             id=f.id,
             name=f.name,
             description=f.description,
             status=f.status,
             published_at=f.published_at,
             updated_at=f.updated_at,
-        )
-        for f in await db.scalars(query)
-    ]
+        ),
+    )
 
 
 @post(
@@ -338,12 +340,12 @@ async def read_instance(db: DB, principal: Actor, instance_id: FromPath[str]) ->
     summary="Everything that happened to an instance: executions and decisions, who and when",
 )
 async def instance_history(
-    db: DB, principal: Actor, instance_id: FromPath[str]
-) -> list[HistoryOut]:
+    db: DB, principal: Actor, instance_id: FromPath[str], limit: Limit = 50, offset: Offset = 0
+) -> PageOut[HistoryOut]:
     entries = await flows.instance_history(
         db, company_id=_company(principal), instance_id=instance_id, viewer_id=_viewer(principal)
     )
-    return [history_out(e) for e in entries]
+    return page(entries, limit, offset, history_out)
 
 
 @post(

@@ -20,6 +20,8 @@ from api.integrations.schemas import (
     TestOut,
     run_out,
 )
+from api.pagination import Limit, Offset, PageOut, page
+from api.query import OPEN_QUERY
 from core.access import Principal
 from core.audit import record_audit
 from core.errors import NotFound
@@ -43,8 +45,13 @@ def _company(principal: Principal) -> str:
     tags=TAGS,
     summary="Every integration type: settings, actions with their inputs, sources",
 )
-async def list_types() -> list[IntegrationTypeOut]:
-    return [IntegrationTypeOut(**{_snake(k): v for k, v in t.items()}) for t in describe_types()]
+async def list_types(limit: Limit = 50, offset: Offset = 0) -> PageOut[IntegrationTypeOut]:
+    return page(
+        describe_types(),
+        limit,
+        offset,
+        lambda t: IntegrationTypeOut(**{_snake(k): v for k, v in t.items()}),
+    )
 
 
 def _snake(name: str) -> str:
@@ -68,7 +75,8 @@ async def connect(
 @get(
     "/integrations/oauth/callback",
     tags=TAGS,
-    opt={"public": True},
+    # The vendor names these parameters and adds others of its own (location, scope, ...).
+    opt={"public": True, OPEN_QUERY: True},
     summary="Where the vendor sends the browser back; stores the refresh token",
 )
 async def oauth_callback(
@@ -114,10 +122,12 @@ async def test_integration(
     tags=TAGS,
     summary="The latest calls of an integration (redacted)",
 )
-async def integration_runs(db: DB, integration_id: FromPath[str]) -> list[RunOut]:
+async def integration_runs(
+    db: DB, integration_id: FromPath[str], limit: Limit = 50, offset: Offset = 0
+) -> PageOut[RunOut]:
     if await db.get(Integration, integration_id) is None:
         raise NotFound(f"integration {integration_id} not found")
-    return [run_out(r) for r in await recent_runs(db, integration_id=integration_id)]
+    return page(await recent_runs(db, integration_id=integration_id), limit, offset, run_out)
 
 
 @get(
@@ -126,10 +136,12 @@ async def integration_runs(db: DB, integration_id: FromPath[str]) -> list[RunOut
     tags=TAGS,
     summary="The latest runs of a workflow (redacted)",
 )
-async def workflow_runs(db: DB, workflow_id: FromPath[str]) -> list[RunOut]:
+async def workflow_runs(
+    db: DB, workflow_id: FromPath[str], limit: Limit = 50, offset: Offset = 0
+) -> PageOut[RunOut]:
     if await db.get(IntegrationWorkflow, workflow_id) is None:
         raise NotFound(f"integration workflow {workflow_id} not found")
-    return [run_out(r) for r in await recent_runs(db, workflow_id=workflow_id)]
+    return page(await recent_runs(db, workflow_id=workflow_id), limit, offset, run_out)
 
 
 @post(

@@ -25,6 +25,7 @@ from api.organisation.schemas import (
     UserOut,
     UserUpdate,
 )
+from api.pagination import Limit, Offset, PageOut, page
 from api.resources import Resource, resource_router
 from core.access import Principal
 from core.auth.passwords import hash_password
@@ -116,8 +117,10 @@ users = Resource(
     tags=["departments"],
     summary="The department tree of the company",
 )
-async def departments_tree(db: DB) -> list[DepartmentTree]:
-    return [_tree(node) for node in await department_tree(db)]
+async def departments_tree(
+    db: DB, limit: Limit = 50, offset: Offset = 0
+) -> PageOut[DepartmentTree]:
+    return page(await department_tree(db), limit, offset, _tree)
 
 
 @get(
@@ -126,9 +129,11 @@ async def departments_tree(db: DB) -> list[DepartmentTree]:
     tags=["departments"],
     summary="The sub-departments under a department, as a tree",
 )
-async def department_children(db: DB, id: FromPath[str]) -> list[DepartmentTree]:
+async def department_children(
+    db: DB, id: FromPath[str], limit: Limit = 50, offset: Offset = 0
+) -> PageOut[DepartmentTree]:
     await get_entity(db, Department, id)
-    return [_tree(node) for node in await department_tree(db, id)]
+    return page(await department_tree(db, id), limit, offset, _tree)
 
 
 def _tree(node: Any) -> DepartmentTree:

@@ -9,6 +9,7 @@ from litestar import get
 
 from api.guards import requires
 from api.organisation.schemas import Out
+from api.pagination import Limit, Offset, PageOut, page
 from core.plugins.fields import describe
 from core.plugins.manager import get_plugins
 
@@ -42,9 +43,12 @@ class FieldTypeOut(Out):
     opt={"platform": True},
     summary="Loaded plugins, their versions, what each provides and what was skipped",
 )
-async def list_plugins() -> list[PluginOut]:
-    return [
-        PluginOut(
+async def list_plugins(limit: Limit = 50, offset: Offset = 0) -> PageOut[PluginOut]:
+    return page(
+        get_plugins().infos,
+        limit,
+        offset,
+        lambda i: PluginOut(
             name=i.name,
             version=i.version,
             builtin=i.builtin,
@@ -52,9 +56,8 @@ async def list_plugins() -> list[PluginOut]:
             provides=i.provides,
             problems=i.problems,
             error=i.error,
-        )
-        for i in get_plugins().infos
-    ]
+        ),
+    )
 
 
 @get(
@@ -64,12 +67,16 @@ async def list_plugins() -> list[PluginOut]:
     opt={"platform": True},
     summary="Field types that task fields, table columns and dataset fields may use",
 )
-async def list_field_types() -> list[FieldTypeOut]:
+async def list_field_types(limit: Limit = 50, offset: Offset = 0) -> PageOut[FieldTypeOut]:
     contributions = get_plugins().contributions
-    return [
-        FieldTypeOut(**_asdict(describe(t, contributions.owner[("field_types", name)])))
-        for name, t in sorted(contributions.field_types.items())
-    ]
+    return page(
+        sorted(contributions.field_types.items()),
+        limit,
+        offset,
+        lambda item: FieldTypeOut(
+            **_asdict(describe(item[1], contributions.owner[("field_types", item[0])]))
+        ),
+    )
 
 
 def _asdict(info: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from api.deps import DB
 from api.guards import requires
 from api.organisation.schemas import Body, Out
+from api.pagination import Limit, Offset, PageOut, page
 from core.models import Flow, FlowLevel, FlowLevelTask, FlowStatus
 from core.rules.service import evaluate_with_trace
 
@@ -52,7 +53,7 @@ class RuleTestResult(Out):
     trace: dict[str, Any]
 
 
-async def active_flows(db: DB) -> list[ActiveFlow]:
+async def active_flows(db: DB, limit: Limit = 50, offset: Offset = 0) -> PageOut[ActiveFlow]:
     """The company's published and active flows, their levels in order, and each level's
     tasks: one query (joined eager loading), as the seed's first query."""
     rows = (
@@ -65,8 +66,11 @@ async def active_flows(db: DB) -> list[ActiveFlow]:
             .order_by(Flow.name)
         )
     ).unique()
-    return [
-        ActiveFlow(
+    return page(
+        rows,
+        limit,
+        offset,
+        lambda flow: ActiveFlow(
             id=flow.id,
             name=flow.name,
             description=flow.description,
@@ -91,9 +95,8 @@ async def active_flows(db: DB) -> list[ActiveFlow]:
                 )
                 for level in flow.levels
             ],
-        )
-        for flow in rows
-    ]
+        ),
+    )
 
 
 @post(

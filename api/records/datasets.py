@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import DB, Actor
 from api.guards import requires
+from api.pagination import Limit, Offset, PageOut, page
 from api.records.schemas import DatasetCreate, DatasetOut, DatasetUpdate, changes_of, dataset_out
 from core import records
 from core.access import Principal
@@ -32,12 +33,16 @@ async def _reader(db: DB, principal: Principal) -> records.Reader:
 
 @get("/datasets", guards=[requires("datasets.read")], tags=TAGS, summary="Datasets you may read")
 async def list_datasets(
-    db: DB, principal: Actor, status: FromQuery[DatasetStatus | None] = None
-) -> list[DatasetOut]:
+    db: DB,
+    principal: Actor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    status: FromQuery[DatasetStatus | None] = None,
+) -> PageOut[DatasetOut]:
     found = await records.list_datasets(
         db, company_id=_company(principal), reader=await _reader(db, principal), status=status
     )
-    return [dataset_out(d) for d in found]
+    return page(found, limit, offset, dataset_out)
 
 
 @post("/datasets", guards=[requires("datasets.write")], tags=TAGS, summary="Create a draft dataset")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from api.deps import DB, Actor
 from api.guards import requires
+from api.pagination import Limit, Offset, PageOut, page
 from api.records.schemas import (
+    MAX_RECORDS_PAGE,
     BulkCreate,
     BulkDelete,
     BulkResult,
@@ -58,8 +60,11 @@ def _json_param(name: str, value: str | None) -> Any:
 
 
 @get("/tables", guards=[requires("tables.read")], tags=TAGS, summary="List custom tables")
-async def list_tables(db: DB, principal: Actor) -> list[TableOut]:
-    return [table_out(t) for t in await records.list_tables(db, company_id=_company(principal))]
+async def list_tables(
+    db: DB, principal: Actor, limit: Limit = 50, offset: Offset = 0
+) -> PageOut[TableOut]:
+    found = await records.list_tables(db, company_id=_company(principal))
+    return page(found, limit, offset, table_out)
 
 
 @post("/tables", guards=[requires("tables.write")], tags=TAGS, summary="Create a custom table")
@@ -135,8 +140,8 @@ async def list_records(
     table: FromPath[str],
     where: FromQuery[str | None] = None,
     sort: FromQuery[str | None] = None,
-    limit: FromQuery[int] = 50,
-    offset: FromQuery[int] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_RECORDS_PAGE, description="Page size")] = 50,
+    offset: Offset = 0,
     expand: FromQuery[str | None] = None,
     deleted: FromQuery[bool] = False,
     count: FromQuery[CountMode] = "exact",

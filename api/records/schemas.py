@@ -9,6 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from api.organisation.schemas import Body, Name, Out
+from api.pagination import MAX_OFFSET
 from core.models import CustomTable, CustomTableRecord, Dataset, DatasetStatus
 from core.records import DatasetView, NewRecord, StoredRecord
 
@@ -67,6 +68,9 @@ class RecordWrite(Body):
     data: dict[str, Any]
 
 
+MAX_RECORDS_PAGE = 1000
+"""Record lists page up to this many rows (other lists: api.pagination.MAX_LIMIT)."""
+
 CountMode = Literal["exact", "bounded", "none"]
 """How a record list counts its total: every match, up to 10,000, or not at all."""
 
@@ -76,8 +80,8 @@ class RecordQuery(Body):
 
     where: Any = None
     sort: list[str] = msgspec.field(default_factory=list)
-    limit: Annotated[int, Meta(ge=1, le=1000)] = 50
-    offset: Annotated[int, Meta(ge=0)] = 0
+    limit: Annotated[int, Meta(ge=1, le=MAX_RECORDS_PAGE)] = 50
+    offset: Annotated[int, Meta(ge=0, le=MAX_OFFSET)] = 0
     expand: list[str] = msgspec.field(default_factory=list)
     deleted: bool = False
     count: CountMode = "exact"

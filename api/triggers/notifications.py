@@ -8,7 +8,7 @@ from litestar import get, post
 from litestar.params import FromQuery, JSONBody
 
 from api.deps import DB, Actor
-from api.pagination import MAX_LIMIT, PageOut
+from api.pagination import Limit, Offset, PageOut
 from api.triggers.schemas import MarkedOut, MarkRead, NotificationOut, UnreadOut, notification_out
 from core import notifications
 from core.access import Principal
@@ -26,10 +26,9 @@ async def list_notifications(
     db: DB,
     principal: Actor,
     unread: FromQuery[bool] = False,
-    limit: FromQuery[int] = 50,
-    offset: FromQuery[int] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> PageOut[NotificationOut]:
-    limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
     items, total = await notifications.list_notifications(
         db,
         company_id=_company(principal),

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Response, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.deps import DB, Actor, Config
 from api.guards import requires
-from api.pagination import MAX_LIMIT, PageOut
+from api.pagination import Limit, Offset, PageOut, page
 from api.triggers.notifications import routers as notification_routers
 from api.triggers.schemas import (
     ActionOut,
@@ -46,12 +46,14 @@ def _company(principal: Principal) -> str:
 async def list_triggers(
     db: DB,
     principal: Actor,
-    event_type: FromQuery[EventType | None] = None,
-    task_id: FromQuery[str | None] = None,
-    flow_id: FromQuery[str | None] = None,
-    table_id: FromQuery[str | None] = None,
-    is_active: FromQuery[bool | None] = None,
-) -> list[TriggerOut]:
+    limit: Limit = 50,
+    offset: Offset = 0,
+    event_type: Annotated[EventType | None, QueryParameter(name="eventType")] = None,
+    task_id: Annotated[str | None, QueryParameter(name="taskId")] = None,
+    flow_id: Annotated[str | None, QueryParameter(name="flowId")] = None,
+    table_id: Annotated[str | None, QueryParameter(name="tableId")] = None,
+    is_active: Annotated[bool | None, QueryParameter(name="isActive")] = None,
+) -> PageOut[TriggerOut]:
     found = await triggers.list_triggers(
         db,
         company_id=_company(principal),
@@ -61,7 +63,7 @@ async def list_triggers(
         table_id=table_id,
         is_active=is_active,
     )
-    return [trigger_out(t) for t in found]
+    return page(found, limit, offset, trigger_out)
 
 
 @post(
@@ -83,12 +85,16 @@ async def create_trigger(db: DB, principal: Actor, data: JSONBody[TriggerCreate]
     tags=TAGS,
     summary="The actions triggers may run, with their config schema",
 )
-async def list_actions() -> list[ActionOut]:
+async def list_actions(limit: Limit = 50, offset: Offset = 0) -> PageOut[ActionOut]:
     registry = triggers.get_action_registry()
-    return [
-        ActionOut(name=a["name"], description=a["description"], config_schema=a["configSchema"])
-        for a in registry.describe()
-    ]
+    return page(
+        registry.describe(),
+        limit,
+        offset,
+        lambda a: ActionOut(
+            name=a["name"], description=a["description"], config_schema=a["configSchema"]
+        ),
+    )
 
 
 @get("/triggers/{trigger_id:str}", guards=[requires("triggers.read")], tags=TAGS)
@@ -136,14 +142,13 @@ async def delete_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) ->
 async def list_executions(
     db: DB,
     principal: Actor,
-    trigger_id: FromQuery[str | None] = None,
+    trigger_id: Annotated[str | None, QueryParameter(name="triggerId")] = None,
     status: FromQuery[TriggerExecutionStatus | None] = None,
     since: FromQuery[datetime | None] = None,
     until: FromQuery[datetime | None] = None,
-    limit: FromQuery[int] = 50,
-    offset: FromQuery[int] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> PageOut[ExecutionOut]:
-    limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
     items, total = await triggers.list_executions(
         db,
         company_id=_company(principal),
@@ -164,7 +169,10 @@ async def list_executions(
     summary="Executions of the last days grouped by status",
 )
 async def execution_stats(
-    db: DB, principal: Actor, trigger_id: FromQuery[str | None] = None, days: FromQuery[int] = 7
+    db: DB,
+    principal: Actor,
+    trigger_id: Annotated[str | None, QueryParameter(name="triggerId")] = None,
+    days: FromQuery[int] = 7,
 ) -> StatsOut:
     stats = await triggers.execution_stats(
         db, company_id=_company(principal), trigger_id=trigger_id, days=max(1, min(days, 366))

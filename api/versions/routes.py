@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.deps import DB, Actor
 from api.guards import requires
+from api.pagination import Limit, Offset, PageOut, page
 from api.platform.schemas import VersionOut
 from api.versions.schemas import (
     EntityType,
@@ -43,9 +44,11 @@ async def list_versions(
     db: DB,
     entity_type: Annotated[EntityType, QueryParameter(name="entityType")],
     entity_id: Annotated[str, QueryParameter(name="entityId", max_length=36)],
-) -> list[VersionOut]:
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[VersionOut]:
     rows = await versions.list_versions(db, entity_type=entity_type, entity_id=entity_id)
-    return [out(row) for row in rows]
+    return page(rows, limit, offset, out)
 
 
 @get(

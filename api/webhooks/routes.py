@@ -12,6 +12,8 @@ from litestar.params import FromPath
 from api.deps import DB, Actor, Config
 from api.guards import requires
 from api.organisation.schemas import Out
+from api.pagination import Limit, Offset, PageOut, page
+from api.query import OPEN_QUERY
 from core import webhooks
 from core.access import Principal
 from core.audit import record_audit, snapshot
@@ -91,10 +93,15 @@ async def create_endpoint(
     tags=TAGS,
 )
 async def list_endpoints(
-    db: DB, principal: Actor, platform_settings: Config, trigger_id: FromPath[str]
-) -> list[EndpointOut]:
+    db: DB,
+    principal: Actor,
+    platform_settings: Config,
+    trigger_id: FromPath[str],
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[EndpointOut]:
     found = await webhooks.list_endpoints(db, company_id=_company(principal), trigger_id=trigger_id)
-    return [_out(e, platform_settings) for e in found]
+    return page(found, limit, offset, lambda e: _out(e, platform_settings))
 
 
 @post(
@@ -127,7 +134,8 @@ async def delete_endpoint(db: DB, principal: Actor, endpoint_id: FromPath[str]) 
     "/webhooks/{endpoint_id:str}",
     tags=TAGS,
     status_code=202,
-    opt={"public": True},
+    # Senders' URLs may carry parameters of their own: the signature is what counts here.
+    opt={"public": True, OPEN_QUERY: True},
     summary="Receive a delivery (Standard Webhooks headers: webhook-id, -timestamp, -signature)",
 )
 async def receive(

@@ -28,12 +28,12 @@ async def test_department_lifecycle_with_tree_and_move(client, acme, as_admin, s
             headers=as_admin,
         )
     ).json()
-    tree = (await client.get("/departments/tree", headers=as_admin)).json()
+    tree = (await client.get("/departments/tree", headers=as_admin)).json()["items"]
     hq = next(n for n in tree if n["name"] == "HQ")
     assert hq["children"][0]["name"] == "Ops"
     assert hq["children"][0]["children"][0]["name"] == "Night shift"
     children = await client.get(f"/departments/{root['id']}/children", headers=as_admin)
-    assert [c["name"] for c in children.json()] == ["Ops"]
+    assert [c["name"] for c in children.json()["items"]] == ["Ops"]
     cycle = await client.patch(
         f"/departments/{root['id']}", json={"parentId": leaf["id"]}, headers=as_admin
     )

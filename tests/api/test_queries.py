@@ -15,7 +15,7 @@ async def test_active_flows_with_levels_in_order_and_their_tasks(client, session
         from core.models import User
 
         admin = await session.scalar(select(User).where(User.email == "admin@acme.com"))
-    flows = (await client.get("/flows/active", headers=auth_headers(admin))).json()
+    flows = (await client.get("/flows/active", headers=auth_headers(admin))).json()["items"]
     assert [f["name"] for f in flows] == ["Expense Approval Workflow"]
     levels = flows[0]["levels"]
     assert [lvl["order"] for lvl in levels] == [1, 2, 3]

@@ -138,7 +138,7 @@ async def test_an_expense_goes_from_employee_to_manager_to_finance_over_http(
     assert done["instance"]["status"] == "COMPLETED"
     history = (
         await client.get(f"/flow-instances/{instance}/history", headers=headers["employee"])
-    ).json()
+    ).json()["items"]
     assert [(h["kind"], h["actorName"]) for h in history if h["kind"] == "SUBMITTED"] == [
         ("SUBMITTED", "Employee"),
         ("SUBMITTED", "Manager"),
@@ -394,7 +394,7 @@ async def test_a_manager_reassigns_and_an_admin_reads_the_definition(client, hea
         (3, ["Finance"]),
     ]
     assert flow["branches"][0]["toLevel"] == "END"
-    listed = (await client.get("/flows", headers=headers["employee"])).json()
+    listed = (await client.get("/flows", headers=headers["employee"])).json()["items"]
     assert [f["id"] for f in listed] == [flow_id]
 
 
@@ -454,7 +454,7 @@ async def test_a_flow_that_ran_keeps_its_history_and_is_archived_instead_of_dele
     refused = await client.post(f"/flows/{flow_id}/instances", json={}, headers=headers["employee"])
     assert refused.status_code == 409, refused.text
     history = await client.get(f"/flow-instances/{started['id']}/history", headers=headers["admin"])
-    assert history.status_code == 200 and history.json()
+    assert history.status_code == 200 and history.json()["items"]
     async with sessions() as session:
         audit = await session.scalar(sa.select(AuditLog).where(AuditLog.action == "flow.archived"))
     assert (audit.changes["before"]["status"], audit.changes["after"]["status"]) == (

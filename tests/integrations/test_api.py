@@ -53,7 +53,7 @@ async def client(database_url, sessions, tmp_path) -> AsyncIterator[AsyncTestCli
 async def test_types_describe_settings_actions_and_sources(client, admin) -> None:
     answer = await client.get("/integrations/types", headers=admin)
     assert answer.status_code == 200, answer.text
-    types = {t["name"]: t for t in answer.json()}
+    types = {t["name"]: t for t in answer.json()["items"]}
     assert {"GMAIL", "GOOGLE_SHEETS", "TALLY", "WEBHOOK", "CUSTOM_API"} <= set(types)
     sheets = types["GOOGLE_SHEETS"]
     assert sheets["auth"] == "oauth2"
@@ -224,7 +224,7 @@ async def test_workflows_are_checked_synced_and_logged(client, admin, google) ->
     again = await client.post(f"/integration-workflows/{wid}/sync", headers=admin)
     assert again.json()["imported"] == 0
     assert google.sheets["archive"] == [["2026-11-01", "Ann", 10], ["2026-11-02", "Bob", 20]]
-    runs = (await client.get(f"/integration-workflows/{wid}/runs", headers=admin)).json()
+    runs = (await client.get(f"/integration-workflows/{wid}/runs", headers=admin)).json()["items"]
     assert [r["kind"] for r in runs].count("sync") == 2
     assert all("access_token" not in str(r) and "?" not in str(r["request"]) for r in runs)
 

@@ -40,7 +40,7 @@ async def test_embedded_platform_runs_the_expense_flow(tmp_path: Path) -> None:
             headers=employee,
         )
         assert receipt.status_code == 201, receipt.text
-        flow = (await client.get("/flows/active", headers=employee)).json()[0]
+        flow = (await client.get("/flows/active", headers=employee)).json()["items"][0]
         form = flow["levels"][0]["tasks"][0]
         started = await client.post(f"/flows/{flow['id']}/instances", json={}, headers=employee)
         assert started.status_code == 201, started.text

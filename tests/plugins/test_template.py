@@ -140,7 +140,7 @@ def test_the_served_platform_lists_the_plugin_and_validates_with_its_field_type(
         assert login.status_code == 200, login.text
         http.headers["Authorization"] = f"Bearer {login.json()['accessToken']}"
 
-        plugins = {p["name"]: p for p in http.get("/plugins").json()}
+        plugins = {p["name"]: p for p in http.get("/plugins").json()["items"]}
         assert plugins["erp-star-ratings"]["provides"] == {
             "field_types": ["stars"],
             "actions": ["stars_stamp"],

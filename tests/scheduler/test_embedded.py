@@ -128,7 +128,7 @@ async def test_erp_serve_alone_runs_the_seed_alert_on_sqlite(
                 files={"file": ("receipt.pdf", b"%PDF-1.4", "application/pdf")},
                 headers=employee,
             )
-            flow = (await http.get("/flows/active", headers=employee)).json()[0]
+            flow = (await http.get("/flows/active", headers=employee)).json()["items"][0]
             started = await http.post(f"/flows/{flow['id']}/instances", json={}, headers=employee)
             instance = started.json()["id"]
             expense = {

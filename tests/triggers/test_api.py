@@ -85,7 +85,7 @@ async def test_an_admin_creates_reads_edits_and_deletes_a_trigger(
     assert trigger["eventType"] == "TASK_COMPLETED" and trigger["isActive"] is True
 
     listed = await client.get("/triggers", params={"taskId": task_id}, headers=admin)
-    assert [t["id"] for t in listed.json()] == [trigger["id"]]
+    assert [t["id"] for t in listed.json()["items"]] == [trigger["id"]]
     changed = await client.patch(
         f"/triggers/{trigger['id']}", json={"isActive": False}, headers=admin
     )
@@ -137,7 +137,7 @@ async def test_an_invalid_trigger_is_refused_with_every_problem(
     assert schedule.status_code == 422
     assert schedule.json()["errors"][0]["path"] == "eventConfig.cron"
     catalogue = await client.get("/trigger-actions", headers=admin)
-    names = {a["name"] for a in catalogue.json()}
+    names = {a["name"] for a in catalogue.json()["items"]}
     assert {"send_email", "http_request", "start_flow", "create_record", "notify"} <= names
 
 
@@ -166,7 +166,7 @@ async def test_actions_naming_rows_the_company_lacks_are_refused_with_each_path(
         "actions[1].config.tableId",
         "settings.retries",
     }
-    assert (await client.get("/triggers", headers=admin)).json() == []
+    assert (await client.get("/triggers", headers=admin)).json()["items"] == []
 
     # A table of the company, by id or by name, is fine.
     body["actions"] = [

@@ -57,7 +57,7 @@ async def test_publish_rollout_resolve_and_rollback_over_http(client, sessions) 
     assert back.status_code == 201 and back.json()["version"] == "1.0.0"
     assert await seen(other.company.id) == ("1.0.0", "stable")
     listed = await client.get("/versions", params=body, headers=dev)
-    assert [(v["version"], v["status"]) for v in listed.json()] == [
+    assert [(v["version"], v["status"]) for v in listed.json()["items"]] == [
         ("1.1.0", "DEPRECATED"),
         ("1.0.0", "STABLE"),
     ]

@@ -100,7 +100,7 @@ async def test_a_flow_built_in_a_runs_in_b_with_bs_people_and_not_in_c(
 
     # B knows the flow by its own id; its employee starts it and B's approvers finish it.
     employee = bearer(b["employee"])
-    [listed] = await call("GET", "/flows", employee, 200)
+    [listed] = (await call("GET", "/flows", employee, 200))["items"]
     local_flow = installed["localId"]
     assert listed["id"] == local_flow != flow_id
     seen: list[object] = []  # everything B reads, to look for A's ids in it
@@ -135,7 +135,7 @@ async def test_a_flow_built_in_a_runs_in_b_with_bs_people_and_not_in_c(
         "POST", review, bearer(b["finance"]), 200, json={"data": {"Decision": "Approved"}}
     )
     assert done["instance"]["status"] == "COMPLETED"
-    history = await call("GET", f"/flow-instances/{instance}/history", employee, 200)
+    history = (await call("GET", f"/flow-instances/{instance}/history", employee, 200))["items"]
     assert [h["actorName"] for h in history if h["kind"] == "SUBMITTED"] == [
         "Employee",
         "Manager",
@@ -170,6 +170,6 @@ async def test_a_flow_built_in_a_runs_in_b_with_bs_people_and_not_in_c(
 
     # C was not rolled out: nothing to list, and neither A's nor B's flow can be started there.
     c_employee = bearer(c["employee"])
-    assert await call("GET", "/flows", c_employee, 200) == []
+    assert (await call("GET", "/flows", c_employee, 200))["items"] == []
     for other in (flow_id, local_flow):
         await call("POST", f"/flows/{other}/instances", c_employee, 404, json={})

@@ -151,7 +151,7 @@ async def test_another_company_sees_no_table_and_no_record(
     assert (
         await client.get(f"/tables/{table_id}/records/{rid}", headers=outsider)
     ).status_code == 404
-    assert (await client.get("/tables", headers=outsider)).json() == []
+    assert (await client.get("/tables", headers=outsider)).json()["items"] == []
 
 
 async def test_datasets_through_http_respect_visibility(
@@ -168,18 +168,21 @@ async def test_datasets_through_http_respect_visibility(
     assert (await client.post(f"/datasets/{did}/publish", headers=as_admin)).json()[
         "status"
     ] == "PUBLISHED"
-    assert (await client.get("/datasets", headers=as_employee)).json() == []
+    assert (await client.get("/datasets", headers=as_employee)).json()["items"] == []
     assert (await client.get(f"/datasets/{did}", headers=as_employee)).status_code == 404
-    assert [d["name"] for d in (await client.get("/datasets", headers=as_admin)).json()] == [
-        "Budgets"
-    ]
+    assert [
+        d["name"] for d in (await client.get("/datasets", headers=as_admin)).json()["items"]
+    ] == ["Budgets"]
 
 
 async def test_plugins_and_field_types_are_listed(client: AsyncTestClient, as_employee) -> None:
-    plugins = (await client.get("/plugins", headers=as_employee)).json()
+    plugins = (await client.get("/plugins", headers=as_employee)).json()["items"]
     numbers = next(p for p in plugins if p["name"] == "plugins.fields.numbers")
     assert numbers["provides"] == {"field_types": ["number", "currency"]}
-    types = {t["name"]: t for t in (await client.get("/field-types", headers=as_employee)).json()}
+    types = {
+        t["name"]: t
+        for t in (await client.get("/field-types", headers=as_employee)).json()["items"]
+    }
     assert types["number"]["settings"] == ["step"] and types["number"]["validation"] == [
         "max",
         "min",
