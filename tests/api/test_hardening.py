@@ -128,7 +128,7 @@ async def test_settings_that_are_not_an_object_are_a_validation_problem(
     response = await client.post("/triggers", json=trigger, headers=as_admin)
     assert response.status_code == 422, response.text
     assert [e["path"] for e in response.json()["errors"]] == ["/settings"]
-    assert (await client.get("/tables", headers=as_admin)).json()[0]["settings"] == {}
+    assert (await client.get("/tables", headers=as_admin)).json()["items"][0]["settings"] == {}
 
 
 def test_no_request_body_has_a_field_named_like_a_dependency(client) -> None:
