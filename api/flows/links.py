@@ -58,7 +58,7 @@ async def read_action_link(
 
 
 @post(
-    "/action-links/{token:str}",
+    "/action-links/{token:str}/confirm",
     guards=[requires("flows.run")],
     tags=TAGS,
     status_code=200,

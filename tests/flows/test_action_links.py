@@ -59,7 +59,7 @@ async def test_a_manager_approves_from_the_link_once(client, headers, acme) -> N
 
     # Someone who is not asked to act cannot use it, and a bare visit changed nothing.
     refused = await client.post(
-        f"/action-links/{links['approve_link']}", json={}, headers=headers["employee"]
+        f"/action-links/{links['approve_link']}/confirm", json={}, headers=headers["employee"]
     )
     assert refused.status_code == 403, refused.text
     state = (await client.get(f"/flow-instances/{instance}", headers=headers["admin"])).json()
@@ -69,7 +69,7 @@ async def test_a_manager_approves_from_the_link_once(client, headers, acme) -> N
         client,
         headers,
         "manager",
-        f"/action-links/{links['approve_link']}",
+        f"/action-links/{links['approve_link']}/confirm",
         {"comment": "Fine by me"},
     )
     assert done["levelClosed"] and done["instance"]["currentLevelOrder"] == 3
@@ -77,7 +77,7 @@ async def test_a_manager_approves_from_the_link_once(client, headers, acme) -> N
     assert done["instance"]["contextData"]["Comments"] == "Fine by me"
 
     again = await client.post(
-        f"/action-links/{links['reject_link']}", json={}, headers=headers["manager2"]
+        f"/action-links/{links['reject_link']}/confirm", json={}, headers=headers["manager2"]
     )
     assert again.status_code == 409 and again.json()["code"] == "action_link_spent"
     spent = (await client.get(f"/action-links/{links['approve_link']}")).json()
@@ -96,12 +96,12 @@ async def test_finance_rejects_from_the_link_and_the_expense_fails(client, heade
         client,
         headers,
         "manager",
-        f"/action-links/{_links(acme, instance, 2, 2)['approve_link']}",
+        f"/action-links/{_links(acme, instance, 2, 2)['approve_link']}/confirm",
         {},
     )
     reject = _links(acme, instance, step=3, level=3)["reject_link"]
     done = await act(
-        client, headers, "finance", f"/action-links/{reject}", {"reason": "No receipt"}
+        client, headers, "finance", f"/action-links/{reject}/confirm", {"reason": "No receipt"}
     )
     assert done["instance"]["status"] == "FAILED"
 
@@ -137,7 +137,7 @@ async def test_altered_expired_and_foreign_links_are_refused(
         client,
         headers,
         "manager",
-        f"/action-links/{_links(acme, instance, 2, 2)['reject_link']}",
+        f"/action-links/{_links(acme, instance, 2, 2)['reject_link']}/confirm",
         {"comment": "Which trip?"},
     )
     await act(
@@ -147,5 +147,5 @@ async def test_altered_expired_and_foreign_links_are_refused(
         f"/flow-instances/{instance}/tasks/{acme.expense_task}",
         {"data": acme.expense(12000), "levelOrder": 1},
     )
-    stale = await client.post(f"/action-links/{good}", json={}, headers=headers["manager"])
+    stale = await client.post(f"/action-links/{good}/confirm", json={}, headers=headers["manager"])
     assert stale.status_code == 409, stale.text
