@@ -48,17 +48,21 @@ class AutomationSettings:
     http_retries: int = 2
     http_max_response_bytes: int = 1024 * 1024
     max_chain_depth: int = 5
-    run_lease_seconds: int = 300
-    stale_run_seconds: int = 60
+    run_lease_seconds: int = 30
+    """Renewed every third of it while the worker lives: bounds how long a dead worker's
+    runs wait, not how long an action may take."""
+    stale_run_seconds: int = 15
     relay_poll_seconds: float = 1.0
     """The relay's safety net: hints (core.events.hints) wake it at once after commits."""
     relay_batch_size: int = 200
+    relay_redeliver_seconds: float = 30.0
+    """An event dispatched this long ago that no worker has admitted is sent again."""
     outbox_retention_days: int = 30
     scheduler_sync_seconds: float = 5.0
     webhook_max_body_bytes: int = 1024 * 1024
     public_url: str = "http://127.0.0.1:8000"
     celery_queue: str = "erp"
-    celery_visibility_timeout: int = 3600
+    celery_visibility_timeout: int = 300
     # Versions: the scheduler pauses a rolled-out version whose triggers fail (docs/versions.md).
     rollout_pause_failure_rate: float = 0.5
     rollout_pause_min_executions: int = 20
@@ -81,6 +85,9 @@ class IntegrationSettings:
     rate_per_second: float = 20.0
     oauth_state_ttl: int = 600
     poll_seconds: float = 5.0
+    lease_seconds: float = 60.0
+    """A workflow run's hold on its cursor and its items, renewed after each item: a run
+    that died is taken over this long after its last renewal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +232,9 @@ def _automation_settings(env: dict[str, str]) -> AutomationSettings:
         stale_run_seconds=_positive_int(env, "ERP_TRIGGER_STALE_SECONDS", d.stale_run_seconds),
         relay_poll_seconds=_positive_float(env, "ERP_RELAY_POLL_SECONDS", d.relay_poll_seconds),
         relay_batch_size=_positive_int(env, "ERP_RELAY_BATCH_SIZE", d.relay_batch_size),
+        relay_redeliver_seconds=_positive_float(
+            env, "ERP_RELAY_REDELIVER_SECONDS", d.relay_redeliver_seconds
+        ),
         outbox_retention_days=_positive_int(
             env, "ERP_OUTBOX_RETENTION_DAYS", d.outbox_retention_days
         ),
@@ -280,6 +290,7 @@ def _integration_settings(env: dict[str, str]) -> IntegrationSettings:
         rate_per_second=_positive_float(env, "ERP_INTEGRATION_RATE_PER_SECOND", d.rate_per_second),
         oauth_state_ttl=_positive_int(env, "ERP_INTEGRATION_OAUTH_STATE_TTL", d.oauth_state_ttl),
         poll_seconds=_positive_float(env, "ERP_INTEGRATION_POLL_SECONDS", d.poll_seconds),
+        lease_seconds=_positive_float(env, "ERP_INTEGRATION_LEASE_SECONDS", d.lease_seconds),
     )
 
 

@@ -41,7 +41,10 @@ def make_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
-        worker_prefetch_multiplier=4,
+        # One message in reserve per worker process (each carries up to 100 events, enough
+        # to keep the process busy): a worker killed with SIGKILL strands only what it held,
+        # and the relay sends that again within ERP_RELAY_REDELIVER_SECONDS anyway.
+        worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
         broker_transport_options={

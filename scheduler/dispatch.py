@@ -23,6 +23,12 @@ class CeleryDispatcher:
     def __init__(self, app: Celery, *, events_per_message: int = EVENTS_PER_MESSAGE) -> None:
         self.app = app
         self.events_per_message = events_per_message
+        # A countdown message waits unacknowledged in a worker; one held past the broker's
+        # visibility timeout would be handed out again while waiting. Countdowns stop at
+        # half of it: a run woken before it is due goes back to waiting (the engine sends
+        # it again for the rest of its delay).
+        visibility = (app.conf.broker_transport_options or {}).get("visibility_timeout")
+        self.longest_countdown = float(visibility) / 2 if visibility else None
 
     async def send_events(self, event_ids: Sequence[str]) -> None:
         ids = list(event_ids)
@@ -30,7 +36,10 @@ class CeleryDispatcher:
             self.app.send_task(HANDLE_EVENTS, args=[ids[start : start + self.events_per_message]])
 
     async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
-        self.app.send_task(HANDLE_RUN, args=[run_id], countdown=max(0.0, delay_seconds) or None)
+        countdown = max(0.0, delay_seconds)
+        if self.longest_countdown is not None:
+            countdown = min(countdown, self.longest_countdown)
+        self.app.send_task(HANDLE_RUN, args=[run_id], countdown=countdown or None)
 
 
 Handler = Callable[[str, object], Awaitable[object]]

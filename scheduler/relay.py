@@ -1,7 +1,10 @@
 """The outbox relay: hands committed events to the workers and marks them dispatched; when
-the broker is down the events simply stay in the outbox until it is back. It also resends
-trigger runs whose message was lost (see core.triggers.runs_to_redeliver). A hint that
-events were committed (core.events.hints) wakes it at once; its poll is the safety net."""
+the broker is down the events simply stay in the outbox until it is back. A broker's
+acceptance is not a delivery: events that no worker admitted within
+ERP_RELAY_REDELIVER_SECONDS of being sent (the broker lost them, or a worker died holding
+them) are sent again, and so are trigger runs whose message was lost (see
+core.triggers.runs_to_redeliver). A hint that events were committed (core.events.hints)
+wakes it at once; its poll is the safety net."""
 
 from __future__ import annotations
 
@@ -15,8 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.database import transaction
 from core.settings import AutomationSettings
 from core.triggers import Dispatcher, mark_dispatched, pending_events, runs_to_redeliver
+from core.triggers.relay import events_to_redeliver
 
 log = logging.getLogger("erp.relay")
+
+SWEEP_SECONDS = 5.0
+"""The longest time between two sweeps for unadmitted events and stale runs (shorter when
+ERP_RELAY_REDELIVER_SECONDS or ERP_TRIGGER_STALE_SECONDS is under twice this): what a
+fault costs on top of those bounds before its work is sent again. Each sweep is two indexed
+queries that find nothing in normal operation."""
 
 PASS_SPACING_SECONDS = 0.05
 """Passes woken by hints start at least this far apart: under a stream of commits the relay
@@ -74,6 +84,31 @@ async def relay_once(
     return len(ids)
 
 
+async def redeliver_unadmitted_events(
+    sessions: async_sessionmaker[AsyncSession],
+    dispatcher: Dispatcher,
+    *,
+    older_than: float,
+    batch_size: int,
+) -> int:
+    """Send again the events dispatched more than `older_than` seconds ago that no worker
+    has admitted; returns how many. Admission is idempotent per (trigger, event), and an
+    admitted event's duplicate message is skipped, so sending too many is harmless."""
+    async with transaction(sessions) as session:
+        ids = await events_to_redeliver(session, older_than=older_than, limit=batch_size)
+        if ids:
+            await dispatcher.send_events(ids)
+            await mark_dispatched(session, ids)
+    if ids:
+        log.warning(
+            "relay: resent %d events dispatched over %gs ago and not admitted (lost by the "
+            "broker or by a worker that died)",
+            len(ids),
+            older_than,
+        )
+    return len(ids)
+
+
 async def redeliver_stale_runs(
     sessions: async_sessionmaker[AsyncSession], dispatcher: Dispatcher, *, stale_seconds: float
 ) -> int:
@@ -113,7 +148,14 @@ async def _relay_until(
     stop: asyncio.Event,
     wake: RelayWake,
 ) -> None:
-    sweep_every = max(automation.relay_poll_seconds, min(5.0, automation.stale_run_seconds / 2))
+    sweep_every = max(
+        automation.relay_poll_seconds,
+        min(
+            SWEEP_SECONDS,
+            automation.stale_run_seconds / 2,
+            automation.relay_redeliver_seconds / 2,
+        ),
+    )
     last_sweep = 0.0
     failing = False
     while not stop.is_set():
@@ -126,6 +168,12 @@ async def _relay_until(
             sent = await relay_once(sessions, dispatcher, batch_size=automation.relay_batch_size)
             if time.monotonic() - last_sweep >= sweep_every:
                 last_sweep = time.monotonic()
+                await redeliver_unadmitted_events(
+                    sessions,
+                    dispatcher,
+                    older_than=automation.relay_redeliver_seconds,
+                    batch_size=automation.relay_batch_size,
+                )
                 await redeliver_stale_runs(
                     sessions, dispatcher, stale_seconds=automation.stale_run_seconds
                 )

@@ -5,10 +5,12 @@ item it finished, and a second run that overlaps is skipped."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,11 +22,14 @@ from core.errors import ErpError, FieldProblem, NotFound, ValidationFailed
 from core.integrations.events import event_items
 from core.integrations.http import pool_for
 from core.integrations.progress import (
+    Claim,
+    abandoned_items,
     advance_cursor,
     claim_item,
     finish_item,
     release_item,
     release_lease,
+    renew_lease,
     take_lease,
 )
 from core.integrations.runner import (
@@ -286,7 +291,8 @@ async def sync_workflow(
     workflow = await _load(sessions, company_id, workflow_id)
     trigger = workflow.trigger_config
     holder = str(uuid.uuid4())
-    cursor = await take_lease(sessions, workflow, holder)
+    lease = settings.integrations.lease_seconds
+    cursor = await take_lease(sessions, workflow, holder, lease_seconds=lease)
     connected = await connect(
         sessions, settings, company_id=company_id, integration_id=workflow.integration_id
     )
@@ -319,14 +325,20 @@ async def sync_workflow(
             items = await source.fetch(context, dict(trigger.get("config") or {}))
         for item in items:
             key = str(item["key"])[:255]
-            if not await claim_item(sessions, workflow, key):
+            claim = await claim_item(sessions, workflow, key, lease_seconds=lease)
+            if claim is Claim.BUSY:
+                # A run that held the lease before this one is still handing it over: the
+                # cursor stays before it, and a later run sees how it ended.
+                break
+            if claim is Claim.FINISHED:
                 skipped += 1
                 await advance_cursor(sessions, workflow, holder, item["cursor"])
                 continue
             try:
-                output = await _run_action(
-                    sessions, settings, workflow, {"item": item["data"], **item["data"]}, key
-                )
+                async with _renewing(sessions, workflow, holder, lease, key):
+                    output = await _run_action(
+                        sessions, settings, workflow, {"item": item["data"], **item["data"]}, key
+                    )
             except ErpError:
                 await release_item(sessions, workflow, key)
                 raise
@@ -350,6 +362,60 @@ async def sync_workflow(
         output={"imported": imported, "skipped": skipped},
     )
     return SyncResult("FAILED" if error else "SUCCESS", imported, skipped, error)
+
+
+@contextlib.asynccontextmanager
+async def _renewing(
+    sessions: Sessions, workflow: IntegrationWorkflow, holder: str, lease: float, key: str
+) -> AsyncIterator[None]:
+    """Renew the lease and the item's claim every third of the lease while the body runs: a
+    slow action keeps them, a scheduler that dies stops renewing."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                await renew_lease(sessions, workflow, holder, lease_seconds=lease, item_key=key)
+            except Exception as exc:  # the database is away: the next renewal tries again
+                log.warning("workflow %s: lease not renewed now (%s)", workflow.id, exc)
+
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _run_schedule(
+    sessions: Sessions, settings: Settings, workflow: IntegrationWorkflow, now: datetime
+) -> int:
+    """The slots of a schedule workflow claimed by a scheduler that died before their action
+    finished, then the current slot if it is due; returns how many ran."""
+    lease = settings.integrations.lease_seconds
+    keys = await abandoned_items(sessions, workflow, "schedule:", lease_seconds=lease)
+    if is_due(workflow, workflow.last_executed_at, now):
+        interval = int(workflow.trigger_config.get("intervalSeconds") or DEFAULT_INTERVAL)
+        slot = f"schedule:{int(now.timestamp()) // interval}"  # the same slot for every daemon
+        if slot not in keys:
+            keys.append(slot)
+    ran = 0
+    for key in keys:
+        if await claim_item(sessions, workflow, key, lease_seconds=lease) is not Claim.CLAIMED:
+            continue
+        try:
+            async with _renewing(sessions, workflow, "", lease, key):
+                output = await _run_action(
+                    sessions, settings, workflow, {"now": now.isoformat()}, key
+                )
+        except ErpError as exc:
+            # The action answered (a failure is its outcome, logged with the run): the slot
+            # is over. Only a scheduler that dies leaves it to be taken over.
+            await finish_item(sessions, workflow, key, {"error": exc.message}, None)
+            raise
+        await finish_item(sessions, workflow, key, output, None)
+        ran += 1
+    return ran
 
 
 def _operation(trigger: Mapping[str, Any]) -> str:
@@ -388,14 +454,8 @@ async def run_due_workflows(sessions: Sessions, settings: Settings) -> int:
                     sessions, settings, company_id=workflow.company_id, workflow_id=workflow.id
                 )
                 ran += 1
-            elif kind == "schedule" and is_due(workflow, workflow.last_executed_at, now):
-                interval = int(workflow.trigger_config.get("intervalSeconds") or DEFAULT_INTERVAL)
-                slot = int(now.timestamp()) // interval  # the same slot for every daemon
-                if await claim_item(sessions, workflow, f"schedule:{slot}"):
-                    await _run_action(
-                        sessions, settings, workflow, {"now": now.isoformat()}, f"schedule:{slot}"
-                    )
-                    ran += 1
+            elif kind == "schedule":
+                ran += await _run_schedule(sessions, settings, workflow, now)
         except ErpError as exc:
             log.warning("workflow %s: %s", workflow.id, exc.message)
     return ran

@@ -25,6 +25,13 @@ class OutboxEvent(TenantOwned, Base):
             postgresql_where=sa.text("dispatched_at IS NULL"),
             sqlite_where=sa.text("dispatched_at IS NULL"),
         ),
+        # The relay's redelivery sweep: dispatched, not (yet) admitted by a worker.
+        sa.Index(
+            "idx_event_outbox_unadmitted",
+            "dispatched_at",
+            postgresql_where=sa.text("admitted_at IS NULL AND dispatched_at IS NOT NULL"),
+            sqlite_where=sa.text("admitted_at IS NULL AND dispatched_at IS NOT NULL"),
+        ),
         sa.Index("idx_event_outbox_company", "company_id"),
         # The live hub reads the last seconds' events (core.live).
         sa.Index("idx_event_outbox_created", "created_at"),
@@ -42,3 +49,7 @@ class OutboxEvent(TenantOwned, Base):
     chain_depth: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
     dispatched_at: Mapped[datetime | None]
+    """When the relay last handed the event to the broker."""
+    admitted_at: Mapped[datetime | None]
+    """When a worker committed the event's trigger runs (or found that no trigger matches):
+    until then the outbox, not the broker, answers for the event (core.triggers.relay)."""

@@ -71,7 +71,11 @@ class IntegrationItem(TenantOwned, Base):
     )
     item_key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
+    """When the item was claimed (by the run that finished it, or the one running it)."""
     output: Mapped[dict[str, Any]] = json_column("{}")
+    finished_at: Mapped[datetime | None]
+    """When its action finished; a claim left unfinished for longer than the workflow lease
+    belongs to a run that died, and the next run takes it over (core.integrations.progress)."""
 
 
 class OAuthAuthorization(TenantOwned, Base):

@@ -30,6 +30,7 @@ from core.triggers.dispatch import Dispatcher
 from core.triggers.errors import ActionFailed, UnknownAction
 from core.triggers.matching import fields_for_runs
 from core.triggers.registry import ActionRegistry
+from core.triggers.relay import mark_admitted
 from core.triggers.runs import (
     Finished,
     Run,
@@ -37,6 +38,7 @@ from core.triggers.runs import (
     finish_runs,
     lease_runs,
     release_lease,
+    renew_leases,
     save_progress,
 )
 from core.triggers.templating import collecting_warnings, render_value
@@ -47,6 +49,8 @@ log = logging.getLogger("erp.triggers")
 
 SUCCESS, FAILED, SKIPPED, RETRYING = "success", "failed", "skipped", "retrying"
 CONCURRENT_RUNS = 8
+LEASE_RENEWALS = 3
+"""Renewals per lease: two can fail (a database hiccup) before a live worker loses a run."""
 
 
 def worker_name() -> str:
@@ -87,20 +91,58 @@ class TriggerEngine:
         return await self.run_admitted(await self.admit_events(event_ids))
 
     async def admit_events(self, event_ids: Sequence[str]) -> Admission:
-        """The first half of handle_events: match the events' triggers and commit a run per
-        (trigger, event). Once this returns, the runs survive a crash (the stale-run sweep
-        resumes them); calling it again with the same ids admits nothing new."""
+        """The first half of handle_events: match the events' triggers, commit a run per
+        (trigger, event) and mark the events admitted, in one transaction. Once this
+        returns, the runs survive a crash (the stale-run sweep resumes them); before, the
+        events are still the outbox's, and the relay sends them again. Events admitted
+        before are skipped (a duplicate message costs one lookup); their runs are the
+        sweep's. When the batch cannot be admitted, each event is tried alone, so one event
+        whose admission fails does not hold back the others (it stays unadmitted, and the
+        relay sends it again)."""
+        try:
+            return await self._admit(event_ids)
+        except Exception:
+            if len(event_ids) <= 1:
+                raise
+            log.exception(
+                "admission of %d events failed; admitting them one by one", len(event_ids)
+            )
+        admission = Admission()
+        failed = 0
+        for event_id in event_ids:
+            try:
+                one = await self._admit([event_id])
+            except Exception:
+                failed += 1
+                log.exception("event %s not admitted", event_id, extra={"event_id": event_id})
+                continue
+            admission.runs += one.runs
+            admission.triggers.update(one.triggers)
+            admission.events.update(one.events)
+            admission.fields.update(one.fields)
+            admission.variables.update(one.variables)
+            admission.recorded += one.recorded
+        if failed == len(event_ids):
+            raise RuntimeError(f"none of {len(event_ids)} events could be admitted")
+        return admission
+
+    async def _admit(self, event_ids: Sequence[str]) -> Admission:
         async with transaction(self.sessions) as session:
             events = list(
                 (
                     await session.scalars(
-                        sa.select(OutboxEvent).where(OutboxEvent.id.in_(list(event_ids)))
+                        sa.select(OutboxEvent).where(
+                            OutboxEvent.id.in_(list(event_ids)), OutboxEvent.admitted_at.is_(None)
+                        )
                     )
                 ).all()
             )
+            if not events:
+                return Admission()
             admission = await admit(
                 session, events, automation=self.settings.automation, owner=self.owner
             )
+            await mark_admitted(session, [e.id for e in events])
         for event in events:
             log.debug("event %s admitted", event.id, extra={"event_id": event.id})
             if self.plugins is not None:
@@ -191,7 +233,12 @@ class TriggerEngine:
             async with limit:
                 return await self._execute(job)
 
-        outcomes = await asyncio.gather(*(bounded(j) for j in jobs))
+        renewing = asyncio.create_task(self._renew_leases([j.run.id for j in jobs]))
+        try:
+            outcomes = await asyncio.gather(*(bounded(j) for j in jobs))
+        finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
         finished = [f for f in outcomes if f is not None]
         # The runs of a batch are recorded together: one transaction, not one per run.
         async with transaction(self.sessions) as session:
@@ -211,6 +258,21 @@ class TriggerEngine:
                 extra={**ids, "execution_id": execution_id, "status": f.status.value},
             )
         return len(recorded)
+
+    async def _renew_leases(self, run_ids: list[str]) -> None:
+        """While this engine runs them, every third of ERP_TRIGGER_LEASE_SECONDS: the runs
+        stay held however long their actions take, and a worker that dies stops renewing,
+        so its runs are free again within one lease."""
+        every = self.lease_seconds / LEASE_RENEWALS
+        while True:
+            await asyncio.sleep(every)
+            try:
+                async with transaction(self.sessions) as session:
+                    await renew_leases(
+                        session, run_ids, owner=self.owner, lease_seconds=self.lease_seconds
+                    )
+            except Exception as exc:  # the database is away: the next renewal tries again
+                log.warning("trigger run leases not renewed now (%s)", exc)
 
     async def _execute(self, job: _Job) -> Finished | None:
         """Run what is left of the job's actions; the outcome to record, or None when the

@@ -1,6 +1,11 @@
 """The database half of the outbox relay: take a batch of undispatched events, and mark
-them dispatched once the broker has accepted them (in the same transaction); and forget
-events whose work is long finished, so the outbox does not grow without end."""
+them dispatched once the broker has accepted them (in the same transaction); send again the
+events that were dispatched but that no worker admitted within a bound (the broker lost
+them: Redis restarted empty, a worker killed with messages it had reserved); and forget
+events whose work is long finished, so the outbox does not grow without end.
+
+The outbox answers for an event until a worker has admitted it (`admitted_at`, set in the
+transaction that commits its trigger runs): a broker's acceptance is not a delivery."""
 
 from __future__ import annotations
 
@@ -39,8 +44,38 @@ async def mark_dispatched(session: AsyncSession, event_ids: Sequence[str]) -> No
         )
 
 
+async def events_to_redeliver(session: AsyncSession, *, older_than: float, limit: int) -> list[str]:
+    """Ids of events dispatched more than `older_than` seconds ago that no worker has
+    admitted, oldest first, locked (SKIP LOCKED) for the caller, who sends them and marks
+    them dispatched again, so each is sent at most once per `older_than`."""
+    query = (
+        sa.select(OutboxEvent.id)
+        .where(
+            OutboxEvent.admitted_at.is_(None),
+            OutboxEvent.dispatched_at.is_not(None),
+            OutboxEvent.dispatched_at < utcnow() - timedelta(seconds=older_than),
+        )
+        .order_by(OutboxEvent.dispatched_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.scalars(query)).all())
+
+
+async def mark_admitted(session: AsyncSession, event_ids: Sequence[str]) -> None:
+    """In the transaction that committed the events' runs (or found none to claim)."""
+    if event_ids:
+        await session.execute(
+            sa.update(OutboxEvent)
+            .where(OutboxEvent.id.in_(list(event_ids)), OutboxEvent.admitted_at.is_(None))
+            .values(admitted_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def prune_outbox(session: AsyncSession, *, older_than: timedelta, limit: int) -> int:
-    """Delete up to `limit` events dispatched more than `older_than` ago whose trigger runs
+    """Delete up to `limit` events admitted more than `older_than` ago whose trigger runs
     have all finished, with those runs, and the action effects recorded that long ago (a
     finished run never resumes). Their executions stay: the history keeps the event's data,
     and retrying one of them answers that its event is no longer kept. Returns how many
@@ -51,8 +86,8 @@ async def prune_outbox(session: AsyncSession, *, older_than: timedelta, limit: i
         (
             await session.scalars(
                 sa.select(OutboxEvent.id)
-                .where(OutboxEvent.dispatched_at < cutoff, ~unfinished)
-                .order_by(OutboxEvent.dispatched_at)
+                .where(OutboxEvent.admitted_at < cutoff, ~unfinished)
+                .order_by(OutboxEvent.admitted_at)
                 .limit(limit)
             )
         ).all()

@@ -414,6 +414,26 @@ async def finish_runs(
     return recorded
 
 
+async def renew_leases(
+    session: AsyncSession, run_ids: Sequence[str], *, owner: str, lease_seconds: float
+) -> int:
+    """Extend the leases `owner` still holds on these open runs; returns how many. A live
+    worker renews while it runs them, so the lease can be short: it bounds how long the
+    runs of a worker that died wait for another, not how long an action may take."""
+    if not run_ids:
+        return 0
+    renewed = await session.execute(
+        _update()
+        .where(
+            TriggerRun.id.in_(list(run_ids)),
+            TriggerRun.lease_owner == owner,
+            TriggerRun.status != DONE,
+        )
+        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+    )
+    return int(getattr(renewed, "rowcount", 0) or 0)
+
+
 async def release_lease(session: AsyncSession, run_id: str, owner: str) -> None:
     """Give a run back (it is not due yet)."""
     await session.execute(

@@ -4,6 +4,7 @@ daemons started as subprocesses, a private redis-server, the relay in this proce
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -12,17 +13,23 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import URL
 
+from core.database import transaction
+from core.models import EventType
 from core.settings import Settings, load_settings
+from core.webhooks import create_endpoint, sign_delivery
 from scheduler.celery_app import make_celery
 from scheduler.dispatch import CeleryDispatcher
 from scheduler.relay import run_relay
 from tests.conftest import worker_id
-from tests.triggers.factories import HttpReceiver, Sessions, SmtpServer, free_port
+from tests.triggers.factories import HttpReceiver, Sessions, SmtpServer, add_trigger, free_port
 
 SECRET = "test-secret-key-of-at-least-thirty-two-characters"
 VENV_BIN = Path(sys.executable).parent
@@ -162,3 +169,27 @@ def smtp() -> Iterator[SmtpServer]:
 def receiver() -> Iterator[HttpReceiver]:
     with HttpReceiver() as server:
         yield server
+
+
+def erp_relay(env: dict[str, str]) -> Process:
+    """`erp relay` as a process of its own, ready once it listens for hints."""
+    return Process([str(VENV_BIN / "erp"), "relay"], env, ready="listening for hints on")
+
+
+async def webhook_endpoint(sessions: Sessions, company_id: str) -> tuple[str, str, str]:
+    """A WEBHOOK_RECEIVED trigger and its endpoint: (trigger id, API path, secret)."""
+    trigger_id = await add_trigger(sessions, company_id, event_type=EventType.WEBHOOK_RECEIVED)
+    async with transaction(sessions) as session:
+        created = await create_endpoint(
+            session, company_id=company_id, trigger_id=trigger_id, public_url="http://x"
+        )
+    return trigger_id, f"/webhooks/{created.endpoint.id}", created.secret
+
+
+async def post_delivery(
+    client: AsyncTestClient[Any], path: str, secret: str, message_id: str
+) -> None:
+    body = json.dumps({"paid": True}).encode()
+    signed = sign_delivery(secret, message_id, body, datetime.now(UTC))
+    response = await client.post(path, content=body, headers=signed)
+    assert response.status_code == 202, response.text

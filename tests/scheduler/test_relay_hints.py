@@ -6,12 +6,9 @@ otherwise, so an execution within seconds was carried by a hint."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -23,16 +20,16 @@ from core.database import transaction
 from core.events import record_event
 from core.events.hints import CoalescedHint, commit_hints
 from core.models import EventType, TriggerExecutionStatus
-from core.webhooks import create_endpoint, sign_delivery
 from scheduler.embedded import CeleryHandoff, InProcessPipeline
 from scheduler.hints import RedisHintPublisher, hint_channel
 from tests.scheduler.conftest import (
     SHARED_REDIS,
-    VENV_BIN,
-    Process,
     background_env,
     celery_worker,
+    erp_relay,
+    post_delivery,
     relay_settings,
+    webhook_endpoint,
 )
 from tests.scheduler.test_in_process import pg_settings
 from tests.triggers.factories import (
@@ -70,30 +67,6 @@ async def counting_commits() -> AsyncIterator[CountingSender]:
         yield sender
     finally:
         commit_hints.disconnect(sender)
-
-
-def erp_relay(env: dict[str, str]) -> Process:
-    """`erp relay` as a process of its own, ready once it listens for hints."""
-    return Process([str(VENV_BIN / "erp"), "relay"], env, ready="listening for hints on")
-
-
-async def webhook_endpoint(sessions: Sessions, company_id: str) -> tuple[str, str, str]:
-    """A WEBHOOK_RECEIVED trigger and its endpoint: (trigger id, API path, secret)."""
-    trigger_id = await add_trigger(sessions, company_id, event_type=EventType.WEBHOOK_RECEIVED)
-    async with transaction(sessions) as session:
-        created = await create_endpoint(
-            session, company_id=company_id, trigger_id=trigger_id, public_url="http://x"
-        )
-    return trigger_id, f"/webhooks/{created.endpoint.id}", created.secret
-
-
-async def post_delivery(
-    client: AsyncTestClient[Any], path: str, secret: str, message_id: str
-) -> None:
-    body = json.dumps({"paid": True}).encode()
-    signed = sign_delivery(secret, message_id, body, datetime.now(UTC))
-    response = await client.post(path, content=body, headers=signed)
-    assert response.status_code == 202, response.text
 
 
 async def _count(sessions: Sessions, trigger_id: str, count: int) -> bool:

@@ -54,7 +54,8 @@ async def test_finished_events_past_the_retention_are_forgotten_and_nothing_else
         # somehow still open), one was never dispatched, one is recent.
         await session.execute(
             sa.text(
-                f"UPDATE event_outbox SET created_at = {AGED}, dispatched_at = {AGED} "
+                f"UPDATE event_outbox SET created_at = {AGED}, dispatched_at = {AGED}, "
+                f"admitted_at = {AGED} "
                 "WHERE id IN (:a, :b, :c)"
             ),
             {"a": finished, "b": unmatched, "c": still_running},
