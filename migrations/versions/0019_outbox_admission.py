@@ -10,15 +10,15 @@ Rows from before this revision are taken as admitted (finished): whether one of 
 cannot be told any more, and sending months-old events again would match triggers created
 since.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
