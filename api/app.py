@@ -24,6 +24,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.query import check_query, install_query_contracts
 from api.security import jwt_auth
 from api.validation import MAX_JSON_DEPTH, nested_too_deep, nul_problems
+from api.webapp import unknown_path, webapp_middleware
 from core.database import create_engine, session_factory
 from core.errors import FieldProblem, ValidationFailed
 from core.live import LiveHub
@@ -115,7 +116,7 @@ def route_handlers() -> list[Any]:
     handlers: list[Any] = [health]
     for name in ROUTE_MODULES:
         handlers += importlib.import_module(name).routers()
-    return handlers
+    return [*handlers, unknown_path]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -166,6 +167,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
         ),
     )
-    app = Litestar.from_config(auth.on_app_init(config))
+    config = auth.on_app_init(config)
+    # The web app's pages and files are answered before authentication (api/webapp.py).
+    config.middleware.insert(0, webapp_middleware)
+    app = Litestar.from_config(config)
     install_query_contracts(app)
     return app

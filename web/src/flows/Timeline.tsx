@@ -1,0 +1,50 @@
+import { Text, Timeline as MantineTimeline } from "@mantine/core";
+import type { HistoryEntry } from "./hooks";
+import { when } from "../shared/format";
+
+const WHAT: Record<string, string> = {
+  STARTED: "started the request",
+  SUBMITTED: "submitted",
+  APPROVED: "approved",
+  REJECTED: "rejected",
+  ADVANCED: "moved on",
+  SENT_BACK: "sent back",
+  REASSIGNED: "reassigned",
+  CANCELLED: "cancelled",
+  COMPLETED: "completed",
+  FAILED: "failed",
+  OVERDUE: "became overdue",
+};
+
+function describe(entry: HistoryEntry): string {
+  const who = entry.actorName ?? "The system";
+  const what = WHAT[entry.kind] ?? entry.kind.toLowerCase().replace(/_/g, " ");
+  const task = entry.taskName ? ` ${entry.taskName}` : "";
+  const details = entry.details as Record<string, unknown>;
+  let extra = "";
+  if (entry.kind === "ADVANCED" && details.toLevel) extra = ` to level ${details.toLevel}`;
+  if (entry.kind === "REJECTED" && details.sentBackTo) extra = `, sent back to level ${details.sentBackTo}`;
+  if (details.delegatedFrom || details.onBehalfOf) extra += " (as delegate)";
+  return `${who} ${what}${task}${extra}`;
+}
+
+/** Who did what and when, with their comments. */
+export function Timeline({ entries }: { entries: HistoryEntry[] }) {
+  return (
+    <MantineTimeline bulletSize={14} lineWidth={2} aria-label="History">
+      {entries.map((entry, i) => (
+        <MantineTimeline.Item key={i} title={describe(entry)}>
+          <Text size="xs" c="gray.7">
+            {when(entry.at)}
+            {entry.levelName ? ` · ${entry.levelName}` : ""}
+          </Text>
+          {entry.comment && (
+            <Text size="sm" mt={4}>
+              “{entry.comment}”
+            </Text>
+          )}
+        </MantineTimeline.Item>
+      ))}
+    </MantineTimeline>
+  );
+}

@@ -1,0 +1,148 @@
+import { useMemo, useRef, useState } from "react";
+import { Link } from "react-router";
+import { Alert, Badge, Group, NativeSelect, Paper, SegmentedControl, Stack, Text, TextInput, Title, UnstyledButton } from "@mantine/core";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { messageOf } from "../api/problem";
+import { relative, when } from "../shared/format";
+import { useInbox, type PendingTask } from "./hooks";
+
+type Due = "all" | "overdue" | "due";
+
+const DAY = 86_400_000;
+
+export function filterInbox(items: PendingTask[], search: string, due: Due, flowId: string): PendingTask[] {
+  const needle = search.trim().toLowerCase();
+  const soon = Date.now() + DAY;
+  return items.filter((item) => {
+    if (flowId && item.flowId !== flowId) return false;
+    if (due === "overdue" && !item.overdue) return false;
+    if (due === "due" && (!item.dueAt || new Date(item.dueAt).getTime() > soon)) return false;
+    if (!needle) return true;
+    const text = [item.flowName, item.levelName, ...item.tasks.map((t) => t.name)].join(" ").toLowerCase();
+    return text.includes(needle);
+  });
+}
+
+function InboxRow({ item }: { item: PendingTask }) {
+  return (
+    <UnstyledButton
+      component={Link}
+      to={`/instances/${item.instanceId}`}
+      w="100%"
+      p="sm"
+      style={{ borderBottom: "1px solid var(--mantine-color-gray-3)", display: "block" }}
+      aria-label={`${item.flowName}: ${item.levelName}${item.overdue ? ", overdue" : ""}`}
+    >
+      <Group justify="space-between" wrap="nowrap">
+        <div style={{ minWidth: 0 }}>
+          <Text fw={600} truncate>
+            {item.flowName}
+          </Text>
+          <Text size="sm" truncate>
+            {item.levelName} · {item.tasks.map((t) => t.name).join(", ") || "Sign-off"}
+          </Text>
+          <Text size="xs" c="gray.7">
+            Waiting since {when(item.assignedAt)}
+          </Text>
+        </div>
+        <Stack gap={4} align="flex-end">
+          {item.overdue && (
+            <Badge color="red.8" variant="filled">
+              Overdue
+            </Badge>
+          )}
+          {item.dueAt && (
+            <Text size="xs" c={item.overdue ? "red.9" : "gray.7"}>
+              Due {relative(item.dueAt)}
+            </Text>
+          )}
+        </Stack>
+      </Group>
+    </UnstyledButton>
+  );
+}
+
+/** Pending work as a virtualised list: a thousand tasks render as the handful on screen. */
+function InboxList({ items }: { items: PendingTask[] }) {
+  const parent = useRef<HTMLDivElement>(null);
+  const rows = useVirtualizer({ count: items.length, getScrollElement: () => parent.current, estimateSize: () => 84, overscan: 8 });
+  return (
+    <Paper withBorder>
+      <div ref={parent} style={{ height: "min(70vh, 720px)", overflow: "auto" }} role="list" aria-label="Pending tasks" tabIndex={0}>
+        <div style={{ height: rows.getTotalSize(), position: "relative" }}>
+          {rows.getVirtualItems().map((row) => (
+            <div
+              key={items[row.index].instanceId + items[row.index].levelOrder}
+              role="listitem"
+              data-index={row.index}
+              ref={rows.measureElement}
+              style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${row.start}px)` }}
+            >
+              <InboxRow item={items[row.index]} />
+            </div>
+          ))}
+        </div>
+      </div>
+    </Paper>
+  );
+}
+
+export function InboxPage() {
+  const inbox = useInbox({});
+  const [search, setSearch] = useState("");
+  const [due, setDue] = useState<Due>("all");
+  const [flowId, setFlowId] = useState("");
+  const items = inbox.data?.items ?? [];
+  const flows = useMemo(() => [...new Map(items.map((i) => [i.flowId, i.flowName])).entries()], [items]);
+  const shown = useMemo(() => filterInbox(items, search, due, flowId), [items, search, due, flowId]);
+  const overdue = items.filter((i) => i.overdue).length;
+
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Title order={1} size="h2">
+            Inbox
+          </Title>
+          <Text size="sm" aria-live="polite">
+            {inbox.data ? `${inbox.data.total} pending · ${overdue} overdue` : "Loading…"}
+          </Text>
+        </div>
+      </Group>
+      <Group align="flex-end" wrap="wrap">
+        <TextInput label="Search" placeholder="Flow, level or task" value={search} onChange={(e) => setSearch(e.currentTarget.value)} />
+        <NativeSelect
+          label="Flow"
+          value={flowId}
+          onChange={(e) => setFlowId(e.currentTarget.value)}
+          data={[{ value: "", label: "All flows" }, ...flows.map(([value, label]) => ({ value, label }))]}
+        />
+        <SegmentedControl
+          aria-label="Due"
+          value={due}
+          onChange={(v) => setDue(v as Due)}
+          data={[
+            { value: "all", label: "All" },
+            { value: "due", label: "Due within a day" },
+            { value: "overdue", label: `Overdue (${overdue})` },
+          ]}
+        />
+      </Group>
+      {inbox.isError && (
+        <Alert color="red" role="alert">
+          {messageOf(inbox.error)}
+        </Alert>
+      )}
+      {inbox.data && shown.length === 0 ? (
+        <Text>{items.length ? "No pending task matches these filters." : "Nothing is waiting for you."}</Text>
+      ) : (
+        <InboxList items={shown} />
+      )}
+      {shown.length !== items.length && (
+        <Text size="sm">
+          Showing {shown.length} of {items.length}
+        </Text>
+      )}
+    </Stack>
+  );
+}

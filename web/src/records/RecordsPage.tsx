@@ -1,0 +1,337 @@
+// A custom table's records as a grid: sort, filter (condition builder → JSONLogic `where`),
+// pages with the total, create and edit with the form renderer, bulk delete, CSV in and out.
+import { useState } from "react";
+import { useParams } from "react-router";
+import {
+  Alert,
+  Button,
+  Checkbox,
+  FileButton,
+  Group,
+  Loader,
+  Modal,
+  NativeSelect,
+  Pagination,
+  ScrollArea,
+  Stack,
+  Table,
+  Text,
+  Title,
+  UnstyledButton,
+} from "@mantine/core";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../api/client";
+import { authHeaders, freshSession } from "../api/session";
+import { ApiError, messageOf, type FieldProblem } from "../api/problem";
+import { FormRenderer } from "../forms/FormRenderer";
+import { checkForm, submission } from "../forms/logic";
+import type { FieldDef, Values } from "../forms/types";
+import { ConditionBuilder, toWhere, type Condition } from "../shared/ConditionBuilder";
+import { valueText } from "../shared/format";
+import { useRecords, useTable, type RecordRow } from "./hooks";
+
+const PAGE_SIZES = ["25", "50", "100", "200"];
+
+/** Import problems by CSV line (`rows[<line>].<field>`), the rest under 0. */
+export function problemsByLine(problems: FieldProblem[]): Map<number, FieldProblem[]> {
+  const out = new Map<number, FieldProblem[]>();
+  for (const p of problems) {
+    const line = Number(/rows\[(\d+)\]/.exec(p.path)?.[1] ?? 0);
+    out.set(line, [...(out.get(line) ?? []), p]);
+  }
+  return out;
+}
+
+function RecordEditor({
+  table,
+  fields,
+  record,
+  onClose,
+}: {
+  table: string;
+  fields: FieldDef[];
+  record: RecordRow | "new";
+  onClose: () => void;
+}) {
+  const client = useQueryClient();
+  const [values, setValues] = useState<Values>(record === "new" ? {} : record.data);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const form = { fields };
+  const save = useMutation({
+    mutationFn: (data: Values) =>
+      record === "new"
+        ? unwrap(() => api.POST("/tables/{table}/records", { params: { path: { table } }, body: { data } }))
+        : unwrap(() =>
+            api.PATCH("/tables/{table}/records/{record}", {
+              params: { path: { table, record: record.id } },
+              // Cleared fields are sent as null: that clears them.
+              body: { data: Object.fromEntries(fields.map((f) => [f.id, data[f.id] ?? null])) },
+            }),
+          ),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["records", table] });
+      onClose();
+    },
+    onError: (error) => error instanceof ApiError && setErrors(error.fieldErrors()),
+  });
+  return (
+    <form
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const problems = checkForm(form, values);
+        setErrors(problems);
+        if (!Object.keys(problems).length) save.mutate(submission(form, values));
+      }}
+    >
+      <Stack>
+        {save.isError && !Object.keys(errors).length && (
+          <Alert color="red" role="alert">
+            {messageOf(save.error)}
+          </Alert>
+        )}
+        <FormRenderer form={form} values={values} onChange={setValues} errors={errors} disabled={save.isPending} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Back
+          </Button>
+          <Button type="submit" loading={save.isPending}>
+            Save
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+async function downloadCsv(table: string, name: string, where: unknown, sort: string | null) {
+  await freshSession();
+  const params = new URLSearchParams();
+  if (where) params.set("where", JSON.stringify(where));
+  if (sort) params.set("sort", sort);
+  const response = await fetch(`/tables/${encodeURIComponent(table)}/records/export?${params}`, { headers: authHeaders() });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => undefined));
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = `${name}.csv`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function RecordsPage() {
+  const { table = "" } = useParams();
+  const client = useQueryClient();
+  const meta = useTable(table);
+  const [sort, setSort] = useState<string | null>(null);
+  const [page, setPage] = useState(1);
+  const [size, setSize] = useState("50");
+  const [conditions, setConditions] = useState<Condition[]>([]);
+  const [join, setJoin] = useState<"and" | "or">("and");
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [editing, setEditing] = useState<RecordRow | "new" | null>(null);
+  const [importProblems, setImportProblems] = useState<FieldProblem[] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const fields = (meta.data?.schema ?? []) as unknown as FieldDef[];
+  const where = toWhere(conditions, join, fields);
+  const limit = Number(size);
+  const records = useRecords(table, { where, sort, limit, offset: (page - 1) * limit });
+  const rows = records.data?.items ?? [];
+  const total = records.data?.total ?? 0;
+
+  const remove = useMutation({
+    mutationFn: (ids: string[]) =>
+      unwrap(() => api.POST("/tables/{table}/records/bulk-delete", { params: { path: { table } }, body: { ids } })),
+    onSuccess: (result) => {
+      setSelected(new Set());
+      setNotice(`Deleted ${result.count} record${result.count === 1 ? "" : "s"}.`);
+      void client.invalidateQueries({ queryKey: ["records", table] });
+    },
+  });
+  const importCsv = useMutation({
+    mutationFn: async (file: File) => {
+      await freshSession();
+      const response = await fetch(`/tables/${encodeURIComponent(table)}/records/import`, {
+        method: "POST",
+        headers: { ...authHeaders(), "Content-Type": "text/csv" },
+        body: await file.text(),
+      });
+      const body = await response.json().catch(() => undefined);
+      if (!response.ok) throw new ApiError(response.status, body);
+      return body as { count: number };
+    },
+    onSuccess: (result) => {
+      setImportProblems(null);
+      setNotice(`Imported ${result.count} record${result.count === 1 ? "" : "s"}.`);
+      void client.invalidateQueries({ queryKey: ["records", table] });
+    },
+    onError: (error) => setImportProblems(error instanceof ApiError ? (error.problem.errors ?? [{ path: "csv", message: error.message }]) : [{ path: "csv", message: messageOf(error) }]),
+  });
+
+  if (meta.isError)
+    return (
+      <Alert color="red" role="alert">
+        {messageOf(meta.error)}
+      </Alert>
+    );
+  if (!meta.data) return <Loader aria-label="Loading" />;
+
+  const toggleSort = (id: string) => {
+    setSort(sort === id ? `-${id}` : sort === `-${id}` ? null : id);
+    setPage(1);
+  };
+  const allOnPage = rows.length > 0 && rows.every((r) => selected.has(r.id));
+  const byLine = importProblems ? problemsByLine(importProblems) : null;
+
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Title order={1} size="h2">
+            {meta.data.displayName}
+          </Title>
+          <Text size="sm" aria-live="polite">
+            {records.data ? `${total}${records.data.totalIsExact ? "" : "+"} record${total === 1 ? "" : "s"}` : "Loading…"}
+          </Text>
+        </div>
+        <Group>
+          <Button onClick={() => setEditing("new")}>New record</Button>
+          <FileButton onChange={(file) => file && importCsv.mutate(file)} accept=".csv,text/csv">
+            {(props) => (
+              <Button variant="default" {...props} loading={importCsv.isPending}>
+                Import CSV
+              </Button>
+            )}
+          </FileButton>
+          <Button variant="default" onClick={() => void downloadCsv(table, meta.data.name, where, sort)}>
+            Export CSV
+          </Button>
+        </Group>
+      </Group>
+      {notice && (
+        <Alert color="green" role="status" withCloseButton onClose={() => setNotice(null)}>
+          {notice}
+        </Alert>
+      )}
+      {byLine && (
+        <Alert color="red" role="alert" title="Nothing was imported: fix these rows and try again" withCloseButton onClose={() => setImportProblems(null)}>
+          <Table>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Line</Table.Th>
+                <Table.Th>Problems</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {[...byLine.entries()].map(([line, problems]) => (
+                <Table.Tr key={line}>
+                  <Table.Td>{line || "File"}</Table.Td>
+                  <Table.Td>{problems.map((p) => p.message).join("; ")}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Alert>
+      )}
+      <ConditionBuilder
+        fields={fields}
+        conditions={conditions}
+        join={join}
+        onChange={(c, j) => {
+          setConditions(c);
+          setJoin(j);
+          setPage(1);
+        }}
+      />
+      {records.isError && (
+        <Alert color="red" role="alert">
+          {messageOf(records.error)}
+        </Alert>
+      )}
+      {selected.size > 0 && (
+        <Group>
+          <Text size="sm">{selected.size} selected</Text>
+          <Button color="red.8" variant="outline" size="xs" loading={remove.isPending} onClick={() => remove.mutate([...selected])}>
+            Delete selected
+          </Button>
+        </Group>
+      )}
+      <ScrollArea>
+        <Table striped highlightOnHover aria-label={`${meta.data.displayName} records`} miw={600}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th w={40}>
+                <Checkbox
+                  aria-label="Select all on this page"
+                  checked={allOnPage}
+                  onChange={() => setSelected(allOnPage ? new Set() : new Set(rows.map((r) => r.id)))}
+                />
+              </Table.Th>
+              {fields.map((f) => {
+                const direction = sort === f.id ? "ascending" : sort === `-${f.id}` ? "descending" : "none";
+                return (
+                  <Table.Th key={f.id} aria-sort={direction}>
+                    <UnstyledButton onClick={() => toggleSort(f.id)} fw={600} fz="sm">
+                      {f.label}
+                      {direction === "ascending" ? " ▲" : direction === "descending" ? " ▼" : ""}
+                    </UnstyledButton>
+                  </Table.Th>
+                );
+              })}
+              <Table.Th>
+                <span className="visually-hidden">Actions</span>
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((row) => (
+              <Table.Tr key={row.id}>
+                <Table.Td>
+                  <Checkbox
+                    aria-label={`Select record ${valueText(Object.values(row.data)[0]) || row.id}`}
+                    checked={selected.has(row.id)}
+                    onChange={() => {
+                      const next = new Set(selected);
+                      if (next.has(row.id)) next.delete(row.id);
+                      else next.add(row.id);
+                      setSelected(next);
+                    }}
+                  />
+                </Table.Td>
+                {fields.map((f) => (
+                  <Table.Td key={f.id}>{valueText(row.data[f.id])}</Table.Td>
+                ))}
+                <Table.Td>
+                  <Button size="xs" variant="subtle" onClick={() => setEditing(row)} aria-label={`Edit record ${valueText(Object.values(row.data)[0]) || row.id}`}>
+                    Edit
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </ScrollArea>
+      <Group justify="space-between">
+        <Pagination
+          total={Math.max(1, Math.ceil(total / limit))}
+          value={page}
+          onChange={setPage}
+          getControlProps={(control) => ({ "aria-label": `${control} page` })}
+          getItemProps={(p) => ({ "aria-label": `Page ${p}` })}
+        />
+        <NativeSelect
+          label="Rows per page"
+          value={size}
+          onChange={(e) => {
+            setSize(e.currentTarget.value);
+            setPage(1);
+          }}
+          data={PAGE_SIZES}
+        />
+      </Group>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? "New record" : "Edit record"}>
+        {editing !== null && <RecordEditor table={table} fields={fields} record={editing} onClose={() => setEditing(null)} />}
+      </Modal>
+    </Stack>
+  );
+}
