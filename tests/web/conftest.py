@@ -172,7 +172,10 @@ async def people(browser: Browser, server: Server) -> AsyncIterator[People]:
 async def shoot(page: Page, name: str) -> None:
     """A full-page screenshot for reviewers (tests/web/screenshots, not committed)."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    await page.wait_for_load_state("networkidle")
+    # Not "networkidle": the live event stream stays open. Let loaders and fonts settle.
+    await page.wait_for_load_state("load")
+    await page.locator("[aria-label=Loading]").first.wait_for(state="detached")
+    await page.wait_for_timeout(300)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
