@@ -39,7 +39,7 @@ export function ActionLinkPage() {
     mutationFn: () => {
       const note = comment.trim() || undefined;
       const body = link.data?.action === "reject" ? { comment: note, reason: note } : { comment: note };
-      return request<unknown>("POST", `/action-links/${encodeURIComponent(token)}`, body, { auth: false });
+      return request<unknown>("POST", `/action-links/${encodeURIComponent(token)}/confirm`, body);
     },
   });
   const data = link.data;
