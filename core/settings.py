@@ -43,6 +43,9 @@ class AutomationSettings:
     smtp_ssl: bool = False
     smtp_timeout: float = 30.0
     mail_from: str = "ERP Builder <noreply@localhost>"
+    capture_mail: bool = False
+    """Keep e-mails in the mail log instead of sending them: embedded mode without
+    ERP_SMTP_HOST, where there is no SMTP server to send to (core.mail)."""
     http_allow_private: bool = False
     http_timeout: float = 10.0
     http_retries: int = 2
@@ -182,7 +185,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxies=tuple(
             p.strip() for p in (env.get("ERP_TRUSTED_PROXIES") or "").split(",") if p.strip()
         ),
-        automation=_automation_settings(env),
+        automation=_automation_settings(env, embedded=url.get_backend_name() == "sqlite"),
         integrations=_integration_settings(env),
     )
 
@@ -208,12 +211,13 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def _automation_settings(env: dict[str, str]) -> AutomationSettings:
+def _automation_settings(env: dict[str, str], *, embedded: bool = False) -> AutomationSettings:
     """The ERP_SMTP_*, ERP_HTTP_*, ERP_TRIGGER_*, ERP_RELAY_*, ERP_SCHEDULER_*, ERP_WEBHOOK_*
     and ERP_CELERY_* variables."""
     d = AutomationSettings()
     return AutomationSettings(
         smtp_host=env.get("ERP_SMTP_HOST") or d.smtp_host,
+        capture_mail=embedded and not env.get("ERP_SMTP_HOST"),
         smtp_port=_positive_int(env, "ERP_SMTP_PORT", d.smtp_port),
         smtp_username=env.get("ERP_SMTP_USERNAME") or None,
         smtp_password=env.get("ERP_SMTP_PASSWORD") or None,

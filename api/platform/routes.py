@@ -1,5 +1,5 @@
-"""Routes of files (upload, download) and the audit trail (read-only); versions are in
-api/versions."""
+"""Routes of files (upload, download), the audit trail and the mail log (both read-only);
+versions are in api/versions."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import DB, Actor, Config
 from api.guards import requires
-from api.platform.schemas import AuditLogOut, AuditUser, FileOut
+from api.platform.schemas import AuditLogOut, AuditUser, FileOut, OutgoingEmailOut
 from api.resources import Resource, resource_router
 from core.audit.reading import UNKNOWN, Author, authors_of
 from core.entities import get_entity
 from core.files import store_upload, stored_path
-from core.models import AuditLog, File
+from core.models import AuditLog, File, OutgoingEmail
 
 UPLOAD_CHUNK = 64 * 1024
 
@@ -85,6 +85,30 @@ audit_logs = Resource(
     sortable={"timestamp": AuditLog.timestamp, "action": AuditLog.action},
     default_sort="-timestamp",
     present_rows=present_audit,
+)
+
+
+outgoing_emails = Resource(
+    path="/outgoing-emails",
+    model=OutgoingEmail,
+    out=OutgoingEmailOut,
+    create=None,
+    update=None,
+    read="mail.read",
+    write="mail.read",
+    tag="outgoing-emails",
+    can_delete=False,
+    filters={
+        "status": OutgoingEmail.status,
+        "sourceId": OutgoingEmail.source_id,
+        "runId": OutgoingEmail.run_id,
+        "messageId": OutgoingEmail.message_id,
+    },
+    sortable={
+        "createdAt": OutgoingEmail.created_at,
+        "updatedAt": OutgoingEmail.updated_at,
+        "status": OutgoingEmail.status,
+    },
 )
 
 
@@ -169,4 +193,5 @@ def routers() -> list[Any]:
     return [
         resource_router(files),
         resource_router(audit_logs),
+        resource_router(outgoing_emails),
     ]

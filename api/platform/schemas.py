@@ -1,4 +1,5 @@
-"""Response bodies of files, versions and audit logs (all read-only but files)."""
+"""Response bodies of files, versions, audit logs and the mail log (all read-only but
+files)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from api.organisation.schemas import Out
-from core.models import LogLevel, UserRole, VersionStatus
+from core.models import LogLevel, MailStatus, UserRole, VersionStatus
 
 
 class FileOut(Out):
@@ -59,3 +60,25 @@ class AuditLogOut(Out):
     user_agent: str | None
     level: LogLevel
     timestamp: datetime
+
+
+class OutgoingEmailOut(Out):
+    """One e-mail of the mail log: to whom, what, and what became of it."""
+
+    id: str
+    message_id: str
+    sender: str
+    to: list[str]
+    cc: list[str]
+    bcc: list[str]
+    subject: str
+    body: str
+    html: str | None
+    status: MailStatus
+    error: str | None
+    attempts: int
+    source_id: str | None
+    run_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None

@@ -57,6 +57,7 @@ POLICY: dict[str, frozenset[UserRole]] = {
     "audit.read": BUILDERS,
     "executions.read": BUILDERS,
     "tasks.submissions.read": BUILDERS,
+    "mail.read": BUILDERS,
     "versions.read": frozenset({DEV}),
     "versions.write": frozenset({DEV}),
     "plugins.read": EVERYONE,

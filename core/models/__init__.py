@@ -39,6 +39,7 @@ from core.models.integration_runs import (
     OAuthAuthorization,
 )
 from core.models.integrations import Integration, IntegrationWorkflow
+from core.models.mail import MailStatus, OutgoingEmail
 from core.models.platform import AuditLog, EmailTemplate, File, Version
 from core.models.records import CustomTable, CustomTableRecord, Dataset
 from core.models.releases import EntityInstall, VersionPause
@@ -84,9 +85,11 @@ __all__ = [
     "JSONType",
     "LogLevel",
     "LoginAttempt",
+    "MailStatus",
     "Notification",
     "OAuthAuthorization",
     "OutboxEvent",
+    "OutgoingEmail",
     "RefreshToken",
     "Role",
     "ScheduleSlot",

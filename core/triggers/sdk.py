@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ErpError
 from core.http import GuardedHttpClient, HttpResponse, OutboundRequestFailed
-from core.models import ActionEffect, EmailTemplate
+from core.models import ActionEffect, EmailTemplate, MailStatus
 from core.triggers.actions import Action, ActionContext, ActionOutput, EventInfo, TriggerInfo
 from core.triggers.errors import ActionFailed
 from core.triggers.templating import render_text, render_value
@@ -49,6 +50,41 @@ async def exactly_once(context: ActionContext, work: Callable[[AsyncSession], Aw
 
 def _effect_key(key: str) -> str:
     return key if len(key) <= 255 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+async def send_mail(
+    context: ActionContext, message: EmailMessage, *, recipients: list[str]
+) -> dict[str, Any]:
+    """Send `message` to `recipients` (To, Cc and Bcc) through the company's mail log
+    (core.mail): sent over SMTP, or captured in the log in embedded mode without an SMTP
+    server; a retry of the action keeps its Message-ID and never sends twice. The output
+    names the log row (`mailId`), its `status` and, when captured, where to read it."""
+    from core.mail import MailFailed, deliver
+
+    try:
+        delivery = await deliver(
+            context.sessions,
+            context.settings.automation,
+            message,
+            company_id=context.company_id,
+            idempotency_key=context.idempotency_key,
+            recipients=recipients,
+            source_id=context.trigger.id,
+            run_id=context.run_id,
+        )
+    except MailFailed as exc:
+        raise ActionFailed(str(exc), retryable=exc.retryable) from exc
+    output: dict[str, Any] = {
+        "mailId": delivery.mail_id,
+        "status": delivery.status.value.lower(),
+        "messageId": delivery.message_id,
+    }
+    if delivery.status is MailStatus.CAPTURED:
+        output["note"] = (
+            "No SMTP server is configured (ERP_SMTP_HOST): the e-mail was captured in the "
+            f"mail log, not sent. Read it at GET /outgoing-emails/{delivery.mail_id}."
+        )
+    return output
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +260,7 @@ __all__ = [
     "notify_users",
     "render_text",
     "render_value",
+    "send_mail",
     "start_flow",
     "update_record",
 ]

@@ -1,5 +1,6 @@
 """send_email: a stored EmailTemplate or an inline subject/body, rendered in the sandbox
-with the event's variables, sent over SMTP (ERP_SMTP_*)."""
+with the event's variables, sent through the mail log (core.mail: over SMTP, ERP_SMTP_*, or
+captured in the log in embedded mode without ERP_SMTP_HOST)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Annotated, Any
 
-import aiosmtplib
 import msgspec
 from email_validator import EmailNotValidError, validate_email
 
@@ -19,6 +19,7 @@ from core.triggers.sdk import (
     ActionFailed,
     email_template,
     render_value,
+    send_mail,
 )
 
 
@@ -93,23 +94,8 @@ async def send_email(context: ActionContext, config: SendEmailConfig) -> dict[st
     bcc = _addresses(
         await render_value(config.bcc, variables, path=context.setting_path("bcc")), "bcc"
     )
-    try:
-        await aiosmtplib.send(
-            message,
-            recipients=to + cc + bcc,
-            hostname=mail.smtp_host,
-            port=mail.smtp_port,
-            username=mail.smtp_username,
-            password=mail.smtp_password,
-            start_tls=mail.smtp_starttls,
-            use_tls=mail.smtp_ssl,
-            timeout=mail.smtp_timeout,
-        )
-    except aiosmtplib.SMTPRecipientsRefused as exc:
-        raise ActionFailed(f"recipients refused: {exc}", retryable=False) from exc
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        raise ActionFailed(f"SMTP {mail.smtp_host}:{mail.smtp_port}: {exc}") from exc
-    return {"to": to, "cc": cc, "subject": message["Subject"], "messageId": message_id}
+    sent = await send_mail(context, message, recipients=to + cc + bcc)
+    return {"to": to, "cc": cc, "subject": message["Subject"], **sent}
 
 
 @hookimpl

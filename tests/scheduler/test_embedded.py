@@ -169,6 +169,74 @@ async def test_erp_serve_alone_runs_the_seed_alert_on_sqlite(
     assert "execution_id=" in output  # the in-process pipeline logged the alert's execution
 
 
+async def test_without_an_smtp_server_the_seed_alert_is_captured_in_the_mail_log(
+    tmp_path: Path,
+) -> None:
+    """The README's fresh machine: `erp serve` on a new directory, no SMTP server and no
+    ERP_SMTP_HOST. The 12,000 expense's High-Value Alert succeeds, saying the e-mail was
+    captured, and the admin reads the CFO's e-mail in the mail log."""
+    drop = ("DATABASE_URL", "REDIS_URL", "ERP_SMTP_HOST", "ERP_SMTP_PORT")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env.update(ERP_PUBLIC_URL=base)
+    server = await asyncio.to_thread(_serve_fresh_directory, tmp_path, env, port)
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            await eventually(lambda: _answers(http, server), within=30, every=0.2)
+            employee = await _sign_in(http, "employee@acme.com")
+            admin = await _sign_in(http, "admin@acme.com")
+            flow = (await http.get("/flows/active", headers=employee)).json()["items"][0]
+            started = await http.post(f"/flows/{flow['id']}/instances", json={}, headers=employee)
+            instance = started.json()["id"]
+            receipt = await http.post(
+                "/files",
+                files={"file": ("receipt.pdf", b"%PDF-1.4", "application/pdf")},
+                headers=employee,
+            )
+            expense = {
+                "Employee Name": "Eve Employee",
+                "Amount": 12000,
+                "Category": "Travel",
+                "Receipt": receipt.json()["id"],
+            }
+            form = flow["levels"][0]["tasks"][0]["taskId"]
+            submitted = await http.post(
+                f"/flow-instances/{instance}/tasks/{form}",
+                json={"data": expense, "levelOrder": 1},
+                headers=employee,
+            )
+            assert submitted.status_code == 200, submitted.text
+
+            async def alert_ran() -> list[Any]:
+                page = await http.get("/trigger-executions", headers=admin)
+                items: list[Any] = page.json()["items"] if page.status_code == 200 else []
+                return [e for e in items if e["conditionsMet"] and e["status"] != "RUNNING"]
+
+            [execution] = await eventually(alert_ran, within=30, every=0.2)
+            assert execution["status"] == "SUCCESS", execution
+            [action] = execution["actionsExecuted"]
+            assert action["output"]["status"] == "captured"
+            assert "mail log" in action["output"]["note"]
+
+            log = await http.get("/outgoing-emails", headers=admin)
+            assert log.status_code == 200, log.text
+            [mail] = log.json()["items"]
+            assert mail["id"] == action["output"]["mailId"]
+            assert (mail["to"], mail["status"], mail["attempts"]) == (
+                ["cfo@acme.com"],
+                "CAPTURED",
+                1,
+            )
+            assert "Amount: $12000" in mail["body"]
+            assert f"Please review at: {base}/instances/{instance}" in mail["body"]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        await asyncio.to_thread(server.wait, 15)
+    output = (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in output and "Connection refused" not in output, output[-3000:]
+
+
 def _serve_fresh_directory(directory: Path, env: dict[str, str], port: int) -> Any:
     """`erp db upgrade`, `erp demo`, then `erp serve` in `directory` (its log in serve.log)."""
     erp = str(VENV_BIN / "erp")
