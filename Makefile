@@ -26,7 +26,7 @@ install-dev: $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 
 node:
-	@command -v npm >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] < 20)' \
+	@command -v npm >/dev/null && node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' \
 		|| { echo "The web app needs Node.js 20 or newer with npm (see README: Quick start)." >&2; exit 1; }
 
 $(WEB_DEPS): web/package-lock.json | node

@@ -30,10 +30,11 @@ class CeleryDispatcher:
         visibility = (app.conf.broker_transport_options or {}).get("visibility_timeout")
         self.longest_countdown = float(visibility) / 2 if visibility else None
 
-    async def send_events(self, event_ids: Sequence[str]) -> None:
+    async def send_events(self, event_ids: Sequence[str]) -> bool:
         ids = list(event_ids)
         for start in range(0, len(ids), self.events_per_message):
             self.app.send_task(HANDLE_EVENTS, args=[ids[start : start + self.events_per_message]])
+        return False  # a worker admits them later
 
     async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
         countdown = max(0.0, delay_seconds)
@@ -52,7 +53,10 @@ class InProcessDispatcher:
     With `admit`, events are admitted (their trigger runs committed) before send_events
     returns, so before the relay marks them dispatched: the queue lives in memory, and an
     event must not be lost with it when the process dies. The queue then carries
-    ("admitted", what `admit` returned)."""
+    ("admitted", what `admit` returned). `admit` must not mark the events admitted itself:
+    the relay holds their outbox rows locked (FOR UPDATE on PostgreSQL) and marks them
+    admitted with dispatched, in its own transaction; an update from another transaction
+    would wait on that lock forever."""
 
     def __init__(
         self, handle: Handler, *, admit: Admitter | None = None, consumers: int = 2
@@ -75,11 +79,12 @@ class InProcessDispatcher:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
-    async def send_events(self, event_ids: Sequence[str]) -> None:
+    async def send_events(self, event_ids: Sequence[str]) -> bool:
         if self.admit is None:
             self.queue.put_nowait(("events", list(event_ids)))
-        else:
-            self.queue.put_nowait(("admitted", await self.admit(list(event_ids))))
+            return False
+        self.queue.put_nowait(("admitted", await self.admit(list(event_ids))))
+        return True
 
     async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
         if delay_seconds <= 0:

@@ -92,7 +92,7 @@ class InProcessPipeline:
 
     async def _admit(self, event_ids: list[str]) -> Admission:
         assert self.engine is not None
-        return await self.engine.admit_events(event_ids)
+        return await self.engine.admit_events(event_ids, mark=False)
 
     async def _handle(self, kind: str, payload: object) -> object:
         assert self.engine is not None

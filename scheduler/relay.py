@@ -79,8 +79,8 @@ async def relay_once(
     async with transaction(sessions) as session:
         ids = await pending_events(session, batch_size)
         if ids:
-            await dispatcher.send_events(ids)
-            await mark_dispatched(session, ids)
+            admitted = await dispatcher.send_events(ids)
+            await mark_dispatched(session, ids, admitted=admitted)
     return len(ids)
 
 
@@ -97,8 +97,8 @@ async def redeliver_unadmitted_events(
     async with transaction(sessions) as session:
         ids = await events_to_redeliver(session, older_than=older_than, limit=batch_size)
         if ids:
-            await dispatcher.send_events(ids)
-            await mark_dispatched(session, ids)
+            admitted = await dispatcher.send_events(ids)
+            await mark_dispatched(session, ids, admitted=admitted)
     if ids:
         log.warning(
             "relay: resent %d events dispatched over %gs ago and not admitted (lost by the "

@@ -11,8 +11,10 @@ class Dispatcher(Protocol):
     """Sends work to the trigger engine of some worker. Both methods may raise when the
     transport is unavailable; callers keep the work durable until a send succeeds."""
 
-    async def send_events(self, event_ids: Sequence[str]) -> None:
-        """Have `TriggerEngine.handle_events(event_ids)` run (in batches as it likes)."""
+    async def send_events(self, event_ids: Sequence[str]) -> bool:
+        """Have `TriggerEngine.handle_events(event_ids)` run (in batches as it likes).
+        Returns True when the events were admitted (their runs committed) before it
+        returned, so the caller can mark them admitted in its own transaction."""
 
     async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
         """Have `TriggerEngine.handle_run(run_id)` run, no sooner than the delay."""

@@ -90,7 +90,7 @@ class TriggerEngine:
         how many executions this call recorded."""
         return await self.run_admitted(await self.admit_events(event_ids))
 
-    async def admit_events(self, event_ids: Sequence[str]) -> Admission:
+    async def admit_events(self, event_ids: Sequence[str], *, mark: bool = True) -> Admission:
         """The first half of handle_events: match the events' triggers, commit a run per
         (trigger, event) and mark the events admitted, in one transaction. Once this
         returns, the runs survive a crash (the stale-run sweep resumes them); before, the
@@ -98,9 +98,10 @@ class TriggerEngine:
         before are skipped (a duplicate message costs one lookup); their runs are the
         sweep's. When the batch cannot be admitted, each event is tried alone, so one event
         whose admission fails does not hold back the others (it stays unadmitted, and the
-        relay sends it again)."""
+        relay sends it again). `mark=False` leaves marking the events admitted to the caller
+        (the in-process relay, which holds their outbox rows locked)."""
         try:
-            return await self._admit(event_ids)
+            return await self._admit(event_ids, mark=mark)
         except Exception:
             if len(event_ids) <= 1:
                 raise
@@ -111,7 +112,7 @@ class TriggerEngine:
         failed = 0
         for event_id in event_ids:
             try:
-                one = await self._admit([event_id])
+                one = await self._admit([event_id], mark=mark)
             except Exception:
                 failed += 1
                 log.exception("event %s not admitted", event_id, extra={"event_id": event_id})
@@ -126,7 +127,7 @@ class TriggerEngine:
             raise RuntimeError(f"none of {len(event_ids)} events could be admitted")
         return admission
 
-    async def _admit(self, event_ids: Sequence[str]) -> Admission:
+    async def _admit(self, event_ids: Sequence[str], *, mark: bool) -> Admission:
         async with transaction(self.sessions) as session:
             events = list(
                 (
@@ -142,7 +143,8 @@ class TriggerEngine:
             admission = await admit(
                 session, events, automation=self.settings.automation, owner=self.owner
             )
-            await mark_admitted(session, [e.id for e in events])
+            if mark:
+                await mark_admitted(session, [e.id for e in events])
         for event in events:
             log.debug("event %s admitted", event.id, extra={"event_id": event.id})
             if self.plugins is not None:

@@ -34,12 +34,17 @@ async def pending_events(session: AsyncSession, limit: int) -> list[str]:
     return list((await session.scalars(query)).all())
 
 
-async def mark_dispatched(session: AsyncSession, event_ids: Sequence[str]) -> None:
+async def mark_dispatched(
+    session: AsyncSession, event_ids: Sequence[str], *, admitted: bool = False
+) -> None:
+    """`admitted`: the dispatcher admitted the events before answering (embedded mode)."""
     if event_ids:
+        now = utcnow()
+        values = {"dispatched_at": now, "admitted_at": now} if admitted else {"dispatched_at": now}
         await session.execute(
             sa.update(OutboxEvent)
             .where(OutboxEvent.id.in_(list(event_ids)))
-            .values(dispatched_at=utcnow())
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 

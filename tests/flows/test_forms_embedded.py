@@ -27,7 +27,7 @@ async def test_forms_on_embedded_sqlite(tmp_path: Path) -> None:
     settings = Settings(database_url=url, secret_key="e" * 40, files_dir=tmp_path / "files")
     async with AsyncTestClient(app=create_app(settings)) as client:
         employee = await sign_in(client, "employee@acme.com")
-        flow = (await client.get("/flows/active", headers=employee)).json()[0]
+        flow = (await client.get("/flows/active", headers=employee)).json()["items"][0]
         start = f"/flows/{flow['id']}/instances"
 
         # Start data is checked against the forms it fills; nothing is started.

@@ -209,7 +209,7 @@ async def test_a_record_template_or_user_of_another_company_is_refused_on_save(
         "actions[1].config.template",
         "actions[2].config.userIds[1]",
     }
-    assert (await client.get("/triggers", headers=admin)).json() == []
+    assert (await client.get("/triggers", headers=admin)).json()["items"] == []
 
     # The company's own rows (the template by id, name or type) are fine; and a change of the
     # actions is checked again.

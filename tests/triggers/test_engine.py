@@ -3,6 +3,8 @@ actions -> TriggerExecution, on PostgreSQL, with a real SMTP server and HTTP rec
 
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
@@ -390,7 +392,9 @@ async def test_the_in_process_relay_admits_events_before_marking_them_dispatched
     settings = settings_for(database_url, smtp.port, ERP_TRIGGER_LEASE_SECONDS="1")
     first = await make_pipeline(sessions, settings)
     await first.dispatcher.stop()  # nothing will drain its queue
-    dead = InProcessDispatcher(first.dispatcher.handle, admit=first.engine.admit_events)
+    dead = InProcessDispatcher(
+        first.dispatcher.handle, admit=partial(first.engine.admit_events, mark=False)
+    )
     trigger_id = await add_trigger(sessions, acme.company_id, task_id=acme.task_id)
     event_id = await record(
         sessions, acme.company_id, EventType.TASK_COMPLETED, expense(700), task_id=acme.task_id
@@ -398,13 +402,17 @@ async def test_the_in_process_relay_admits_events_before_marking_them_dispatched
 
     assert await relay_once(sessions, dead, batch_size=10) == 1
     async with sessions() as session:
-        dispatched = await session.scalar(
-            sa.select(OutboxEvent.dispatched_at).where(OutboxEvent.id == event_id)
-        )
+        dispatched, admitted = (
+            await session.execute(
+                sa.select(OutboxEvent.dispatched_at, OutboxEvent.admitted_at).where(
+                    OutboxEvent.id == event_id
+                )
+            )
+        ).one()
         runs = (
             await session.scalars(sa.select(TriggerRun).where(TriggerRun.event_id == event_id))
         ).all()
-    assert dispatched is not None
+    assert dispatched is not None and admitted is not None
     assert [r.trigger_id for r in runs] == [trigger_id]
     assert await executions(sessions, trigger_id) == []
 
