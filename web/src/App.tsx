@@ -14,10 +14,11 @@ import { NotFoundPage } from "./shell/NotFoundPage";
 
 export const routes = [
   { path: "/sign-in", element: <SignInPage /> },
-  { path: "/action-links/:token", element: <ActionLinkPage /> },
   {
     element: <RequireSession />,
     children: [
+      // Confirming acts as the signed-in person: a signed-out one signs in and comes back.
+      { path: "/action-links/:token", element: <ActionLinkPage /> },
       {
         element: <Shell />,
         children: [

@@ -30,11 +30,13 @@ export class ApiError extends Error {
     return this.problem.code;
   }
 
-  /** Field problems by field id: paths are `data.field_1`, `field_1` or `body.data.field_1`. */
+  /** Field problems by field id: paths are `data.field_1`, `field_1`, `body.data.field_1` or
+   * JSON pointers (`/data/field_1`, `/delegateId`). */
   fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const p of this.problem.errors ?? []) {
-      const key = p.path.replace(/^(body\.)?(data\.)?/, "");
+      const dotted = p.path.startsWith("/") ? p.path.slice(1).replaceAll("/", ".") : p.path;
+      const key = dotted.replace(/^(body\.)?(data\.)?/, "");
       out[key] = out[key] ? `${out[key]}; ${p.message}` : p.message;
     }
     return out;

@@ -506,6 +506,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/outgoing-emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List outgoing-emails */
+        get: operations["OutgoingEmailsListOutgoingEmails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/outgoing-emails/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one of outgoing-emails */
+        get: operations["OutgoingEmailsIdGetOutgoingEmails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/flows/active": {
         parameters: {
             query?: never;
@@ -758,7 +792,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a dataset */
+        /** Read a dataset as released to your company (the version it sees, else its row) */
         get: operations["DatasetsGetDataset"];
         put?: never;
         post?: never;
@@ -885,6 +919,23 @@ export interface paths {
         put?: never;
         /** Freeze the flow as the definition new instances start on */
         post: operations["FlowsFlowIdPublishPublishFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/flow-definitions/{definition_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A frozen definition: the levels, tasks and fields an instance's steps are validated against (immutable) */
+        get: operations["FlowDefinitionsDefinitionIdReadDefinition"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1053,6 +1104,74 @@ export interface paths {
         };
         /** My pending flow tasks: by role, assignment or reassignment; most urgent first */
         get: operations["InboxInbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The form a standalone submission of the task is validated against */
+        get: operations["TasksTaskIdFormReadTaskForm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit a task on its own, outside any flow (fires TASK_COMPLETED) */
+        post: operations["TasksTaskIdExecutionsSubmitTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/task-executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Standalone task submissions, newest first: yours (admins: everyone's) */
+        get: operations["TaskExecutionsListSubmissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/task-executions/{execution_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One standalone task submission: yours (admins: anyone's) */
+        get: operations["TaskExecutionsExecutionIdReadSubmission"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1661,6 +1780,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live updates: my company's flow work and my notifications
+         * @description Server-sent events. `inbox` (data: {event, flowId, instanceId}) when flow work of the company changed, so inboxes and instance pages may read differently; `notification` (data: {id, title}) when a notification for me arrived. A comment line every 15 s keeps the connection open. The stream ends when the access token expires: reconnect with a fresh one. Each event is a hint to reload what it names, sent about a second after the change commits; a client that was disconnected reloads what it shows.
+         */
+        get: operations["StreamStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/action-links/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What an approve or reject link from an e-mail would do */
+        get: operations["ActionLinksTokenReadActionLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/action-links/{token}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an approve or reject link, as the signed-in user */
+        post: operations["ActionLinksTokenConfirmConfirmActionLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/delegation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My out-of-office delegation */
+        get: operations["MeDelegationReadDelegation"];
+        /** Set my out-of-office delegation: work reaching me in the period goes to the delegate */
+        put: operations["MeDelegationSetDelegation"];
+        post?: never;
+        /** End my out-of-office delegation */
+        delete: operations["MeDelegationClearDelegation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1669,12 +1861,28 @@ export interface components {
         AcceptedOut: {
             eventId: string;
         };
+        /** ActionLinkIn */
+        ActionLinkIn: {
+            comment?: string | null;
+            reason?: string | null;
+        };
+        /** ActionLinkOut */
+        ActionLinkOut: {
+            /** @enum {string} */
+            action: "approve" | "reject";
+            instanceId: string;
+            flowName: string;
+            levelName: string;
+            taskName: string | null;
+            /** Format: date-time */
+            expiresAt: string;
+            usedAt: string | null;
+        };
         /** ActiveFlow */
         ActiveFlow: {
             id: string;
             name: string;
             description: string | null;
-            version: string;
             status: components["schemas"]["FlowStatus"];
             publishedAt: string | null;
             levels: components["schemas"]["ActiveLevel"][];
@@ -1723,7 +1931,8 @@ export interface components {
         AuditUser: {
             firstName: string | null;
             lastName: string | null;
-            email: string;
+            email: string | null;
+            role: components["schemas"]["UserRole"] | null;
         };
         /** BranchIn */
         BranchIn: {
@@ -1813,6 +2022,12 @@ export interface components {
             primaryColor?: string;
             secondaryColor?: string;
         };
+        /** CompletionOut */
+        CompletionOut: {
+            /** @enum {string} */
+            mode: "any" | "all" | "count";
+            count: number;
+        };
         /** ConnectOut */
         ConnectOut: {
             authorizationUrl: string;
@@ -1865,6 +2080,7 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             publishedAt: string | null;
+            version?: string | null;
         };
         /**
          * DatasetStatus
@@ -1888,17 +2104,59 @@ export interface components {
             comment?: string | null;
             levelOrder?: number | null;
         };
-        /** DefinitionOut */
-        DefinitionOut: {
+        /** DecisionOut */
+        DecisionOut: {
+            fieldId: string;
+            rejectValues: unknown[];
+        };
+        /** DefinitionBranchOut */
+        DefinitionBranchOut: {
             id: string;
-            flowId: string;
-            digest: string;
-            publishedAt: string | null;
+            name: string;
+            fromLevel: number;
+            toLevel: number | "END";
+            priority: number;
+            rule: unknown;
+        };
+        /** DefinitionLevelOut */
+        DefinitionLevelOut: {
+            id: string;
+            order: number;
+            name: string;
+            description: string | null;
+            roles: components["schemas"]["NamedRefOut"][];
+            tasks: components["schemas"]["DefinitionTaskOut"][];
+            completion: components["schemas"]["CompletionOut"];
+            deadlineHours: number | null;
+            onDeadline: components["schemas"]["OnDeadlineOut"] | null;
+            onReject: components["schemas"]["OnRejectOut"];
+            decision: components["schemas"]["DecisionOut"] | null;
+        };
+        /** DefinitionTaskOut */
+        DefinitionTaskOut: {
+            id: string;
+            name: string;
+            fields: components["schemas"]["FormFieldOut"][];
+            logic: components["schemas"]["FormLogicOut"];
+            validations: components["schemas"]["FormValidationOut"][];
+        };
+        /** DelegationIn */
+        DelegationIn: {
+            delegateId: string;
             /** Format: date-time */
-            createdAt: string;
-            snapshot: {
-                [key: string]: unknown;
-            };
+            startsAt: string;
+            /** Format: date-time */
+            endsAt: string;
+        };
+        /** DelegationOut */
+        DelegationOut: {
+            id: string;
+            delegateId: string;
+            /** Format: date-time */
+            startsAt: string;
+            /** Format: date-time */
+            endsAt: string;
+            active: boolean;
         };
         /** DepartmentCreate */
         DepartmentCreate: {
@@ -2004,6 +2262,16 @@ export interface components {
             /** Format: date-time */
             executedAt: string;
         };
+        /**
+         * ExecutionStatus
+         * @enum {string}
+         */
+        ExecutionStatus: "PENDING" | "IN_PROGRESS" | "COMPLETED" | "FAILED";
+        /** FieldLogicOut */
+        FieldLogicOut: {
+            visible?: unknown;
+            required?: unknown;
+        };
         /** FieldTypeOut */
         FieldTypeOut: {
             name: string;
@@ -2013,6 +2281,14 @@ export interface components {
             validation: string[];
             options: boolean;
             plugin: string;
+        };
+        /** FieldValidationOut */
+        FieldValidationOut: {
+            minLength: number | null;
+            maxLength: number | null;
+            min: number | string | null;
+            max: number | string | null;
+            pattern: string | null;
         };
         /** FileOut */
         FileOut: {
@@ -2025,6 +2301,20 @@ export interface components {
             contextId: string | null;
             /** Format: date-time */
             uploadedAt: string;
+        };
+        /** FlowDefinitionOut */
+        FlowDefinitionOut: {
+            id: string;
+            flowId: string;
+            flowName: string;
+            version: string | null;
+            versionId: string | null;
+            digest: string;
+            publishedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            levels: components["schemas"]["DefinitionLevelOut"][];
+            branches: components["schemas"]["DefinitionBranchOut"][];
         };
         /** FlowIn */
         FlowIn: {
@@ -2046,7 +2336,6 @@ export interface components {
             id: string;
             name: string;
             description: string | null;
-            version: string;
             status: components["schemas"]["FlowStatus"];
             config: {
                 [key: string]: unknown;
@@ -2073,6 +2362,36 @@ export interface components {
             publishedAt: string | null;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** FormFieldOut */
+        FormFieldOut: {
+            id: string;
+            type: string;
+            label: string;
+            /** @enum {null|string} */
+            kind: "string" | "number" | "date" | "boolean" | "list" | null;
+            required: boolean;
+            placeholder: string | null;
+            description: string | null;
+            helpText: string | null;
+            defaultValue: unknown;
+            options: components["schemas"]["OptionOut"][];
+            validation: components["schemas"]["FieldValidationOut"];
+            settings: {
+                [key: string]: unknown;
+            };
+        };
+        /** FormLogicOut */
+        FormLogicOut: {
+            fields: {
+                [key: string]: components["schemas"]["FieldLogicOut"];
+            };
+        };
+        /** FormValidationOut */
+        FormValidationOut: {
+            rule: unknown;
+            message: string;
+            fields: string[];
         };
         /** HistoryOut */
         HistoryOut: {
@@ -2118,8 +2437,9 @@ export interface components {
             /** Format: date-time */
             startedAt: string;
             completedAt: string | null;
-            flowName: string;
             definitionId: string | null;
+            version: string | null;
+            flowName: string;
             currentLevel: components["schemas"]["CurrentLevelOut"] | null;
         };
         /** InstanceRow */
@@ -2134,6 +2454,8 @@ export interface components {
             /** Format: date-time */
             startedAt: string;
             completedAt: string | null;
+            definitionId: string | null;
+            version: string | null;
         };
         /** InstanceState */
         InstanceState: {
@@ -2148,6 +2470,8 @@ export interface components {
             /** Format: date-time */
             startedAt: string;
             completedAt: string | null;
+            definitionId: string | null;
+            version: string | null;
         };
         /** IntegrationCreate */
         IntegrationCreate: {
@@ -2239,6 +2563,11 @@ export interface components {
             email: string;
             password: string;
         };
+        /**
+         * MailStatus
+         * @enum {string}
+         */
+        MailStatus: "QUEUED" | "SENT" | "FAILED" | "CAPTURED";
         /** MarkRead */
         MarkRead: {
             ids?: string[] | null;
@@ -2273,6 +2602,11 @@ export interface components {
             id: string;
             name: string;
         };
+        /** NamedRefOut */
+        NamedRefOut: {
+            id: string;
+            name: string;
+        };
         /** NotificationOut */
         NotificationOut: {
             id: string;
@@ -2286,6 +2620,45 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             readAt: string | null;
+        };
+        /** OnDeadlineOut */
+        OnDeadlineOut: {
+            /** @enum {string} */
+            action: "notify" | "escalate" | "reject";
+            userId: string | null;
+        };
+        /** OnRejectOut */
+        OnRejectOut: {
+            /** @enum {string} */
+            action: "fail" | "sendBack";
+            sendBackTo: number | null;
+        };
+        /** OptionOut */
+        OptionOut: {
+            value: string;
+            label: string;
+        };
+        /** OutgoingEmailOut */
+        OutgoingEmailOut: {
+            id: string;
+            messageId: string;
+            sender: string;
+            to: string[];
+            cc: string[];
+            bcc: string[];
+            subject: string;
+            body: string;
+            html: string | null;
+            status: components["schemas"]["MailStatus"];
+            error: string | null;
+            attempts: number;
+            sourceId: string | null;
+            runId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            sentAt: string | null;
         };
         /** PageOut[EmailTemplateOut] */
         "PageOut_api.definitions.schemas.EmailTemplateOut_": {
@@ -2315,6 +2688,20 @@ export interface components {
             limit: number;
             offset: number;
         };
+        /** PageOut[FlowSummary] */
+        "PageOut_api.flows.schemas.FlowSummary_": {
+            items: components["schemas"]["FlowSummary"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[HistoryOut] */
+        "PageOut_api.flows.schemas.HistoryOut_": {
+            items: components["schemas"]["HistoryOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
         /** PageOut[InstanceRow] */
         "PageOut_api.flows.schemas.InstanceRow_": {
             items: components["schemas"]["InstanceRow"][];
@@ -2329,6 +2716,20 @@ export interface components {
             limit: number;
             offset: number;
         };
+        /** PageOut[IntegrationTypeOut] */
+        "PageOut_api.integrations.schemas.IntegrationTypeOut_": {
+            items: components["schemas"]["IntegrationTypeOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[RunOut] */
+        "PageOut_api.integrations.schemas.RunOut_": {
+            items: components["schemas"]["RunOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
         /** PageOut[CompanyOut] */
         "PageOut_api.organisation.schemas.CompanyOut_": {
             items: components["schemas"]["CompanyOut"][];
@@ -2339,6 +2740,13 @@ export interface components {
         /** PageOut[DepartmentOut] */
         "PageOut_api.organisation.schemas.DepartmentOut_": {
             items: components["schemas"]["DepartmentOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[DepartmentTree] */
+        "PageOut_api.organisation.schemas.DepartmentTree_": {
+            items: components["schemas"]["DepartmentTree"][];
             total: number;
             limit: number;
             offset: number;
@@ -2371,6 +2779,69 @@ export interface components {
             limit: number;
             offset: number;
         };
+        /** PageOut[OutgoingEmailOut] */
+        "PageOut_api.platform.schemas.OutgoingEmailOut_": {
+            items: components["schemas"]["OutgoingEmailOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[VersionOut] */
+        "PageOut_api.platform.schemas.VersionOut_": {
+            items: components["schemas"]["VersionOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[FieldTypeOut] */
+        "PageOut_api.plugins.routes.FieldTypeOut_": {
+            items: components["schemas"]["FieldTypeOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[PluginOut] */
+        "PageOut_api.plugins.routes.PluginOut_": {
+            items: components["schemas"]["PluginOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[ActiveFlow] */
+        "PageOut_api.queries.routes.ActiveFlow_": {
+            items: components["schemas"]["ActiveFlow"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[DatasetOut] */
+        "PageOut_api.records.schemas.DatasetOut_": {
+            items: components["schemas"]["DatasetOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[TableOut] */
+        "PageOut_api.records.schemas.TableOut_": {
+            items: components["schemas"]["TableOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[SubmissionOut] */
+        "PageOut_api.tasks.schemas.SubmissionOut_": {
+            items: components["schemas"]["SubmissionOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[ActionOut] */
+        "PageOut_api.triggers.schemas.ActionOut_": {
+            items: components["schemas"]["triggers_schemas_ActionOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
         /** PageOut[ExecutionOut] */
         "PageOut_api.triggers.schemas.ExecutionOut_": {
             items: components["schemas"]["ExecutionOut"][];
@@ -2381,6 +2852,20 @@ export interface components {
         /** PageOut[NotificationOut] */
         "PageOut_api.triggers.schemas.NotificationOut_": {
             items: components["schemas"]["NotificationOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[TriggerOut] */
+        "PageOut_api.triggers.schemas.TriggerOut_": {
+            items: components["schemas"]["TriggerOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[EndpointOut] */
+        "PageOut_api.webhooks.routes.EndpointOut_": {
+            items: components["schemas"]["EndpointOut"][];
             total: number;
             limit: number;
             offset: number;
@@ -2603,6 +3088,28 @@ export interface components {
         StatusIn: {
             status: components["schemas"]["VersionStatus"];
         };
+        /** SubmissionIn */
+        SubmissionIn: {
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /** SubmissionOut */
+        SubmissionOut: {
+            id: string;
+            taskId: string;
+            taskName: string;
+            executorId: string;
+            executorName: string;
+            status: components["schemas"]["ExecutionStatus"];
+            data: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            completedAt: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
         /** SubmitIn */
         SubmitIn: {
             data: {
@@ -2631,6 +3138,9 @@ export interface components {
             settings?: {
                 [key: string]: unknown;
             };
+            permissions?: {
+                [key: string]: unknown;
+            };
         };
         /** TableOut */
         TableOut: {
@@ -2645,6 +3155,9 @@ export interface components {
                 [key: string]: unknown;
             }[];
             settings: {
+                [key: string]: unknown;
+            };
+            permissions: {
                 [key: string]: unknown;
             };
             companyId: string;
@@ -2666,6 +3179,9 @@ export interface components {
             settings?: {
                 [key: string]: unknown;
             };
+            permissions?: {
+                [key: string]: unknown;
+            };
         };
         /** TaskCreate */
         TaskCreate: {
@@ -2680,12 +3196,18 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** TaskFormOut */
+        TaskFormOut: {
+            taskId: string;
+            version: string | null;
+            versionId: string | null;
+            form: components["schemas"]["DefinitionTaskOut"];
+        };
         /** TaskOut */
         TaskOut: {
             id: string;
             name: string;
             description: string | null;
-            version: string;
             status: components["schemas"]["TaskStatus"];
             fields: {
                 [key: string]: unknown;
@@ -3310,7 +3832,12 @@ export interface operations {
     };
     DepartmentsTreeDepartmentsTree: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3323,14 +3850,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DepartmentTree"][];
+                    "application/json": components["schemas"]["PageOut_api.organisation.schemas.DepartmentTree_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
     };
     DepartmentsIdChildrenDepartmentChildren: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3345,7 +3892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DepartmentTree"][];
+                    "application/json": components["schemas"]["PageOut_api.organisation.schemas.DepartmentTree_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -5025,9 +5572,20 @@ export interface operations {
             };
         };
     };
-    FlowsActiveActiveFlows: {
+    OutgoingEmailsListOutgoingEmails: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                /** @description One of createdAt, status, updatedAt; prefix - for descending */
+                sort?: string | null;
+                status?: components["schemas"]["MailStatus"] | null;
+                sourceId?: string | null;
+                runId?: string | null;
+                messageId?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5040,7 +5598,99 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ActiveFlow"][];
+                    "application/json": components["schemas"]["PageOut_api.platform.schemas.OutgoingEmailOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    OutgoingEmailsIdGetOutgoingEmails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutgoingEmailOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    FlowsActiveActiveFlows: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_api.queries.routes.ActiveFlow_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
@@ -5086,7 +5736,12 @@ export interface operations {
     };
     TablesListTables: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5099,7 +5754,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TableOut"][];
+                    "application/json": components["schemas"]["PageOut_api.records.schemas.TableOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
@@ -5261,7 +5931,9 @@ export interface operations {
             query?: {
                 where?: string | null;
                 sort?: string | null;
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
                 expand?: string | null;
                 deleted?: boolean;
@@ -5742,6 +6414,10 @@ export interface operations {
     DatasetsListDatasets: {
         parameters: {
             query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
                 status?: components["schemas"]["DatasetStatus"] | null;
             };
             header?: never;
@@ -5756,7 +6432,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DatasetOut"][];
+                    "application/json": components["schemas"]["PageOut_api.records.schemas.DatasetOut_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -5970,6 +6646,10 @@ export interface operations {
     FlowsListFlows: {
         parameters: {
             query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
                 status?: components["schemas"]["FlowStatus"] | null;
             };
             header?: never;
@@ -5984,7 +6664,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FlowSummary"][];
+                    "application/json": components["schemas"]["PageOut_api.flows.schemas.FlowSummary_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -6247,7 +6927,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DefinitionOut"];
+                    "application/json": components["schemas"]["FlowDefinitionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    FlowDefinitionsDefinitionIdReadDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                definition_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowDefinitionOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -6392,7 +7109,12 @@ export interface operations {
     };
     FlowInstancesInstanceIdHistoryInstanceHistory: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path: {
                 instance_id: string;
@@ -6407,7 +7129,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HistoryOut"][];
+                    "application/json": components["schemas"]["PageOut_api.flows.schemas.HistoryOut_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -6674,9 +7396,94 @@ export interface operations {
             };
         };
     };
-    PluginsListPlugins: {
+    TasksTaskIdFormReadTaskForm: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskFormOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    TasksTaskIdExecutionsSubmitTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmissionIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    TaskExecutionsListSubmissions: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                taskId?: string | null;
+                executorId?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6689,14 +7496,111 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PluginOut"][];
+                    "application/json": components["schemas"]["PageOut_api.tasks.schemas.SubmissionOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    TaskExecutionsExecutionIdReadSubmission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    PluginsListPlugins: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_api.plugins.routes.PluginOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
     };
     FieldTypesListFieldTypes: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6709,7 +7613,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FieldTypeOut"][];
+                    "application/json": components["schemas"]["PageOut_api.plugins.routes.FieldTypeOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
@@ -6717,11 +7636,15 @@ export interface operations {
     TriggersListTriggers: {
         parameters: {
             query?: {
-                event_type?: components["schemas"]["EventType"] | null;
-                task_id?: string | null;
-                flow_id?: string | null;
-                table_id?: string | null;
-                is_active?: boolean | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                eventType?: components["schemas"]["EventType"] | null;
+                taskId?: string | null;
+                flowId?: string | null;
+                tableId?: string | null;
+                isActive?: boolean | null;
             };
             header?: never;
             path?: never;
@@ -6735,7 +7658,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TriggerOut"][];
+                    "application/json": components["schemas"]["PageOut_api.triggers.schemas.TriggerOut_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -6796,7 +7719,12 @@ export interface operations {
     };
     TriggerActionsListActions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6809,7 +7737,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["triggers_schemas_ActionOut"][];
+                    "application/json": components["schemas"]["PageOut_api.triggers.schemas.ActionOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
@@ -6930,11 +7873,13 @@ export interface operations {
     TriggerExecutionsListExecutions: {
         parameters: {
             query?: {
-                trigger_id?: string | null;
+                triggerId?: string | null;
                 status?: components["schemas"]["TriggerExecutionStatus"] | null;
                 since?: string | null;
                 until?: string | null;
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -6972,7 +7917,7 @@ export interface operations {
     TriggerExecutionsStatsExecutionStats: {
         parameters: {
             query?: {
-                trigger_id?: string | null;
+                triggerId?: string | null;
                 days?: number;
             };
             header?: never;
@@ -7085,7 +8030,9 @@ export interface operations {
         parameters: {
             query?: {
                 unread?: boolean;
+                /** @description Page size */
                 limit?: number;
+                /** @description Rows to skip */
                 offset?: number;
             };
             header?: never;
@@ -7181,7 +8128,12 @@ export interface operations {
     };
     TriggersTriggerIdWebhookEndpointsListEndpoints: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path: {
                 trigger_id: string;
@@ -7196,7 +8148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EndpointOut"][];
+                    "application/json": components["schemas"]["PageOut_api.webhooks.routes.EndpointOut_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -7364,7 +8316,12 @@ export interface operations {
     };
     IntegrationsTypesListTypes: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7377,7 +8334,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IntegrationTypeOut"][];
+                    "application/json": components["schemas"]["PageOut_api.integrations.schemas.IntegrationTypeOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
@@ -7498,7 +8470,12 @@ export interface operations {
     };
     IntegrationsIntegrationIdRunsIntegrationRuns: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path: {
                 integration_id: string;
@@ -7513,7 +8490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunOut"][];
+                    "application/json": components["schemas"]["PageOut_api.integrations.schemas.RunOut_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -7535,7 +8512,12 @@ export interface operations {
     };
     IntegrationWorkflowsWorkflowIdRunsWorkflowRuns: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
             header?: never;
             path: {
                 workflow_id: string;
@@ -7550,7 +8532,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunOut"][];
+                    "application/json": components["schemas"]["PageOut_api.integrations.schemas.RunOut_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -7612,6 +8594,10 @@ export interface operations {
             query: {
                 entityType: string;
                 entityId: string;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -7625,7 +8611,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VersionOut"][];
+                    "application/json": components["schemas"]["PageOut_api.platform.schemas.VersionOut_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -8113,6 +9099,181 @@ export interface operations {
                         } | unknown[];
                     };
                 };
+            };
+        };
+    };
+    StreamStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+        };
+    };
+    ActionLinksTokenReadActionLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionLinkOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ActionLinksTokenConfirmConfirmActionLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionLinkIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["flows_schemas_ActionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    MeDelegationReadDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationOut"];
+                };
+            };
+        };
+    };
+    MeDelegationSetDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelegationIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    MeDelegationClearDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -65,13 +65,13 @@ async function fetchShape(instance: Instance): Promise<FlowShape> {
       if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 405)) throw error;
     }
   }
-  const flows = await unwrap(() => api.GET("/flows/active"));
-  const flow = flows.find((f) => f.id === instance.flowId);
+  const flows = await unwrap(() => api.GET("/flows/active", { params: { query: { limit: 200 } } }));
+  const flow = flows.items.find((f) => f.id === instance.flowId);
   if (!flow) throw new Error("This flow's definition is not available.");
   const forms = new Map<string, FormDefinition>();
   return {
     flowName: flow.name,
-    version: (instance as { version?: string | null }).version ?? flow.version,
+    version: (instance as { version?: string | null }).version ?? null,
     levels: flow.levels.map((level) => {
       const onReject = (level.config as { onReject?: unknown }).onReject;
       const back =
@@ -113,14 +113,24 @@ export function useHistory(id: string) {
   const poll = useLivePoll();
   return useQuery({
     queryKey: ["history", id],
-    queryFn: () =>
-      unwrap(() => api.GET("/flow-instances/{instance_id}/history", { params: { path: { instance_id: id } } })),
+    queryFn: async () => {
+      const page = await unwrap(() =>
+        api.GET("/flow-instances/{instance_id}/history", {
+          params: { path: { instance_id: id }, query: { limit: 200 } },
+        }),
+      );
+      return page.items;
+    },
     refetchInterval: poll,
   });
 }
 
 export function useActiveFlows() {
-  return useQuery({ queryKey: ["flows", "active"], queryFn: () => unwrap(() => api.GET("/flows/active")) });
+  return useQuery({
+    queryKey: ["flows", "active"],
+    queryFn: async () =>
+      (await unwrap(() => api.GET("/flows/active", { params: { query: { limit: 200 } } }))).items,
+  });
 }
 
 export function useMyInstances(userId: string | undefined) {

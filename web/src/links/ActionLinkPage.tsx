@@ -21,6 +21,7 @@ interface ActionLink {
 function explain(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 410) return "This link has expired. Open the request in the app to act on it.";
+    if (error.code === "action_link_needs_form") return `${error.message} Open the request in the app to fill it in.`;
     if (error.status === 409) return "This link was already used, or the request has moved on since it was sent.";
     if (error.status === 404) return "This link is not valid.";
   }

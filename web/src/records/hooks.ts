@@ -5,7 +5,10 @@ export type Table = Schemas["TableOut"];
 export type RecordRow = Schemas["RecordOut"];
 
 export function useTables() {
-  return useQuery({ queryKey: ["tables"], queryFn: () => unwrap(() => api.GET("/tables")) });
+  return useQuery({
+    queryKey: ["tables"],
+    queryFn: async () => (await unwrap(() => api.GET("/tables", { params: { query: { limit: 200 } } }))).items,
+  });
 }
 
 export function useTable(table: string) {

@@ -1,8 +1,9 @@
 // Out of office: while away, tasks that reach this person go to their delegate.
 import { useEffect, useState } from "react";
-import { Alert, Button, Card, Group, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Card, Group, Select, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { request } from "../api/client";
+import { api, request, unwrap } from "../api/client";
+import { useMe } from "../auth/useSession";
 import { ApiError, messageOf } from "../api/problem";
 import { when } from "../shared/format";
 
@@ -16,6 +17,51 @@ function toLocal(iso: string): string {
   const d = new Date(iso);
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Whom work can go to: the company's users when the person may list them, else an id. */
+function DelegateInput(props: { value: string; onChange: (v: string) => void; error?: string }) {
+  const me = useMe();
+  const canList = (me.data?.permissions ?? []).includes("users.read");
+  const users = useQuery({
+    queryKey: ["users", "picker"],
+    queryFn: () => unwrap(() => api.GET("/users", { params: { query: { limit: 200 } } })),
+    enabled: canList,
+  });
+  if (!canList || users.isError) {
+    return (
+      <TextInput
+        label="Delegate"
+        description="The id of a user of your company"
+        value={props.value}
+        onChange={(e) => props.onChange(e.currentTarget.value)}
+        error={props.error}
+        withAsterisk
+      />
+    );
+  }
+  const data = (users.data?.items ?? [])
+    .filter((u) => u.id !== me.data?.user.id)
+    .map((u) => ({ value: u.id, label: [u.firstName, u.lastName].filter(Boolean).join(" ") || u.email }));
+  return (
+    <Select
+      label="Delegate"
+      searchable
+      data={data}
+      value={props.value || null}
+      onChange={(v) => props.onChange(v ?? "")}
+      error={props.error}
+      withAsterisk
+    />
+  );
+}
+
+function missing(delegateId: string, startsAt: string, endsAt: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!delegateId.trim()) out.delegateId = "Choose who takes your tasks.";
+  if (!startsAt) out.startsAt = "Say when you leave.";
+  if (!endsAt) out.endsAt = "Say when you are back.";
+  return out;
 }
 
 export function DelegationPage() {
@@ -87,11 +133,13 @@ export function DelegationPage() {
           noValidate
           onSubmit={(e) => {
             e.preventDefault();
-            save.mutate();
+            const problems = missing(delegateId, startsAt, endsAt);
+            setErrors(problems);
+            if (!Object.keys(problems).length) save.mutate();
           }}
         >
           <Stack>
-            <TextInput label="Delegate (user id)" value={delegateId} onChange={(e) => setDelegateId(e.currentTarget.value)} error={errors.delegateId} withAsterisk />
+            <DelegateInput value={delegateId} onChange={setDelegateId} error={errors.delegateId} />
             <TextInput label="From" type="datetime-local" value={startsAt} onChange={(e) => setStartsAt(e.currentTarget.value)} error={errors.startsAt} withAsterisk />
             <TextInput label="Until" type="datetime-local" value={endsAt} onChange={(e) => setEndsAt(e.currentTarget.value)} error={errors.endsAt} withAsterisk />
             <Group>
