@@ -14,6 +14,7 @@ from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from core.access import Principal
+from core.auth.standing import standing
 from core.auth.tokens import ALGORITHM
 from core.models import UserRole
 from core.settings import Settings
@@ -93,8 +94,18 @@ class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
 async def principal_from_token(
     token: Token, connection: ASGIConnection[Any, Any, Any, Any]
 ) -> Principal:
-    role = UserRole(token.extras["role"])
-    company_id = token.extras.get("cid")
+    """The principal as the account stands now (core.auth.standing), not as the token's
+    claims were when it was minted."""
+    # A developer's row is read at platform level (their requests may be); anyone else's
+    # within their company.
+    home = None if token.extras.get("role") == UserRole.DEVELOPER.value else token.extras.get("cid")
+    now = await standing(connection.app.state.sessions, token.sub, token.extras.get("sid"), home)
+    if now is None:
+        raise NotAuthorizedException(
+            "This sign-in has ended or the account is disabled; sign in again."
+        )
+    role = now.role
+    company_id = now.company_id
     if role is UserRole.DEVELOPER:
         company_id = connection.headers.get(COMPANY_HEADER) or None
     client = connection.client

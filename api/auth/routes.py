@@ -88,9 +88,7 @@ async def login(
     summary="Trade a refresh token for new tokens",
 )
 async def refresh(state: State, data: JSONBody[RefreshIn]) -> TokensOut:
-    async with state.sessions.begin() as session:
-        pair = await auth.refresh(session, data.refresh_token, _policy(state.settings))
-    return _tokens(pair)
+    return _tokens(await auth.refresh(state.sessions, data.refresh_token, _policy(state.settings)))
 
 
 @post(

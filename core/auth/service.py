@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from core.auth.passwords import hash_password, needs_rehash, verify_password
+from core.auth.standing import forget_standing
 from core.auth.tokens import (
     TokenPair,
     expiry,
@@ -19,6 +20,7 @@ from core.auth.tokens import (
 )
 from core.errors import ErpError
 from core.models import LoginAttempt, RefreshToken, User, utcnow
+from core.models.base import new_id
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -59,11 +61,25 @@ async def login(
     ip: str | None,
     policy: TokenPolicy,
 ) -> TokenPair:
-    """Check throttling and credentials and hand out tokens. A failure is recorded in its
-    own committed transaction, so the throttle counts it even though the call fails."""
+    """Check throttling and credentials and hand out tokens.
+
+    The attempt is recorded (committed) before it is counted, and counted before the password
+    is verified: of any number of concurrent attempts, the n-th to commit sees at least n, so
+    no more than the limit are ever verified. A successful sign-in clears the account's
+    attempts; a failed one stays counted; a refused one is taken back (it verified nothing,
+    and the lock-out should not outlast the failures that caused it)."""
     email = email.strip().lower()
     async with sessions.begin() as session:
-        await _check_throttle(session, email, ip)
+        attempt = LoginAttempt(email=email, ip_address=ip)
+        session.add(attempt)
+    try:
+        async with sessions() as session:
+            await _check_throttle(session, email, ip)
+    except TooManyAttempts:
+        async with sessions.begin() as session:
+            await session.execute(sa.delete(LoginAttempt).where(LoginAttempt.id == attempt.id))
+        raise
+    async with sessions.begin() as session:
         user = await session.scalar(
             sa.select(User)
             .where(sa.func.lower(User.email) == email)
@@ -72,54 +88,86 @@ async def login(
         valid = verify_password(password, user.password if user else _DUMMY_HASH)
         company_ok = user is not None and (user.company is None or user.company.is_active)
         if user is None or not (valid and user.is_active and company_ok):
-            session.add(LoginAttempt(email=email, ip_address=ip))
-            failed = True
-        else:
-            failed = False
-            if needs_rehash(user.password):
-                user.password = hash_password(password)
-            user.last_login = utcnow()
-            await session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email))
-            tokens = await _issue(session, user, policy)
-    if failed:
-        raise InvalidCredentials("Wrong e-mail or password, or the account is disabled.")
-    return tokens
+            raise InvalidCredentials("Wrong e-mail or password, or the account is disabled.")
+        if needs_rehash(user.password):
+            user.password = hash_password(password)
+        user.last_login = utcnow()
+        await session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email))
+        return await _issue(session, user, policy)
 
 
-async def refresh(session: AsyncSession, token: str, policy: TokenPolicy) -> TokenPair:
-    """Trade a refresh token for a new pair; the old refresh token is revoked (rotation)."""
-    stored = await session.scalar(
-        sa.select(RefreshToken)
-        .where(RefreshToken.token_hash == hash_refresh_token(token))
-        .with_for_update()
-    )
-    if stored is None or stored.revoked_at is not None or stored.expires_at <= utcnow():
+async def refresh(
+    sessions: async_sessionmaker[AsyncSession], token: str, policy: TokenPolicy
+) -> TokenPair:
+    """Trade a refresh token for a new pair of the same sign-in session; the old refresh
+    token is revoked (rotation). A revoked token presented again was stolen or leaked (its
+    rightful holder got a new one): the whole session is ended, so whoever holds its newest
+    token is signed out too (RFC 9700, 4.14.2)."""
+    async with sessions.begin() as session:
+        stored = await session.scalar(
+            sa.select(RefreshToken)
+            .where(RefreshToken.token_hash == hash_refresh_token(token))
+            .with_for_update()
+        )
+        reused = stored is not None and stored.revoked_at is not None
+        if reused:
+            assert stored is not None
+            await end_session(session, stored.family_id)
+    if reused or stored is None or stored.expires_at <= utcnow():
         raise InvalidRefreshToken("The refresh token is unknown, expired or revoked.")
-    user = await session.get(User, stored.user_id, options=[selectinload(User.company)])
-    if user is None or not user.is_active or (user.company and not user.company.is_active):
-        raise InvalidRefreshToken("The account is disabled.")
-    stored.revoked_at = utcnow()
-    return await _issue(session, user, policy)
+    async with sessions.begin() as session:
+        current = await session.scalar(
+            sa.select(RefreshToken)
+            .where(RefreshToken.id == stored.id, RefreshToken.revoked_at.is_(None))
+            .with_for_update()
+        )
+        if current is None:  # a concurrent refresh rotated it first
+            raise InvalidRefreshToken("The refresh token is unknown, expired or revoked.")
+        user = await session.get(User, current.user_id, options=[selectinload(User.company)])
+        if user is None or not user.is_active or (user.company and not user.company.is_active):
+            raise InvalidRefreshToken("The account is disabled.")
+        current.revoked_at = utcnow()
+        return await _issue(session, user, policy, family_id=current.family_id)
 
 
 async def logout(session: AsyncSession, token: str) -> None:
-    """Revoke a refresh token (unknown tokens are ignored: logging out twice is fine)."""
+    """End the sign-in session of a refresh token: its refresh tokens are revoked and its
+    access tokens stop working (unknown tokens are ignored: logging out twice is fine)."""
+    family = await session.scalar(
+        sa.select(RefreshToken.family_id).where(
+            RefreshToken.token_hash == hash_refresh_token(token)
+        )
+    )
+    if family is not None:
+        await end_session(session, family)
+
+
+async def end_session(session: AsyncSession, family_id: str) -> None:
     await session.execute(
         sa.update(RefreshToken)
-        .where(RefreshToken.token_hash == hash_refresh_token(token))
-        .where(RefreshToken.revoked_at.is_(None))
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
+    forget_standing()
 
 
-async def _issue(session: AsyncSession, user: User, policy: TokenPolicy) -> TokenPair:
+async def _issue(
+    session: AsyncSession, user: User, policy: TokenPolicy, *, family_id: str | None = None
+) -> TokenPair:
     raw, digest = new_refresh_token()
+    family = family_id or new_id()
     session.add(
-        RefreshToken(user_id=user.id, token_hash=digest, expires_at=expiry(policy.refresh_ttl))
+        RefreshToken(
+            user_id=user.id,
+            token_hash=digest,
+            family_id=family,
+            expires_at=expiry(policy.refresh_ttl),
+        )
     )
     await session.flush()
     return TokenPair(
-        access_token=issue_access_token(user, policy.secret, policy.access_ttl),
+        access_token=issue_access_token(user, policy.secret, policy.access_ttl, session_id=family),
         refresh_token=raw,
         expires_in=int(policy.access_ttl.total_seconds()),
     )
@@ -132,7 +180,8 @@ async def _check_throttle(session: AsyncSession, email: str, ip: str | None) -> 
     per_address = 0
     if ip:
         per_address = await session.scalar(recent.where(LoginAttempt.ip_address == ip)) or 0
-    if per_account >= MAX_FAILURES_PER_ACCOUNT or per_address >= MAX_FAILURES_PER_ADDRESS:
+    # The counts include the attempt being made.
+    if per_account > MAX_FAILURES_PER_ACCOUNT or per_address > MAX_FAILURES_PER_ADDRESS:
         raise TooManyAttempts(
             "Too many failed sign-ins; try again later.",
             retry_after=int(THROTTLE_WINDOW.total_seconds()),

@@ -25,10 +25,13 @@ class TokenPair:
     token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
-def issue_access_token(user: User, secret: str, ttl: timedelta) -> str:
-    """A signed JWT: subject, role and home company of `user`, valid for `ttl`."""
+def issue_access_token(
+    user: User, secret: str, ttl: timedelta, *, session_id: str | None = None
+) -> str:
+    """A signed JWT: subject, role and home company of `user`, valid for `ttl`; `session_id`
+    names the sign-in session (refresh token family) it was minted for, so it dies with it."""
     now = utcnow()
-    claims = {
+    claims: dict[str, object] = {
         "sub": user.id,
         "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
@@ -36,6 +39,8 @@ def issue_access_token(user: User, secret: str, ttl: timedelta) -> str:
         "role": user.role.value,
         "cid": user.company_id,
     }
+    if session_id is not None:
+        claims["sid"] = session_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 

@@ -12,14 +12,19 @@ from core.models.base import Base, id_column, utcnow
 
 class RefreshToken(Base):
     """A long-lived token that mints access tokens; only its SHA-256 is stored, so a leaked
-    table cannot be replayed. Revoked on logout and rotated on every refresh."""
+    table cannot be replayed. Revoked on logout and rotated on every refresh. The tokens of
+    one sign-in share `family_id` (the session the access tokens name as `sid`)."""
 
     __tablename__ = "refresh_tokens"
-    __table_args__ = (sa.Index("idx_refresh_tokens_user", "user_id"),)
+    __table_args__ = (
+        sa.Index("idx_refresh_tokens_user", "user_id"),
+        sa.Index("idx_refresh_tokens_family", "family_id"),
+    )
 
     id: Mapped[str] = id_column()
     user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    family_id: Mapped[str] = mapped_column(sa.String(36))
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())
