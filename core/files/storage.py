@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import mimetypes
 import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path, PurePosixPath
 
+import puremagic
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Principal
@@ -24,6 +26,40 @@ class FileTooLarge(ErpError):
 class FileTypeRefused(ErpError):
     code = "file_type_refused"
     status = 415
+
+
+SNIFF_BYTES = 64 * 1024
+"""How much of an upload is read to tell its real type (signatures sit at the start)."""
+ACTIVE_CONTENT = frozenset({"text/html", "application/xhtml+xml", "image/svg+xml"})
+"""Types a browser runs scripts in: never accepted under a text type's name."""
+
+
+def _is_text(mimetype: str) -> bool:
+    return mimetype.startswith("text/") or mimetype == "application/json"
+
+
+def content_problem(head: bytes, declared: str) -> str | None:
+    """Why the first bytes of a file are not of the `declared` type, or None when they are.
+    A binary type must be recognised as itself (by its signature); a text type must be UTF-8
+    without NUL bytes and not a page or image a browser would run scripts in."""
+    try:
+        found = {m.mime_type for m in puremagic.magic_string(head)} if head else set()
+    except puremagic.PureError:
+        found = set()
+    looks = f" (it looks like {sorted(found)[0]})" if found else ""
+    if declared in found:
+        return None
+    if not _is_text(declared):
+        return f"The file's content is not {declared}{looks}."
+    if found & ACTIVE_CONTENT:
+        return f"The file's content is not {declared}{looks}."
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < SNIFF_BYTES)
+    except UnicodeDecodeError:
+        return f"The file's content is not {declared} (it is not UTF-8 text)."
+    if b"\0" in head:
+        return f"The file's content is not {declared} (it holds binary data)."
+    return None
 
 
 def _safe_original_name(name: str) -> str:
@@ -47,7 +83,8 @@ async def store_upload(
     context_id: str | None = None,
 ) -> File:
     """Write the upload to `root/<company>/<uuid><ext>` and record its File row (audited).
-    Refuses types outside `allowed_types` and anything over `max_bytes`, leaving nothing."""
+    Refuses types outside `allowed_types`, content that is not of the declared type (it is
+    served back under that type), and anything over `max_bytes`, leaving nothing."""
     mimetype = mimetype.split(";", 1)[0].strip().lower()
     if mimetype not in allowed_types:
         raise FileTypeRefused(f"Files of type {mimetype or 'unknown'} are not accepted.")
@@ -58,13 +95,18 @@ async def store_upload(
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     size = 0
+    head = b""
     try:
         with open(target, "xb") as out:  # noqa: ASYNC230 - local disk, small chunks
             async for chunk in chunks:
                 size += len(chunk)
                 if size > max_bytes:
                     raise FileTooLarge(f"Files may be at most {max_bytes} bytes.")
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
                 out.write(chunk)
+        if (problem := content_problem(head, mimetype)) is not None:
+            raise FileTypeRefused(problem)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
