@@ -101,7 +101,10 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
             listener = asyncio.create_task(
                 listen_for_hints(settings.redis_url, hint_channel(settings), wake)
             )
-            await run_relay(sessions, dispatcher, settings.automation, stop, wake)
+            try:
+                await run_relay(sessions, dispatcher, settings.automation, stop, wake)
+            finally:
+                await dispatcher.close()
         else:
             await stop.wait()
     finally:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 
+import redis.asyncio as aioredis
 from celery import Celery
 
 from scheduler.celery_app import HANDLE_EVENTS, HANDLE_RUN
 
 log = logging.getLogger("erp.dispatch")
+SENT_AT = "erp_sent_at"
+"""Message header: when the relay sent it (epoch seconds), read back by `oldest_waiting`."""
 EVENTS_PER_MESSAGE = 100
 """Events a Celery message carries at most. A message costs the relay, the broker and the
 worker about as much CPU as handling ten events, so a relay pass goes out in as few
@@ -29,18 +35,46 @@ class CeleryDispatcher:
         # it again for the rest of its delay).
         visibility = (app.conf.broker_transport_options or {}).get("visibility_timeout")
         self.longest_countdown = float(visibility) / 2 if visibility else None
+        self._broker: aioredis.Redis | None = None
 
     async def send_events(self, event_ids: Sequence[str]) -> bool:
         ids = list(event_ids)
+        headers = {SENT_AT: time.time()}
         for start in range(0, len(ids), self.events_per_message):
-            self.app.send_task(HANDLE_EVENTS, args=[ids[start : start + self.events_per_message]])
+            self.app.send_task(
+                HANDLE_EVENTS, args=[ids[start : start + self.events_per_message]], headers=headers
+            )
         return False  # a worker admits them later
+
+    async def oldest_waiting(self) -> datetime | None:
+        """The Redis transport pushes messages on the left of the queue's list and workers
+        take them from the right: the rightmost is the oldest still waiting. A message
+        without our header (or an unreadable one) tells nothing: None."""
+        if self._broker is None:
+            self._broker = aioredis.Redis.from_url(
+                str(self.app.conf.broker_url), socket_timeout=5, socket_connect_timeout=2
+            )
+        raw = await self._broker.lindex(str(self.app.conf.task_default_queue), -1)
+        if raw is None:
+            return None
+        try:
+            sent = json.loads(raw)["headers"][SENT_AT]
+            return datetime.fromtimestamp(float(sent), UTC)
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    async def close(self) -> None:
+        if self._broker is not None:
+            await self._broker.aclose()
+            self._broker = None
 
     async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
         countdown = max(0.0, delay_seconds)
         if self.longest_countdown is not None:
             countdown = min(countdown, self.longest_countdown)
-        self.app.send_task(HANDLE_RUN, args=[run_id], countdown=countdown or None)
+        self.app.send_task(
+            HANDLE_RUN, args=[run_id], countdown=countdown or None, headers={SENT_AT: time.time()}
+        )
 
 
 Handler = Callable[[str, object], Awaitable[object]]
@@ -85,6 +119,9 @@ class InProcessDispatcher:
             return False
         self.queue.put_nowait(("admitted", await self.admit(list(event_ids))))
         return True
+
+    async def oldest_waiting(self) -> datetime | None:
+        return None  # what the queue holds is already admitted (or a run, swept on its own)
 
     async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
         if delay_seconds <= 0:

@@ -4,6 +4,7 @@ in embedded mode. The core only knows this interface."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 
@@ -18,3 +19,8 @@ class Dispatcher(Protocol):
 
     async def send_run(self, run_id: str, delay_seconds: float = 0.0) -> None:
         """Have `TriggerEngine.handle_run(run_id)` run, no sooner than the delay."""
+
+    async def oldest_waiting(self) -> datetime | None:
+        """When the oldest message still waiting in the transport (not yet handed to any
+        worker) was sent, or None when nothing waits or the transport cannot tell. Work
+        sent since may still be on its way, so it is not sent again."""

@@ -10,7 +10,7 @@ transaction that commits its trigger runs): a broker's acceptance is not a deliv
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,16 +49,27 @@ async def mark_dispatched(
         )
 
 
-async def events_to_redeliver(session: AsyncSession, *, older_than: float, limit: int) -> list[str]:
+async def events_to_redeliver(
+    session: AsyncSession,
+    *,
+    older_than: float,
+    limit: int,
+    waiting_since: datetime | None = None,
+) -> list[str]:
     """Ids of events dispatched more than `older_than` seconds ago that no worker has
     admitted, oldest first, locked (SKIP LOCKED) for the caller, who sends them and marks
-    them dispatched again, so each is sent at most once per `older_than`."""
+    them dispatched again, so each is sent at most once per `older_than`. `waiting_since`:
+    when the oldest message still queued in the broker was sent; events dispatched since may
+    be in the queue behind it (a backlog, not a loss) and are left alone."""
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    if waiting_since is not None:
+        cutoff = min(cutoff, waiting_since)
     query = (
         sa.select(OutboxEvent.id)
         .where(
             OutboxEvent.admitted_at.is_(None),
             OutboxEvent.dispatched_at.is_not(None),
-            OutboxEvent.dispatched_at < utcnow() - timedelta(seconds=older_than),
+            OutboxEvent.dispatched_at < cutoff,
         )
         .order_by(OutboxEvent.dispatched_at)
         .limit(limit)

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.engine import URL
 
 from api.app import create_app
@@ -141,6 +142,61 @@ async def test_events_the_relay_dispatched_before_redis_restarted_empty_all_run(
     assert len(per_event) == 100 and set(per_event.values()) == {1}
     assert all(e.status is TriggerExecutionStatus.SUCCESS for e in await executions(sessions))
     assert await unadmitted(sessions) == 0
+
+
+async def test_events_still_queued_in_the_broker_are_not_sent_again_while_they_wait(
+    sessions: Sessions, database_url: URL
+) -> None:
+    """A backlog is not a loss: with no worker, 300 events wait in Redis far past the
+    redelivery bound, and the relay leaves them there (resending would only lengthen the
+    queue it is waiting on). Once Redis has lost them, they are sent again, and run once."""
+    acme = await seed_acme(sessions)
+    trigger_id = await add_trigger(sessions, acme.company_id)
+    redis = RedisServer().start()
+    env = env_for(database_url, redis)
+    queue = env["ERP_CELERY_QUEUE"]
+    broker = Redis.from_url(redis.url)
+    worker = None
+    try:
+        async with relay(sessions, relay_settings(env)):
+            await record_many(sessions, acme.company_id, range(300))
+            await eventually(lambda: dispatched(sessions, 300))
+            first_sent = await _dispatch_times(sessions)
+            messages = await broker.llen(queue)
+            assert messages == 3
+            # Three redelivery bounds, so several sweeps: none resends a queued event.
+            await asyncio.sleep(3 * float(SHORT_BOUNDS["ERP_RELAY_REDELIVER_SECONDS"]))
+            assert await broker.llen(queue) == messages
+            assert await _dispatch_times(sessions) == first_sent
+            redis.kill()
+            redis.start()
+            await broker.aclose()
+            broker = Redis.from_url(redis.url)  # the old connection died with the server
+            await eventually(lambda: _queued_once_up(broker, queue), within=30)
+            worker = celery_worker(env).start()
+            await eventually(lambda: all_executed(sessions, trigger_id, 300), within=60)
+    finally:
+        await broker.aclose()
+        if worker is not None:
+            worker.stop()
+        redis.stop()
+    per_event = await runs_per_event(sessions, trigger_id)
+    assert len(per_event) == 300 and set(per_event.values()) == {1}
+    assert await unadmitted(sessions) == 0
+
+
+async def _queued_once_up(broker: Redis, queue: str) -> bool:
+    """Messages are queued; False while the server is still starting."""
+    try:
+        return await _queued(broker, queue)
+    except RedisConnectionError:
+        return False
+
+
+async def _dispatch_times(sessions: Sessions) -> dict[str, Any]:
+    async with sessions() as session:
+        rows = await session.execute(sa.select(OutboxEvent.id, OutboxEvent.dispatched_at))
+        return {event_id: sent for event_id, sent in rows.all()}
 
 
 async def test_a_worker_killed_with_a_backlog_strands_nothing(
