@@ -62,6 +62,9 @@ class Process:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, within: float = 30.0) -> Process:
+        """Start it and wait until this run (not an earlier one in the same log) printed
+        `ready`: a restarted process is not up because its first life was."""
+        begins = self.log.stat().st_size
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 self.argv,
@@ -71,14 +74,15 @@ class Process:
                 start_new_session=True,
             )
         deadline = time.monotonic() + within
-        while self.ready and self.ready not in self.output():
+        while self.ready and self.ready not in self.output(since=begins):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{self.argv[0]} did not start:\n{self.output()[-3000:]}")
             time.sleep(0.1)
         return self
 
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
+    def output(self, since: int = 0) -> str:
+        """What it printed, from byte `since` of its log."""
+        return self.log.read_bytes()[since:].decode(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL the whole process group: no clean shutdown, as when a machine dies."""
