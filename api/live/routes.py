@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from litestar import Request, get
@@ -14,6 +14,7 @@ from litestar.security.jwt import Token
 
 from api.deps import Actor, CompanyRequired
 from core.access import Principal
+from core.auth.standing import standing
 from core.live import LiveHub
 
 HEARTBEAT_SECONDS = 15.0
@@ -33,7 +34,8 @@ RETRY_MS = 3000
         "the company changed, so inboxes and instance pages may read differently; "
         "`notification` (data: {id, title}) when a notification for me arrived. A comment "
         f"line every {HEARTBEAT_SECONDS:.0f} s keeps the connection open. The stream ends when "
-        "the access token expires: reconnect with a fresh one. Each event is a hint to "
+        "the access token expires or its sign-in ends (checked at each heartbeat): "
+        "reconnect with a fresh one. Each event is a hint to "
         "reload what it names, sent about a second after the change commits; a client that "
         "was disconnected reloads what it shows."
     ),
@@ -45,23 +47,33 @@ async def stream(
     if principal.company_id is None:
         raise CompanyRequired("Choose the company to act in with the X-Company-Id header.")
     hub: LiveHub = state.live
-    expires = request.auth.exp.timestamp()
+    token = request.auth
+    home = None if principal.is_developer else principal.company_id
+
+    async def signed_in() -> bool:
+        return await standing(state.sessions, token.sub, token.extras.get("sid"), home) is not None
+
     return ServerSentEvent(
-        _messages(hub, principal.company_id, principal.user_id, expires),
+        _messages(hub, principal.company_id, principal.user_id, token.exp.timestamp(), signed_in),
         retry_duration=RETRY_MS,
     )
 
 
 async def _messages(
-    hub: LiveHub, company_id: str, user_id: str, expires: float
+    hub: LiveHub,
+    company_id: str,
+    user_id: str,
+    expires: float,
+    signed_in: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[ServerSentEventMessage]:
     with hub.subscribe(company_id, user_id) as subscription:
         yield ServerSentEventMessage(comment="ready", data=None)
         while (left := expires - time.time()) > 0:
             event = await subscription.next(min(HEARTBEAT_SECONDS, left))
             if event is None:
-                if expires - time.time() > 0:
-                    yield ServerSentEventMessage(comment="heartbeat", data=None)
+                if expires - time.time() <= 0 or not await signed_in():
+                    return  # the sign-in ended (signed out, demoted, deactivated)
+                yield ServerSentEventMessage(comment="heartbeat", data=None)
                 continue
             yield ServerSentEventMessage(data=json.dumps(event.data), event=event.name)
 

@@ -18,7 +18,7 @@ from core.models import EventType, UserRole
 from core.models.automation import Notification
 from core.models.events import OutboxEvent
 from core.settings import Settings
-from tests.api.conftest import SECRET, Tenant, make_settings
+from tests.api.conftest import PASSWORD, SECRET, Tenant, make_settings
 
 
 async def _task_started(sessions, tenant: Tenant, instance_id: str = "inst-1") -> None:
@@ -166,3 +166,43 @@ async def test_cors_is_off_unless_origins_are_configured(database_url, tmp_path)
         assert "x-company-id" in answer.headers["access-control-allow-headers"].lower()
         other = await c.options("/inbox", headers={**preflight, "Origin": "https://evil.test"})
         assert other.headers.get("access-control-allow-origin") != "https://evil.test"
+
+
+async def test_the_stream_ends_when_its_sign_in_ends(
+    client: AsyncTestClient, database_url, acme: Tenant, monkeypatch
+) -> None:
+    """Signing out elsewhere (here: the sign-in's refresh tokens revoked by another process)
+    ends the open stream at its next heartbeat, long before the access token expires."""
+    from api.live import routes
+    from core.auth.service import end_session
+    from core.models import RefreshToken
+
+    monkeypatch.setattr(routes, "HEARTBEAT_SECONDS", 0.5)
+    signed_in = await client.post(
+        "/auth/login", json={"email": "employee@acme.test", "password": PASSWORD}
+    )
+    tokens = signed_in.json()
+
+    async def sign_out_elsewhere() -> None:
+        engine = create_engine(database_url, poolclass=sa.NullPool)
+        sessions = session_factory(engine)
+        await asyncio.sleep(1.0)
+        async with sessions.begin() as session:
+            family = await session.scalar(
+                sa.select(RefreshToken.family_id).where(
+                    RefreshToken.user_id == acme.users[UserRole.EMPLOYEE].id
+                )
+            )
+            await end_session(session, family)
+        await engine.dispose()
+
+    writer = threading.Thread(target=asyncio.run, args=(sign_out_elsewhere(),))
+    writer.start()
+    response = await asyncio.wait_for(
+        client.get("/stream", headers={"Authorization": f"Bearer {tokens['accessToken']}"}),
+        timeout=30,
+    )
+    writer.join()
+    assert response.status_code == 200
+    assert ": ready" in response.text and ": heartbeat" in response.text
+    assert tokens["expiresIn"] >= 600  # the token itself would have lived for minutes
