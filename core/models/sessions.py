@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base, id_column, utcnow
+from core.models.base import Base, id_column, new_id, utcnow
 
 
 class RefreshToken(Base):
@@ -24,7 +24,7 @@ class RefreshToken(Base):
     id: Mapped[str] = id_column()
     user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    family_id: Mapped[str] = mapped_column(sa.String(36))
+    family_id: Mapped[str] = mapped_column(sa.String(36), default=new_id)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=sa.func.now())

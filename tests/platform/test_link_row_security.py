@@ -48,6 +48,7 @@ async def links_of_two_companies(sessions) -> dict[str, dict[str, str]]:
                 RefreshToken(
                     user_id=user.id,
                     token_hash=f"{name}" * 64,
+                    family_id=f"family-{name}",
                     expires_at=utcnow() + timedelta(days=1),
                 )
             )
