@@ -50,7 +50,7 @@ def erp_register_commands(cli: Any) -> None:
 
 
 @hookimpl
-def erp_startup(settings: Any) -> None:
+def erp_platform_startup(settings: Any) -> None:
     from core.integrations.vault import install_secret_box
 
     install_secret_box(settings)

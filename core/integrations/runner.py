@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from core.integrations.errors import (
     UnknownIntegrationType,
     UnknownOperation,
 )
+from core.integrations.files import read_company_file
 from core.integrations.http import VendorHttp, pool_for
 from core.integrations.sdk import (
     IntegrationContext,
@@ -157,9 +159,9 @@ async def connect(
         name=name,
         config=config,
         http=http,
-        settings=settings,
-        sessions=sessions,
+        read_file=partial(read_company_file, sessions, settings, company_id),
         idempotency_key=idempotency_key,
+        settings=get_plugins().settings_of("integrations", type_name),
     )
     return Connected(type_name, itype, context)
 

@@ -1,14 +1,12 @@
-"""What an integration plugin imports: the descriptors, the context its actions and sources run
-in, the credential schemes, and the errors to raise. A third-party integration is written
-against this module exactly as the built-in ones are."""
+"""The integrations part of the plugin SDK (re-exported by `erp.sdk`): the descriptors, the
+context an integration's actions and sources run in, the credential schemes, and the errors
+to raise. A third-party integration is written against it exactly as the built-in ones are."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.http import HttpResponse
 from core.integrations.auth import (
@@ -23,7 +21,9 @@ from core.integrations.errors import CredentialsRejected, IntegrationFailed, Not
 from core.integrations.http import VendorHttp
 from core.plugins.integrations import ConfigField, IntegrationAction, IntegrationSource
 from core.plugins.integrations import IntegrationType as _IntegrationType
-from core.settings import Settings
+from core.plugins.settings import PluginSettings
+
+FileReader = Callable[[str], Awaitable[tuple[str, str, bytes]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,8 @@ def source_item(key: str, cursor: Mapping[str, Any], data: Mapping[str, Any]) ->
 
 @dataclass(slots=True)
 class IntegrationContext:
-    """Everything an integration's action, source or connection check may use."""
+    """Everything an integration's action, source or connection check may use, all of it
+    about one integration of one company."""
 
     integration_id: str
     company_id: str
@@ -67,21 +68,23 @@ class IntegrationContext:
     config: Mapping[str, Any]
     """The integration's settings, secrets decrypted (never log them)."""
     http: VendorHttp
-    settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
+    read_file: FileReader = field(repr=False)
+    """`read_file(file_id)`: a file of the company; use `file()`."""
     idempotency_key: str = ""
     cursor: Mapping[str, Any] = field(default_factory=dict)
     """For sources: where the last successful sync stopped ({} the first time)."""
+    settings: PluginSettings | None = None
+    """The settings of the plugin that provides the integration (`erp_register_settings`),
+    read from the environment under its prefix; None when it declares none."""
 
     def setting(self, name: str, default: Any = None) -> Any:
+        """The company's value of the integration setting `name` (`default` when empty)."""
         value = self.config.get(name)
         return default if value in (None, "") else value
 
     async def file(self, file_id: str) -> tuple[str, str, bytes]:
         """A file of the company (name, MIME type, content), e.g. for an attachment."""
-        from core.integrations.files import read_company_file
-
-        return await read_company_file(self.sessions, self.settings, self.company_id, file_id)
+        return await self.read_file(file_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +115,9 @@ __all__ = [
     "AuthScheme",
     "BasicAuth",
     "ConfigField",
+    "Credentials",
     "CredentialsRejected",
+    "FileReader",
     "IntegrationAction",
     "IntegrationContext",
     "IntegrationFailed",

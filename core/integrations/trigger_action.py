@@ -11,6 +11,7 @@ import msgspec
 from core.errors import ErpError
 from core.integrations.runner import run_action
 from core.plugins import hookimpl
+from core.triggers.actions import platform_of
 from core.triggers.sdk import ENTITY_KEY, Action, ActionContext, ActionFailed
 
 
@@ -25,10 +26,13 @@ class IntegrationActionConfig(msgspec.Struct, rename="camel", forbid_unknown_fie
 async def run_integration_action(
     context: ActionContext, config: IntegrationActionConfig
 ) -> dict[str, Any]:
+    # The integrations area is the platform's own: it reaches the company's integrations
+    # (their sealed secrets) through the platform behind the context.
+    sessions, settings = platform_of(context.services)
     try:
         return await run_action(
-            context.sessions,
-            context.settings,
+            sessions,
+            settings,
             company_id=context.company_id,
             integration_id=config.integration_id,
             action=config.action,

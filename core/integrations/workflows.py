@@ -227,11 +227,12 @@ async def _run_platform_action(
 ) -> dict[str, Any]:
     """A platform action (create_record, send_email...) as a workflow's action: the same
     trigger actions, run for the workflow's item as if it were an event."""
-    from core.triggers.actions import ActionContext, EventInfo, TriggerInfo
+    from core.triggers.actions import ActionContext, CompanyServices, EventInfo, TriggerInfo
     from core.triggers.registry import get_action_registry
 
     config = workflow.action_config
-    action = get_action_registry().get(str(config["platformAction"]))
+    registry = get_action_registry()
+    action = registry.get(str(config["platformAction"]))
     raw = config.get("config") or {}
     parsed = action.parse_config(
         await render_value(raw, variables) if action.render_config else raw,
@@ -251,9 +252,9 @@ async def _run_platform_action(
             id=workflow.id, name=workflow.name, event_type=EventType.WEBHOOK_RECEIVED
         ),
         variables=variables,
-        sessions=sessions,
         http=pool_for(workflow.integration_id, settings)[0],
-        settings=settings,
+        services=CompanyServices(sessions, settings, workflow.company_id),
+        settings=registry.settings_for(action.name),
         # The item's key makes the action's database effect happen once per item (see
         # core.triggers.sdk.exactly_once); a run without one is a run of its own.
         run_id=f"{workflow.id}:{key or new_id()}",

@@ -5,17 +5,24 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from types import ModuleType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
 from core.plugins import hookspecs
 from core.plugins.contributions import Contributions, collect
 from core.plugins.services import BackgroundService, RunningServices, start_services
+from core.plugins.settings import PluginSettings, PluginSettingsInvalid, read_plugin_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +80,8 @@ class Plugins:
     manager: pluggy.PluginManager
     infos: list[PluginInfo]
     contributions: Contributions = field(default_factory=Contributions)
+    settings: dict[str, PluginSettings] = field(default_factory=dict)
+    """Each plugin's own settings (`erp_register_settings`), by plugin name."""
 
     @property
     def hook(self) -> pluggy.HookRelay:
@@ -81,17 +90,29 @@ class Plugins:
     def info(self, name: str) -> PluginInfo:
         return next(i for i in self.infos if i.name == name)
 
-    def startup(self, settings: Any) -> None:
-        """Run every plugin's `erp_startup`; one that raises is reported in its info."""
-        for impl in self.manager.hook.erp_startup.get_hookimpls():
-            try:
-                impl.function(settings=settings)
-            except Exception as exc:  # a broken plugin must not take the platform down
-                message = f"erp_startup raised {type(exc).__name__}: {exc}"
-                log.error("plugin %s: %s", impl.plugin_name, message)
-                self.info(impl.plugin_name).problems.append(message)
+    def settings_of(self, kind: str, name: str) -> PluginSettings | None:
+        """The settings of the plugin that contributed `name` of `kind` ("actions",
+        "integrations"...), or None."""
+        owner = self.contributions.owner.get((kind, name))
+        return None if owner is None else self.settings.get(owner)
 
-    async def start_services(self, settings: Any, sessions: Any) -> RunningServices:
+    def startup(self, settings: Settings) -> None:
+        """Run the platform modules' `erp_platform_startup` with the platform settings, then
+        every plugin's `erp_startup` with its own; one that raises is reported in its info."""
+        for impl in self.manager.hook.erp_platform_startup.get_hookimpls():
+            self._start(impl, "erp_platform_startup", settings)
+        for impl in self.manager.hook.erp_startup.get_hookimpls():
+            self._start(impl, "erp_startup", self.settings.get(impl.plugin_name))
+
+    def _start(self, impl: pluggy.HookImpl, hook: str, settings: object) -> None:
+        try:
+            impl.function(settings=settings)
+        except Exception as exc:  # a broken plugin must not take the platform down
+            self._problem(impl.plugin_name, f"{hook} raised {type(exc).__name__}: {exc}")
+
+    async def start_services(
+        self, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+    ) -> RunningServices:
         """Start the background services every plugin's `erp_background_services` returns
         (call on the process's event loop; `stop()` the result at shutdown). A hook that
         raises, an item that is not a service, or a service that fails to start is
@@ -125,10 +146,13 @@ def load_plugins(
     entry_points: bool = True,
     extra: tuple[ModuleType | object, ...] = (),
     builtins: tuple[str, ...] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Plugins:
     """Create a manager with the hook specs, the built-in plugins, the `erp` entry-point
-    group and `extra` plugin objects, then collect and check their contributions. A plugin
-    that fails to import, or contributes something malformed, is recorded, not fatal."""
+    group and `extra` plugin objects, then collect and check their contributions and read
+    each plugin's settings from `environ` (the process's environment by default). A plugin
+    that fails to import, contributes something malformed, or whose settings cannot be read,
+    is recorded, not fatal."""
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     infos: list[PluginInfo] = []
@@ -151,10 +175,31 @@ def load_plugins(
         name = getattr(obj, "__name__", type(obj).__name__)
         infos.append(_register(pm, name, partial(_itself, obj), builtin=False, version=None))
     contributions, provides, problems = collect(pm)
+    settings = _read_settings(pm, os.environ if environ is None else environ, problems)
     for info in infos:
         info.provides = provides.get(info.name, {})
         info.problems = problems.get(info.name, [])
-    return Plugins(pm, infos, contributions)
+    return Plugins(pm, infos, contributions, settings)
+
+
+def _read_settings(
+    pm: pluggy.PluginManager, environ: Mapping[str, str], problems: dict[str, list[str]]
+) -> dict[str, PluginSettings]:
+    found: dict[str, PluginSettings] = {}
+    for impl in pm.hook.erp_register_settings.get_hookimpls():
+        try:
+            kind = cast("type[PluginSettings] | None", impl.function())
+            if kind is not None:
+                found[impl.plugin_name] = read_plugin_settings(kind, environ)
+        except PluginSettingsInvalid as exc:
+            message = f"settings: {exc}"
+        except Exception as exc:  # a broken plugin must not take the platform down
+            message = f"erp_register_settings raised {type(exc).__name__}: {exc}"
+        else:
+            continue
+        log.error("plugin %s: %s", impl.plugin_name, message)
+        problems.setdefault(impl.plugin_name, []).append(message)
+    return found
 
 
 def _itself(obj: object) -> object:

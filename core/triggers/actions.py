@@ -1,14 +1,16 @@
-"""The action descriptor of the plugin SDK and the context an action runs in."""
+"""The action descriptor of the plugin SDK, the context an action runs in, and the platform's
+services behind it (confined to the trigger's company)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 import msgspec.inspect
@@ -17,10 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.errors import FieldProblem
 from core.http import GuardedHttpClient
 from core.models import EventType
+from core.plugins.settings import PluginSettings
 from core.settings import Settings
 from core.tenancy import COMPANY_KEY
-from core.triggers.errors import ActionConfigInvalid
+from core.triggers.errors import ActionConfigInvalid, ActionFailed
 from core.triggers.templating import render_text
+
+if TYPE_CHECKING:
+    from core.mail import Delivery
+
+S = TypeVar("S", bound=PluginSettings)
 
 ActionOutput = Mapping[str, Any] | None
 _MSGSPEC_PATH = re.compile(r" - at `\$(.*)`$")
@@ -53,21 +61,90 @@ class TriggerInfo:
     settings: Mapping[str, Any] = field(default_factory=dict)
 
 
+class CompanyServices:
+    """What the platform does for an action, inside the trigger's company: units of work
+    confined to the company, and the company's mail log. The SDK's functions
+    (`core.triggers.sdk`) use it; it keeps the platform's session factory and settings to
+    itself, and shows neither."""
+
+    __slots__ = ("_sessions", "_settings", "company_id")
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, company_id: str
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self.company_id = company_id
+
+    def __repr__(self) -> str:
+        return f"CompanyServices(company_id={self.company_id!r})"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work confined to the company; commits on success."""
+        async with self._sessions() as session, session.begin():
+            session.info[COMPANY_KEY] = self.company_id
+            yield session
+
+    @property
+    def mail_from(self) -> str:
+        """The address the platform's e-mails come from (ERP_MAIL_FROM)."""
+        return self._settings.automation.mail_from
+
+    async def deliver_mail(
+        self,
+        message: EmailMessage,
+        *,
+        recipients: list[str],
+        idempotency_key: str,
+        source_id: str | None,
+        run_id: str | None,
+    ) -> Delivery:
+        """Send `message` through the company's mail log (core.mail.deliver)."""
+        from core.mail import deliver
+
+        return await deliver(
+            self._sessions,
+            self._settings.automation,
+            message,
+            company_id=self.company_id,
+            idempotency_key=idempotency_key,
+            recipients=recipients,
+            source_id=source_id,
+            run_id=run_id,
+        )
+
+
+def platform_of(
+    services: CompanyServices,
+) -> tuple[async_sessionmaker[AsyncSession], Settings]:
+    """The platform's session factory and settings behind `services`: for the platform's own
+    areas whose services an action calls (an integration's run), never for plugins (the SDK
+    does not export it)."""
+    return services._sessions, services._settings
+
+
 @dataclass(frozen=True, slots=True)
 class ActionContext:
-    """Everything an action may use. Sessions from `transaction()` are confined to the
-    trigger's company; events that the action causes must carry `chain_depth`."""
+    """Everything an action may use, all of it about the trigger's company: the event and the
+    trigger, the rendered variables, units of work confined to the company
+    (`transaction()`), the guarded HTTP client, and the settings of the plugin that provides
+    the action. Events that the action causes must carry `chain_depth`."""
 
     company_id: str
     event: EventInfo
     trigger: TriggerInfo
     variables: Mapping[str, Any]
-    sessions: async_sessionmaker[AsyncSession]
     http: GuardedHttpClient
-    settings: Settings
+    services: CompanyServices
+    """The platform's services in this company (the SDK's functions call them)."""
     run_id: str
     action_index: int
     attempt: int = 1
+    settings: PluginSettings | None = None
+    """The settings of the plugin that provides this action (`erp_register_settings`), read
+    from the environment under its prefix; None when it declares none. `settings_as` gives
+    them typed."""
 
     @property
     def chain_depth(self) -> int:
@@ -79,6 +156,23 @@ class ActionContext:
         """Stable across retries and redeliveries of this action of this run: pass it to
         receivers that deduplicate (an Idempotency-Key header, an email's Message-ID)."""
         return f"{self.run_id}.{self.action_index}"
+
+    @property
+    def mail_from(self) -> str:
+        """The address the platform's e-mails come from."""
+        return self.services.mail_from
+
+    def settings_as(self, kind: type[S]) -> S:
+        """The plugin's settings as `kind` (its `erp_register_settings` class); ActionFailed
+        (not retryable) when they are missing, e.g. a required variable is not set."""
+        if not isinstance(self.settings, kind):
+            raise ActionFailed(
+                f"the settings {kind.__name__} of this action's plugin are not available "
+                f"(set the {kind.__name__} variables under ERP_PLUGIN_{kind.prefix}_ and "
+                "restart; `erp plugins` says what is wrong)",
+                retryable=False,
+            )
+        return self.settings
 
     async def render(
         self, template: str, extra: Mapping[str, Any] | None = None, *, setting: str = ""
@@ -94,12 +188,9 @@ class ActionContext:
         path = f"actions[{self.action_index}].config"
         return f"{path}.{setting}" if setting else path
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A unit of work confined to the trigger's company; commits on success."""
-        async with self.sessions() as session, session.begin():
-            session.info[COMPANY_KEY] = self.company_id
-            yield session
+        return self.services.transaction()
 
 
 RunFn = Callable[[ActionContext, Any], Awaitable[ActionOutput]]

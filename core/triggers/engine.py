@@ -23,7 +23,7 @@ from core.http import GuardedHttpClient
 from core.models import OutboxEvent, Trigger, TriggerExecutionStatus, utcnow
 from core.plugins.manager import Plugins
 from core.settings import Settings
-from core.triggers.actions import ActionContext, TriggerInfo
+from core.triggers.actions import ActionContext, CompanyServices, TriggerInfo
 from core.triggers.admission import Admission, admit, event_info
 from core.triggers.conditions import Fields, event_variables
 from core.triggers.dispatch import Dispatcher
@@ -148,7 +148,7 @@ class TriggerEngine:
         for event in events:
             log.debug("event %s admitted", event.id, extra={"event_id": event.id})
             if self.plugins is not None:
-                self.plugins.hook.erp_event_recorded(event=event)
+                self.plugins.hook.erp_event_recorded(event=event_info(event))
         return admission
 
     async def run_admitted(self, admission: Admission) -> int:
@@ -414,12 +414,12 @@ class TriggerEngine:
                     job.trigger.id, job.trigger.name, job.trigger.event_type, job.trigger.settings
                 ),
                 variables=variables,
-                sessions=self.sessions,
                 http=self.http,
-                settings=self.settings,
+                services=CompanyServices(self.sessions, self.settings, job.trigger.company_id),
                 run_id=job.run.id,
                 action_index=index,
                 attempt=attempts + 1,
+                settings=self.registry.settings_for(step.type),
             )
             output = await action.run(context, config)
         except (UnknownAction, ActionFailed, ErpError) as exc:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from core.plugins.manager import Plugins, get_plugins
+from core.plugins.settings import PluginSettings
 from core.triggers.actions import Action
 from core.triggers.errors import UnknownAction
 
@@ -17,8 +18,13 @@ log = logging.getLogger(__name__)
 class ActionRegistry:
     """Actions by name; built from the plugins' `erp_register_actions` contributions."""
 
-    def __init__(self, actions: Iterable[Action]) -> None:
+    def __init__(
+        self,
+        actions: Iterable[Action],
+        settings: Mapping[str, PluginSettings | None] | None = None,
+    ) -> None:
         self._actions: dict[str, Action] = {a.name: a for a in actions}
+        self._settings = dict(settings or {})
 
     @classmethod
     def from_plugins(cls, plugins: Plugins) -> ActionRegistry:
@@ -28,8 +34,13 @@ class ActionRegistry:
             if isinstance(item, Action):
                 actions.append(item)
             else:
-                log.error("action %s is not a core.triggers.sdk.Action; skipped", name)
-        return cls(actions)
+                log.error("action %s is not an erp.sdk.Action; skipped", name)
+        settings = {a.name: plugins.settings_of("actions", a.name) for a in actions}
+        return cls(actions, settings)
+
+    def settings_for(self, name: str) -> PluginSettings | None:
+        """The settings of the plugin that provides the action `name`."""
+        return self._settings.get(name)
 
     def get(self, name: str) -> Action:
         try:

@@ -1,7 +1,7 @@
-"""What an action plugin imports: the descriptor and context types, the sandboxed renderer,
-and the platform services an action may call (each confined to the trigger's company,
-passing the chain depth on, so loops stay bounded, and done at most once per action of a
-run: see `exactly_once`)."""
+"""The triggers part of the plugin SDK (re-exported by `erp.sdk`): the descriptor and context
+types, the sandboxed renderer, and the platform services an action may call (each confined
+to the trigger's company, passing the chain depth on, so loops stay bounded, and done at
+most once per action of a run: see `exactly_once`)."""
 
 from __future__ import annotations
 
@@ -59,14 +59,11 @@ async def send_mail(
     (core.mail): sent over SMTP, or captured in the log in embedded mode without an SMTP
     server; a retry of the action keeps its Message-ID and never sends twice. The output
     names the log row (`mailId`), its `status` and, when captured, where to read it."""
-    from core.mail import MailFailed, deliver
+    from core.mail import MailFailed
 
     try:
-        delivery = await deliver(
-            context.sessions,
-            context.settings.automation,
+        delivery = await context.services.deliver_mail(
             message,
-            company_id=context.company_id,
             idempotency_key=context.idempotency_key,
             recipients=recipients,
             source_id=context.trigger.id,

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 import msgspec
 from email_validator import EmailNotValidError, validate_email
 
-from core.plugins import hookimpl
-from core.triggers.sdk import (
+from erp.sdk import (
     ENTITY_KEY,
     Action,
     ActionContext,
     ActionFailed,
     email_template,
+    hookimpl,
     render_value,
     send_mail,
 )
@@ -72,9 +72,8 @@ async def send_email(context: ActionContext, config: SendEmailConfig) -> dict[st
     to = _addresses(await render_value(config.to, variables, path=context.setting_path("to")), "to")
     if not to:
         raise ActionFailed("send_email has no recipient", retryable=False)
-    mail = context.settings.automation
     message = EmailMessage()
-    message["From"] = mail.mail_from
+    message["From"] = context.mail_from
     message["To"] = ", ".join(to)
     cc = _addresses(await render_value(config.cc, variables, path=context.setting_path("cc")), "cc")
     if cc:

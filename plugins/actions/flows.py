@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from core.plugins import hookimpl
-from core.triggers.sdk import ENTITY_KEY, Action, ActionContext, ActionFailed, start_flow
+from erp.sdk import ENTITY_KEY, Action, ActionContext, ActionFailed, hookimpl, start_flow
 
 
 class StartFlowConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):

@@ -7,8 +7,7 @@ from typing import Any
 
 import msgspec
 
-from core.plugins import hookimpl
-from core.triggers.sdk import Action, ActionContext, ActionFailed, OutboundRequestFailed
+from erp.sdk import Action, ActionContext, ActionFailed, OutboundRequestFailed, hookimpl
 
 MAX_BODY_IN_OUTPUT = 10_000
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})

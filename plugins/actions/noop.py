@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import msgspec
 
-from core.plugins import hookimpl
-from core.triggers.sdk import Action, ActionContext
+from erp.sdk import Action, ActionContext, hookimpl
 
 
 class NoopConfig(msgspec.Struct):

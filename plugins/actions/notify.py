@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from core.plugins import hookimpl
-from core.triggers.sdk import ENTITY_KEY, Action, ActionContext, ActionFailed, notify_users
+from erp.sdk import ENTITY_KEY, Action, ActionContext, ActionFailed, hookimpl, notify_users
 
 
 class NotifyConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):

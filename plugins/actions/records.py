@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from core.plugins import hookimpl
-from core.triggers.sdk import ENTITY_KEY, Action, ActionContext, create_record, update_record
+from erp.sdk import ENTITY_KEY, Action, ActionContext, create_record, hookimpl, update_record
 
 
 class CreateRecordConfig(msgspec.Struct, rename="camel", forbid_unknown_fields=True):

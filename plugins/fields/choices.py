@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from core.plugins import FieldDefinition, FieldType, Invalid, Issue, hookimpl
+from erp.sdk import FieldDefinition, FieldType, Invalid, Issue, hookimpl
 
 _TRUE = {"true", "yes", "y", "1", "on", "x"}
 _FALSE = {"false", "no", "n", "0", "off", ""}

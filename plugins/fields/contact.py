@@ -10,7 +10,7 @@ import msgspec
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from core.plugins import FieldDefinition, FieldType, Invalid, Issue, hookimpl
+from erp.sdk import FieldDefinition, FieldType, Invalid, Issue, hookimpl
 
 TEXT_RULES = frozenset({"minLength", "maxLength", "pattern"})
 

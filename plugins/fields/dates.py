@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from core.plugins import FieldDefinition, FieldType, Invalid, Issue, hookimpl
+from erp.sdk import FieldDefinition, FieldType, Invalid, Issue, hookimpl
 
 
 class DateField(FieldType):

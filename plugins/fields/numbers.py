@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from core.plugins import FieldDefinition, FieldType, Invalid, Issue, hookimpl
+from erp.sdk import FieldDefinition, FieldType, Invalid, Issue, hookimpl
 
 
 def _number(value: Any) -> int | float:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
-from core.plugins import (
+from erp.sdk import (
     FieldDefinition,
     FieldType,
     FileInfo,

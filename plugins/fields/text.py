@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from core.plugins import FieldDefinition, FieldType, Invalid, hookimpl
+from erp.sdk import FieldDefinition, FieldType, Invalid, hookimpl
 
 
 class TextField(FieldType):

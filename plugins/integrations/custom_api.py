@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
 
-from core.integrations.sdk import (
+from erp.sdk import (
     ApiKey,
     BasicAuth,
     ConfigField,
@@ -19,9 +19,9 @@ from core.integrations.sdk import (
     NoAuth,
     StaticToken,
     VendorIntegration,
+    hookimpl,
     raise_for_vendor,
 )
-from core.plugins import hookimpl
 
 MAX_PAGES = 50
 

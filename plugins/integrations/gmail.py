@@ -9,17 +9,17 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
-from core.http import HttpResponse
-from core.integrations.sdk import (
+from erp.sdk import (
     ConfigField,
+    HttpResponse,
     IntegrationAction,
     IntegrationContext,
     IntegrationSource,
     VendorIntegration,
+    hookimpl,
     raise_for_vendor,
     source_item,
 )
-from core.plugins import hookimpl
 from plugins.integrations.google import CONFIG, google_credentials, google_error
 
 API = "https://gmail.googleapis.com"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.integrations.sdk import (
+from erp.sdk import (
     ConfigField,
     Credentials,
     IntegrationFailed,

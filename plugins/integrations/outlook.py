@@ -8,20 +8,20 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from core.http import HttpResponse
-from core.integrations.sdk import (
+from erp.sdk import (
     ConfigField,
     Credentials,
+    HttpResponse,
     IntegrationAction,
     IntegrationContext,
     IntegrationSource,
     OAuth2Credentials,
     OAuthProvider,
     VendorIntegration,
+    hookimpl,
     raise_for_vendor,
     source_item,
 )
-from core.plugins import hookimpl
 
 GRAPH = "https://graph.microsoft.com"
 LOGIN = "https://login.microsoftonline.com"

@@ -6,17 +6,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from core.http import HttpResponse
-from core.integrations.sdk import (
+from erp.sdk import (
     ConfigField,
+    HttpResponse,
     IntegrationAction,
     IntegrationContext,
     IntegrationSource,
     VendorIntegration,
+    hookimpl,
     raise_for_vendor,
     source_item,
 )
-from core.plugins import hookimpl
 from plugins.integrations.google import CONFIG, google_credentials, google_error
 
 API = "https://sheets.googleapis.com"

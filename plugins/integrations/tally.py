@@ -9,15 +9,15 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from defusedxml.ElementTree import ParseError, fromstring
 
-from core.integrations.sdk import (
+from erp.sdk import (
     ConfigField,
     IntegrationAction,
     IntegrationContext,
     IntegrationFailed,
     VendorIntegration,
+    hookimpl,
     raise_for_vendor,
 )
-from core.plugins import hookimpl
 
 MASTER_TYPES = ("Ledger", "Group", "StockItem", "VoucherType", "CostCentre", "Unit")
 

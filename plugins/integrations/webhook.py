@@ -9,15 +9,15 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook
 
-from core.integrations.sdk import (
+from erp.sdk import (
     ConfigField,
     IntegrationAction,
     IntegrationContext,
     IntegrationFailed,
     VendorIntegration,
+    hookimpl,
     raise_for_vendor,
 )
-from core.plugins import hookimpl
 
 
 async def post_event(context: IntegrationContext, inputs: dict[str, Any]) -> dict[str, Any]:

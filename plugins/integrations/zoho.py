@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from core.http import HttpResponse
-from core.integrations.sdk import (
+from erp.sdk import (
     ConfigField,
     Credentials,
+    HttpResponse,
     IntegrationAction,
     IntegrationContext,
     IntegrationFailed,
@@ -20,10 +20,10 @@ from core.integrations.sdk import (
     OAuth2Credentials,
     OAuthProvider,
     VendorIntegration,
+    hookimpl,
     raise_for_vendor,
     source_item,
 )
-from core.plugins import hookimpl
 
 # Each data centre has its own accounts server and API domain.
 DATA_CENTRES = {

@@ -19,6 +19,7 @@ from core.plugins import (
     RuleOperator,
     hookimpl,
 )
+from core.plugins.settings import PluginSettings
 from core.plugins.manager import get_plugins, install_rule_operators, load_plugins
 from core.rules import evaluate
 
@@ -133,6 +134,11 @@ def test_malformed_contributions_are_reported_per_plugin_and_skipped() -> None:
     assert "BROKEN" not in plugins.contributions.integrations
 
 
+class LicenceSettings(PluginSettings):
+    prefix = "LICENCED"
+    seats: int = 1
+
+
 def test_a_startup_hook_that_raises_is_reported_not_fatal() -> None:
     started: list[Any] = []
 
@@ -144,10 +150,17 @@ def test_a_startup_hook_that_raises_is_reported_not_fatal() -> None:
 
     plugins = load_plugins(
         entry_points=False,
-        extra=(plugin("starts", erp_startup=start), plugin("fails", erp_startup=fail)),
+        builtins=(),
+        extra=(
+            plugin("starts", erp_startup=start, erp_register_settings=lambda: LicenceSettings),
+            plugin("fails", erp_startup=fail),
+            plugin("platform", erp_platform_startup=lambda settings: started.append(settings)),
+        ),
+        environ={"ERP_PLUGIN_LICENCED_SEATS": "12"},
     )
-    plugins.startup("settings")
-    assert started == ["settings"]
+    plugins.startup("platform settings")  # type: ignore[arg-type]
+    # The platform's own modules get the platform settings first, a plugin only its own.
+    assert started == ["platform settings", LicenceSettings(seats=12)]
     assert plugins.info("fails").problems == ["erp_startup raised ValueError: no licence"]
 
 
