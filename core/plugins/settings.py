@@ -22,9 +22,10 @@ class PluginSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Base of a plugin's settings. Subclass it with typed fields and defaults, and name the
     environment prefix; each field `api_token` is read from `ERP_PLUGIN_<PREFIX>_API_TOKEN`
     (text as is; numbers, booleans and dates converted; lists and objects as JSON). A field
-    without a default is required.
+    without a default is required. Settings are frozen (shared by every run of the plugin's
+    actions); say `frozen=True` in the subclass too, as type checkers expect.
 
-        class AcmeSettings(PluginSettings):
+        class AcmeSettings(PluginSettings, frozen=True):
             prefix = "ACME"
             base_url: str = "https://api.acme.example"
             timeout: float = 10.0

@@ -19,8 +19,8 @@ from core.plugins import (
     RuleOperator,
     hookimpl,
 )
-from core.plugins.settings import PluginSettings
 from core.plugins.manager import get_plugins, install_rule_operators, load_plugins
+from core.plugins.settings import PluginSettings
 from core.rules import evaluate
 
 
@@ -134,7 +134,7 @@ def test_malformed_contributions_are_reported_per_plugin_and_skipped() -> None:
     assert "BROKEN" not in plugins.contributions.integrations
 
 
-class LicenceSettings(PluginSettings):
+class LicenceSettings(PluginSettings, frozen=True):
     prefix = "LICENCED"
     seats: int = 1
 

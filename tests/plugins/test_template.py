@@ -70,6 +70,7 @@ def test_the_rendered_project_has_a_field_type_an_action_an_integration_and_test
         "fields.py",
         "actions.py",
         "integrations.py",
+        "settings.py",
     }
     assert (
         'erp-star-ratings = "erp_star_ratings.plugin"' in (project / "pyproject.toml").read_text()
@@ -89,7 +90,23 @@ def test_the_rendered_plugins_own_tests_pass_against_the_platform(installed) -> 
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    assert "3 passed" in result.stdout
+
+
+def test_the_rendered_plugin_passes_mypy_in_strict_mode(installed) -> None:
+    """The SDK is typed enough for a plugin (and its tests) to type-check strictly. The
+    platform is found from its source, as an installed wheel (py.typed) would be."""
+    project, _ = installed
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental"],
+        cwd=project,
+        env={**env_with(project), "MYPYPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout
 
 
 def free_port() -> int:
