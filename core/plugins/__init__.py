@@ -1,4 +1,5 @@
-"""The plugin SDK: what a plugin imports to hook into the platform."""
+"""The plugin machinery's types, as the platform's own modules import them. A plugin imports
+them (and every other type its hooks use) from the one face of the SDK, `erp.sdk`."""
 
 from core.plugins.fields import (
     FieldDefinition,
@@ -23,6 +24,7 @@ from core.plugins.integrations import (
 )
 from core.plugins.operators import RuleOperator
 from core.plugins.services import BackgroundService
+from core.plugins.settings import PluginSettings
 
 __all__ = [
     "BackgroundService",
@@ -36,6 +38,7 @@ __all__ = [
     "Invalid",
     "Issue",
     "Option",
+    "PluginSettings",
     "RecordInfo",
     "Reference",
     "Referenced",
