@@ -214,3 +214,43 @@ def test_the_manager_keeps_each_plugins_settings_and_reports_bad_ones() -> None:
     broken = load_plugins(entry_points=False, builtins=(), extra=(Shop(),), environ={})
     assert broken.settings == {}
     assert broken.info("shop").problems == ["settings: ERP_PLUGIN_SHOP_API_TOKEN is required"]
+
+
+def test_an_integrations_and_an_actions_plugin_settings_are_found_by_what_they_provide() -> None:
+    from erp.sdk import Action, ConfigField, IntegrationType
+
+    class Config(msgspec.Struct):
+        pass
+
+    async def run(context: object, config: Config) -> None:
+        return None
+
+    class Store:
+        __name__ = "store"
+
+        @hookimpl
+        def erp_register_settings(self) -> type[PluginSettings]:
+            return ShopSettings
+
+        @hookimpl
+        def erp_register_actions(self) -> list[Action]:
+            return [Action(name="store_sync", config=Config, run=run)]
+
+        @hookimpl
+        def erp_register_integrations(self) -> list[IntegrationType]:
+            return [IntegrationType(name="STORE", label="Store", config=(ConfigField("a", "A"),))]
+
+    plugins = load_plugins(
+        entry_points=False,
+        builtins=(),
+        extra=(Store(),),
+        environ={"ERP_PLUGIN_SHOP_API_TOKEN": "t"},
+    )
+    expected = ShopSettings(api_token="t")
+    assert plugins.settings_of("integrations", "STORE") == expected
+    assert plugins.settings_of("actions", "store_sync") == expected
+    assert plugins.settings_of("actions", "someone_elses") is None
+
+    from core.triggers.registry import ActionRegistry
+
+    assert ActionRegistry.from_plugins(plugins).settings_for("store_sync") == expected
