@@ -4,7 +4,7 @@ services behind it (confined to the trigger's company)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -244,6 +244,10 @@ class Action:
     run: RunFn
     description: str = ""
     render_config: bool = True
+    adds_variables: Callable[[Any], Iterable[str]] | None = None
+    """Names the action's own templates may read besides the event's variables, from its
+    parsed config (send_email's `variables`); saving a trigger refuses any other name that
+    no event of its kind can have."""
 
     def parse_config(self, raw: Any, *, path: str = "config") -> Any:
         """The typed config, or ActionConfigInvalid pointing at the offending setting."""

@@ -10,12 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ErpError, FieldProblem, NotFound, ValidationFailed
+from core.events.payloads import FLOW_EVENT_VARIABLES, PAYLOAD_KEYS
 from core.models import CustomTable, EventType, Flow, Task, Trigger
 from core.rules import RuleError
+from core.rules.fields import field_names
 from core.rules.service import prepare_rule
-from core.triggers.conditions import Fields, fields_of
+from core.triggers.conditions import Fields, fields_of, slug
 from core.triggers.matching import fields_of_flows
 from core.triggers.registry import ActionRegistry, get_action_registry
+from core.triggers.templating import template_names
 from core.triggers.trigger_settings import parse_settings, parse_steps
 
 EDITABLE = (
@@ -177,6 +180,12 @@ async def validate_trigger(
                     s.config, path=f"actions[{i}].config"
                 )
             )
+        problems += _unknown_variables(
+            registry,
+            parse_steps(values.get("actions")),
+            values.get("actions"),
+            _known_variables(event_type, fields),
+        )
         if check_references:
             from core.versions.references import unknown_references
 
@@ -199,6 +208,67 @@ async def validate_trigger(
         )
     if problems:
         raise ValidationFailed(problems, "The trigger is not valid.")
+
+
+def _known_variables(event_type: EventType, fields: Fields | None) -> frozenset[str] | None:
+    """Every variable an event of this type can offer a trigger with these fields (the
+    naming rule of core.triggers.conditions.event_variables), or None when it cannot be
+    known: an open payload (a webhook's body), or the fields of whatever task or table the
+    event comes from (a trigger attached to nothing)."""
+    keys = PAYLOAD_KEYS.get(event_type)
+    if keys is None or ("data" in keys and fields is None):
+        return None
+    names = set(keys) | {slug(key) for key in keys} | {"event", "trigger"}
+    if "instanceId" in keys:
+        names |= FLOW_EVENT_VARIABLES
+    if "data" in keys:
+        for definition in fields or ():
+            names.update(field_names(definition))
+    return frozenset(names)
+
+
+def _unknown_variables(
+    registry: ActionRegistry, steps: list[Any], raw: Any, known: frozenset[str] | None
+) -> list[FieldProblem]:
+    """A problem for each template variable of an action's settings that can never exist."""
+    if known is None:
+        return []
+    problems: list[FieldProblem] = []
+    for index, step in enumerate(steps):
+        try:
+            action = registry.get(step.type)
+            config = action.parse_config(step.config)
+        except ErpError:
+            continue  # reported above
+        allowed = known | set(action.adds_variables(config) if action.adds_variables else ())
+        settings = raw[index].get("config") if isinstance(raw[index], dict) else None
+        for path, text in _texts(settings, f"actions[{index}].config"):
+            try:
+                names = template_names(text)
+            except ErpError as exc:
+                problems.append(FieldProblem(path, exc.message, "invalid_template"))
+                continue
+            for name in sorted(names - allowed):
+                problems.append(
+                    FieldProblem(
+                        path,
+                        f"no variable {name!r}: it is neither a field of what the trigger is "
+                        "attached to nor a variable of its event",
+                        "unknown_variable",
+                    )
+                )
+    return problems
+
+
+def _texts(value: Any, path: str) -> list[tuple[str, str]]:
+    """Every string in a setting, with its path (`actions[0].config.body.amount`)."""
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [t for key, item in value.items() for t in _texts(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [t for i, item in enumerate(value) for t in _texts(item, f"{path}[{i}]")]
+    return []
 
 
 def _collect(check: Any) -> list[FieldProblem]:

@@ -106,5 +106,6 @@ def erp_register_actions() -> list[Action]:
             run=send_email,
             description="Send an email from a template or an inline subject and body.",
             render_config=False,  # rendered here, so `variables` can feed subject and body
+            adds_variables=lambda config: config.variables.keys(),
         )
     ]

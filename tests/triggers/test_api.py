@@ -445,3 +445,50 @@ async def test_notifications_are_listed_and_marked_read(
     marked = await client.post("/notifications/read", json={}, headers=me)
     assert marked.json() == {"updated": 1}
     assert (await client.get("/notifications/unread-count", headers=me)).json() == {"unread": 0}
+
+
+async def test_a_template_naming_a_variable_that_cannot_exist_is_refused_on_save(
+    client: AsyncTestClient, sessions: Sessions, tenant: Tenant
+) -> None:
+    """The seed's own names (`field_amount`, `field_employee_name`), labels' slugs, event
+    variables and an action's own `variables` are accepted; a misspelt field is refused,
+    naming the variable and the setting's path."""
+    admin = auth_headers(tenant.users[UserRole.ADMIN])
+    task_id = await expense_task(sessions, tenant)
+    email = {
+        "to": "cfo@acme.test",
+        "subject": "Employee {{field_employee_name}} asks {{ field_amount | round(2) }}",
+        "body": "{{ amount }} by {{ executorId }} on {{ event.occurredAt }}: {{ note }}",
+        "variables": {"note": "{{ levelName or 'no level' }}"},
+    }
+    body = {
+        "name": "High-Value Alert",
+        "eventType": "TASK_COMPLETED",
+        "taskId": task_id,
+        "actions": [{"type": "send_email", "config": email}],
+    }
+    created = await client.post("/triggers", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+
+    email["body"] = "{{ amonut }} for {{ link_to_task }}"
+    body["actions"] = [
+        {"type": "send_email", "config": email},
+        {
+            "type": "http_request",
+            "config": {"url": "https://x.test", "body": {"a": ["{{ ghost }}"]}},
+        },
+    ]
+    refused = await client.post("/triggers", json=body, headers=admin)
+    assert refused.status_code == 422, refused.text
+    problems = {(e["path"], e["code"]) for e in refused.json()["errors"]}
+    assert problems == {
+        ("actions[0].config.body", "unknown_variable"),
+        ("actions[1].config.body.a[0]", "unknown_variable"),
+    }
+    assert "'amonut'" in refused.text and "'ghost'" in refused.text
+
+    # Attached to nothing, a task event's fields are those of whichever task it comes from:
+    # nothing can be ruled out on save (at run time an absent value renders empty).
+    del body["taskId"]
+    open_ended = await client.post("/triggers", json=body, headers=admin)
+    assert open_ended.status_code == 201, open_ended.text
