@@ -36,11 +36,11 @@ from core.database import create_engine, session_factory, transaction  # noqa: E
 from core.integrations.http import close_pools  # noqa: E402
 from core.integrations.runner import integration_type, run_action  # noqa: E402
 from core.integrations.secrets import prepare_config  # noqa: E402
-from core.integrations.vault import SecretBox  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
 from core.models import Company, Integration, IntegrationType  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from core.tenancy import install_tenant_scoping  # noqa: E402
+from core.vault import SecretBox  # noqa: E402
 
 SERVER = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 DATABASE = "erp_bench_integrations"

@@ -36,11 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.database import create_engine, session_factory, transaction
 from core.events import record_event
-from core.integrations.vault import install_secret_box
 from core.migrate import upgrade
 from core.models import Company, EventType, OutboxEvent, Trigger, TriggerExecution
 from core.models.automation import TriggerRun
 from core.settings import load_settings
+from core.vault import install_secret_box
 from core.webhooks import create_endpoint, sign_delivery
 
 PG = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")

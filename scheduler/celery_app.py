@@ -10,11 +10,9 @@ from celery import Celery
 from celery.signals import after_setup_logger
 
 from core.settings import Settings
+from scheduler.messages import HANDLE_EVENTS, HANDLE_RUN
 
 log = logging.getLogger("erp.worker")
-
-HANDLE_EVENTS = "erp.handle_events"
-HANDLE_RUN = "erp.handle_run"
 
 
 @after_setup_logger.connect(dispatch_uid="erp-log-context")

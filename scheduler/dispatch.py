@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import redis.asyncio as aioredis
 from celery import Celery
 
-from scheduler.celery_app import HANDLE_EVENTS, HANDLE_RUN
+from scheduler.messages import HANDLE_EVENTS, HANDLE_RUN
 
 log = logging.getLogger("erp.dispatch")
 SENT_AT = "erp_sent_at"

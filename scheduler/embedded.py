@@ -20,12 +20,13 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.events.dispatch import Dispatcher
 from core.events.hints import commit_hints
 from core.http import GuardedHttpClient
 from core.plugins.manager import Plugins
 from core.plugins.services import BackgroundService
 from core.settings import Settings
-from core.triggers import Dispatcher, TriggerEngine
+from core.triggers import TriggerEngine
 from core.triggers.admission import Admission
 from core.triggers.registry import ActionRegistry
 from scheduler.daemon import SchedulerDaemon

@@ -20,7 +20,7 @@ async def run_integration_workflows(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, stop: asyncio.Event
 ) -> None:
     """Poll until `stop` is set; a failing round is logged and the next one tries again."""
-    from core.integrations.vault import install_secret_box
+    from core.vault import install_secret_box
 
     install_secret_box(settings)
     while not stop.is_set():

@@ -16,8 +16,9 @@ import time
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.database import transaction
+from core.events.dispatch import Dispatcher
 from core.settings import AutomationSettings
-from core.triggers import Dispatcher, mark_dispatched, pending_events, runs_to_redeliver
+from core.triggers import mark_dispatched, pending_events, runs_to_redeliver
 from core.triggers.relay import events_to_redeliver
 
 log = logging.getLogger("erp.relay")

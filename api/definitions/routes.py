@@ -25,7 +25,6 @@ from api.resources import Resource, resource_router
 from core.access import Principal
 from core.integrations.runner import integration_types
 from core.integrations.secrets import prepare_config, public_config, secrets_set
-from core.integrations.vault import process_box, use_secret_box
 from core.models import (
     EmailTemplate,
     Integration,
@@ -35,6 +34,7 @@ from core.models import (
     utcnow,
 )
 from core.schema import compile_schema
+from core.vault import process_box, use_secret_box
 
 
 async def prepare_task(

@@ -30,8 +30,8 @@ from api.triggers.schemas import (
 from core import triggers
 from core.access import Principal
 from core.audit import record_audit, snapshot
+from core.events.dispatch import Dispatcher
 from core.models import EventType, TriggerExecutionStatus
-from core.triggers import Dispatcher
 
 TAGS = ["triggers"]
 log = logging.getLogger("erp.api.triggers")

@@ -27,7 +27,7 @@ from api.versions.schemas import (
     StatusIn,
     resolved_out,
 )
-from core import versions
+from core import releases, versions
 from core.errors import NotFound
 from core.models import Version
 
@@ -82,7 +82,7 @@ async def resolve(
     entity_id: Annotated[str, QueryParameter(name="entityId", max_length=36)],
     company_id: Annotated[str, QueryParameter(name="companyId", max_length=36)],
 ) -> ResolvedOut:
-    seen = await versions.resolve_version(
+    seen = await releases.resolve_version(
         db, entity_type=entity_type, entity_id=entity_id, company_id=company_id
     )
     if seen is None:

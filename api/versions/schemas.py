@@ -9,7 +9,7 @@ from msgspec import Meta
 from api.organisation.schemas import Body, Id, Out
 from api.platform.schemas import VersionOut
 from core.models import VersionStatus
-from core.versions import Resolution
+from core.releases import Resolution
 
 EntityType = Annotated[str, Meta(pattern="^(Task|Flow|CustomTable|Dataset)$")]
 SemVer = Annotated[str, Meta(max_length=20)]

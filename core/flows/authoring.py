@@ -35,6 +35,7 @@ from core.models import (
     utcnow,
 )
 from core.models.base import Base
+from core.releases import released_flow_definition
 
 
 @dataclass(slots=True)
@@ -239,8 +240,6 @@ async def definition_for_new_instance(
     if flow.status is FlowStatus.ARCHIVED:
         raise FlowNotStartable(f"Flow {flow.name!r} is archived.")
     # Versions and rollout: a company that sees a released version of the flow runs on it.
-    from core.versions import released_flow_definition  # core.versions builds on core.flows
-
     released = await released_flow_definition(session, flow)
     if released is not None:
         return (await freeze_definition(session, flow, released)).id

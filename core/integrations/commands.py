@@ -18,7 +18,7 @@ def secrets() -> None:
 @secrets.command("new-key")
 def new_key_command() -> None:
     """Print a new key to put first in ERP_SECRETS_KEYS."""
-    from core.integrations.vault import new_key
+    from core.vault import new_key
 
     click.echo(new_key())
 
@@ -29,8 +29,8 @@ def rotate_command() -> None:
     old keys after it until this has run)."""
     from core.database import create_engine, session_factory
     from core.integrations.rotation import rotate_secrets
-    from core.integrations.vault import SecretBox
     from core.settings import get_settings
+    from core.vault import SecretBox
 
     settings = get_settings()
 
@@ -51,6 +51,6 @@ def erp_register_commands(cli: Any) -> None:
 
 @hookimpl
 def erp_platform_startup(settings: Any) -> None:
-    from core.integrations.vault import install_secret_box
+    from core.vault import install_secret_box
 
     install_secret_box(settings)

@@ -19,9 +19,9 @@ from core.integrations.http import pool_for
 from core.integrations.runner import integration_type
 from core.integrations.sdk import OAuth2Credentials, VendorIntegration
 from core.integrations.secrets import open_secrets
-from core.integrations.vault import SecretBox
 from core.models import Integration, OAuthAuthorization, utcnow
 from core.settings import Settings
+from core.vault import SecretBox
 
 CALLBACK_PATH = "/integrations/oauth/callback"
 

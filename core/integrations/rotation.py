@@ -8,9 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.integrations.vault import SEALED, SecretBox, is_sealed
 from core.models import Integration
 from core.models.automation import WebhookEndpoint
+from core.vault import SEALED, SecretBox, is_sealed
+from core.webhooks.service import SECRET_PREFIX
 
 
 async def rotate_secrets(sessions: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
@@ -28,10 +29,7 @@ async def rotate_secrets(sessions: async_sessionmaker[AsyncSession], box: Secret
                 else:
                     config[key] = value
             row.config = config
-        # Inbound webhook signing secrets are sealed with the same keys. (Imported here:
-        # core.webhooks itself seals through this package.)
-        from core.webhooks.service import SECRET_PREFIX
-
+        # Inbound webhook signing secrets are sealed with the same keys.
         endpoints = (await session.scalars(sa.select(WebhookEndpoint).with_for_update())).all()
         for endpoint in endpoints:
             if not endpoint.secret.startswith(SECRET_PREFIX):

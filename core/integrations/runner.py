@@ -30,12 +30,12 @@ from core.integrations.sdk import (
     VendorIntegration,
 )
 from core.integrations.secrets import open_secrets
-from core.integrations.vault import SecretBox
 from core.models import Base, Integration, IntegrationRun, new_id, utcnow
 from core.plugins.integrations import IntegrationAction, IntegrationType, check_config
 from core.plugins.manager import get_plugins
 from core.settings import Settings
 from core.tenancy import COMPANY_KEY
+from core.vault import SecretBox
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from core.audit import SECRET_KEYS
 from core.errors import FieldProblem, ValidationFailed
-from core.integrations.vault import SecretBox, is_sealed
 from core.plugins.integrations import IntegrationType
+from core.vault import SecretBox, is_sealed
 
 RUNTIME_SECRETS = frozenset({"accessToken"})
 """Secrets the platform keeps itself (the OAuth access token and its expiry); clients cannot

@@ -8,7 +8,7 @@ from core.models.automation import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from core.models.base import Base, JSONType, new_id, utcnow
+from core.models.base import Base, JSONType, as_utc, new_id, utcnow
 from core.models.enums import (
     DatasetStatus,
     EventType,
@@ -107,6 +107,7 @@ __all__ = [
     "VersionStatus",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "as_utc",
     "flow_level_roles",
     "new_id",
     "user_roles",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from core.triggers.dispatch import Dispatcher
+    from core.events.dispatch import Dispatcher
 
 log = logging.getLogger("erp.services")
 

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from core.models import Dataset, DatasetStatus, Department, Role, UserRole, user_roles, utcnow
+from core.releases.running import released_version, released_visibility
 from core.schema import parse_definitions
-from core.versions.running import released_version, released_visibility
 
 SECTION_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 SEES_EVERYTHING = frozenset({UserRole.DEVELOPER, UserRole.ADMIN})

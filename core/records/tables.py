@@ -15,8 +15,8 @@ from core.records.indexes import drop_indexes, sync_indexes
 from core.records.permissions import check_permissions
 from core.records.query import dialect_of
 from core.records.relations import check_relations
+from core.releases.running import released_version
 from core.schema import CompiledSchema, clean_many, compile_schema
-from core.versions.running import released_version
 
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
 CHECK_BATCH = 1_000

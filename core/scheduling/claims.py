@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.database import transaction
 from core.events import record_event
-from core.models import EventType, Trigger, new_id, utcnow
+from core.models import EventType, Trigger, as_utc, new_id, utcnow
 from core.models.automation import ScheduleSlot
 from core.scheduling.schedule import Schedule, due_slots, parse_schedule
-from core.triggers.runs import as_utc
 
 
 async def scheduled_triggers(session: AsyncSession) -> list[Trigger]:

@@ -28,11 +28,11 @@ from core.models import (
     utcnow,
 )
 from core.models.base import Base
+from core.releases.errors import NotRolledOut
+from core.releases.resolution import resolve_with_source
 from core.schema import CompiledSchema, validate_submission
 from core.staging import stage
 from core.tasks.errors import TaskNotSubmittable
-from core.versions.errors import NotRolledOut
-from core.versions.resolution import resolve_with_source
 
 EXECUTIONS = Base.metadata.tables[TaskExecution.__tablename__]
 

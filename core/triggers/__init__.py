@@ -3,7 +3,6 @@ through plugins, one TriggerExecution per (trigger, event). docs/triggers.md exp
 
 from core.triggers.actions import Action, ActionContext, EventInfo, TriggerInfo
 from core.triggers.admission import admit
-from core.triggers.dispatch import Dispatcher
 from core.triggers.engine import TriggerEngine, worker_name
 from core.triggers.errors import ActionConfigInvalid, ActionFailed, TemplateFailed, UnknownAction
 from core.triggers.history import execution_stats, get_execution, list_executions, retry_execution
@@ -27,7 +26,6 @@ __all__ = [
     "ActionContext",
     "ActionFailed",
     "ActionRegistry",
-    "Dispatcher",
     "EventInfo",
     "TemplateFailed",
     "TriggerEngine",

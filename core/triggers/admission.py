@@ -13,13 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ValidationFailed
-from core.models import OutboxEvent, Trigger, utcnow
+from core.models import OutboxEvent, Trigger, as_utc, utcnow
 from core.models.automation import TriggerRun
 from core.settings import AutomationSettings
 from core.triggers.actions import EventInfo
 from core.triggers.conditions import Fields, evaluate_conditions, event_variables
 from core.triggers.matching import FieldsKey, fields_for_runs, triggers_for_events
-from core.triggers.runs import NewRun, Run, as_utc, insert_runs, lease_runs
+from core.triggers.runs import NewRun, Run, insert_runs, lease_runs
 from core.triggers.trigger_settings import TriggerSettings, parse_settings
 
 

@@ -18,15 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.database import transaction
 from core.errors import ErpError
+from core.events.dispatch import Dispatcher
 from core.flows.link_tokens import links_for_step
 from core.http import GuardedHttpClient
-from core.models import OutboxEvent, Trigger, TriggerExecutionStatus, utcnow
+from core.models import OutboxEvent, Trigger, TriggerExecutionStatus, as_utc, utcnow
 from core.plugins.manager import Plugins
+from core.releases import released_trigger
 from core.settings import Settings
 from core.triggers.actions import ActionContext, CompanyServices, TriggerInfo
 from core.triggers.admission import Admission, admit, event_info
 from core.triggers.conditions import Fields, event_variables
-from core.triggers.dispatch import Dispatcher
 from core.triggers.errors import ActionFailed, UnknownAction
 from core.triggers.matching import fields_for_runs
 from core.triggers.registry import ActionRegistry
@@ -34,7 +35,6 @@ from core.triggers.relay import mark_admitted
 from core.triggers.runs import (
     Finished,
     Run,
-    as_utc,
     finish_runs,
     lease_runs,
     release_lease,
@@ -43,7 +43,6 @@ from core.triggers.runs import (
 )
 from core.triggers.templating import collecting_warnings, render_value
 from core.triggers.trigger_settings import ActionStep, TriggerSettings, parse_settings, parse_steps
-from core.versions import released_trigger
 
 log = logging.getLogger("erp.triggers")
 

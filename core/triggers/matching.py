@@ -18,8 +18,8 @@ from core.models import (
     Task,
     Trigger,
 )
+from core.releases import released_triggers
 from core.triggers.conditions import Fields, fields_of
-from core.versions import released_triggers
 
 ADDRESSED_EVENTS = frozenset({EventType.SCHEDULED, EventType.WEBHOOK_RECEIVED})
 

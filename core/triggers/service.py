@@ -17,6 +17,7 @@ from core.rules.fields import field_names
 from core.rules.service import prepare_rule
 from core.triggers.conditions import Fields, fields_of, slug
 from core.triggers.matching import fields_of_flows
+from core.triggers.references import unknown_references
 from core.triggers.registry import ActionRegistry, get_action_registry
 from core.triggers.templating import template_names
 from core.triggers.trigger_settings import parse_settings, parse_steps
@@ -187,8 +188,6 @@ async def validate_trigger(
             _known_variables(event_type, fields),
         )
         if check_references:
-            from core.versions.references import unknown_references
-
             for index, key, entity, value in await unknown_references(
                 session, company_id, values.get("actions")
             ):

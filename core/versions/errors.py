@@ -37,18 +37,6 @@ class InstancesNeedMapping(ErpError):
     status = 409
 
 
-class UnknownEntityType(ErpError):
-    code = "unknown_entity_type"
-    status = 422
-
-
-class NotRolledOut(Conflict):
-    """No version of the entity reaches the company (not pinned, outside the rollout, no
-    stable version): it cannot be installed or run there."""
-
-    code = "not_rolled_out"
-
-
 class InstallRefused(Conflict):
     """The entity cannot be installed into this company (its own company, a type that is
     not installed, a company without users)."""

@@ -25,8 +25,8 @@ from core.models import (
     VersionStatus,
 )
 from core.models.flow_runs import ActionKind, StepStatus
+from core.releases.running import flow_definition_for
 from core.versions.errors import InstancesNeedMapping, TransitionRefused
-from core.versions.running import flow_definition_for
 
 LevelMap = dict[str, int]
 """Where waiting instances go: {old level order (as text) or old level name: new order}."""

@@ -11,13 +11,14 @@ from core.access import Principal, require
 from core.audit import record_audit
 from core.errors import NotFound
 from core.models import Version, VersionStatus, utcnow
+from core.releases.buckets import version_key
+from core.releases.entity_types import check_entity_type
+from core.releases.installs import sync_installs
+from core.releases.resolution import versions_of
 from core.versions import changelog, semver
-from core.versions.buckets import version_key
 from core.versions.errors import NothingToPublish
-from core.versions.installs import sync_installs
 from core.versions.migration import LevelMap, check_waiting_instances, migrate_waiting
-from core.versions.resolution import versions_of
-from core.versions.snapshots import capture, check_entity_type, write_back
+from core.versions.snapshots import capture, write_back
 
 
 async def preview_version(

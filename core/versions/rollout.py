@@ -25,11 +25,12 @@ from core.models import (
     VersionStatus,
     utcnow,
 )
-from core.versions.buckets import LIVE, pick, version_key
+from core.releases.buckets import LIVE, pick, version_key
+from core.releases.installs import sync_installs
+from core.releases.resolution import paused_ids, versions_of
 from core.versions.errors import NoPreviousVersion, TransitionRefused
-from core.versions.installs import INSTALLABLE, ensure_install, sync_installs
+from core.versions.installing import INSTALLABLE, ensure_install
 from core.versions.publishing import get_version
-from core.versions.resolution import paused_ids, versions_of
 
 MOVES: dict[VersionStatus, frozenset[VersionStatus]] = {
     VersionStatus.DRAFT: frozenset({VersionStatus.PUBLISHED}),

@@ -25,10 +25,9 @@ from core.models import (
     TaskStatus,
     Trigger,
 )
-from core.versions.errors import UnknownEntityType
-from core.versions.references import portable_references
+from core.releases.entity_types import check_entity_type
+from core.triggers.references import portable_references
 
-ENTITY_TYPES = ("Task", "Flow", "CustomTable", "Dataset")
 _MODELS: dict[str, Any] = {
     "Task": Task,
     "Flow": Flow,
@@ -40,14 +39,6 @@ _TRIGGER_COLUMN = {
     "Flow": Trigger.flow_id,
     "CustomTable": Trigger.table_id,
 }
-
-
-def check_entity_type(entity_type: str) -> str:
-    if entity_type not in _MODELS:
-        raise UnknownEntityType(
-            f"Entity type {entity_type!r} has no versions; use one of {', '.join(ENTITY_TYPES)}."
-        )
-    return entity_type
 
 
 async def load_entity(
@@ -132,7 +123,7 @@ async def _triggers(session: AsyncSession, entity_type: str, entity_id: str) -> 
             "actions": t.actions,
             "settings": t.settings,
         }
-        # The rows the actions name, findable in a client company (core.versions.references).
+        # The rows the actions name, findable in a client company (core.releases.references).
         if references := await portable_references(session, t.actions):
             item["references"] = references
         frozen.append(item)

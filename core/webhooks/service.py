@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from core.errors import FieldProblem, NotFound, ValidationFailed
-from core.integrations.vault import SEALED, process_box
 from core.models import EventType, Trigger
 from core.models.automation import WebhookEndpoint
+from core.vault import SEALED, process_box
 from core.webhooks.errors import (
     WebhookNotFound,
 )

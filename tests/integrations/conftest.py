@@ -13,9 +13,9 @@ from core.database import transaction
 from core.integrations.http import close_pools
 from core.integrations.runner import integration_type
 from core.integrations.secrets import prepare_config
-from core.integrations.vault import SecretBox, install_secret_box
 from core.models import Integration, IntegrationType
 from core.settings import Settings
+from core.vault import SecretBox, install_secret_box
 from tests.integrations.google_server import Google
 from tests.integrations.tally_server import Tally
 from tests.triggers.conftest import Pipeline, make_pipeline, settings_for

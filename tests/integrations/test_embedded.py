@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from core.database import create_engine, session_factory, transaction
-from core.integrations.vault import SecretBox
 from core.migrate import upgrade
 from core.models import EventType, IntegrationRun, IntegrationWorkflow
 from core.plugins.manager import get_plugins
 from core.settings import load_settings
 from core.tenancy import install_tenant_scoping
+from core.vault import SecretBox
 from tests.integrations.conftest import add_integration, sheets_config
 from tests.integrations.google_server import Google
 from tests.triggers.factories import eventually, record, seed_acme

@@ -13,8 +13,8 @@ import pytest
 from core.errors import ValidationFailed
 from core.integrations.runner import integration_type
 from core.integrations.secrets import open_secrets, prepare_config, public_config
-from core.integrations.vault import SecretBox, SecretUnreadable, new_key
 from core.models import Integration
+from core.vault import SecretBox, SecretUnreadable, new_key
 from tests.integrations.conftest import add_integration
 
 

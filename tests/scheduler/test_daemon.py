@@ -13,11 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from core.database import transaction
-from core.models import EventType, OutboxEvent, Trigger, utcnow
+from core.models import EventType, OutboxEvent, Trigger, as_utc, utcnow
 from core.models.automation import ScheduleSlot
 from core.scheduling.claims import fire_due_slots
 from core.settings import load_settings
-from core.triggers.runs import as_utc
 from scheduler.daemon import SchedulerDaemon
 from tests.conftest import worker_id
 from tests.scheduler.conftest import SHARED_REDIS, VENV_BIN, Process, background_env

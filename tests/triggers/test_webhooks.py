@@ -143,8 +143,8 @@ async def test_signing_secrets_are_stored_sealed_and_survive_key_rotation(
     import sqlalchemy as sa
 
     from core.integrations.rotation import rotate_secrets
-    from core.integrations.vault import SecretBox, new_key, process_box
     from core.models.automation import WebhookEndpoint
+    from core.vault import SecretBox, new_key, process_box
 
     _, endpoint_id, secret = await endpoint_for(sessions, acme)
     async with sessions() as session:
@@ -223,8 +223,8 @@ async def test_a_remembered_endpoint_is_read_again_once_its_secret_is_resealed(
     import sqlalchemy as sa
 
     from core.integrations.rotation import rotate_secrets
-    from core.integrations.vault import SecretBox, process_box
     from core.models.automation import WebhookEndpoint
+    from core.vault import SecretBox, process_box
 
     async def stored() -> str | None:
         async with sessions() as session:

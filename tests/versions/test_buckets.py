@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from core.versions import admits, bucket_of
+from core.releases import admits, bucket_of
 
 COMPANIES = [str(uuid.UUID(int=i * 7919 + 13)) for i in range(1000)]
 TASK = str(uuid.UUID(int=42))

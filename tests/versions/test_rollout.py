@@ -19,14 +19,12 @@ from core.models import (
     TriggerExecutionStatus,
     VersionStatus,
 )
+from core.releases import admits, bucket_of, resolve_version
 from core.versions import (
     TransitionRefused,
-    admits,
-    bucket_of,
     change_status,
     pause_failing_versions,
     publish_version,
-    resolve_version,
     resume,
     rollback,
     set_rollout,

@@ -17,8 +17,9 @@ from core.models import (
     UserRole,
     VersionPause,
 )
+from core.releases import resolve_version
 from core.settings import AutomationSettings
-from core.versions import publish_version, resolve_version, set_rollout
+from core.versions import publish_version, set_rollout
 from scheduler.daemon import SchedulerDaemon
 from tests.triggers.conftest import pipeline, smtp
 from tests.triggers.factories import add_trigger, eventually, expense, record, seed_acme

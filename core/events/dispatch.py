@@ -1,5 +1,6 @@
-"""How trigger work is handed to whatever runs it: Celery in scaled mode, an in-process queue
-in embedded mode. The core only knows this interface."""
+"""How recorded events and trigger runs are handed to whatever runs them: Celery in scaled
+mode, an in-process queue in embedded mode. The core only knows this interface (it sits with
+the outbox, below the plugins' background services that offer a dispatcher)."""
 
 from __future__ import annotations
 

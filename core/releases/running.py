@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Department, EntityInstall, Role, Version
-from core.versions.errors import NotRolledOut
-from core.versions.installs import derived_id, local_ids, sync_install
-from core.versions.resolution import resolve_version, resolve_with_source, versions_of
+from core.releases.errors import NotRolledOut
+from core.releases.installs import derived_id, local_ids, sync_install
+from core.releases.resolution import resolve_version, resolve_with_source, versions_of
 
 
 async def flow_definition_for(

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import EntityInstall, EventType, OutboxEvent, Trigger, Version
-from core.versions.installs import local_ids
-from core.versions.references import localise_actions
-from core.versions.resolution import Resolution, resolve_version
+from core.releases.installs import local_ids
+from core.releases.references import localise_actions
+from core.releases.resolution import Resolution, resolve_version
 
 _COLUMN = {"Task": "task_id", "Flow": "flow_id", "CustomTable": "table_id"}
 

@@ -1,39 +1,23 @@
-"""Ids a trigger's actions name (a flow to start, a table to write to) carried into client
-companies: frozen with a company-neutral key when a version is published, and turned into the
-client company's own ids when the client runs the version.
+"""Ids a trigger's actions name (a flow to start, a table to write to): checked against the
+company when a trigger is saved, and frozen with a company-neutral key when a version is
+published (core.releases.references turns them into a client company's ids).
 
 An action's config declares which of its settings name a row of the company, in its JSON
 schema (core.triggers.sdk.ENTITY_KEY), so plugin actions take part as the built-in ones do."""
 
 from __future__ import annotations
 
-import copy
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import (
-    CustomTable,
-    CustomTableRecord,
-    EmailTemplate,
-    Flow,
-    Integration,
-    Task,
-    User,
-)
+from core.releases.references import INSTALLED, REFERENCED
+from core.triggers.errors import UnknownAction
+from core.triggers.registry import get_action_registry
+from core.triggers.sdk import ENTITY_KEY
 
-_MODELS: dict[str, Any] = {
-    "Flow": Flow,
-    "Task": Task,
-    "CustomTable": CustomTable,
-    "EmailTemplate": EmailTemplate,
-    "Integration": Integration,
-    "CustomTableRecord": CustomTableRecord,
-    "User": User,
-}
-_INSTALLED = ("Flow", "Task")
 _COMPANY_OWN = ("CustomTableRecord", "User")
 """Rows that are one company's own (a record, a person): a version carries no reference to
 them into clients, but a trigger naming another company's is refused on save all the same."""
@@ -53,11 +37,6 @@ def _matches(entity: str, model: Any, value: str) -> Any:
 def _reference_settings(action_type: str) -> tuple[tuple[str, str], ...]:
     """(setting, entity type) of every setting of the action that names a row (or a list of
     rows)."""
-    # core.triggers asks this package for the triggers a version releases: imported late.
-    from core.triggers.errors import UnknownAction
-    from core.triggers.registry import get_action_registry
-    from core.triggers.sdk import ENTITY_KEY
-
     try:
         schema = get_action_registry().get(action_type).json_schema()
     except UnknownAction:
@@ -99,7 +78,7 @@ async def unknown_references(
     Templated values (`{{...}}`) are known only when the action runs."""
     unknown = []
     for index, key, entity, value in _named_rows(actions):
-        model = _MODELS.get(entity)
+        model = REFERENCED.get(entity)
         if model is None:
             continue
         found = await session.scalar(
@@ -118,7 +97,7 @@ async def portable_references(session: AsyncSession, actions: Any) -> list[dict[
     An id that names no row (a table given by name already, say) needs nothing."""
     references = []
     for index, key, entity, value in _named_rows(actions, portable_only=True):
-        model = _MODELS.get(entity)
+        model = REFERENCED.get(entity)
         name = (
             None
             if model is None
@@ -126,34 +105,5 @@ async def portable_references(session: AsyncSession, actions: Any) -> list[dict[
         )
         if name is not None:
             reference = {"action": index, "setting": key, "entity": entity, "name": name}
-            references.append(reference | ({"id": value} if entity in _INSTALLED else {}))
+            references.append(reference | ({"id": value} if entity in INSTALLED else {}))
     return references
-
-
-async def localise_actions(
-    session: AsyncSession, company_id: str, actions: Any, references: list[dict[str, Any]]
-) -> Any:
-    """The actions with each reference turned into `company_id`'s row: its install of the
-    entity, or its row of the same name. A row the client lacks is left as its name, for the
-    action's error to say what is missing; the building company's id never reaches it."""
-    from core.versions.installs import local_ids  # installs reach snapshots, which use this
-
-    if not references:
-        return actions
-    localised = copy.deepcopy(actions)
-    for reference in references:
-        try:
-            config = localised[reference["action"]]["config"]
-        except (IndexError, KeyError, TypeError):
-            continue
-        entity, name = reference["entity"], reference["name"]
-        local: str | None = None
-        if entity in _INSTALLED:
-            mapped = await local_ids(session, company_id, entity, [reference["id"]])
-            local = mapped.get(reference["id"])
-        elif (model := _MODELS.get(entity)) is not None:
-            local = await session.scalar(
-                sa.select(model.id).where(model.company_id == company_id, model.name == name)
-            )
-        config[reference["setting"]] = local or name
-    return localised

@@ -1,4 +1,5 @@
-"""Encryption of integration secrets at rest: Fernet tokens under a rotatable list of keys."""
+"""Encryption of secrets at rest (integration settings, webhook signing secrets): Fernet
+tokens under a rotatable list of keys."""
 
 from __future__ import annotations
 

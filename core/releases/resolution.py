@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import EntityInstall, Version, VersionPause
-from core.versions.buckets import Reason, pick
-from core.versions.snapshots import check_entity_type
+from core.releases.buckets import Reason, pick
+from core.releases.entity_types import check_entity_type
 
 
 @dataclass(frozen=True, slots=True)
