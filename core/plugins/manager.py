@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
-    "api.commands",
     "plugins.fields.text",
     "plugins.fields.numbers",
     "plugins.fields.dates",
@@ -49,11 +48,15 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.integrations.webhook",
     "plugins.integrations.custom_api",
     "core.integrations.commands",
-    "scheduler.commands",
 )
 """Built-in plugins, registered by module name exactly as third-party ones are."""
 
 ENTRY_POINT_GROUP = "erp"
+PROCESS_ENTRY_POINT_GROUP = "erp.commands"
+"""Built-in plugins of the processes above the core, which add their commands to `erp`
+(`erp serve`; the worker, relay and scheduler with the API's background services). The
+platform's own distribution declares them as entry points: the core names no module of
+`api` or `scheduler`."""
 
 
 @dataclass(slots=True)
@@ -148,8 +151,9 @@ def load_plugins(
     builtins: tuple[str, ...] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Plugins:
-    """Create a manager with the hook specs, the built-in plugins, the `erp` entry-point
-    group and `extra` plugin objects, then collect and check their contributions and read
+    """Create a manager with the hook specs, the built-in plugins (those of the core and
+    plugins/, then the processes' from `erp.commands`), the `erp` entry-point group and
+    `extra` plugin objects, then collect and check their contributions and read
     each plugin's settings from `environ` (the process's environment by default). A plugin
     that fails to import, contributes something malformed, or whose settings cannot be read,
     is recorded, not fatal."""
@@ -167,6 +171,9 @@ def load_plugins(
                 version=platform_version,
             )
         )
+    if builtins is None:
+        for ep in importlib.metadata.entry_points(group=PROCESS_ENTRY_POINT_GROUP):
+            infos.append(_register(pm, ep.name, ep.load, builtin=True, version=platform_version))
     if entry_points:
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             version = ep.dist.version if ep.dist else None

@@ -4,12 +4,16 @@ it, naming that import."""
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from core.plugins.manager import load_plugins
 
 ROOT = Path(__file__).parents[2]
 LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
@@ -98,3 +102,39 @@ def test_an_import_against_the_layers_fails_the_lint(
     assert result.returncode != 0
     assert f"{broken} BROKEN" in result.stdout
     assert named in result.stdout, result.stdout[-3000:]
+
+
+def test_the_core_names_no_module_of_the_processes_even_as_a_string() -> None:
+    """The core finds `api.commands` and `scheduler.commands` through the platform's
+    `erp.commands` entry points, never by a module name of its own."""
+    process_module = re.compile(r"(api|scheduler)(\.\w+)+")
+    offending = [
+        f"{path.relative_to(ROOT)}:{node.lineno} names {node.value}"
+        for path in sorted((ROOT / "core").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and process_module.fullmatch(node.value)
+    ]
+    assert offending == []
+
+
+def test_erp_still_offers_every_command(tmp_path: Path) -> None:
+    erp = str(Path(sys.executable).with_name("erp"))
+    result = subprocess.run(
+        [erp, "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    listed = {line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line}
+    assert listed == {
+        "db",
+        "demo",
+        "plugins",
+        "relay",
+        "scheduler",
+        "secrets",
+        "serve",
+        "worker",
+    }
+    plugins = load_plugins(entry_points=False)
+    assert {"api.commands", "scheduler.commands"} <= {i.name for i in plugins.infos if i.builtin}
