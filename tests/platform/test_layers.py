@@ -17,7 +17,7 @@ from core.plugins.manager import load_plugins
 
 ROOT = Path(__file__).parents[2]
 LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
-PACKAGES = ("core", "plugins", "api", "scheduler")
+PACKAGES = ("erp", "core", "plugins", "api", "scheduler")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_the_packages_keep_their_layers(pristine: Path) -> None:
         (
             "core.errors",
             "import api",
-            "The processes over the built-in plugins over the core",
+            "The processes over the built-in plugins over the plugin SDK over the core",
             "core.errors -> api",
         ),
         (
