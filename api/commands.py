@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from typing import Any
 
 import click
 
+from core.errors import ConfigurationError
 from core.plugins import hookimpl
 
 
@@ -31,6 +34,7 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     from core.settings import get_settings
 
     settings = get_settings()
+    _check_port_free(host, port)
     if settings.embedded:
         check_database(settings)
         upgrade(settings.database_url)
@@ -65,6 +69,28 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
         from api.app import create_app
 
         uvicorn.run(create_app(settings), **options)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse in one line, before anything starts, to serve on a port another program holds
+    (uvicorn would start the application, then fail with two tracebacks)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConfigurationError(f"Cannot serve on {host}: {exc.strerror}.") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT is not taken for busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigurationError(
+                    f"Port {port} on {host} is already in use by another program: choose "
+                    "another with --port (make run PORT=8080)."
+                ) from None
+            raise ConfigurationError(f"Cannot serve on {host}:{port}: {exc.strerror}.") from None
 
 
 def _automation_line(settings: Any, workers: int) -> str:

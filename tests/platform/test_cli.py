@@ -178,3 +178,18 @@ def test_forwarded_addresses_count_only_from_configured_proxies(
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_before_starting(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_erp("serve", "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"Port {port} on 127.0.0.1 is already in use" in lines[0]
+    assert "--port" in lines[0] and "Traceback" not in result.stderr
+    assert "startup complete" not in result.stdout + result.stderr
+    assert not (tmp_path / "erp.db").exists()  # nothing was started, not even a migration
