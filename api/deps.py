@@ -11,15 +11,10 @@ from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Principal
-from core.errors import ErpError, NotFound
+from core.errors import NotFound
 from core.models import Company
 from core.settings import Settings
-from core.tenancy import COMPANY_KEY
-
-
-class CompanyRequired(ErpError):
-    code = "company_required"
-    status = 400
+from core.tenancy import CompanyRequired, scope
 
 
 def provide_principal(request: Request[Principal, Any, Any]) -> Principal:
@@ -54,7 +49,7 @@ async def provide_db(
         )
     async with state.sessions() as session, session.begin():
         if scope_to is not None:
-            session.info[COMPANY_KEY] = scope_to
+            scope(session, scope_to)
             if principal.is_developer and await session.get(Company, scope_to) is None:
                 raise NotFound(f"Company {scope_to} not found.")
         yield session

@@ -43,14 +43,10 @@ from core.audit import record_audit, snapshot
 from core.errors import PermissionDenied
 from core.flows.engine import OVERSEERS
 from core.models import Flow, FlowInstance, FlowInstanceStatus, FlowStatus
+from core.tenancy import company_of
 
 DEFINITIONS = ["flows"]
 RUNNING = ["flow instances"]
-
-
-def _company(principal: Principal) -> str:
-    assert principal.company_id is not None  # the db dependency refused the request otherwise
-    return principal.company_id
 
 
 def _viewer(principal: Principal) -> str | None:
@@ -117,7 +113,7 @@ async def list_flows(
 )
 async def create_flow(db: DB, principal: Actor, data: JSONBody[FlowIn]) -> FlowOut:
     flow = await flows.save_flow(
-        db, company_id=_company(principal), user_id=principal.user_id, spec=_spec(data)
+        db, company_id=company_of(principal), user_id=principal.user_id, spec=_spec(data)
     )
     record_audit(db, principal, "flow.created", "Flow", flow.id, after=snapshot(flow))
     return flow_out(flow)
@@ -127,7 +123,7 @@ async def create_flow(db: DB, principal: Actor, data: JSONBody[FlowIn]) -> FlowO
     "/flows/{flow_id:str}", guards=[requires("flows.read")], tags=DEFINITIONS, summary="Read a flow"
 )
 async def read_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowOut:
-    return flow_out(await flows.get_flow(db, company_id=_company(principal), flow_id=flow_id))
+    return flow_out(await flows.get_flow(db, company_id=company_of(principal), flow_id=flow_id))
 
 
 @put(
@@ -139,7 +135,7 @@ async def read_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowOut
 async def replace_flow(
     db: DB, principal: Actor, flow_id: FromPath[str], data: JSONBody[FlowIn]
 ) -> FlowOut:
-    company_id = _company(principal)
+    company_id = company_of(principal)
     before = snapshot(await flows.get_flow(db, company_id=company_id, flow_id=flow_id))
     flow = await flows.save_flow(
         db, company_id=company_id, user_id=principal.user_id, spec=_spec(data), flow_id=flow_id
@@ -157,7 +153,7 @@ async def replace_flow(
     summary="Delete a flow that never ran (409 once it has instances: archive it instead)",
 )
 async def delete_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> None:
-    gone = await flows.delete_flow(db, company_id=_company(principal), flow_id=flow_id)
+    gone = await flows.delete_flow(db, company_id=company_of(principal), flow_id=flow_id)
     record_audit(
         db,
         principal,
@@ -177,8 +173,8 @@ async def delete_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> None:
     status_code=200,
 )
 async def archive_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowOut:
-    before = snapshot(await flows.get_flow(db, company_id=_company(principal), flow_id=flow_id))
-    flow = await flows.archive_flow(db, company_id=_company(principal), flow_id=flow_id)
+    before = snapshot(await flows.get_flow(db, company_id=company_of(principal), flow_id=flow_id))
+    flow = await flows.archive_flow(db, company_id=company_of(principal), flow_id=flow_id)
     record_audit(
         db, principal, "flow.archived", "Flow", flow.id, before=before, after=snapshot(flow)
     )
@@ -192,7 +188,7 @@ async def archive_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> Flow
     summary="Every problem that would stop the flow from being published",
 )
 async def check_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> CheckOut:
-    problems = await flows.check_flow(db, company_id=_company(principal), flow_id=flow_id)
+    problems = await flows.check_flow(db, company_id=company_of(principal), flow_id=flow_id)
     return CheckOut(
         ok=not problems,
         problems=[ProblemOut(path=p.path, message=p.message, code=p.code) for p in problems],
@@ -207,7 +203,7 @@ async def check_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> CheckO
     summary="Freeze the flow as the definition new instances start on",
 )
 async def publish_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowDefinitionOut:
-    company_id = _company(principal)
+    company_id = company_of(principal)
     definition = await flows.publish_flow(db, company_id=company_id, flow_id=flow_id)
     record_audit(
         db,
@@ -232,7 +228,7 @@ async def read_definition(
     db: DB, principal: Actor, definition_id: FromPath[str]
 ) -> FlowDefinitionOut:
     frozen = await flows.get_definition(
-        db, company_id=_company(principal), definition_id=definition_id
+        db, company_id=company_of(principal), definition_id=definition_id
     )
     return frozen_definition_out(frozen)
 
@@ -250,7 +246,7 @@ async def start_instance(
         raise PermissionDenied("Only an admin may choose who acts on the first level.")
     started = await flows.start_instance(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         flow_id=flow_id,
         initiator_id=principal.user_id,
         data=data.data,
@@ -287,7 +283,7 @@ async def list_instances(
 ) -> PageOut[InstanceRow]:
     items, total = await flows.list_instances(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         flow_id=flow_id,
         status=status,
         initiator_id=initiator_id,
@@ -328,7 +324,7 @@ async def list_instances(
 )
 async def read_instance(db: DB, principal: Actor, instance_id: FromPath[str]) -> InstanceOut:
     view = await flows.get_instance(
-        db, company_id=_company(principal), instance_id=instance_id, viewer_id=_viewer(principal)
+        db, company_id=company_of(principal), instance_id=instance_id, viewer_id=_viewer(principal)
     )
     return instance_out(view)
 
@@ -343,7 +339,7 @@ async def instance_history(
     db: DB, principal: Actor, instance_id: FromPath[str], limit: Limit = 50, offset: Offset = 0
 ) -> PageOut[HistoryOut]:
     entries = await flows.instance_history(
-        db, company_id=_company(principal), instance_id=instance_id, viewer_id=_viewer(principal)
+        db, company_id=company_of(principal), instance_id=instance_id, viewer_id=_viewer(principal)
     )
     return page(entries, limit, offset, history_out)
 
@@ -364,7 +360,7 @@ async def submit_task(
 ) -> ActionOut:
     result = await flows.execute_task(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         instance_id=instance_id,
         task_id=task_id,
         user_id=principal.user_id,
@@ -386,7 +382,7 @@ async def approve(
 ) -> ActionOut:
     result = await flows.approve(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         instance_id=instance_id,
         user_id=principal.user_id,
         comment=data.comment,
@@ -407,7 +403,7 @@ async def reject(
 ) -> ActionOut:
     result = await flows.reject(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         instance_id=instance_id,
         user_id=principal.user_id,
         comment=data.comment,
@@ -428,7 +424,7 @@ async def reassign(
 ) -> ActionOut:
     result = await flows.reassign(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         instance_id=instance_id,
         user_id=principal.user_id,
         to_user_id=data.to_user_id,
@@ -450,7 +446,7 @@ async def cancel(
 ) -> ActionOut:
     result = await flows.cancel(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         instance_id=instance_id,
         user_id=principal.user_id,
         reason=data.reason,
@@ -473,7 +469,7 @@ async def inbox(
 ) -> PageOut[PendingTaskOut]:
     items, total = await flows.pending_tasks_for(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         user_id=principal.user_id,
         flow_id=flow_id,
         limit=limit,

@@ -22,7 +22,6 @@ from api.integrations.schemas import (
 )
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
-from core.access import Principal
 from core.audit import record_audit
 from core.errors import NotFound
 from core.integrations.catalog import describe_types
@@ -30,13 +29,9 @@ from core.integrations.oauth import begin_authorization, callback_url, complete_
 from core.integrations.runner import recent_runs, test_connection
 from core.integrations.workflows import sync_workflow
 from core.models import Integration, IntegrationWorkflow
+from core.tenancy import company_of
 
 TAGS = ["integrations"]
-
-
-def _company(principal: Principal) -> str:
-    assert principal.company_id is not None  # the db dependency refused the request otherwise
-    return principal.company_id
 
 
 @get(
@@ -110,7 +105,7 @@ async def test_integration(
     answer = await test_connection(
         state.sessions,
         state.settings,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         integration_id=integration_id,
     )
     return TestOut(**answer)
@@ -153,7 +148,7 @@ async def workflow_runs(
 )
 async def sync_now(db: DB, state: State, principal: Actor, workflow_id: FromPath[str]) -> SyncOut:
     result = await sync_workflow(
-        state.sessions, state.settings, company_id=_company(principal), workflow_id=workflow_id
+        state.sessions, state.settings, company_id=company_of(principal), workflow_id=workflow_id
     )
     return SyncOut(
         status=result.status, imported=result.imported, skipped=result.skipped, error=result.error

@@ -12,10 +12,11 @@ from litestar.datastructures import State
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.security.jwt import Token
 
-from api.deps import Actor, CompanyRequired
+from api.deps import Actor
 from core.access import Principal
 from core.auth.standing import standing
 from core.live import LiveHub
+from core.tenancy import CompanyRequired
 
 HEARTBEAT_SECONDS = 15.0
 """A comment line this often keeps proxies and load balancers from closing a quiet stream

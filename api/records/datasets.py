@@ -16,18 +16,14 @@ from core import records
 from core.access import Principal
 from core.audit import record_audit, snapshot
 from core.models import DatasetStatus
+from core.tenancy import company_of
 
 TAGS = ["datasets"]
 
 
-def _company(principal: Principal) -> str:
-    assert principal.company_id is not None
-    return principal.company_id
-
-
 async def _reader(db: DB, principal: Principal) -> records.Reader:
     return await records.reader_for(
-        db, company_id=_company(principal), user_id=principal.user_id, role=principal.role
+        db, company_id=company_of(principal), user_id=principal.user_id, role=principal.role
     )
 
 
@@ -40,7 +36,7 @@ async def list_datasets(
     status: FromQuery[DatasetStatus | None] = None,
 ) -> PageOut[DatasetOut]:
     found = await records.list_datasets(
-        db, company_id=_company(principal), reader=await _reader(db, principal), status=status
+        db, company_id=company_of(principal), reader=await _reader(db, principal), status=status
     )
     return page(found, limit, offset, dataset_out)
 
@@ -49,7 +45,7 @@ async def list_datasets(
 async def create_dataset(db: DB, principal: Actor, data: JSONBody[DatasetCreate]) -> DatasetOut:
     row = await records.create_dataset(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         name=data.name,
         sections=data.sections,
         description=data.description,
@@ -68,7 +64,10 @@ async def create_dataset(db: DB, principal: Actor, data: JSONBody[DatasetCreate]
 )
 async def get_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> DatasetOut:
     row = await records.get_dataset(
-        db, company_id=_company(principal), dataset_id=dataset, reader=await _reader(db, principal)
+        db,
+        company_id=company_of(principal),
+        dataset_id=dataset,
+        reader=await _reader(db, principal),
     )
     return dataset_out(row)
 
@@ -83,10 +82,10 @@ async def update_dataset(
     db: DB, principal: Actor, dataset: FromPath[str], data: JSONBody[DatasetUpdate]
 ) -> DatasetOut:
     before = snapshot(
-        await records.load_dataset(db, company_id=_company(principal), dataset_id=dataset)
+        await records.load_dataset(db, company_id=company_of(principal), dataset_id=dataset)
     )
     row = await records.update_dataset(
-        db, company_id=_company(principal), dataset_id=dataset, changes=changes_of(data)
+        db, company_id=company_of(principal), dataset_id=dataset, changes=changes_of(data)
     )
     record_audit(
         db, principal, "dataset.updated", "Dataset", row.id, before=before, after=snapshot(row)
@@ -97,9 +96,9 @@ async def update_dataset(
 async def _transition(db: DB, principal: Principal, dataset: str, publish: bool) -> DatasetOut:
     change = records.publish_dataset if publish else records.archive_dataset
     before = snapshot(
-        await records.load_dataset(db, company_id=_company(principal), dataset_id=dataset)
+        await records.load_dataset(db, company_id=company_of(principal), dataset_id=dataset)
     )
-    row = await change(db, company_id=_company(principal), dataset_id=dataset)
+    row = await change(db, company_id=company_of(principal), dataset_id=dataset)
     action = "dataset.published" if publish else "dataset.archived"
     record_audit(db, principal, action, "Dataset", row.id, before=before, after=snapshot(row))
     return dataset_out(row)

@@ -35,13 +35,9 @@ from core import records
 from core.access import Principal
 from core.audit import record_audit, snapshot
 from core.errors import FieldProblem, ValidationFailed
+from core.tenancy import company_of, scope
 
 TAGS = ["tables"]
-
-
-def _company(principal: Principal) -> str:
-    assert principal.company_id is not None  # the db dependency refused the request otherwise
-    return principal.company_id
 
 
 def _csv_list(value: str | None) -> list[str]:
@@ -63,7 +59,7 @@ def _json_param(name: str, value: str | None) -> Any:
 async def list_tables(
     db: DB, principal: Actor, limit: Limit = 50, offset: Offset = 0
 ) -> PageOut[TableOut]:
-    found = await records.list_tables(db, company_id=_company(principal))
+    found = await records.list_tables(db, company_id=company_of(principal))
     return page(found, limit, offset, table_out)
 
 
@@ -71,7 +67,7 @@ async def list_tables(
 async def create_table(db: DB, principal: Actor, data: JSONBody[TableCreate]) -> TableOut:
     table = await records.create_table(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         name=data.name,
         display_name=data.display_name,
         schema=data.schema,
@@ -91,7 +87,7 @@ async def create_table(db: DB, principal: Actor, data: JSONBody[TableCreate]) ->
     summary="Read a table (by id or name)",
 )
 async def get_table(db: DB, principal: Actor, table: FromPath[str]) -> TableOut:
-    return table_out(await records.get_table(db, company_id=_company(principal), table_id=table))
+    return table_out(await records.get_table(db, company_id=company_of(principal), table_id=table))
 
 
 @patch(
@@ -103,10 +99,10 @@ async def get_table(db: DB, principal: Actor, table: FromPath[str]) -> TableOut:
 async def update_table(
     db: DB, principal: Actor, table: FromPath[str], data: JSONBody[TableUpdate]
 ) -> TableOut:
-    row = await records.get_table(db, company_id=_company(principal), table_id=table)
+    row = await records.get_table(db, company_id=company_of(principal), table_id=table)
     before = snapshot(row)
     row = await records.update_table(
-        db, company_id=_company(principal), table_id=row.id, **changes_of(data)
+        db, company_id=company_of(principal), table_id=row.id, **changes_of(data)
     )
     record_audit(
         db, principal, "table.updated", "CustomTable", row.id, before=before, after=snapshot(row)
@@ -121,9 +117,9 @@ async def update_table(
     summary="Delete a table and its records",
 )
 async def delete_table(db: DB, principal: Actor, table: FromPath[str]) -> None:
-    row = await records.get_table(db, company_id=_company(principal), table_id=table)
+    row = await records.get_table(db, company_id=company_of(principal), table_id=table)
     before = snapshot(row)
-    await records.delete_table(db, company_id=_company(principal), table_id=row.id)
+    await records.delete_table(db, company_id=company_of(principal), table_id=row.id)
     record_audit(db, principal, "table.deleted", "CustomTable", before["id"], before=before)
 
 
@@ -174,7 +170,7 @@ async def query_records(
 async def _page(db: DB, principal: Principal, table: str, query: RecordQuery) -> RecordPage:
     page = await records.list_records(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         table_id=table,
         principal=principal,
         where=query.where,
@@ -206,7 +202,7 @@ async def create_record(
 ) -> RecordOut:
     row = await records.create_record(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         table_id=table,
         data=data.data,
         principal=principal,
@@ -233,7 +229,7 @@ async def get_record(
     names = _csv_list(expand)
     row, expanded = await records.get_record(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         record_id=record,
         table_id=table,
         principal=principal,
@@ -256,11 +252,11 @@ async def update_record(
     data: JSONBody[RecordWrite],
 ) -> RecordOut:
     before, _ = await records.get_record(
-        db, company_id=_company(principal), record_id=record, table_id=table, principal=principal
+        db, company_id=company_of(principal), record_id=record, table_id=table, principal=principal
     )
     row = await records.update_record(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         record_id=before.id,
         table_id=table,
         data=data.data,
@@ -288,7 +284,7 @@ async def delete_record(
     db: DB, principal: Actor, table: FromPath[str], record: FromPath[str]
 ) -> None:
     before, after = await records.delete_record(
-        db, company_id=_company(principal), record_id=record, table_id=table, principal=principal
+        db, company_id=company_of(principal), record_id=record, table_id=table, principal=principal
     )
     record_audit(
         db,
@@ -312,7 +308,7 @@ async def restore_record(
     db: DB, principal: Actor, table: FromPath[str], record: FromPath[str]
 ) -> RecordOut:
     row = await records.restore_record(
-        db, company_id=_company(principal), record_id=record, table_id=table, principal=principal
+        db, company_id=company_of(principal), record_id=record, table_id=table, principal=principal
     )
     record_audit(
         db, principal, "record.restored", "CustomTableRecord", row.id, after=snapshot(row.columns())
@@ -337,7 +333,7 @@ async def bulk_create(
 ) -> BulkResult:
     rows = await records.bulk_create_records(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         table_id=table,
         rows=data.records,
         principal=principal,
@@ -359,7 +355,7 @@ async def bulk_update(
 ) -> BulkResult:
     rows = await records.bulk_update_records(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         table_id=table,
         updates=[{"id": u.id, "data": u.data} for u in data.records],
         principal=principal,
@@ -379,9 +375,9 @@ async def bulk_update(
 async def bulk_delete(
     db: DB, principal: Actor, table: FromPath[str], data: JSONBody[BulkDelete]
 ) -> BulkResult:
-    row = await records.get_table(db, company_id=_company(principal), table_id=table)
+    row = await records.get_table(db, company_id=company_of(principal), table_id=table)
     count = await records.bulk_delete_records(
-        db, company_id=_company(principal), table_id=row.id, ids=data.ids, principal=principal
+        db, company_id=company_of(principal), table_id=row.id, ids=data.ids, principal=principal
     )
     _bulk_audit(db, principal, "records.bulk_deleted", row.id, data.ids)
     return BulkResult(count=count, ids=data.ids)
@@ -404,7 +400,7 @@ async def import_csv(
             [FieldProblem("csv", "must be UTF-8 text", "invalid_encoding")]
         ) from None
     rows = await records.import_csv(
-        db, company_id=_company(principal), table_id=table, text=text, principal=principal
+        db, company_id=company_of(principal), table_id=table, text=text, principal=principal
     )
     ids = [r.id for r in rows]
     _bulk_audit(db, principal, "records.imported", rows[0].table_id, ids)
@@ -427,7 +423,7 @@ async def export_csv(
 ) -> Response[Any]:
     # Check the table, filter and sort now, so mistakes are problem responses; the stream
     # outlives the handler's transaction and reads in its own tenant-scoped session.
-    company_id = _company(principal)
+    company_id = company_of(principal)
     rule, order = _json_param("where", where), _csv_list(sort) or None
     await records.list_records(
         db,
@@ -443,7 +439,7 @@ async def export_csv(
 
     async def stream() -> AsyncIterator[str]:
         async with sessions() as session:
-            session.info["company_id"] = company_id
+            scope(session, company_id)
             async for chunk in records.export_csv(
                 session,
                 company_id=company_id,

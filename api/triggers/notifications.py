@@ -11,14 +11,9 @@ from api.deps import DB, Actor
 from api.pagination import Limit, Offset, PageOut
 from api.triggers.schemas import MarkedOut, MarkRead, NotificationOut, UnreadOut, notification_out
 from core import notifications
-from core.access import Principal
+from core.tenancy import company_of
 
 TAGS = ["notifications"]
-
-
-def _company(principal: Principal) -> str:
-    assert principal.company_id is not None
-    return principal.company_id
 
 
 @get("/notifications", tags=TAGS, summary="My notifications, newest first")
@@ -31,7 +26,7 @@ async def list_notifications(
 ) -> PageOut[NotificationOut]:
     items, total = await notifications.list_notifications(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         user_id=principal.user_id,
         unread_only=unread,
         limit=limit,
@@ -46,7 +41,7 @@ async def list_notifications(
 async def unread_count(db: DB, principal: Actor) -> UnreadOut:
     return UnreadOut(
         unread=await notifications.unread_count(
-            db, company_id=_company(principal), user_id=principal.user_id
+            db, company_id=company_of(principal), user_id=principal.user_id
         )
     )
 
@@ -59,7 +54,7 @@ async def unread_count(db: DB, principal: Actor) -> UnreadOut:
 )
 async def mark_read(db: DB, principal: Actor, data: JSONBody[MarkRead]) -> MarkedOut:
     updated = await notifications.mark_read(
-        db, company_id=_company(principal), user_id=principal.user_id, notification_ids=data.ids
+        db, company_id=company_of(principal), user_id=principal.user_id, notification_ids=data.ids
     )
     return MarkedOut(updated=updated)
 

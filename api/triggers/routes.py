@@ -28,18 +28,13 @@ from api.triggers.schemas import (
     trigger_out,
 )
 from core import triggers
-from core.access import Principal
 from core.audit import record_audit, snapshot
 from core.events.dispatch import Dispatcher
 from core.models import EventType, TriggerExecutionStatus
+from core.tenancy import company_of
 
 TAGS = ["triggers"]
 log = logging.getLogger("erp.api.triggers")
-
-
-def _company(principal: Principal) -> str:
-    assert principal.company_id is not None  # the db dependency refused the request otherwise
-    return principal.company_id
 
 
 @get("/triggers", guards=[requires("triggers.read")], tags=TAGS, summary="List triggers")
@@ -56,7 +51,7 @@ async def list_triggers(
 ) -> PageOut[TriggerOut]:
     found = await triggers.list_triggers(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         event_type=event_type,
         task_id=task_id,
         flow_id=flow_id,
@@ -74,7 +69,7 @@ async def list_triggers(
 )
 async def create_trigger(db: DB, principal: Actor, data: JSONBody[TriggerCreate]) -> TriggerOut:
     spec = triggers.TriggerSpec(**{name: getattr(data, name) for name in data.__struct_fields__})
-    trigger = await triggers.create_trigger(db, company_id=_company(principal), spec=spec)
+    trigger = await triggers.create_trigger(db, company_id=company_of(principal), spec=spec)
     record_audit(db, principal, "trigger.created", "Trigger", trigger.id, after=snapshot(trigger))
     return trigger_out(trigger)
 
@@ -100,7 +95,7 @@ async def list_actions(limit: Limit = 50, offset: Offset = 0) -> PageOut[ActionO
 @get("/triggers/{trigger_id:str}", guards=[requires("triggers.read")], tags=TAGS)
 async def get_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) -> TriggerOut:
     return trigger_out(
-        await triggers.get_trigger(db, company_id=_company(principal), trigger_id=trigger_id)
+        await triggers.get_trigger(db, company_id=company_of(principal), trigger_id=trigger_id)
     )
 
 
@@ -108,7 +103,7 @@ async def get_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) -> Tr
 async def update_trigger(
     db: DB, principal: Actor, trigger_id: FromPath[str], data: JSONBody[TriggerUpdate]
 ) -> TriggerOut:
-    company_id = _company(principal)
+    company_id = company_of(principal)
     before = snapshot(await triggers.get_trigger(db, company_id=company_id, trigger_id=trigger_id))
     trigger = await triggers.update_trigger(
         db, company_id=company_id, trigger_id=trigger_id, changes=changes_of(data)
@@ -127,7 +122,7 @@ async def update_trigger(
 
 @delete("/triggers/{trigger_id:str}", guards=[requires("triggers.write")], tags=TAGS)
 async def delete_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) -> None:
-    company_id = _company(principal)
+    company_id = company_of(principal)
     before = snapshot(await triggers.get_trigger(db, company_id=company_id, trigger_id=trigger_id))
     await triggers.delete_trigger(db, company_id=company_id, trigger_id=trigger_id)
     record_audit(db, principal, "trigger.deleted", "Trigger", trigger_id, before=before)
@@ -151,7 +146,7 @@ async def list_executions(
 ) -> PageOut[ExecutionOut]:
     items, total = await triggers.list_executions(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         trigger_id=trigger_id,
         status=status,
         since=since,
@@ -175,7 +170,7 @@ async def execution_stats(
     days: FromQuery[int] = 7,
 ) -> StatsOut:
     stats = await triggers.execution_stats(
-        db, company_id=_company(principal), trigger_id=trigger_id, days=max(1, min(days, 366))
+        db, company_id=company_of(principal), trigger_id=trigger_id, days=max(1, min(days, 366))
     )
     return StatsOut(
         since=stats["since"],
@@ -189,7 +184,9 @@ async def execution_stats(
 @get("/trigger-executions/{execution_id:str}", guards=[requires("executions.read")], tags=TAGS)
 async def get_execution(db: DB, principal: Actor, execution_id: FromPath[str]) -> ExecutionOut:
     return execution_out(
-        await triggers.get_execution(db, company_id=_company(principal), execution_id=execution_id)
+        await triggers.get_execution(
+            db, company_id=company_of(principal), execution_id=execution_id
+        )
     )
 
 
@@ -205,7 +202,7 @@ async def retry_execution(
 ) -> Response[RetryOut]:
     run_id = await triggers.retry_execution(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         execution_id=execution_id,
         automation=platform_settings.automation,
     )

@@ -15,10 +15,10 @@ from api.organisation.schemas import Out
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
 from core import webhooks
-from core.access import Principal
 from core.audit import record_audit, snapshot
 from core.models.automation import WebhookEndpoint
 from core.settings import Settings
+from core.tenancy import company_of
 
 TAGS = ["webhooks"]
 
@@ -37,11 +37,6 @@ class EndpointSecretOut(EndpointOut):
 
 class AcceptedOut(Out):
     event_id: str
-
-
-def _company(principal: Principal) -> str:
-    assert principal.company_id is not None
-    return principal.company_id
 
 
 def _out(endpoint: WebhookEndpoint, settings: Settings) -> EndpointOut:
@@ -72,7 +67,7 @@ async def create_endpoint(
 ) -> EndpointSecretOut:
     created = await webhooks.create_endpoint(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         trigger_id=trigger_id,
         public_url=platform_settings.automation.public_url,
     )
@@ -100,7 +95,9 @@ async def list_endpoints(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[EndpointOut]:
-    found = await webhooks.list_endpoints(db, company_id=_company(principal), trigger_id=trigger_id)
+    found = await webhooks.list_endpoints(
+        db, company_id=company_of(principal), trigger_id=trigger_id
+    )
     return page(found, limit, offset, lambda e: _out(e, platform_settings))
 
 
@@ -116,7 +113,7 @@ async def rotate_secret(
 ) -> EndpointSecretOut:
     rotated = await webhooks.rotate_secret(
         db,
-        company_id=_company(principal),
+        company_id=company_of(principal),
         endpoint_id=endpoint_id,
         public_url=platform_settings.automation.public_url,
     )
@@ -126,7 +123,7 @@ async def rotate_secret(
 
 @delete("/webhook-endpoints/{endpoint_id:str}", guards=[requires("triggers.write")], tags=TAGS)
 async def delete_endpoint(db: DB, principal: Actor, endpoint_id: FromPath[str]) -> None:
-    await webhooks.delete_endpoint(db, company_id=_company(principal), endpoint_id=endpoint_id)
+    await webhooks.delete_endpoint(db, company_id=company_of(principal), endpoint_id=endpoint_id)
     record_audit(db, principal, "webhook_endpoint.deleted", "WebhookEndpoint", endpoint_id)
 
 

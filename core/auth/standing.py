@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import Company, RefreshToken, User, UserRole, utcnow
-from core.tenancy import COMPANY_KEY
+from core.tenancy import scope
 
 STANDING_SECONDS = 1.0
 """How long a process trusts what it last read of an account (the delay before a demotion
@@ -50,7 +50,7 @@ async def standing(
         return known[1]
     async with sessions() as session:
         if company_id is not None:
-            session.info[COMPANY_KEY] = company_id
+            scope(session, company_id)
         found = await _read(session, user_id, session_id)
     if len(_known) >= _KEPT:
         _known.clear()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import EventType, IntegrationWorkflow, OutboxEvent
-from core.tenancy import COMPANY_KEY
+from core.tenancy import scope
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -50,7 +50,7 @@ async def event_items(
         if trigger.get(name):
             query = query.where(column == trigger[name])
     async with sessions() as session:
-        session.info[COMPANY_KEY] = workflow.company_id
+        scope(session, workflow.company_id)
         events = (await session.scalars(query)).all()
     items = []
     for event in events:

@@ -10,7 +10,7 @@ from core.errors import NotFound
 from core.files.storage import stored_path
 from core.models import File
 from core.settings import Settings
-from core.tenancy import COMPANY_KEY
+from core.tenancy import scope
 
 
 async def read_company_file(
@@ -18,7 +18,7 @@ async def read_company_file(
 ) -> tuple[str, str, bytes]:
     """(original name, MIME type, content) of a file of the company."""
     async with sessions() as session:
-        session.info[COMPANY_KEY] = company_id
+        scope(session, company_id)
         row = await session.get(File, file_id)
         if row is None or row.company_id != company_id:
             raise NotFound(f"file {file_id} not found")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.models import Integration, IntegrationCursor, IntegrationItem, IntegrationWorkflow, utcnow
-from core.tenancy import COMPANY_KEY
+from core.tenancy import scope
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -41,7 +41,7 @@ async def take_lease(
     """Take the workflow's sync lease; its cursor, or None when another sync holds it."""
     now = utcnow()
     async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
+        scope(session, workflow.company_id)
         if await session.get(IntegrationCursor, workflow.id) is None:
             try:
                 async with session.begin_nested():
@@ -78,7 +78,7 @@ async def renew_lease(
     """Extend the holder's lease, and the claim of the item it is handing over."""
     now = utcnow()
     async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
+        scope(session, workflow.company_id)
         if holder:
             await session.execute(
                 sa.update(IntegrationCursor)
@@ -104,7 +104,7 @@ async def advance_cursor(
     sessions: Sessions, workflow: IntegrationWorkflow, holder: str, cursor: Mapping[str, Any]
 ) -> None:
     async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
+        scope(session, workflow.company_id)
         await session.execute(
             sa.update(IntegrationCursor)
             .where(
@@ -121,7 +121,7 @@ async def release_lease(
     now = utcnow()
     extra: dict[str, Any] = {"last_sync_at": now} if synced else {}
     async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
+        scope(session, workflow.company_id)
         await session.execute(
             sa.update(IntegrationCursor)
             .where(
@@ -145,7 +145,7 @@ async def claim_item(
     for `lease_seconds` (it died) is taken over."""
     try:
         async with sessions() as session, session.begin():
-            session.info[COMPANY_KEY] = workflow.company_id
+            scope(session, workflow.company_id)
             session.add(
                 IntegrationItem(
                     workflow_id=workflow.id, item_key=key, company_id=workflow.company_id, output={}
@@ -156,7 +156,7 @@ async def claim_item(
         pass
     now = utcnow()
     async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
+        scope(session, workflow.company_id)
         taken = await session.scalar(
             sa.update(IntegrationItem)
             .where(
@@ -185,7 +185,7 @@ async def abandoned_items(
     finished, not renewed for `lease_seconds`), oldest first."""
     now = utcnow()
     async with sessions() as session:
-        session.info[COMPANY_KEY] = workflow.company_id
+        scope(session, workflow.company_id)
         keys = await session.scalars(
             sa.select(IntegrationItem.item_key)
             .where(
@@ -201,7 +201,7 @@ async def abandoned_items(
 
 async def release_item(sessions: Sessions, workflow: IntegrationWorkflow, key: str) -> None:
     async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
+        scope(session, workflow.company_id)
         await session.execute(
             sa.delete(IntegrationItem).where(
                 IntegrationItem.workflow_id == workflow.id, IntegrationItem.item_key == key
@@ -218,7 +218,7 @@ async def finish_item(
 ) -> None:
     """The item's output and the cursor past it, in one transaction."""
     async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = workflow.company_id
+        scope(session, workflow.company_id)
         await session.execute(
             sa.update(IntegrationItem)
             .where(IntegrationItem.workflow_id == workflow.id, IntegrationItem.item_key == key)

@@ -34,7 +34,7 @@ from core.models import Base, Integration, IntegrationRun, new_id, utcnow
 from core.plugins.integrations import IntegrationAction, IntegrationType, check_config
 from core.plugins.manager import get_plugins
 from core.settings import Settings
-from core.tenancy import COMPANY_KEY
+from core.tenancy import scope
 from core.vault import SecretBox
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -176,7 +176,7 @@ async def store_tokens(
     """Keep a new access token (and a rotated refresh token) sealed in the config."""
     box = SecretBox.from_settings(settings)
     async with sessions() as session, session.begin():
-        session.info[COMPANY_KEY] = company_id
+        scope(session, company_id)
         row = await session.get(Integration, integration_id, with_for_update=True)
         if row is None:
             return

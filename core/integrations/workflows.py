@@ -49,7 +49,7 @@ from core.models import (
 )
 from core.plugins.integrations import IntegrationSource, check_config
 from core.settings import Settings
-from core.tenancy import COMPANY_KEY
+from core.tenancy import scope
 from core.triggers.templating import render_value
 
 log = logging.getLogger("erp.integrations")
@@ -162,7 +162,7 @@ async def check_workflow(
 
 async def _load(sessions: Sessions, company_id: str, workflow_id: str) -> IntegrationWorkflow:
     async with sessions() as session:
-        session.info[COMPANY_KEY] = company_id
+        scope(session, company_id)
         workflow = await session.get(IntegrationWorkflow, workflow_id)
         if workflow is None:
             raise NotFound(f"integration workflow {workflow_id} not found")
@@ -207,7 +207,7 @@ async def _run_action(
         )
     finally:
         async with sessions() as session, session.begin():
-            session.info[COMPANY_KEY] = workflow.company_id
+            scope(session, workflow.company_id)
             await session.execute(
                 sa.update(IntegrationWorkflow)
                 .where(IntegrationWorkflow.id == workflow.id)
@@ -264,7 +264,7 @@ async def _run_platform_action(
         return dict(await action.run(context, parsed) or {})
     finally:
         async with sessions() as session, session.begin():
-            session.info[COMPANY_KEY] = workflow.company_id
+            scope(session, workflow.company_id)
             await session.execute(
                 sa.update(IntegrationWorkflow)
                 .where(IntegrationWorkflow.id == workflow.id)
@@ -314,7 +314,7 @@ async def sync_workflow(
     error: str | None = None
     try:
         async with sessions() as session:
-            session.info[COMPANY_KEY] = company_id
+            scope(session, company_id)
             integration = await session.get(Integration, workflow.integration_id)
             assert integration is not None
         if trigger.get("type") == "event":

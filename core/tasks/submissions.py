@@ -33,6 +33,7 @@ from core.releases.resolution import resolve_with_source
 from core.schema import CompiledSchema, validate_submission
 from core.staging import stage
 from core.tasks.errors import TaskNotSubmittable
+from core.tenancy import company_of
 
 EXECUTIONS = Base.metadata.tables[TaskExecution.__tablename__]
 
@@ -70,7 +71,7 @@ class Submission:
 async def task_form(session: AsyncSession, principal: Principal, *, task_id: str) -> TaskForm:
     """What a standalone submission of the task is checked against, for a client to render."""
     require(principal, "tasks.read")
-    return await _form(session, _company(principal), task_id)
+    return await _form(session, company_of(principal), task_id)
 
 
 async def submit_task(
@@ -82,7 +83,7 @@ async def submit_task(
     only be tried by those who edit tasks; an archived or deprecated one takes no more
     submissions. Fires TASK_COMPLETED (no instance, no level) for the task's triggers."""
     require(principal, "tasks.submit")
-    company_id = _company(principal)
+    company_id = company_of(principal)
     form = await _form(session, company_id, task_id)
     task = form.task
     trial = task.status is TaskStatus.DRAFT and allowed(principal.role, "tasks.write")
@@ -202,7 +203,7 @@ _SUBMISSIONS = (
 
 def _visible(principal: Principal) -> list[sa.ColumnElement[bool]]:
     where = [
-        TaskExecution.company_id == _company(principal),
+        TaskExecution.company_id == company_of(principal),
         TaskExecution.flow_instance_id.is_(None),
     ]
     if not allowed(principal.role, SEE_ALL):
@@ -236,9 +237,3 @@ async def _form(session: AsyncSession, company_id: str, task_id: str) -> TaskFor
         attributes.get("validations") or [],
     )
     return TaskForm(task, form, seen.version.version, seen.version.id)
-
-
-def _company(principal: Principal) -> str:
-    if principal.company_id is None:
-        raise NotFound("Tasks are submitted in a company: choose one with X-Company-Id.")
-    return principal.company_id

@@ -21,7 +21,7 @@ from core.http import GuardedHttpClient
 from core.models import EventType
 from core.plugins.settings import PluginSettings
 from core.settings import Settings
-from core.tenancy import COMPANY_KEY
+from core.tenancy import scope
 from core.triggers.errors import ActionConfigInvalid, ActionFailed
 from core.triggers.templating import render_text
 
@@ -83,7 +83,7 @@ class CompanyServices:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A unit of work confined to the company; commits on success."""
         async with self._sessions() as session, session.begin():
-            session.info[COMPANY_KEY] = self.company_id
+            scope(session, self.company_id)
             yield session
 
     @property
