@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from litestar import delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -39,10 +38,9 @@ from api.guards import requires
 from api.pagination import Limit, Offset, PageOut, page
 from core import flows
 from core.access import Principal
-from core.audit import record_audit, snapshot
-from core.errors import PermissionDenied
+from core.flows import use_cases
 from core.flows.engine import OVERSEERS
-from core.models import Flow, FlowInstance, FlowInstanceStatus, FlowStatus
+from core.models import FlowInstance, FlowInstanceStatus, FlowStatus
 from core.tenancy import company_of
 
 DEFINITIONS = ["flows"]
@@ -85,13 +83,14 @@ def _spec(data: FlowIn) -> flows.FlowSpec:
 
 @get("/flows", guards=[requires("flows.read")], tags=DEFINITIONS, summary="List flows")
 async def list_flows(
-    db: DB, limit: Limit = 50, offset: Offset = 0, status: FromQuery[FlowStatus | None] = None
+    db: DB,
+    principal: Actor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    status: FromQuery[FlowStatus | None] = None,
 ) -> PageOut[FlowSummary]:
-    query = sa.select(Flow).order_by(Flow.name, Flow.id)
-    if status is not None:
-        query = query.where(Flow.status == status)
     return page(
-        await db.scalars(query),
+        await flows.list_flows(db, company_id=company_of(principal), status=status),
         limit,
         offset,
         lambda f: FlowSummary(
@@ -112,10 +111,7 @@ async def list_flows(
     summary="Create a flow: levels, their tasks and roles, branches (checked first)",
 )
 async def create_flow(db: DB, principal: Actor, data: JSONBody[FlowIn]) -> FlowOut:
-    flow = await flows.save_flow(
-        db, company_id=company_of(principal), user_id=principal.user_id, spec=_spec(data)
-    )
-    record_audit(db, principal, "flow.created", "Flow", flow.id, after=snapshot(flow))
+    flow = await use_cases.create_flow(db, principal, spec=_spec(data))
     return flow_out(flow)
 
 
@@ -135,14 +131,7 @@ async def read_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowOut
 async def replace_flow(
     db: DB, principal: Actor, flow_id: FromPath[str], data: JSONBody[FlowIn]
 ) -> FlowOut:
-    company_id = company_of(principal)
-    before = snapshot(await flows.get_flow(db, company_id=company_id, flow_id=flow_id))
-    flow = await flows.save_flow(
-        db, company_id=company_id, user_id=principal.user_id, spec=_spec(data), flow_id=flow_id
-    )
-    record_audit(
-        db, principal, "flow.updated", "Flow", flow.id, before=before, after=snapshot(flow)
-    )
+    flow = await use_cases.replace_flow(db, principal, flow_id=flow_id, spec=_spec(data))
     return flow_out(flow)
 
 
@@ -153,16 +142,7 @@ async def replace_flow(
     summary="Delete a flow that never ran (409 once it has instances: archive it instead)",
 )
 async def delete_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> None:
-    gone = await flows.delete_flow(db, company_id=company_of(principal), flow_id=flow_id)
-    record_audit(
-        db,
-        principal,
-        "flow.deleted",
-        "Flow",
-        flow_id,
-        before=gone.before,
-        metadata={"levels": gone.levels, "branches": gone.branches},
-    )
+    await use_cases.delete_flow(db, principal, flow_id=flow_id)
 
 
 @post(
@@ -173,11 +153,7 @@ async def delete_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> None:
     status_code=200,
 )
 async def archive_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowOut:
-    before = snapshot(await flows.get_flow(db, company_id=company_of(principal), flow_id=flow_id))
-    flow = await flows.archive_flow(db, company_id=company_of(principal), flow_id=flow_id)
-    record_audit(
-        db, principal, "flow.archived", "Flow", flow.id, before=before, after=snapshot(flow)
-    )
+    flow = await use_cases.archive_flow(db, principal, flow_id=flow_id)
     return flow_out(flow)
 
 
@@ -203,17 +179,10 @@ async def check_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> CheckO
     summary="Freeze the flow as the definition new instances start on",
 )
 async def publish_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowDefinitionOut:
-    company_id = company_of(principal)
-    definition = await flows.publish_flow(db, company_id=company_id, flow_id=flow_id)
-    record_audit(
-        db,
-        principal,
-        "flow.published",
-        "Flow",
-        flow_id,
-        metadata={"definitionId": definition.id, "digest": definition.digest},
+    definition = await use_cases.publish_flow(db, principal, flow_id=flow_id)
+    frozen = await flows.get_definition(
+        db, company_id=company_of(principal), definition_id=definition.id
     )
-    frozen = await flows.get_definition(db, company_id=company_id, definition_id=definition.id)
     return frozen_definition_out(frozen)
 
 
@@ -242,25 +211,10 @@ async def read_definition(
 async def start_instance(
     db: DB, principal: Actor, flow_id: FromPath[str], data: JSONBody[StartIn]
 ) -> InstanceState:
-    if data.assign_to is not None and principal.role not in OVERSEERS:
-        raise PermissionDenied("Only an admin may choose who acts on the first level.")
-    started = await flows.start_instance(
-        db,
-        company_id=company_of(principal),
-        flow_id=flow_id,
-        initiator_id=principal.user_id,
-        data=data.data,
-        assign_to=data.assign_to,
+    started = await use_cases.start_instance(
+        db, principal, flow_id=flow_id, data=data.data, assign_to=data.assign_to
     )
     instance = started.instance
-    record_audit(
-        db,
-        principal,
-        "flow_instance.started",
-        "FlowInstance",
-        instance.id,
-        after=snapshot(instance),
-    )
     return instance_state(instance, started.definition)
 
 
@@ -358,16 +312,15 @@ async def submit_task(
     task_id: FromPath[str],
     data: JSONBody[SubmitIn],
 ) -> ActionOut:
-    result = await flows.execute_task(
+    result = await use_cases.submit_task(
         db,
-        company_id=company_of(principal),
+        principal,
         instance_id=instance_id,
         task_id=task_id,
-        user_id=principal.user_id,
         data=data.data,
         expected_level=data.level_order,
     )
-    return _acted(db, principal, "flow_instance.task_submitted", result)
+    return _acted(result)
 
 
 @post(
@@ -380,15 +333,14 @@ async def submit_task(
 async def approve(
     db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[DecisionIn]
 ) -> ActionOut:
-    result = await flows.approve(
+    result = await use_cases.approve(
         db,
-        company_id=company_of(principal),
+        principal,
         instance_id=instance_id,
-        user_id=principal.user_id,
         comment=data.comment,
         expected_level=data.level_order,
     )
-    return _acted(db, principal, "flow_instance.approved", result)
+    return _acted(result)
 
 
 @post(
@@ -401,15 +353,14 @@ async def approve(
 async def reject(
     db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[DecisionIn]
 ) -> ActionOut:
-    result = await flows.reject(
+    result = await use_cases.reject(
         db,
-        company_id=company_of(principal),
+        principal,
         instance_id=instance_id,
-        user_id=principal.user_id,
         comment=data.comment,
         expected_level=data.level_order,
     )
-    return _acted(db, principal, "flow_instance.rejected", result)
+    return _acted(result)
 
 
 @post(
@@ -422,16 +373,15 @@ async def reject(
 async def reassign(
     db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[ReassignIn]
 ) -> ActionOut:
-    result = await flows.reassign(
+    result = await use_cases.reassign(
         db,
-        company_id=company_of(principal),
+        principal,
         instance_id=instance_id,
-        user_id=principal.user_id,
         to_user_id=data.to_user_id,
         from_user_id=data.from_user_id,
         comment=data.comment,
     )
-    return _acted(db, principal, "flow_instance.reassigned", result, data.to_user_id)
+    return _acted(result)
 
 
 @post(
@@ -444,14 +394,8 @@ async def reassign(
 async def cancel(
     db: DB, principal: Actor, instance_id: FromPath[str], data: JSONBody[CancelIn]
 ) -> ActionOut:
-    result = await flows.cancel(
-        db,
-        company_id=company_of(principal),
-        instance_id=instance_id,
-        user_id=principal.user_id,
-        reason=data.reason,
-    )
-    return _acted(db, principal, "flow_instance.cancelled", result)
+    result = await use_cases.cancel(db, principal, instance_id=instance_id, reason=data.reason)
+    return _acted(result)
 
 
 @get(
@@ -478,25 +422,8 @@ async def inbox(
     return PageOut(items=[pending_out(i) for i in items], total=total, limit=limit, offset=offset)
 
 
-def _acted(
-    db: DB, principal: Principal, action: str, result: flows.ActionResult, *about: str
-) -> ActionOut:
+def _acted(result: flows.ActionResult) -> ActionOut:
     instance: FlowInstance = result.instance
-    metadata: dict[str, Any] = {"levelClosed": result.level_closed}
-    if result.execution is not None:
-        metadata["executionId"] = result.execution.id
-    if about:
-        metadata["about"] = list(about)
-    record_audit(
-        db,
-        principal,
-        action,
-        "FlowInstance",
-        instance.id,
-        before=result.before,
-        after=snapshot(instance),
-        metadata=metadata,
-    )
     return ActionOut(
         instance=instance_state(instance, result.definition),
         execution_id=result.execution.id if result.execution else None,

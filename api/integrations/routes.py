@@ -22,11 +22,11 @@ from api.integrations.schemas import (
 )
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
-from core.audit import record_audit
 from core.errors import NotFound
 from core.integrations.catalog import describe_types
-from core.integrations.oauth import begin_authorization, callback_url, complete_authorization
+from core.integrations.oauth import callback_url, complete_authorization
 from core.integrations.runner import recent_runs, test_connection
+from core.integrations.use_cases import begin_connect
 from core.integrations.workflows import sync_workflow
 from core.models import Integration, IntegrationWorkflow
 from core.tenancy import company_of
@@ -62,8 +62,7 @@ def _snake(name: str) -> str:
 async def connect(
     db: DB, principal: Actor, platform_settings: Config, integration_id: FromPath[str]
 ) -> ConnectOut:
-    url = await begin_authorization(db, platform_settings, integration_id=integration_id)
-    record_audit(db, principal, "integration.connect_started", "Integration", integration_id)
+    url = await begin_connect(db, principal, platform_settings, integration_id=integration_id)
     return ConnectOut(authorization_url=url, redirect_uri=callback_url(platform_settings))
 
 

@@ -14,8 +14,8 @@ from api.pagination import Limit, Offset, PageOut, page
 from api.records.schemas import DatasetCreate, DatasetOut, DatasetUpdate, changes_of, dataset_out
 from core import records
 from core.access import Principal
-from core.audit import record_audit, snapshot
 from core.models import DatasetStatus
+from core.records import use_cases
 from core.tenancy import company_of
 
 TAGS = ["datasets"]
@@ -43,16 +43,15 @@ async def list_datasets(
 
 @post("/datasets", guards=[requires("datasets.write")], tags=TAGS, summary="Create a draft dataset")
 async def create_dataset(db: DB, principal: Actor, data: JSONBody[DatasetCreate]) -> DatasetOut:
-    row = await records.create_dataset(
+    row = await use_cases.create_dataset(
         db,
-        company_id=company_of(principal),
+        principal,
         name=data.name,
         sections=data.sections,
         description=data.description,
         category=data.category,
         visibility=data.visibility,
     )
-    record_audit(db, principal, "dataset.created", "Dataset", row.id, after=snapshot(row))
     return dataset_out(row)
 
 
@@ -81,26 +80,9 @@ async def get_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> Datas
 async def update_dataset(
     db: DB, principal: Actor, dataset: FromPath[str], data: JSONBody[DatasetUpdate]
 ) -> DatasetOut:
-    before = snapshot(
-        await records.load_dataset(db, company_id=company_of(principal), dataset_id=dataset)
+    row = await use_cases.update_dataset(
+        db, principal, dataset_id=dataset, changes=changes_of(data)
     )
-    row = await records.update_dataset(
-        db, company_id=company_of(principal), dataset_id=dataset, changes=changes_of(data)
-    )
-    record_audit(
-        db, principal, "dataset.updated", "Dataset", row.id, before=before, after=snapshot(row)
-    )
-    return dataset_out(row)
-
-
-async def _transition(db: DB, principal: Principal, dataset: str, publish: bool) -> DatasetOut:
-    change = records.publish_dataset if publish else records.archive_dataset
-    before = snapshot(
-        await records.load_dataset(db, company_id=company_of(principal), dataset_id=dataset)
-    )
-    row = await change(db, company_id=company_of(principal), dataset_id=dataset)
-    action = "dataset.published" if publish else "dataset.archived"
-    record_audit(db, principal, action, "Dataset", row.id, before=before, after=snapshot(row))
     return dataset_out(row)
 
 
@@ -112,7 +94,7 @@ async def _transition(db: DB, principal: Principal, dataset: str, publish: bool)
     summary="Publish a dataset",
 )
 async def publish_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> DatasetOut:
-    return await _transition(db, principal, dataset, publish=True)
+    return dataset_out(await use_cases.publish_dataset(db, principal, dataset_id=dataset))
 
 
 @post(
@@ -123,7 +105,7 @@ async def publish_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> D
     summary="Archive a dataset (read-only from then on)",
 )
 async def archive_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> DatasetOut:
-    return await _transition(db, principal, dataset, publish=False)
+    return dataset_out(await use_cases.archive_dataset(db, principal, dataset_id=dataset))
 
 
 def routers() -> list[Any]:

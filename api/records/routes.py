@@ -33,8 +33,8 @@ from api.records.schemas import (
 )
 from core import records
 from core.access import Principal
-from core.audit import record_audit, snapshot
 from core.errors import FieldProblem, ValidationFailed
+from core.records import use_cases
 from core.tenancy import company_of, scope
 
 TAGS = ["tables"]
@@ -65,9 +65,9 @@ async def list_tables(
 
 @post("/tables", guards=[requires("tables.write")], tags=TAGS, summary="Create a custom table")
 async def create_table(db: DB, principal: Actor, data: JSONBody[TableCreate]) -> TableOut:
-    table = await records.create_table(
+    table = await use_cases.create_table(
         db,
-        company_id=company_of(principal),
+        principal,
         name=data.name,
         display_name=data.display_name,
         schema=data.schema,
@@ -76,7 +76,6 @@ async def create_table(db: DB, principal: Actor, data: JSONBody[TableCreate]) ->
         description=data.description,
         permissions=data.permissions,
     )
-    record_audit(db, principal, "table.created", "CustomTable", table.id, after=snapshot(table))
     return table_out(table)
 
 
@@ -99,14 +98,7 @@ async def get_table(db: DB, principal: Actor, table: FromPath[str]) -> TableOut:
 async def update_table(
     db: DB, principal: Actor, table: FromPath[str], data: JSONBody[TableUpdate]
 ) -> TableOut:
-    row = await records.get_table(db, company_id=company_of(principal), table_id=table)
-    before = snapshot(row)
-    row = await records.update_table(
-        db, company_id=company_of(principal), table_id=row.id, **changes_of(data)
-    )
-    record_audit(
-        db, principal, "table.updated", "CustomTable", row.id, before=before, after=snapshot(row)
-    )
+    row = await use_cases.update_table(db, principal, table_id=table, changes=changes_of(data))
     return table_out(row)
 
 
@@ -117,10 +109,7 @@ async def update_table(
     summary="Delete a table and its records",
 )
 async def delete_table(db: DB, principal: Actor, table: FromPath[str]) -> None:
-    row = await records.get_table(db, company_id=company_of(principal), table_id=table)
-    before = snapshot(row)
-    await records.delete_table(db, company_id=company_of(principal), table_id=row.id)
-    record_audit(db, principal, "table.deleted", "CustomTable", before["id"], before=before)
+    await use_cases.delete_table(db, principal, table_id=table)
 
 
 @get(
@@ -200,16 +189,7 @@ async def _page(db: DB, principal: Principal, table: str, query: RecordQuery) ->
 async def create_record(
     db: DB, principal: Actor, table: FromPath[str], data: JSONBody[RecordWrite]
 ) -> RecordOut:
-    row = await records.create_record(
-        db,
-        company_id=company_of(principal),
-        table_id=table,
-        data=data.data,
-        principal=principal,
-    )
-    record_audit(
-        db, principal, "record.created", "CustomTableRecord", row.id, after=snapshot(row.columns())
-    )
+    row = await use_cases.create_record(db, principal, table_id=table, data=data.data)
     return record_out(row)
 
 
@@ -251,25 +231,8 @@ async def update_record(
     record: FromPath[str],
     data: JSONBody[RecordWrite],
 ) -> RecordOut:
-    before, _ = await records.get_record(
-        db, company_id=company_of(principal), record_id=record, table_id=table, principal=principal
-    )
-    row = await records.update_record(
-        db,
-        company_id=company_of(principal),
-        record_id=before.id,
-        table_id=table,
-        data=data.data,
-        principal=principal,
-    )
-    record_audit(
-        db,
-        principal,
-        "record.updated",
-        "CustomTableRecord",
-        row.id,
-        before=snapshot(before.columns()),
-        after=snapshot(row.columns()),
+    row = await use_cases.update_record(
+        db, principal, table_id=table, record_id=record, data=data.data
     )
     return record_out(row)
 
@@ -283,18 +246,7 @@ async def update_record(
 async def delete_record(
     db: DB, principal: Actor, table: FromPath[str], record: FromPath[str]
 ) -> None:
-    before, after = await records.delete_record(
-        db, company_id=company_of(principal), record_id=record, table_id=table, principal=principal
-    )
-    record_audit(
-        db,
-        principal,
-        "record.deleted",
-        "CustomTableRecord",
-        after.id,
-        before=snapshot(before.columns()),
-        after=snapshot(after.columns()),
-    )
+    await use_cases.delete_record(db, principal, table_id=table, record_id=record)
 
 
 @post(
@@ -307,19 +259,8 @@ async def delete_record(
 async def restore_record(
     db: DB, principal: Actor, table: FromPath[str], record: FromPath[str]
 ) -> RecordOut:
-    row = await records.restore_record(
-        db, company_id=company_of(principal), record_id=record, table_id=table, principal=principal
-    )
-    record_audit(
-        db, principal, "record.restored", "CustomTableRecord", row.id, after=snapshot(row.columns())
-    )
+    row = await use_cases.restore_record(db, principal, table_id=table, record_id=record)
     return record_out(row)
-
-
-def _bulk_audit(db: DB, principal: Principal, action: str, table: str, ids: list[str]) -> None:
-    record_audit(
-        db, principal, action, "CustomTable", table, metadata={"count": len(ids), "recordIds": ids}
-    )
 
 
 @post(
@@ -331,15 +272,8 @@ def _bulk_audit(db: DB, principal: Principal, action: str, table: str, ids: list
 async def bulk_create(
     db: DB, principal: Actor, table: FromPath[str], data: JSONBody[BulkCreate]
 ) -> BulkResult:
-    rows = await records.bulk_create_records(
-        db,
-        company_id=company_of(principal),
-        table_id=table,
-        rows=data.records,
-        principal=principal,
-    )
+    rows = await use_cases.bulk_create(db, principal, table_id=table, rows=data.records)
     ids = [r.id for r in rows]
-    _bulk_audit(db, principal, "records.bulk_created", rows[0].table_id, ids)
     return BulkResult(count=len(ids), ids=ids)
 
 
@@ -353,15 +287,9 @@ async def bulk_create(
 async def bulk_update(
     db: DB, principal: Actor, table: FromPath[str], data: JSONBody[BulkUpdate]
 ) -> BulkResult:
-    rows = await records.bulk_update_records(
-        db,
-        company_id=company_of(principal),
-        table_id=table,
-        updates=[{"id": u.id, "data": u.data} for u in data.records],
-        principal=principal,
-    )
+    updates = [{"id": u.id, "data": u.data} for u in data.records]
+    rows = await use_cases.bulk_update(db, principal, table_id=table, updates=updates)
     ids = [r.id for r in rows]
-    _bulk_audit(db, principal, "records.bulk_updated", rows[0].table_id, ids)
     return BulkResult(count=len(ids), ids=ids)
 
 
@@ -375,11 +303,7 @@ async def bulk_update(
 async def bulk_delete(
     db: DB, principal: Actor, table: FromPath[str], data: JSONBody[BulkDelete]
 ) -> BulkResult:
-    row = await records.get_table(db, company_id=company_of(principal), table_id=table)
-    count = await records.bulk_delete_records(
-        db, company_id=company_of(principal), table_id=row.id, ids=data.ids, principal=principal
-    )
-    _bulk_audit(db, principal, "records.bulk_deleted", row.id, data.ids)
+    count = await use_cases.bulk_delete(db, principal, table_id=table, ids=data.ids)
     return BulkResult(count=count, ids=data.ids)
 
 
@@ -399,11 +323,8 @@ async def import_csv(
         raise ValidationFailed(
             [FieldProblem("csv", "must be UTF-8 text", "invalid_encoding")]
         ) from None
-    rows = await records.import_csv(
-        db, company_id=company_of(principal), table_id=table, text=text, principal=principal
-    )
+    rows = await use_cases.import_csv(db, principal, table_id=table, text=text)
     ids = [r.id for r in rows]
-    _bulk_audit(db, principal, "records.imported", rows[0].table_id, ids)
     return BulkResult(count=len(ids), ids=ids)
 
 

@@ -28,10 +28,10 @@ from api.triggers.schemas import (
     trigger_out,
 )
 from core import triggers
-from core.audit import record_audit, snapshot
 from core.events.dispatch import Dispatcher
 from core.models import EventType, TriggerExecutionStatus
 from core.tenancy import company_of
+from core.triggers import use_cases
 
 TAGS = ["triggers"]
 log = logging.getLogger("erp.api.triggers")
@@ -69,9 +69,7 @@ async def list_triggers(
 )
 async def create_trigger(db: DB, principal: Actor, data: JSONBody[TriggerCreate]) -> TriggerOut:
     spec = triggers.TriggerSpec(**{name: getattr(data, name) for name in data.__struct_fields__})
-    trigger = await triggers.create_trigger(db, company_id=company_of(principal), spec=spec)
-    record_audit(db, principal, "trigger.created", "Trigger", trigger.id, after=snapshot(trigger))
-    return trigger_out(trigger)
+    return trigger_out(await use_cases.create_trigger(db, principal, spec=spec))
 
 
 @get(
@@ -103,29 +101,15 @@ async def get_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) -> Tr
 async def update_trigger(
     db: DB, principal: Actor, trigger_id: FromPath[str], data: JSONBody[TriggerUpdate]
 ) -> TriggerOut:
-    company_id = company_of(principal)
-    before = snapshot(await triggers.get_trigger(db, company_id=company_id, trigger_id=trigger_id))
-    trigger = await triggers.update_trigger(
-        db, company_id=company_id, trigger_id=trigger_id, changes=changes_of(data)
-    )
-    record_audit(
-        db,
-        principal,
-        "trigger.updated",
-        "Trigger",
-        trigger.id,
-        before=before,
-        after=snapshot(trigger),
+    trigger = await use_cases.update_trigger(
+        db, principal, trigger_id=trigger_id, changes=changes_of(data)
     )
     return trigger_out(trigger)
 
 
 @delete("/triggers/{trigger_id:str}", guards=[requires("triggers.write")], tags=TAGS)
 async def delete_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) -> None:
-    company_id = company_of(principal)
-    before = snapshot(await triggers.get_trigger(db, company_id=company_id, trigger_id=trigger_id))
-    await triggers.delete_trigger(db, company_id=company_id, trigger_id=trigger_id)
-    record_audit(db, principal, "trigger.deleted", "Trigger", trigger_id, before=before)
+    await use_cases.delete_trigger(db, principal, trigger_id=trigger_id)
 
 
 @get(
@@ -200,19 +184,8 @@ async def get_execution(db: DB, principal: Actor, execution_id: FromPath[str]) -
 async def retry_execution(
     db: DB, principal: Actor, platform_settings: Config, state: State, execution_id: FromPath[str]
 ) -> Response[RetryOut]:
-    run_id = await triggers.retry_execution(
-        db,
-        company_id=company_of(principal),
-        execution_id=execution_id,
-        automation=platform_settings.automation,
-    )
-    record_audit(
-        db,
-        principal,
-        "trigger_execution.retried",
-        "TriggerExecution",
-        execution_id,
-        metadata={"runId": run_id},
+    run_id = await use_cases.retry_execution(
+        db, principal, execution_id=execution_id, automation=platform_settings.automation
     )
     # Sent after the response, so after the retry is committed; if it cannot be sent, the
     # relay's sweep sends it later.

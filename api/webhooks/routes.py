@@ -15,10 +15,10 @@ from api.organisation.schemas import Out
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
 from core import webhooks
-from core.audit import record_audit, snapshot
 from core.models.automation import WebhookEndpoint
 from core.settings import Settings
 from core.tenancy import company_of
+from core.webhooks import use_cases
 
 TAGS = ["webhooks"]
 
@@ -65,19 +65,8 @@ def _with_secret(created: webhooks.EndpointCreated, settings: Settings) -> Endpo
 async def create_endpoint(
     db: DB, principal: Actor, platform_settings: Config, trigger_id: FromPath[str]
 ) -> EndpointSecretOut:
-    created = await webhooks.create_endpoint(
-        db,
-        company_id=company_of(principal),
-        trigger_id=trigger_id,
-        public_url=platform_settings.automation.public_url,
-    )
-    record_audit(
-        db,
-        principal,
-        "webhook_endpoint.created",
-        "WebhookEndpoint",
-        created.endpoint.id,
-        after=snapshot(created.endpoint),
+    created = await use_cases.create_endpoint(
+        db, principal, trigger_id=trigger_id, public_url=platform_settings.automation.public_url
     )
     return _with_secret(created, platform_settings)
 
@@ -111,20 +100,15 @@ async def list_endpoints(
 async def rotate_secret(
     db: DB, principal: Actor, platform_settings: Config, endpoint_id: FromPath[str]
 ) -> EndpointSecretOut:
-    rotated = await webhooks.rotate_secret(
-        db,
-        company_id=company_of(principal),
-        endpoint_id=endpoint_id,
-        public_url=platform_settings.automation.public_url,
+    rotated = await use_cases.rotate_secret(
+        db, principal, endpoint_id=endpoint_id, public_url=platform_settings.automation.public_url
     )
-    record_audit(db, principal, "webhook_endpoint.secret_rotated", "WebhookEndpoint", endpoint_id)
     return _with_secret(rotated, platform_settings)
 
 
 @delete("/webhook-endpoints/{endpoint_id:str}", guards=[requires("triggers.write")], tags=TAGS)
 async def delete_endpoint(db: DB, principal: Actor, endpoint_id: FromPath[str]) -> None:
-    await webhooks.delete_endpoint(db, company_id=company_of(principal), endpoint_id=endpoint_id)
-    record_audit(db, principal, "webhook_endpoint.deleted", "WebhookEndpoint", endpoint_id)
+    await use_cases.delete_endpoint(db, principal, endpoint_id=endpoint_id)
 
 
 @post(

@@ -15,6 +15,7 @@ from core.flows.authoring import (
     check_flow,
     delete_flow,
     get_flow,
+    list_flows,
     publish_flow,
     save_flow,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "get_flow",
     "get_instance",
     "instance_history",
+    "list_flows",
     "list_instances",
     "pending_tasks_for",
     "publish_flow",

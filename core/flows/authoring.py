@@ -225,6 +225,16 @@ async def archive_flow(session: AsyncSession, *, company_id: str, flow_id: str) 
     return flow
 
 
+async def list_flows(
+    session: AsyncSession, *, company_id: str, status: FlowStatus | None = None
+) -> list[Flow]:
+    """The company's flows by name (of one status, if given)."""
+    query = sa.select(Flow).where(Flow.company_id == company_id).order_by(Flow.name, Flow.id)
+    if status is not None:
+        query = query.where(Flow.status == status)
+    return list((await session.scalars(query)).all())
+
+
 async def get_flow(session: AsyncSession, *, company_id: str, flow_id: str) -> Flow:
     """The flow with its levels (tasks, roles) and branches loaded."""
     return await _load_flow(session, company_id, flow_id)
