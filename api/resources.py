@@ -1,6 +1,6 @@
 """Declare an entity once and get its REST routes: list (filter, sort, paginate), read,
 create, partial update and delete, each guarded by the permission table, run in the
-principal's tenant transaction and audited through core.entities."""
+principal's tenant transaction; writes are the entity kind's use cases (core.entities)."""
 
 from __future__ import annotations
 
@@ -15,26 +15,22 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from api.deps import DB, Actor
+from api.deps import DB, Actor, Config
 from api.guards import requires
 from api.pagination import Limit, Offset, PageOut
-from core.access import Principal
-from core.entities import create_entity, delete_entity, get_entity, list_entities, update_entity
+from core.entities import EntityKind, get_entity, list_entities
 from core.errors import FieldProblem, ValidationFailed
 from core.models.base import Base
 
-Prepare = Callable[[AsyncSession, Principal, dict[str, Any], Any], Awaitable[dict[str, Any]]]
 KW = inspect.Parameter.KEYWORD_ONLY
 
 
 @dataclass(frozen=True)
 class Resource:
-    """How one entity is exposed. `filters` and `sortable` map camelCase query names to
-    columns; `references` maps foreign-key attributes to the model they must name in the
-    caller's company; `prepare` runs before every create/update with the values sent (and
-    the current row on update), returns the attribute values to write, and raises
-    ValidationFailed, Conflict or PermissionDenied to refuse. `extra` handlers (paths
-    relative to `path`) join the resource's router."""
+    """How one entity is exposed. `kind` is how its rows are written (permissions, rules,
+    references: core.entities.EntityKind; None for a read-only entity); `filters` and
+    `sortable` map camelCase query names to columns; `extra` handlers (paths relative to
+    `path`) join the resource's router."""
 
     path: str
     model: type[Base]
@@ -42,14 +38,10 @@ class Resource:
     create: type[msgspec.Struct] | None
     update: type[msgspec.Struct] | None
     read: str
-    write: str
     tag: str
+    kind: EntityKind | None = None
     filters: dict[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
     sortable: dict[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
-    references: dict[str, type[Base]] = field(default_factory=dict)
-    prepare: Prepare | None = None
-    create_permission: str | None = None  # defaults to `write`
-    delete_permission: str | None = None  # defaults to `write`
     platform: bool = False
     can_delete: bool = True
     load: Sequence[Any] = ()
@@ -58,8 +50,12 @@ class Resource:
     # rows -> outs, when presenting needs the database (replaces `present`)
     present_rows: Callable[[AsyncSession, Sequence[Any]], Awaitable[list[Any]]] | None = None
     extra: Sequence[Any] = ()
-    # deletes a row its own way (default: core.entities.delete_entity)
-    remove: Callable[[AsyncSession, Principal, Any], Awaitable[None]] | None = None
+
+    @property
+    def writes(self) -> EntityKind:
+        if self.kind is None:
+            raise TypeError(f"{self.path} is read-only: it has no entity kind")
+        return self.kind
 
     def show(self, row: Any) -> Any:
         return self.present(row) if self.present else to_out(self.out, row)
@@ -79,29 +75,8 @@ def to_out(out: type[msgspec.Struct], row: Any) -> Any:
     return msgspec.convert(row, out, from_attributes=True)
 
 
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.capitalize() for p in rest)
-
-
 def snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
-
-
-async def check_references(
-    session: AsyncSession, references: dict[str, type[Base]], values: dict[str, Any]
-) -> None:
-    """Every referenced id must exist in the caller's company (a missing one is reported
-    exactly like one of another company: it does not exist)."""
-    problems = []
-    for attr, model in references.items():
-        ref = values.get(attr)
-        if ref is not None and await session.get(model, ref) is None:
-            problems.append(
-                FieldProblem(f"/{camel(attr)}", f"No {model.__name__} {ref}.", "not_found")
-            )
-    if problems:
-        raise ValidationFailed(problems)
 
 
 def resource_router(r: Resource) -> Router:
@@ -198,57 +173,64 @@ def _get_handler(r: Resource, opt: dict[str, Any]) -> Any:
 
 
 def _create_handler(r: Resource, opt: dict[str, Any]) -> Any:
-    async def handler(db: DB, principal: Actor, data: Any) -> Any:
-        values = values_of(data)
-        await check_references(db, r.references, values)
-        if r.prepare is not None:
-            values = await r.prepare(db, principal, values, None)
-        row = await create_entity(db, principal, r.model, values)
+    kind = r.writes
+
+    async def handler(db: DB, principal: Actor, platform_settings: Config, data: Any) -> Any:
+        row = await kind.create(db, principal, values_of(data), platform_settings)
         if r.load:
-            row = await get_entity(db, r.model, row.id, options=r.load)  # type: ignore[attr-defined]
+            row = await get_entity(db, r.model, row.id, options=r.load)
         return r.show(row)
 
     _sign(
         handler,
         f"create_{r.tag}",
-        [_DB, _ACTOR, inspect.Parameter("data", KW, annotation=_json_body(r.create))],
+        [_DB, _ACTOR, _SETTINGS, inspect.Parameter("data", KW, annotation=_json_body(r.create))],
         r.out,
     )
-    guard = requires(r.create_permission or r.write)
+    guard = requires(kind.creating)
     return post("/", guards=[guard], opt=opt, summary=f"Create one of {r.tag}")(handler)
 
 
 def _update_handler(r: Resource, opt: dict[str, Any]) -> Any:
-    async def handler(db: DB, principal: Actor, id: FromPath[str], data: Any) -> Any:
+    kind = r.writes
+
+    async def handler(
+        db: DB, principal: Actor, platform_settings: Config, id: FromPath[str], data: Any
+    ) -> Any:
         row = await get_entity(db, r.model, id, options=r.load)
-        values = values_of(data)
-        await check_references(db, r.references, values)
-        if r.prepare is not None:
-            values = await r.prepare(db, principal, values, row)
-        return r.show(await update_entity(db, principal, row, values))
+        return r.show(await kind.update(db, principal, row, values_of(data), platform_settings))
 
     _sign(
         handler,
         f"update_{r.tag}",
-        [_DB, _ACTOR, _ID, inspect.Parameter("data", KW, annotation=_json_body(r.update))],
+        [
+            _DB,
+            _ACTOR,
+            _SETTINGS,
+            _ID,
+            inspect.Parameter("data", KW, annotation=_json_body(r.update)),
+        ],
         r.out,
     )
     return patch(
-        "/{id:str}", guards=[requires(r.write)], opt=opt, summary=f"Change one of {r.tag}"
+        "/{id:str}", guards=[requires(kind.write)], opt=opt, summary=f"Change one of {r.tag}"
     )(handler)
 
 
 def _delete_handler(r: Resource, opt: dict[str, Any]) -> Any:
+    kind = r.writes
+
     async def handler(db: DB, principal: Actor, id: FromPath[str]) -> None:
-        await (r.remove or delete_entity)(db, principal, await get_entity(db, r.model, id))
+        await kind.delete(db, principal, await get_entity(db, r.model, id))
 
     _sign(handler, f"delete_{r.tag}", [_DB, _ACTOR, _ID], None)
-    guard = requires(r.delete_permission or r.write)
+    guard = requires(kind.deleting)
     return delete("/{id:str}", guards=[guard], opt=opt, summary=f"Delete one of {r.tag}")(handler)
 
 
 _DB = inspect.Parameter("db", KW, annotation=DB)
 _ACTOR = inspect.Parameter("principal", KW, annotation=Actor)
+_SETTINGS = inspect.Parameter("platform_settings", KW, annotation=Config)
 _ID = inspect.Parameter("id", KW, annotation=FromPath[str])
 
 

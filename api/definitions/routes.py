@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Router
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.definitions.schemas import (
     EmailTemplateCreate,
     EmailTemplateOut,
@@ -22,62 +19,12 @@ from api.definitions.schemas import (
     WorkflowUpdate,
 )
 from api.resources import Resource, resource_router
-from core.access import Principal
+from core.integrations.definitions import INTEGRATIONS, WORKFLOWS
 from core.integrations.runner import integration_types
-from core.integrations.secrets import prepare_config, public_config, secrets_set
-from core.models import (
-    EmailTemplate,
-    Integration,
-    IntegrationWorkflow,
-    Task,
-    TaskStatus,
-    utcnow,
-)
-from core.schema import compile_schema
-from core.vault import process_box, use_secret_box
-
-
-async def prepare_task(
-    db: AsyncSession, principal: Principal, values: dict[str, Any], row: Task | None
-) -> dict[str, Any]:
-    if {"fields", "logic", "validations"} & values.keys():
-        # Fields, the logic that shows, hides and requires them, and the cross-field
-        # validations over them are checked together.
-        compile_schema(
-            values.get("fields", row.fields if row else []),
-            values.get("logic", row.logic if row else {}),
-            values.get("validations", row.validations if row else []),
-        )
-    if row is None:
-        values["created_by_id"] = principal.user_id
-    if values.get("status") is TaskStatus.PUBLISHED and (row is None or row.published_at is None):
-        values["published_at"] = utcnow()
-    return values
-
-
-async def prepare_integration(
-    db: AsyncSession, _: Principal, values: dict[str, Any], row: Integration | None
-) -> dict[str, Any]:
-    type_name = str(values.get("type") or (row.type if row else ""))
-    itype = integration_types().get(getattr(type_name, "value", type_name))
-    if "config" in values:
-        current = row.config if row else {}
-        values["config"] = prepare_config(itype, current, values["config"], process_box())
-    return values
-
-
-async def prepare_workflow(
-    db: AsyncSession, _: Principal, values: dict[str, Any], row: IntegrationWorkflow | None
-) -> dict[str, Any]:
-    from core.integrations.workflows import check_workflow
-
-    await check_workflow(
-        db,
-        integration_id=values.get("integration_id") or (row.integration_id if row else ""),
-        trigger_config=values.get("trigger_config", row.trigger_config if row else {}),
-        action_config=values.get("action_config", row.action_config if row else {}),
-    )
-    return values
+from core.integrations.secrets import public_config, secrets_set
+from core.mail.templates import EMAIL_TEMPLATES
+from core.models import EmailTemplate, Integration, IntegrationWorkflow, Task
+from core.tasks.definitions import TASKS
 
 
 def _itype(row: Integration) -> Any:
@@ -106,11 +53,10 @@ tasks = Resource(
     create=TaskCreate,
     update=TaskUpdate,
     read="tasks.read",
-    write="tasks.write",
+    kind=TASKS,
     tag="tasks",
     filters={"status": Task.status, "createdById": Task.created_by_id, "name": Task.name},
     sortable={"name": Task.name, "createdAt": Task.created_at, "updatedAt": Task.updated_at},
-    prepare=prepare_task,
 )
 email_templates = Resource(
     path="/email-templates",
@@ -119,7 +65,7 @@ email_templates = Resource(
     create=EmailTemplateCreate,
     update=EmailTemplateUpdate,
     read="email_templates.read",
-    write="email_templates.write",
+    kind=EMAIL_TEMPLATES,
     tag="email-templates",
     filters={"type": EmailTemplate.type, "isActive": EmailTemplate.is_active},
     sortable={"name": EmailTemplate.name, "createdAt": EmailTemplate.created_at},
@@ -131,11 +77,10 @@ integrations = Resource(
     create=IntegrationCreate,
     update=IntegrationUpdate,
     read="integrations.read",
-    write="integrations.write",
+    kind=INTEGRATIONS,
     tag="integrations",
     filters={"type": Integration.type, "isActive": Integration.is_active},
     sortable={"name": Integration.name, "createdAt": Integration.created_at},
-    prepare=prepare_integration,
     present=present_integration,
 )
 workflows = Resource(
@@ -145,31 +90,15 @@ workflows = Resource(
     create=WorkflowCreate,
     update=WorkflowUpdate,
     read="integrations.read",
-    write="integrations.write",
+    kind=WORKFLOWS,
     tag="integration-workflows",
     filters={
         "integrationId": IntegrationWorkflow.integration_id,
         "isActive": IntegrationWorkflow.is_active,
     },
     sortable={"name": IntegrationWorkflow.name, "createdAt": IntegrationWorkflow.created_at},
-    references={"integration_id": Integration},
-    prepare=prepare_workflow,
 )
 
 
-async def seal_with_app_keys(request: Request[Any, Any, Any]) -> None:
-    """Integration secrets are sealed with this app's keys (the resource's prepare hook
-    receives no settings). It replaces the app's before_request, so it runs that first."""
-    from api.app import check_input  # api.app imports this module's routes when it builds
-
-    await check_input(request)
-    use_secret_box(request.app.state.settings)
-
-
 def routers() -> list[Any]:
-    sealed = Router(
-        path="/",
-        route_handlers=[resource_router(integrations)],
-        before_request=seal_with_app_keys,
-    )
-    return [resource_router(r) for r in (tasks, email_templates, workflows)] + [sealed]
+    return [resource_router(r) for r in (tasks, email_templates, integrations, workflows)]

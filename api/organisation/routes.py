@@ -8,7 +8,7 @@ from litestar import get
 from litestar.params import FromPath
 from sqlalchemy.orm import selectinload
 
-from api.deps import DB, Actor
+from api.deps import DB
 from api.guards import requires
 from api.organisation.schemas import (
     CompanyCreate,
@@ -27,44 +27,10 @@ from api.organisation.schemas import (
 )
 from api.pagination import Limit, Offset, PageOut, page
 from api.resources import Resource, resource_router
-from core.access import Principal
-from core.auth.passwords import hash_password
 from core.entities import get_entity
-from core.errors import PermissionDenied
-from core.models import Company, Department, Role, User, UserRole
-from core.organisation import delete_company, department_tree, ensure_no_cycle, resolve_roles
-
-
-async def prepare_department(
-    db: DB, _: Principal, values: dict[str, Any], row: Department | None
-) -> dict[str, Any]:
-    if row is not None and "parent_id" in values:
-        await ensure_no_cycle(db, row.id, values["parent_id"])
-    return values
-
-
-async def prepare_user(
-    db: DB, principal: Actor, values: dict[str, Any], row: User | None
-) -> dict[str, Any]:
-    if values.get("role") is UserRole.DEVELOPER and not principal.is_developer:
-        raise PermissionDenied("Only developers may create or promote developers.")
-    if (
-        row is not None
-        and row.id == principal.user_id
-        and "role" in values
-        and values["role"] != row.role
-    ):
-        raise PermissionDenied("You cannot change your own role.")
-    if row is not None and row.role is UserRole.DEVELOPER and not principal.is_developer:
-        raise PermissionDenied("Only developers may change a developer's account.")
-    if "password" in values:
-        values["password"] = hash_password(values["password"])
-    if "email" in values:
-        values["email"] = values["email"].strip().lower()
-    if "role_ids" in values:
-        values["roles"] = await resolve_roles(db, values.pop("role_ids"))
-    return values
-
+from core.models import Company, Department, Role, User
+from core.organisation import department_tree
+from core.organisation.kinds import COMPANIES, DEPARTMENTS, ROLES, USERS
 
 companies = Resource(
     path="/companies",
@@ -73,14 +39,11 @@ companies = Resource(
     create=CompanyCreate,
     update=CompanyUpdate,
     read="companies.read",
-    write="companies.update",
+    kind=COMPANIES,
     tag="companies",
     platform=True,
-    create_permission="companies.create",
-    delete_permission="companies.delete",
     filters={"isActive": Company.is_active, "domain": Company.domain},
     sortable={"name": Company.name, "createdAt": Company.created_at},
-    remove=delete_company,
 )
 roles = Resource(
     path="/roles",
@@ -89,11 +52,10 @@ roles = Resource(
     create=RoleCreate,
     update=RoleUpdate,
     read="roles.read",
-    write="roles.write",
+    kind=ROLES,
     tag="roles",
     filters={"departmentId": Role.department_id, "name": Role.name},
     sortable={"name": Role.name, "createdAt": Role.created_at},
-    references={"department_id": Department},
 )
 users = Resource(
     path="/users",
@@ -102,11 +64,10 @@ users = Resource(
     create=UserCreate,
     update=UserUpdate,
     read="users.read",
-    write="users.write",
+    kind=USERS,
     tag="users",
     filters={"role": User.role, "isActive": User.is_active, "email": User.email},
     sortable={"email": User.email, "createdAt": User.created_at, "lastLogin": User.last_login},
-    prepare=prepare_user,
     load=(selectinload(User.roles),),
 )
 
@@ -147,12 +108,10 @@ departments = Resource(
     create=DepartmentCreate,
     update=DepartmentUpdate,
     read="departments.read",
-    write="departments.write",
+    kind=DEPARTMENTS,
     tag="departments",
     filters={"parentId": Department.parent_id},
     sortable={"name": Department.name, "createdAt": Department.created_at},
-    references={"parent_id": Department},
-    prepare=prepare_department,
     extra=(departments_tree, department_children),
 )
 

@@ -21,7 +21,7 @@ from api.platform.schemas import AuditLogOut, AuditUser, FileOut, OutgoingEmailO
 from api.resources import Resource, resource_router
 from core.audit.reading import UNKNOWN, Author, authors_of
 from core.entities import get_entity
-from core.files import store_upload, stored_path
+from core.files import FILES, store_upload, stored_path
 from core.models import AuditLog, File, OutgoingEmail
 
 UPLOAD_CHUNK = 64 * 1024
@@ -72,7 +72,6 @@ audit_logs = Resource(
     create=None,
     update=None,
     read="audit.read",
-    write="audit.read",
     tag="audit-logs",
     can_delete=False,
     filters={
@@ -95,7 +94,6 @@ outgoing_emails = Resource(
     create=None,
     update=None,
     read="mail.read",
-    write="mail.read",
     tag="outgoing-emails",
     can_delete=False,
     filters={
@@ -171,7 +169,7 @@ files = Resource(
     create=None,
     update=None,
     read="files.read",
-    write="files.write",
+    kind=FILES,
     tag="files",
     filters={
         "context": File.context,

@@ -1,6 +1,7 @@
 """Uploaded files: stored under the files directory, never at a user-chosen path."""
 
 from core.files.storage import (
+    FILES,
     FileTooLarge,
     FileTypeRefused,
     delete_stored,
@@ -8,4 +9,11 @@ from core.files.storage import (
     stored_path,
 )
 
-__all__ = ["FileTooLarge", "FileTypeRefused", "delete_stored", "store_upload", "stored_path"]
+__all__ = [
+    "FILES",
+    "FileTooLarge",
+    "FileTypeRefused",
+    "delete_stored",
+    "store_upload",
+    "stored_path",
+]

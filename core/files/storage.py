@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Principal
 from core.audit import record_audit, snapshot
+from core.entities import EntityKind
 from core.errors import ErpError
 from core.models import File
 
@@ -144,3 +145,7 @@ def delete_stored(root: Path, row: File) -> None:
     path = stored_path(root, row)
     if path.exists():
         os.remove(path)
+
+
+FILES = EntityKind(File, write="files.write")
+"""The write side of files: uploaded by store_upload, deleted through core.entities."""

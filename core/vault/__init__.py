@@ -9,7 +9,6 @@ from core.vault.box import (
     is_sealed,
     new_key,
     process_box,
-    use_secret_box,
 )
 
 __all__ = [
@@ -20,5 +19,4 @@ __all__ = [
     "is_sealed",
     "new_key",
     "process_box",
-    "use_secret_box",
 ]

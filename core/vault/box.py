@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -109,7 +108,6 @@ def new_key() -> str:
 
 
 _installed: list[SecretBox] = []
-_current: ContextVar[SecretBox | None] = ContextVar("erp_secret_box", default=None)
 
 
 def install_secret_box(settings: Settings) -> SecretBox:
@@ -120,17 +118,8 @@ def install_secret_box(settings: Settings) -> SecretBox:
     return box
 
 
-def use_secret_box(settings: Settings) -> None:
-    """Seal with `settings`' keys for the rest of this task (an API request whose write path
-    has no settings of its own to hand)."""
-    _current.set(SecretBox.from_settings(settings))
-
-
 def process_box() -> SecretBox:
-    """The request's box, the installed one, or one from the environment's settings."""
-    current = _current.get()
-    if current is not None:
-        return current
+    """The installed box, or one from the environment's settings."""
     if not _installed:
         from core.settings import get_settings
 
