@@ -22,13 +22,11 @@ from api.integrations.schemas import (
 )
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
-from core.errors import NotFound
+from core.integrations import use_cases as integration_use_cases
 from core.integrations.catalog import describe_types
 from core.integrations.oauth import callback_url, complete_authorization
-from core.integrations.runner import recent_runs, test_connection
-from core.integrations.use_cases import begin_connect
+from core.integrations.runner import test_connection
 from core.integrations.workflows import sync_workflow
-from core.models import Integration, IntegrationWorkflow
 from core.tenancy import company_of
 
 TAGS = ["integrations"]
@@ -62,7 +60,9 @@ def _snake(name: str) -> str:
 async def connect(
     db: DB, principal: Actor, platform_settings: Config, integration_id: FromPath[str]
 ) -> ConnectOut:
-    url = await begin_connect(db, principal, platform_settings, integration_id=integration_id)
+    url = await integration_use_cases.begin_connect(
+        db, principal, platform_settings, integration_id=integration_id
+    )
     return ConnectOut(authorization_url=url, redirect_uri=callback_url(platform_settings))
 
 
@@ -119,9 +119,8 @@ async def test_integration(
 async def integration_runs(
     db: DB, integration_id: FromPath[str], limit: Limit = 50, offset: Offset = 0
 ) -> PageOut[RunOut]:
-    if await db.get(Integration, integration_id) is None:
-        raise NotFound(f"integration {integration_id} not found")
-    return page(await recent_runs(db, integration_id=integration_id), limit, offset, run_out)
+    runs = await integration_use_cases.integration_runs(db, integration_id=integration_id)
+    return page(runs, limit, offset, run_out)
 
 
 @get(
@@ -133,9 +132,8 @@ async def integration_runs(
 async def workflow_runs(
     db: DB, workflow_id: FromPath[str], limit: Limit = 50, offset: Offset = 0
 ) -> PageOut[RunOut]:
-    if await db.get(IntegrationWorkflow, workflow_id) is None:
-        raise NotFound(f"integration workflow {workflow_id} not found")
-    return page(await recent_runs(db, workflow_id=workflow_id), limit, offset, run_out)
+    runs = await integration_use_cases.workflow_runs(db, workflow_id=workflow_id)
+    return page(runs, limit, offset, run_out)
 
 
 @post(

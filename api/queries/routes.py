@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from litestar import post
 from litestar.params import JSONBody
-from sqlalchemy.orm import joinedload
 
-from api.deps import DB
+from api.deps import DB, Actor
 from api.guards import requires
 from api.organisation.schemas import Body, Out
 from api.pagination import Limit, Offset, PageOut, page
-from core.models import Flow, FlowLevel, FlowLevelTask, FlowStatus
+from core import flows
+from core.models import FlowStatus
 from core.rules.service import evaluate_with_trace
+from core.tenancy import company_of
 
 
 class ActiveLevelTask(Out):
@@ -53,19 +53,12 @@ class RuleTestResult(Out):
     trace: dict[str, Any]
 
 
-async def active_flows(db: DB, limit: Limit = 50, offset: Offset = 0) -> PageOut[ActiveFlow]:
+async def active_flows(
+    db: DB, principal: Actor, limit: Limit = 50, offset: Offset = 0
+) -> PageOut[ActiveFlow]:
     """The company's published and active flows, their levels in order, and each level's
     tasks: one query (joined eager loading), as the seed's first query."""
-    rows = (
-        await db.scalars(
-            sa.select(Flow)
-            .where(Flow.status.in_([FlowStatus.PUBLISHED, FlowStatus.ACTIVE]))
-            .options(
-                joinedload(Flow.levels).joinedload(FlowLevel.tasks).joinedload(FlowLevelTask.task)
-            )
-            .order_by(Flow.name)
-        )
-    ).unique()
+    rows = await flows.active_flows(db, company_id=company_of(principal))
     return page(
         rows,
         limit,

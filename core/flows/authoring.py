@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.audit import snapshot as columns_of
 from core.errors import FieldProblem, NotFound
@@ -233,6 +233,21 @@ async def list_flows(
     if status is not None:
         query = query.where(Flow.status == status)
     return list((await session.scalars(query)).all())
+
+
+async def active_flows(session: AsyncSession, *, company_id: str) -> list[Flow]:
+    """The company's published and active flows by name, their levels in order and each
+    level's tasks loaded: one query (joined eager loading), as the seed's first query."""
+    rows = await session.scalars(
+        sa.select(Flow)
+        .where(
+            Flow.company_id == company_id,
+            Flow.status.in_([FlowStatus.PUBLISHED, FlowStatus.ACTIVE]),
+        )
+        .options(joinedload(Flow.levels).joinedload(FlowLevel.tasks).joinedload(FlowLevelTask.task))
+        .order_by(Flow.name)
+    )
+    return list(rows.unique())
 
 
 async def get_flow(session: AsyncSession, *, company_id: str, flow_id: str) -> Flow:
