@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
-from litestar.params import QueryParameter
+from litestar.params import KwargDefinition, QueryParameter
 
 T = TypeVar("T")
 
@@ -26,6 +26,37 @@ class PageOut(msgspec.Struct, Generic[T], rename="camel"):
     total: int
     limit: int
     offset: int
+
+
+FIRST_PUBLISHED_IN: dict[str, str] = {
+    "ActiveFlow": "api.queries.routes",
+    "AuditLogOut": "api.platform.schemas",
+    "EmailTemplateOut": "api.definitions.schemas",
+    "FileOut": "api.platform.schemas",
+    "IntegrationOut": "api.definitions.schemas",
+    "NotificationOut": "api.triggers.schemas",
+    "OutgoingEmailOut": "api.platform.schemas",
+    "TaskOut": "api.definitions.schemas",
+    "VersionOut": "api.platform.schemas",
+    "WorkflowOut": "api.definitions.schemas",
+}
+"""Item types that moved module after their pages were published. Litestar names the
+OpenAPI component of a page after its item type's module (`PageOut_api.tasks.schemas.
+SubmissionOut_`), and the web app's generated types use those names: these keep theirs."""
+
+
+def first_published(item: type[Any]) -> KwargDefinition | None:
+    """The component name the OpenAPI document first gave pages of `item`, if it moved since
+    (FIRST_PUBLISHED_IN): `Annotated[PageOut[Item], first_published(Item)]` keeps it."""
+    first = FIRST_PUBLISHED_IN.get(item.__name__)
+    if first is None:
+        return None
+    return KwargDefinition(schema_component_key=f"PageOut_{first}.{item.__name__}_")
+
+
+def page_of(item: type[Any]) -> Any:
+    """The annotation of a page of `item` known only at run time (api.resources)."""
+    return Annotated[PageOut[item], first_published(item)]  # type: ignore[valid-type]
 
 
 def page(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from api.deps import DB, Actor, Config
 from api.guards import requires
-from api.pagination import Limit, Offset, PageOut
+from api.pagination import Limit, Offset, PageOut, page_of
 from core.entities import EntityKind, get_entity, list_entities
 from core.errors import FieldProblem, ValidationFailed
 from core.models.base import Base
@@ -157,7 +157,7 @@ def _list_handler(r: Resource, opt: dict[str, Any]) -> Any:
                 annotation=Annotated[py_type | None, QueryParameter(name=name, required=False)],
             )
         )
-    _sign(handler, f"list_{r.tag}", params, PageOut[r.out])  # type: ignore[name-defined]
+    _sign(handler, f"list_{r.tag}", params, page_of(r.out))
     return get("/", guards=[requires(r.read)], opt=opt, summary=f"List {r.tag}")(handler)
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 from msgspec import Meta
 from sqlalchemy.orm import selectinload
 
 from api.deps import DB, Actor, Config
-from api.organisation.schemas import Body, Out, UserOut
+from api.organisation.schemas import UserOut
 from api.resources import to_out
+from api.structs import Body, Out
 from core.access import POLICY
 from core.auth import service as auth
 from core.entities import get_entity
@@ -62,7 +63,6 @@ def _tokens(pair: Any) -> TokensOut:
 @post(
     "/auth/login",
     opt={"public": True},
-    tags=["auth"],
     status_code=200,
     summary="Sign in with e-mail and password",
 )
@@ -83,7 +83,6 @@ async def login(
 @post(
     "/auth/refresh",
     opt={"public": True},
-    tags=["auth"],
     status_code=200,
     summary="Trade a refresh token for new tokens",
 )
@@ -94,7 +93,6 @@ async def refresh(state: State, data: JSONBody[RefreshIn]) -> TokensOut:
 @post(
     "/auth/logout",
     opt={"public": True},
-    tags=["auth"],
     status_code=204,
     summary="Revoke a refresh token",
 )
@@ -103,7 +101,7 @@ async def logout(state: State, data: JSONBody[RefreshIn]) -> None:
         await auth.logout(session, data.refresh_token)
 
 
-@get("/auth/me", tags=["auth"], opt={"platform": True}, summary="The signed-in user")
+@get("/auth/me", opt={"platform": True}, summary="The signed-in user")
 async def me(db: DB, principal: Actor) -> MeOut:
     user = await get_entity(db, User, principal.user_id, options=[selectinload(User.roles)])
     return MeOut(
@@ -113,5 +111,13 @@ async def me(db: DB, principal: Actor) -> MeOut:
     )
 
 
-def routers() -> list[Any]:
-    return [login, refresh, logout, me]
+router = Router(
+    path="/",
+    tags=["auth"],
+    route_handlers=[
+        login,
+        refresh,
+        logout,
+        me,
+    ],
+)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import delete, get, put
+from litestar import Router, delete, get, put
 from litestar.params import JSONBody
 from msgspec import Meta
 
 from api.deps import DB, Actor
 from api.guards import requires
-from api.organisation.schemas import Body, Id, Out
+from api.organisation.schemas import Id
+from api.structs import Body, Out
 from core.errors import NotFound
 from core.flows import delegation
 from core.models import utcnow
@@ -52,8 +53,6 @@ def _out(row: Delegation) -> DelegationOut:
 
 @get(
     "/me/delegation",
-    guards=[requires("flows.run")],
-    tags=TAGS,
     summary="My out-of-office delegation",
 )
 async def read_delegation(db: DB, principal: Actor) -> DelegationOut:
@@ -65,8 +64,6 @@ async def read_delegation(db: DB, principal: Actor) -> DelegationOut:
 
 @put(
     "/me/delegation",
-    guards=[requires("flows.run")],
-    tags=TAGS,
     summary="Set my out-of-office delegation: work reaching me in the period goes to the delegate",
 )
 async def set_delegation(db: DB, principal: Actor, data: JSONBody[DelegationIn]) -> DelegationOut:
@@ -82,8 +79,6 @@ async def set_delegation(db: DB, principal: Actor, data: JSONBody[DelegationIn])
 
 @delete(
     "/me/delegation",
-    guards=[requires("flows.run")],
-    tags=TAGS,
     summary="End my out-of-office delegation",
 )
 async def clear_delegation(db: DB, principal: Actor) -> None:
@@ -91,5 +86,13 @@ async def clear_delegation(db: DB, principal: Actor) -> None:
         raise NotFound("You have no delegation.")
 
 
-def routers() -> list[Any]:
-    return [read_delegation, set_delegation, clear_delegation]
+router = Router(
+    guards=[requires("flows.run")],
+    path="/",
+    tags=TAGS,
+    route_handlers=[
+        read_delegation,
+        set_delegation,
+        clear_delegation,
+    ],
+)

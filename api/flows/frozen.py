@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from api.organisation.schemas import Out
+from api.structs import Out
 from core.flows import FrozenDefinition
 from core.plugins.fields import FieldDefinition
 from core.schema import CompiledSchema

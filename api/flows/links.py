@@ -4,16 +4,16 @@ and confirming it (signed in)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from litestar import get, post
+from litestar import Router, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from api.deps import DB, Actor, Config
 from api.flows.schemas import ActionOut, Comment, instance_state
 from api.guards import requires
-from api.organisation.schemas import Body, Out
+from api.structs import Body, Out
 from core.flows import links
 
 TAGS = ["flow running"]
@@ -37,7 +37,6 @@ class ActionLinkIn(Body):
 
 @get(
     "/action-links/{token:str}",
-    tags=TAGS,
     summary="What an approve or reject link from an e-mail would do",
     opt={"public": True},
 )
@@ -60,7 +59,6 @@ async def read_action_link(
 @post(
     "/action-links/{token:str}/confirm",
     guards=[requires("flows.run")],
-    tags=TAGS,
     status_code=200,
     summary="Confirm an approve or reject link, as the signed-in user",
 )
@@ -81,5 +79,11 @@ async def confirm_action_link(
     )
 
 
-def routers() -> list[Any]:
-    return [read_action_link, confirm_action_link]
+router = Router(
+    path="/",
+    tags=TAGS,
+    route_handlers=[
+        read_action_link,
+        confirm_action_link,
+    ],
+)

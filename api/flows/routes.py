@@ -4,15 +4,19 @@ instances (start, submit, approve, reject, reassign, cancel), history, listing a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import delete, get, post, put
+from litestar import Router, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.deps import DB, Actor
+from api.flows import delegation, links
 from api.flows.frozen import FlowDefinitionOut, frozen_definition_out
 from api.flows.schemas import (
     ActionOut,
+    ActiveFlow,
+    ActiveLevel,
+    ActiveLevelTask,
     CancelIn,
     CheckOut,
     DecisionIn,
@@ -35,7 +39,7 @@ from api.flows.schemas import (
     pending_out,
 )
 from api.guards import requires
-from api.pagination import Limit, Offset, PageOut, page
+from api.pagination import Limit, Offset, PageOut, first_published, page
 from core import flows
 from core.access import Principal
 from core.flows import use_cases
@@ -45,6 +49,7 @@ from core.tenancy import company_of
 
 DEFINITIONS = ["flows"]
 RUNNING = ["flow instances"]
+ActiveFlowPage = Annotated[PageOut[ActiveFlow], first_published(ActiveFlow)]
 
 
 def _viewer(principal: Principal) -> str | None:
@@ -81,7 +86,7 @@ def _spec(data: FlowIn) -> flows.FlowSpec:
     )
 
 
-@get("/flows", guards=[requires("flows.read")], tags=DEFINITIONS, summary="List flows")
+@get("/flows", guards=[requires("flows.read")], summary="List flows")
 async def list_flows(
     db: DB,
     principal: Actor,
@@ -107,7 +112,6 @@ async def list_flows(
 @post(
     "/flows",
     guards=[requires("flows.write")],
-    tags=DEFINITIONS,
     summary="Create a flow: levels, their tasks and roles, branches (checked first)",
 )
 async def create_flow(db: DB, principal: Actor, data: JSONBody[FlowIn]) -> FlowOut:
@@ -115,9 +119,7 @@ async def create_flow(db: DB, principal: Actor, data: JSONBody[FlowIn]) -> FlowO
     return flow_out(flow)
 
 
-@get(
-    "/flows/{flow_id:str}", guards=[requires("flows.read")], tags=DEFINITIONS, summary="Read a flow"
-)
+@get("/flows/{flow_id:str}", guards=[requires("flows.read")], summary="Read a flow")
 async def read_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowOut:
     return flow_out(await flows.get_flow(db, company_id=company_of(principal), flow_id=flow_id))
 
@@ -125,7 +127,6 @@ async def read_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> FlowOut
 @put(
     "/flows/{flow_id:str}",
     guards=[requires("flows.write")],
-    tags=DEFINITIONS,
     summary="Replace a flow's definition (running instances keep theirs)",
 )
 async def replace_flow(
@@ -138,7 +139,6 @@ async def replace_flow(
 @delete(
     "/flows/{flow_id:str}",
     guards=[requires("flows.write")],
-    tags=DEFINITIONS,
     summary="Delete a flow that never ran (409 once it has instances: archive it instead)",
 )
 async def delete_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> None:
@@ -148,7 +148,6 @@ async def delete_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> None:
 @post(
     "/flows/{flow_id:str}/archive",
     guards=[requires("flows.write")],
-    tags=DEFINITIONS,
     summary="Archive a flow: no new instances; running ones finish; history stays",
     status_code=200,
 )
@@ -160,7 +159,6 @@ async def archive_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> Flow
 @get(
     "/flows/{flow_id:str}/check",
     guards=[requires("flows.read")],
-    tags=DEFINITIONS,
     summary="Every problem that would stop the flow from being published",
 )
 async def check_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> CheckOut:
@@ -174,7 +172,6 @@ async def check_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> CheckO
 @post(
     "/flows/{flow_id:str}/publish",
     guards=[requires("flows.write")],
-    tags=DEFINITIONS,
     status_code=200,
     summary="Freeze the flow as the definition new instances start on",
 )
@@ -189,7 +186,6 @@ async def publish_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> Flow
 @get(
     "/flow-definitions/{definition_id:str}",
     guards=[requires("flows.read")],
-    tags=DEFINITIONS,
     summary="A frozen definition: the levels, tasks and fields an instance's steps are "
     "validated against (immutable)",
 )
@@ -204,8 +200,6 @@ async def read_definition(
 
 @post(
     "/flows/{flow_id:str}/instances",
-    guards=[requires("flows.run")],
-    tags=RUNNING,
     summary="Start an instance of a flow",
 )
 async def start_instance(
@@ -220,8 +214,6 @@ async def start_instance(
 
 @get(
     "/flow-instances",
-    guards=[requires("flows.run")],
-    tags=RUNNING,
     summary="List instances by flow, status, initiator and start date (newest first)",
 )
 async def list_instances(
@@ -272,8 +264,6 @@ async def list_instances(
 
 @get(
     "/flow-instances/{instance_id:str}",
-    guards=[requires("flows.run")],
-    tags=RUNNING,
     summary="Read an instance: its status, context data and whom it waits for",
 )
 async def read_instance(db: DB, principal: Actor, instance_id: FromPath[str]) -> InstanceOut:
@@ -285,8 +275,6 @@ async def read_instance(db: DB, principal: Actor, instance_id: FromPath[str]) ->
 
 @get(
     "/flow-instances/{instance_id:str}/history",
-    guards=[requires("flows.run")],
-    tags=RUNNING,
     summary="Everything that happened to an instance: executions and decisions, who and when",
 )
 async def instance_history(
@@ -300,8 +288,6 @@ async def instance_history(
 
 @post(
     "/flow-instances/{instance_id:str}/tasks/{task_id:str}",
-    guards=[requires("flows.run")],
-    tags=RUNNING,
     status_code=200,
     summary="Submit a task of the current level (its approval, once all are submitted)",
 )
@@ -325,8 +311,6 @@ async def submit_task(
 
 @post(
     "/flow-instances/{instance_id:str}/approve",
-    guards=[requires("flows.run")],
-    tags=RUNNING,
     status_code=200,
     summary="Approve the current level (one without tasks); needs canApprove",
 )
@@ -345,8 +329,6 @@ async def approve(
 
 @post(
     "/flow-instances/{instance_id:str}/reject",
-    guards=[requires("flows.run")],
-    tags=RUNNING,
     status_code=200,
     summary="Reject the current level: fail, or send back as the level says; needs canReject",
 )
@@ -365,8 +347,6 @@ async def reject(
 
 @post(
     "/flow-instances/{instance_id:str}/reassign",
-    guards=[requires("flows.run")],
-    tags=RUNNING,
     status_code=200,
     summary="Hand a pending task to another user; needs canReassign (or an admin)",
 )
@@ -386,8 +366,6 @@ async def reassign(
 
 @post(
     "/flow-instances/{instance_id:str}/cancel",
-    guards=[requires("flows.run")],
-    tags=RUNNING,
     status_code=200,
     summary="Cancel an instance: its initiator or an admin",
 )
@@ -400,8 +378,6 @@ async def cancel(
 
 @get(
     "/inbox",
-    guards=[requires("flows.run")],
-    tags=RUNNING,
     summary="My pending flow tasks: by role, assignment or reassignment; most urgent first",
 )
 async def inbox(
@@ -431,8 +407,55 @@ def _acted(result: flows.ActionResult) -> ActionOut:
     )
 
 
-def routers() -> list[Any]:
-    return [
+@get(
+    "/flows/active",
+    guards=[requires("flows.read")],
+    summary="Active flows with their levels in order and each level's tasks",
+)
+async def active_flows(
+    db: DB, principal: Actor, limit: Limit = 50, offset: Offset = 0
+) -> ActiveFlowPage:
+    """The company's published and active flows, their levels in order, and each level's
+    tasks: one query (joined eager loading), as the seed's first query."""
+    rows = await flows.active_flows(db, company_id=company_of(principal))
+    return page(
+        rows,
+        limit,
+        offset,
+        lambda flow: ActiveFlow(
+            id=flow.id,
+            name=flow.name,
+            description=flow.description,
+            status=flow.status,
+            published_at=flow.published_at,
+            levels=[
+                ActiveLevel(
+                    id=level.id,
+                    name=level.name,
+                    order=level.order,
+                    config=level.config,
+                    tasks=[
+                        ActiveLevelTask(
+                            id=lt.id,
+                            order=lt.order,
+                            task_id=lt.task_id,
+                            task_name=lt.task.name,
+                            fields=lt.task.fields,
+                        )
+                        for lt in level.tasks
+                    ],
+                )
+                for level in flow.levels
+            ],
+        ),
+    )
+
+
+definitions = Router(
+    path="/",
+    tags=DEFINITIONS,
+    route_handlers=[
+        active_flows,
         list_flows,
         create_flow,
         read_flow,
@@ -442,6 +465,13 @@ def routers() -> list[Any]:
         check_flow,
         publish_flow,
         read_definition,
+    ],
+)
+instances = Router(
+    guards=[requires("flows.run")],
+    path="/",
+    tags=RUNNING,
+    route_handlers=[
         start_instance,
         list_instances,
         read_instance,
@@ -452,4 +482,6 @@ def routers() -> list[Any]:
         reassign,
         cancel,
         inbox,
-    ]
+    ],
+)
+router = Router(path="/", route_handlers=[definitions, instances, links.router, delegation.router])

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from msgspec import Meta
 
-from api.organisation.schemas import Body, Id, Name, Out
+from api.organisation.schemas import Id, Name
+from api.structs import Body, Out
 from core.flows import END, FlowSnapshot, HistoryEntry, InstanceView, PendingTask
 from core.models import Flow, FlowInstance, FlowInstanceStatus, FlowStatus
 
@@ -347,3 +348,28 @@ def pending_out(item: PendingTask) -> PendingTaskOut:
         due_at=item.due_at,
         overdue=item.overdue,
     )
+
+
+class ActiveLevelTask(Out):
+    id: str
+    order: int
+    task_id: str
+    task_name: str
+    fields: list[dict[str, Any]]
+
+
+class ActiveLevel(Out):
+    id: str
+    name: str
+    order: int
+    config: dict[str, Any]
+    tasks: list[ActiveLevelTask]
+
+
+class ActiveFlow(Out):
+    id: str
+    name: str
+    description: str | None
+    status: FlowStatus
+    published_at: datetime | None
+    levels: list[ActiveLevel]

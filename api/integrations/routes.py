@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import get, post
+from litestar import Router, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, QueryParameter
 
@@ -14,19 +14,29 @@ from api.guards import requires
 from api.integrations.schemas import (
     ConnectedOut,
     ConnectOut,
+    IntegrationCreate,
+    IntegrationOut,
     IntegrationTypeOut,
+    IntegrationUpdate,
     RunOut,
     SyncOut,
     TestOut,
+    WorkflowCreate,
+    WorkflowOut,
+    WorkflowUpdate,
     run_out,
 )
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
+from api.resources import Resource, resource_router
 from core.integrations import use_cases as integration_use_cases
 from core.integrations.catalog import describe_types
+from core.integrations.definitions import INTEGRATIONS, WORKFLOWS
 from core.integrations.oauth import callback_url, complete_authorization
-from core.integrations.runner import test_connection
+from core.integrations.runner import integration_types, test_connection
+from core.integrations.secrets import public_config, secrets_set
 from core.integrations.workflows import sync_workflow
+from core.models import Integration, IntegrationWorkflow
 from core.tenancy import company_of
 
 TAGS = ["integrations"]
@@ -35,7 +45,6 @@ TAGS = ["integrations"]
 @get(
     "/integrations/types",
     guards=[requires("integrations.read")],
-    tags=TAGS,
     summary="Every integration type: settings, actions with their inputs, sources",
 )
 async def list_types(limit: Limit = 50, offset: Offset = 0) -> PageOut[IntegrationTypeOut]:
@@ -54,7 +63,6 @@ def _snake(name: str) -> str:
 @get(
     "/integrations/{integration_id:str}/connect",
     guards=[requires("integrations.write")],
-    tags=TAGS,
     summary="The vendor's OAuth consent URL (authorisation code with PKCE)",
 )
 async def connect(
@@ -68,7 +76,6 @@ async def connect(
 
 @get(
     "/integrations/oauth/callback",
-    tags=TAGS,
     # The vendor names these parameters and adds others of its own (location, scope, ...).
     opt={"public": True, OPEN_QUERY: True},
     summary="Where the vendor sends the browser back; stores the refresh token",
@@ -94,7 +101,6 @@ async def oauth_callback(
 @post(
     "/integrations/{integration_id:str}/test",
     guards=[requires("integrations.write")],
-    tags=TAGS,
     status_code=200,
     summary="Check the connection and say what is wrong",
 )
@@ -113,7 +119,6 @@ async def test_integration(
 @get(
     "/integrations/{integration_id:str}/runs",
     guards=[requires("integrations.read")],
-    tags=TAGS,
     summary="The latest calls of an integration (redacted)",
 )
 async def integration_runs(
@@ -126,7 +131,6 @@ async def integration_runs(
 @get(
     "/integration-workflows/{workflow_id:str}/runs",
     guards=[requires("integrations.read")],
-    tags=TAGS,
     summary="The latest runs of a workflow (redacted)",
 )
 async def workflow_runs(
@@ -139,7 +143,6 @@ async def workflow_runs(
 @post(
     "/integration-workflows/{workflow_id:str}/sync",
     guards=[requires("integrations.write")],
-    tags=TAGS,
     status_code=200,
     summary="Sync the workflow's source (or events) now",
 )
@@ -152,13 +155,74 @@ async def sync_now(db: DB, state: State, principal: Actor, workflow_id: FromPath
     )
 
 
-def routers() -> list[Any]:
-    return [
-        list_types,
-        connect,
-        oauth_callback,
-        test_integration,
-        integration_runs,
-        workflow_runs,
-        sync_now,
-    ]
+def _itype(row: Integration) -> Any:
+    return integration_types().get(getattr(row.type, "value", str(row.type)))
+
+
+def present_integration(row: Integration) -> IntegrationOut:
+    return IntegrationOut(
+        id=row.id,
+        name=row.name,
+        type=row.type,
+        is_active=row.is_active,
+        config=public_config(row.config, _itype(row)),
+        secrets_set=secrets_set(row.config, _itype(row)),
+        company_id=row.company_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_sync_at=row.last_sync_at,
+    )
+
+
+integrations = Resource(
+    path="/integrations",
+    model=Integration,
+    out=IntegrationOut,
+    create=IntegrationCreate,
+    update=IntegrationUpdate,
+    read="integrations.read",
+    kind=INTEGRATIONS,
+    tag="integrations",
+    filters={"type": Integration.type, "isActive": Integration.is_active},
+    sortable={"name": Integration.name, "createdAt": Integration.created_at},
+    present=present_integration,
+)
+
+
+workflows = Resource(
+    path="/integration-workflows",
+    model=IntegrationWorkflow,
+    out=WorkflowOut,
+    create=WorkflowCreate,
+    update=WorkflowUpdate,
+    read="integrations.read",
+    kind=WORKFLOWS,
+    tag="integration-workflows",
+    filters={
+        "integrationId": IntegrationWorkflow.integration_id,
+        "isActive": IntegrationWorkflow.is_active,
+    },
+    sortable={"name": IntegrationWorkflow.name, "createdAt": IntegrationWorkflow.created_at},
+)
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        resource_router(integrations),
+        resource_router(workflows),
+        Router(
+            path="/",
+            tags=TAGS,
+            route_handlers=[
+                list_types,
+                connect,
+                oauth_callback,
+                test_integration,
+                integration_runs,
+                workflow_runs,
+                sync_now,
+            ],
+        ),
+    ],
+)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from api.organisation.schemas import Out
-from core.models import IntegrationRun
+from msgspec import UNSET, Meta, UnsetType
+
+from api.organisation.schemas import Name
+from api.structs import Body, Out
+from core.models import IntegrationRun, IntegrationType
 
 
 class IntegrationTypeOut(Out):
@@ -76,3 +79,60 @@ def run_out(row: IntegrationRun) -> RunOut:
         started_at=row.started_at,
         finished_at=row.finished_at,
     )
+
+
+class IntegrationOut(Out):
+    """An integration as the API shows it: secret values are never returned; `secretsSet`
+    names the secret fields that hold a value."""
+
+    id: str
+    name: str
+    type: IntegrationType
+    is_active: bool
+    config: dict[str, Any]
+    secrets_set: list[str]
+    company_id: str
+    created_at: datetime
+    updated_at: datetime
+    last_sync_at: datetime | None
+
+
+class IntegrationCreate(Body):
+    name: Name
+    type: IntegrationType
+    config: dict[str, Any]
+    is_active: bool = True
+
+
+class IntegrationUpdate(Body):
+    name: Name | UnsetType = UNSET
+    config: dict[str, Any] | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class WorkflowOut(Out):
+    id: str
+    name: str
+    integration_id: str
+    trigger_config: dict[str, Any]
+    action_config: dict[str, Any]
+    is_active: bool
+    execution_count: int
+    last_executed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WorkflowCreate(Body):
+    name: Name
+    integration_id: Annotated[str, Meta(min_length=1, max_length=36)]
+    trigger_config: dict[str, Any]
+    action_config: dict[str, Any]
+    is_active: bool = True
+
+
+class WorkflowUpdate(Body):
+    name: Name | UnsetType = UNSET
+    trigger_config: dict[str, Any] | UnsetType = UNSET
+    action_config: dict[str, Any] | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET

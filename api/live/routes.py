@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, Router, get
 from litestar.datastructures import State
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.security.jwt import Token
@@ -28,7 +28,6 @@ RETRY_MS = 3000
 
 @get(
     "/stream",
-    tags=["notifications"],
     summary="Live updates: my company's flow work and my notifications",
     description=(
         "Server-sent events. `inbox` (data: {event, flowId, instanceId}) when flow work of "
@@ -79,5 +78,10 @@ async def _messages(
             yield ServerSentEventMessage(data=json.dumps(event.data), event=event.name)
 
 
-def routers() -> list[Any]:
-    return [stream]
+router = Router(
+    path="/",
+    tags=["notifications"],
+    route_handlers=[
+        stream,
+    ],
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import get
+from litestar import Router, get
 from litestar.params import FromPath
 from sqlalchemy.orm import selectinload
 
@@ -75,7 +75,6 @@ users = Resource(
 @get(
     "/tree",
     guards=[requires("departments.read")],
-    tags=["departments"],
     summary="The department tree of the company",
 )
 async def departments_tree(
@@ -87,7 +86,6 @@ async def departments_tree(
 @get(
     "/{id:str}/children",
     guards=[requires("departments.read")],
-    tags=["departments"],
     summary="The sub-departments under a department, as a tree",
 )
 async def department_children(
@@ -116,10 +114,12 @@ departments = Resource(
 )
 
 
-def routers() -> list[Any]:
-    return [
+router = Router(
+    path="/",
+    route_handlers=[
         resource_router(companies),
         resource_router(departments),
         resource_router(roles),
         resource_router(users),
-    ]
+    ],
+)

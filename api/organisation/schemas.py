@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from api.structs import Body, Out
 from core.models import UserRole
 
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -15,14 +16,6 @@ Color = Annotated[str, Meta(pattern=r"^#[0-9A-Fa-f]{6}$")]
 Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 Password = Annotated[str, Meta(min_length=8, max_length=200)]
 Id = Annotated[str, Meta(min_length=1, max_length=36)]
-
-
-class Body(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
-    """Base of request bodies: camelCase keys, unknown keys rejected."""
-
-
-class Out(msgspec.Struct, rename="camel", kw_only=True):
-    """Base of response bodies."""
 
 
 class CompanyOut(Out):

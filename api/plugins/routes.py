@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import get
+from litestar import Router, get
 
 from api.guards import requires
-from api.organisation.schemas import Out
 from api.pagination import Limit, Offset, PageOut, page
+from api.structs import Out
 from core.plugins.fields import describe
 from core.plugins.manager import get_plugins
 
@@ -38,8 +38,6 @@ class FieldTypeOut(Out):
 
 @get(
     "/plugins",
-    guards=[requires("plugins.read")],
-    tags=TAGS,
     opt={"platform": True},
     summary="Loaded plugins, their versions, what each provides and what was skipped",
 )
@@ -62,8 +60,6 @@ async def list_plugins(limit: Limit = 50, offset: Offset = 0) -> PageOut[PluginO
 
 @get(
     "/field-types",
-    guards=[requires("plugins.read")],
-    tags=TAGS,
     opt={"platform": True},
     summary="Field types that task fields, table columns and dataset fields may use",
 )
@@ -83,5 +79,12 @@ def _asdict(info: Any) -> dict[str, Any]:
     return {k: getattr(info, k) for k in info.__slots__}
 
 
-def routers() -> list[Any]:
-    return [list_plugins, list_field_types]
+router = Router(
+    guards=[requires("plugins.read")],
+    path="/",
+    tags=TAGS,
+    route_handlers=[
+        list_plugins,
+        list_field_types,
+    ],
+)

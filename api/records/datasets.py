@@ -3,9 +3,7 @@ departments may read."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import get, patch, post
+from litestar import Router, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import DB, Actor
@@ -27,7 +25,7 @@ async def _reader(db: DB, principal: Principal) -> records.Reader:
     )
 
 
-@get("/datasets", guards=[requires("datasets.read")], tags=TAGS, summary="Datasets you may read")
+@get("/datasets", guards=[requires("datasets.read")], summary="Datasets you may read")
 async def list_datasets(
     db: DB,
     principal: Actor,
@@ -41,7 +39,7 @@ async def list_datasets(
     return page(found, limit, offset, dataset_out)
 
 
-@post("/datasets", guards=[requires("datasets.write")], tags=TAGS, summary="Create a draft dataset")
+@post("/datasets", guards=[requires("datasets.write")], summary="Create a draft dataset")
 async def create_dataset(db: DB, principal: Actor, data: JSONBody[DatasetCreate]) -> DatasetOut:
     row = await use_cases.create_dataset(
         db,
@@ -58,7 +56,6 @@ async def create_dataset(db: DB, principal: Actor, data: JSONBody[DatasetCreate]
 @get(
     "/datasets/{dataset:str}",
     guards=[requires("datasets.read")],
-    tags=TAGS,
     summary="Read a dataset as released to your company (the version it sees, else its row)",
 )
 async def get_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> DatasetOut:
@@ -74,7 +71,6 @@ async def get_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> Datas
 @patch(
     "/datasets/{dataset:str}",
     guards=[requires("datasets.write")],
-    tags=TAGS,
     summary="Change a dataset",
 )
 async def update_dataset(
@@ -89,7 +85,6 @@ async def update_dataset(
 @post(
     "/datasets/{dataset:str}/publish",
     guards=[requires("datasets.write")],
-    tags=TAGS,
     status_code=200,
     summary="Publish a dataset",
 )
@@ -100,7 +95,6 @@ async def publish_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> D
 @post(
     "/datasets/{dataset:str}/archive",
     guards=[requires("datasets.write")],
-    tags=TAGS,
     status_code=200,
     summary="Archive a dataset (read-only from then on)",
 )
@@ -108,12 +102,15 @@ async def archive_dataset(db: DB, principal: Actor, dataset: FromPath[str]) -> D
     return dataset_out(await use_cases.archive_dataset(db, principal, dataset_id=dataset))
 
 
-def routers() -> list[Any]:
-    return [
+router = Router(
+    path="/",
+    tags=TAGS,
+    route_handlers=[
         list_datasets,
         create_dataset,
         get_dataset,
         update_dataset,
         publish_dataset,
         archive_dataset,
-    ]
+    ],
+)

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, delete, get, patch, post
+from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from api.deps import DB, Actor
 from api.guards import requires
 from api.pagination import Limit, Offset, PageOut, page
+from api.records import datasets
 from api.records.schemas import (
     MAX_RECORDS_PAGE,
     BulkCreate,
@@ -55,7 +56,7 @@ def _json_param(name: str, value: str | None) -> Any:
         ) from None
 
 
-@get("/tables", guards=[requires("tables.read")], tags=TAGS, summary="List custom tables")
+@get("/tables", guards=[requires("tables.read")], summary="List custom tables")
 async def list_tables(
     db: DB, principal: Actor, limit: Limit = 50, offset: Offset = 0
 ) -> PageOut[TableOut]:
@@ -63,7 +64,7 @@ async def list_tables(
     return page(found, limit, offset, table_out)
 
 
-@post("/tables", guards=[requires("tables.write")], tags=TAGS, summary="Create a custom table")
+@post("/tables", guards=[requires("tables.write")], summary="Create a custom table")
 async def create_table(db: DB, principal: Actor, data: JSONBody[TableCreate]) -> TableOut:
     table = await use_cases.create_table(
         db,
@@ -82,7 +83,6 @@ async def create_table(db: DB, principal: Actor, data: JSONBody[TableCreate]) ->
 @get(
     "/tables/{table:str}",
     guards=[requires("tables.read")],
-    tags=TAGS,
     summary="Read a table (by id or name)",
 )
 async def get_table(db: DB, principal: Actor, table: FromPath[str]) -> TableOut:
@@ -92,7 +92,6 @@ async def get_table(db: DB, principal: Actor, table: FromPath[str]) -> TableOut:
 @patch(
     "/tables/{table:str}",
     guards=[requires("tables.write")],
-    tags=TAGS,
     summary="Change a table; a schema change is refused if existing records no longer fit",
 )
 async def update_table(
@@ -105,7 +104,6 @@ async def update_table(
 @delete(
     "/tables/{table:str}",
     guards=[requires("tables.write")],
-    tags=TAGS,
     summary="Delete a table and its records",
 )
 async def delete_table(db: DB, principal: Actor, table: FromPath[str]) -> None:
@@ -115,7 +113,6 @@ async def delete_table(db: DB, principal: Actor, table: FromPath[str]) -> None:
 @get(
     "/tables/{table:str}/records",
     guards=[requires("records.read")],
-    tags=TAGS,
     summary="List records: where (JSON), sort (-amount,name), limit, offset, expand, deleted, "
     "count (exact, bounded: up to 10,000, none)",
 )
@@ -146,7 +143,6 @@ async def list_records(
 @post(
     "/tables/{table:str}/records/query",
     guards=[requires("records.read")],
-    tags=TAGS,
     status_code=200,
     summary="List records with the filter in the body",
 )
@@ -183,7 +179,6 @@ async def _page(db: DB, principal: Principal, table: str, query: RecordQuery) ->
 @post(
     "/tables/{table:str}/records",
     guards=[requires("records.write")],
-    tags=TAGS,
     summary="Add a record",
 )
 async def create_record(
@@ -196,7 +191,6 @@ async def create_record(
 @get(
     "/tables/{table:str}/records/{record:str}",
     guards=[requires("records.read")],
-    tags=TAGS,
     summary="Read a record; expand=field,relation adds the rows it relates to",
 )
 async def get_record(
@@ -221,7 +215,6 @@ async def get_record(
 @patch(
     "/tables/{table:str}/records/{record:str}",
     guards=[requires("records.write")],
-    tags=TAGS,
     summary="Change some fields of a record (null clears one)",
 )
 async def update_record(
@@ -240,7 +233,6 @@ async def update_record(
 @delete(
     "/tables/{table:str}/records/{record:str}",
     guards=[requires("records.write")],
-    tags=TAGS,
     summary="Soft-delete a record",
 )
 async def delete_record(
@@ -252,7 +244,6 @@ async def delete_record(
 @post(
     "/tables/{table:str}/records/{record:str}/restore",
     guards=[requires("records.write")],
-    tags=TAGS,
     status_code=200,
     summary="Restore a soft-deleted record",
 )
@@ -266,7 +257,6 @@ async def restore_record(
 @post(
     "/tables/{table:str}/records/bulk-create",
     guards=[requires("records.write")],
-    tags=TAGS,
     summary="Create up to 1,000 records, all or none",
 )
 async def bulk_create(
@@ -280,7 +270,6 @@ async def bulk_create(
 @post(
     "/tables/{table:str}/records/bulk-update",
     guards=[requires("records.write")],
-    tags=TAGS,
     status_code=200,
     summary="Change up to 1,000 records, all or none",
 )
@@ -296,7 +285,6 @@ async def bulk_update(
 @post(
     "/tables/{table:str}/records/bulk-delete",
     guards=[requires("records.write")],
-    tags=TAGS,
     status_code=200,
     summary="Soft-delete up to 1,000 records, all or none",
 )
@@ -310,7 +298,6 @@ async def bulk_delete(
 @post(
     "/tables/{table:str}/records/import",
     guards=[requires("records.write")],
-    tags=TAGS,
     summary="Import a CSV file (text/csv body; header of field ids or labels), all or none",
 )
 async def import_csv(
@@ -331,7 +318,6 @@ async def import_csv(
 @get(
     "/tables/{table:str}/records/export",
     guards=[requires("records.read")],
-    tags=TAGS,
     summary="Export the live records as CSV (where and sort as for the list)",
 )
 async def export_csv(
@@ -378,10 +364,10 @@ async def export_csv(
     )
 
 
-def routers() -> list[Any]:
-    from api.records.datasets import routers as dataset_routers
-
-    return [
+tables = Router(
+    path="/",
+    tags=TAGS,
+    route_handlers=[
         list_tables,
         create_table,
         get_table,
@@ -399,5 +385,6 @@ def routers() -> list[Any]:
         update_record,
         delete_record,
         restore_record,
-        *dataset_routers(),
-    ]
+    ],
+)
+router = Router(path="/", route_handlers=[tables, datasets.router])

@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from api.organisation.schemas import Body, Name, Out
+from api.organisation.schemas import Name
 from api.pagination import MAX_OFFSET
+from api.structs import Body, Out
 from core.models import CustomTable, CustomTableRecord, Dataset, DatasetStatus
 from core.records import DatasetView, NewRecord, StoredRecord
 

@@ -3,22 +3,28 @@ flow, and reading standalone submissions back. Thin handlers over core.tasks."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import get, post
+from litestar import Router, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.deps import DB, Actor
 from api.guards import requires
 from api.pagination import MAX_LIMIT, PageOut
+from api.resources import Resource, resource_router
 from api.tasks.schemas import (
     SubmissionIn,
     SubmissionOut,
+    TaskCreate,
     TaskFormOut,
+    TaskOut,
+    TaskUpdate,
     submission_out,
     task_form_out,
 )
 from core import tasks
+from core.models import Task
+from core.tasks.definitions import TASKS
 
 TAGS = ["tasks"]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size")]
@@ -28,7 +34,6 @@ Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="Rows to 
 @get(
     "/tasks/{task_id:str}/form",
     guards=[requires("tasks.read")],
-    tags=TAGS,
     summary="The form a standalone submission of the task is validated against",
 )
 async def read_task_form(db: DB, principal: Actor, task_id: FromPath[str]) -> TaskFormOut:
@@ -38,7 +43,6 @@ async def read_task_form(db: DB, principal: Actor, task_id: FromPath[str]) -> Ta
 @post(
     "/tasks/{task_id:str}/executions",
     guards=[requires("tasks.submit")],
-    tags=TAGS,
     summary="Submit a task on its own, outside any flow (fires TASK_COMPLETED)",
 )
 async def submit_task(
@@ -51,7 +55,6 @@ async def submit_task(
 @get(
     "/task-executions",
     guards=[requires("tasks.submit")],
-    tags=TAGS,
     summary="Standalone task submissions, newest first: yours (admins: everyone's)",
 )
 async def list_submissions(
@@ -73,12 +76,34 @@ async def list_submissions(
 @get(
     "/task-executions/{execution_id:str}",
     guards=[requires("tasks.submit")],
-    tags=TAGS,
     summary="One standalone task submission: yours (admins: anyone's)",
 )
 async def read_submission(db: DB, principal: Actor, execution_id: FromPath[str]) -> SubmissionOut:
     return submission_out(await tasks.get_submission(db, principal, execution_id=execution_id))
 
 
-def routers() -> list[Any]:
-    return [read_task_form, submit_task, list_submissions, read_submission]
+task_definitions = Resource(
+    path="/tasks",
+    model=Task,
+    out=TaskOut,
+    create=TaskCreate,
+    update=TaskUpdate,
+    read="tasks.read",
+    kind=TASKS,
+    tag="tasks",
+    filters={"status": Task.status, "createdById": Task.created_by_id, "name": Task.name},
+    sortable={"name": Task.name, "createdAt": Task.created_at, "updatedAt": Task.updated_at},
+)
+
+
+router = Router(
+    path="/",
+    tags=TAGS,
+    route_handlers=[
+        resource_router(task_definitions),
+        read_task_form,
+        submit_task,
+        list_submissions,
+        read_submission,
+    ],
+)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
+from msgspec import UNSET, UnsetType
+
 from api.flows.frozen import DefinitionTaskOut, task_out
-from api.organisation.schemas import Body, Out
-from core.models import ExecutionStatus
+from api.organisation.schemas import Name
+from api.structs import Body, Out
+from core.models import ExecutionStatus, TaskStatus
 from core.tasks import Submission, TaskForm
 
 
@@ -70,3 +74,39 @@ def submission_out(item: Submission) -> SubmissionOut:
         completed_at=execution.completed_at,
         created_at=execution.created_at,
     )
+
+
+FieldDefinition = dict[str, Any]
+
+
+class TaskOut(Out):
+    id: str
+    name: str
+    description: str | None
+    status: TaskStatus
+    fields: list[FieldDefinition]
+    validations: list[Any]
+    logic: dict[str, Any]
+    company_id: str
+    created_by_id: str
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
+class TaskCreate(Body):
+    name: Name
+    fields: list[FieldDefinition]
+    description: str | None = None
+    status: TaskStatus = TaskStatus.DRAFT
+    validations: list[Any] = msgspec.field(default_factory=list)
+    logic: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class TaskUpdate(Body):
+    name: Name | UnsetType = UNSET
+    fields: list[FieldDefinition] | UnsetType = UNSET
+    description: str | UnsetType | None = UNSET
+    status: TaskStatus | UnsetType = UNSET
+    validations: list[Any] | UnsetType = UNSET
+    logic: dict[str, Any] | UnsetType = UNSET

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Response, delete, get, patch, post
+from litestar import Response, Router, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -14,7 +14,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from api.deps import DB, Actor, Config
 from api.guards import requires
 from api.pagination import Limit, Offset, PageOut, page
-from api.triggers.notifications import routers as notification_routers
 from api.triggers.schemas import (
     ActionOut,
     ExecutionOut,
@@ -37,7 +36,7 @@ TAGS = ["triggers"]
 log = logging.getLogger("erp.api.triggers")
 
 
-@get("/triggers", guards=[requires("triggers.read")], tags=TAGS, summary="List triggers")
+@get("/triggers", guards=[requires("triggers.read")], summary="List triggers")
 async def list_triggers(
     db: DB,
     principal: Actor,
@@ -64,7 +63,6 @@ async def list_triggers(
 @post(
     "/triggers",
     guards=[requires("triggers.write")],
-    tags=TAGS,
     summary="Create a trigger (conditions, actions, settings and schedule are checked)",
 )
 async def create_trigger(db: DB, principal: Actor, data: JSONBody[TriggerCreate]) -> TriggerOut:
@@ -75,7 +73,6 @@ async def create_trigger(db: DB, principal: Actor, data: JSONBody[TriggerCreate]
 @get(
     "/trigger-actions",
     guards=[requires("triggers.read")],
-    tags=TAGS,
     summary="The actions triggers may run, with their config schema",
 )
 async def list_actions(limit: Limit = 50, offset: Offset = 0) -> PageOut[ActionOut]:
@@ -90,14 +87,20 @@ async def list_actions(limit: Limit = 50, offset: Offset = 0) -> PageOut[ActionO
     )
 
 
-@get("/triggers/{trigger_id:str}", guards=[requires("triggers.read")], tags=TAGS)
+@get(
+    "/triggers/{trigger_id:str}",
+    guards=[requires("triggers.read")],
+)
 async def get_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) -> TriggerOut:
     return trigger_out(
         await triggers.get_trigger(db, company_id=company_of(principal), trigger_id=trigger_id)
     )
 
 
-@patch("/triggers/{trigger_id:str}", guards=[requires("triggers.write")], tags=TAGS)
+@patch(
+    "/triggers/{trigger_id:str}",
+    guards=[requires("triggers.write")],
+)
 async def update_trigger(
     db: DB, principal: Actor, trigger_id: FromPath[str], data: JSONBody[TriggerUpdate]
 ) -> TriggerOut:
@@ -107,7 +110,10 @@ async def update_trigger(
     return trigger_out(trigger)
 
 
-@delete("/triggers/{trigger_id:str}", guards=[requires("triggers.write")], tags=TAGS)
+@delete(
+    "/triggers/{trigger_id:str}",
+    guards=[requires("triggers.write")],
+)
 async def delete_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) -> None:
     await use_cases.delete_trigger(db, principal, trigger_id=trigger_id)
 
@@ -115,7 +121,6 @@ async def delete_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) ->
 @get(
     "/trigger-executions",
     guards=[requires("executions.read")],
-    tags=TAGS,
     summary="Trigger executions, newest first (filter by trigger, status, date)",
 )
 async def list_executions(
@@ -144,7 +149,6 @@ async def list_executions(
 @get(
     "/trigger-executions/stats",
     guards=[requires("executions.read")],
-    tags=TAGS,
     summary="Executions of the last days grouped by status",
 )
 async def execution_stats(
@@ -165,7 +169,10 @@ async def execution_stats(
     )
 
 
-@get("/trigger-executions/{execution_id:str}", guards=[requires("executions.read")], tags=TAGS)
+@get(
+    "/trigger-executions/{execution_id:str}",
+    guards=[requires("executions.read")],
+)
 async def get_execution(db: DB, principal: Actor, execution_id: FromPath[str]) -> ExecutionOut:
     return execution_out(
         await triggers.get_execution(
@@ -177,7 +184,6 @@ async def get_execution(db: DB, principal: Actor, execution_id: FromPath[str]) -
 @post(
     "/trigger-executions/{execution_id:str}/retry",
     guards=[requires("triggers.write")],
-    tags=TAGS,
     status_code=202,
     summary="Run a FAILED or PARTIAL_SUCCESS execution's trigger again for the same event",
 )
@@ -201,8 +207,10 @@ async def _send_run(dispatcher: Dispatcher, run_id: str) -> None:
         log.warning("retry run %s not sent now; the relay will send it", run_id)
 
 
-def routers() -> list[Any]:
-    return [
+router = Router(
+    path="/",
+    tags=TAGS,
+    route_handlers=[
         list_triggers,
         create_trigger,
         list_actions,
@@ -213,5 +221,5 @@ def routers() -> list[Any]:
         execution_stats,
         get_execution,
         retry_execution,
-        *notification_routers(),
-    ]
+    ],
+)

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, UnsetType
 
-from api.organisation.schemas import Body, Out
+from api.structs import Body, Out
 from core.models import EventType, Trigger, TriggerExecution, TriggerExecutionStatus
-from core.models.automation import Notification
 
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Id = Annotated[str, Meta(min_length=1, max_length=36)]
@@ -91,29 +90,6 @@ class RetryOut(Out):
     run_id: str
 
 
-class NotificationOut(Out):
-    id: str
-    title: str
-    body: str
-    link: str | None
-    data: dict[str, Any]
-    trigger_id: str | None
-    created_at: datetime
-    read_at: datetime | None
-
-
-class MarkRead(Body):
-    ids: list[str] | None = None
-
-
-class MarkedOut(Out):
-    updated: int
-
-
-class UnreadOut(Out):
-    unread: int
-
-
 def trigger_out(t: Trigger) -> TriggerOut:
     return TriggerOut(
         id=t.id,
@@ -145,19 +121,6 @@ def execution_out(e: TriggerExecution) -> ExecutionOut:
         error_message=e.error_message,
         execution_time=e.execution_time,
         executed_at=e.executed_at,
-    )
-
-
-def notification_out(n: Notification) -> NotificationOut:
-    return NotificationOut(
-        id=n.id,
-        title=n.title,
-        body=n.body,
-        link=n.link,
-        data=n.data,
-        trigger_id=n.trigger_id,
-        created_at=n.created_at,
-        read_at=n.read_at,
     )
 
 

@@ -11,8 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.deps import DB, Actor
 from api.guards import requires
-from api.pagination import Limit, Offset, PageOut, page
-from api.platform.schemas import VersionOut
+from api.pagination import Limit, Offset, PageOut, first_published, page
 from api.versions.schemas import (
     EntityType,
     InstallIn,
@@ -25,6 +24,7 @@ from api.versions.schemas import (
     ResolvedOut,
     RolloutIn,
     StatusIn,
+    VersionOut,
     resolved_out,
 )
 from core import releases, versions
@@ -33,20 +33,21 @@ from core.models import Version
 
 READ = {"platform": True}
 TAGS = ["versions"]
+VersionPage = Annotated[PageOut[VersionOut], first_published(VersionOut)]
 
 
 def out(row: Version) -> VersionOut:
     return msgspec.convert(row, VersionOut, from_attributes=True)
 
 
-@get("/", guards=[requires("versions.read")], tags=TAGS, opt=READ, summary="Versions of an entity")
+@get("/", guards=[requires("versions.read")], opt=READ, summary="Versions of an entity")
 async def list_versions(
     db: DB,
     entity_type: Annotated[EntityType, QueryParameter(name="entityType")],
     entity_id: Annotated[str, QueryParameter(name="entityId", max_length=36)],
     limit: Limit = 50,
     offset: Offset = 0,
-) -> PageOut[VersionOut]:
+) -> VersionPage:
     rows = await versions.list_versions(db, entity_type=entity_type, entity_id=entity_id)
     return page(rows, limit, offset, out)
 
@@ -54,7 +55,6 @@ async def list_versions(
 @get(
     "/preview",
     guards=[requires("versions.read")],
-    tags=TAGS,
     opt=READ,
     summary="What publishing the entity now would store",
 )
@@ -72,7 +72,6 @@ async def preview(
 @get(
     "/resolve",
     guards=[requires("versions.read")],
-    tags=TAGS,
     opt=READ,
     summary="The version a company sees for an entity",
 )
@@ -90,12 +89,12 @@ async def resolve(
     return resolved_out(seen)
 
 
-@get("/{id:str}", guards=[requires("versions.read")], tags=TAGS, opt=READ, summary="A version")
+@get("/{id:str}", guards=[requires("versions.read")], opt=READ, summary="A version")
 async def get_version(db: DB, id: FromPath[str]) -> VersionOut:
     return out(await versions.get_version(db, id))
 
 
-@post("/", guards=[requires("versions.write")], tags=TAGS, opt=READ, summary="Publish an entity")
+@post("/", guards=[requires("versions.write")], opt=READ, summary="Publish an entity")
 async def publish(db: DB, principal: Actor, data: JSONBody[PublishIn]) -> VersionOut:
     row = await versions.publish_version(
         db,
@@ -110,14 +109,14 @@ async def publish(db: DB, principal: Actor, data: JSONBody[PublishIn]) -> Versio
     return out(row)
 
 
-@post("/{id:str}/status", guards=[requires("versions.write")], tags=TAGS, opt=READ)
+@post("/{id:str}/status", guards=[requires("versions.write")], opt=READ)
 async def change_status(
     db: DB, principal: Actor, id: FromPath[str], data: JSONBody[StatusIn]
 ) -> VersionOut:
     return out(await versions.change_status(db, principal, id, data.status))
 
 
-@put("/{id:str}/rollout", guards=[requires("versions.write")], tags=TAGS, opt=READ)
+@put("/{id:str}/rollout", guards=[requires("versions.write")], opt=READ)
 async def set_rollout(
     db: DB, principal: Actor, id: FromPath[str], data: JSONBody[RolloutIn]
 ) -> VersionOut:
@@ -134,7 +133,6 @@ async def set_rollout(
 @post(
     "/{id:str}/rollback",
     guards=[requires("versions.write")],
-    tags=TAGS,
     opt=READ,
     summary="Roll back: the previous version takes over for every company; returns it",
 )
@@ -142,13 +140,13 @@ async def rollback(db: DB, principal: Actor, id: FromPath[str]) -> VersionOut:
     return out(await versions.rollback(db, principal, id))
 
 
-@post("/{id:str}/pause", guards=[requires("versions.write")], tags=TAGS, opt=READ)
+@post("/{id:str}/pause", guards=[requires("versions.write")], opt=READ)
 async def pause(db: DB, principal: Actor, id: FromPath[str], data: JSONBody[PauseIn]) -> VersionOut:
     await versions.pause(db, principal, id, reason=data.reason)
     return out(await versions.get_version(db, id))
 
 
-@post("/{id:str}/resume", guards=[requires("versions.write")], tags=TAGS, opt=READ)
+@post("/{id:str}/resume", guards=[requires("versions.write")], opt=READ)
 async def resume(db: DB, principal: Actor, id: FromPath[str]) -> VersionOut:
     return out(await versions.resume(db, principal, id))
 
@@ -156,7 +154,6 @@ async def resume(db: DB, principal: Actor, id: FromPath[str]) -> VersionOut:
 @post(
     "/{id:str}/restore",
     guards=[requires("versions.write")],
-    tags=TAGS,
     opt=READ,
     summary="Write the version back onto its entity as a draft",
 )
@@ -168,7 +165,6 @@ async def restore(db: DB, principal: Actor, id: FromPath[str]) -> dict[str, Any]
 @post(
     "/{id:str}/migrations",
     guards=[requires("flows.write")],
-    tags=TAGS,
     opt=READ,
     summary="Move running instances of a company onto this flow version",
 )
@@ -200,7 +196,6 @@ async def migrate(
 @post(
     "/{id:str}/installs",
     guards=[requires("versions.write")],
-    tags=TAGS,
     opt=READ,
     summary="Install the version's flow or task into a client company it reaches",
 )
@@ -216,24 +211,22 @@ async def install(
     )
 
 
-def routers() -> list[Any]:
-    return [
-        Router(
-            "/versions",
-            route_handlers=[
-                list_versions,
-                preview,
-                resolve,
-                get_version,
-                publish,
-                change_status,
-                set_rollout,
-                rollback,
-                pause,
-                resume,
-                restore,
-                migrate,
-                install,
-            ],
-        )
-    ]
+router = Router(
+    "/versions",
+    tags=TAGS,
+    route_handlers=[
+        list_versions,
+        preview,
+        resolve,
+        get_version,
+        publish,
+        change_status,
+        set_rollout,
+        rollback,
+        pause,
+        resume,
+        restore,
+        migrate,
+        install,
+    ],
+)

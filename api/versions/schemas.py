@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from msgspec import Meta
 
-from api.organisation.schemas import Body, Id, Out
-from api.platform.schemas import VersionOut
+from api.organisation.schemas import Id
+from api.structs import Body, Out
 from core.models import VersionStatus
 from core.releases import Resolution
 
@@ -88,3 +89,19 @@ def resolved_out(seen: Resolution) -> ResolvedOut:
         source_id=seen.source_id,
         version=msgspec.convert(seen.version, VersionOut, from_attributes=True),
     )
+
+
+class VersionOut(Out):
+    id: str
+    version: str
+    entity_type: str
+    entity_id: str
+    snapshot: dict[str, Any]
+    changes: str | None
+    change_log: list[Any]
+    status: VersionStatus
+    rollout_percentage: int
+    deployed_to_clients: list[Any]
+    created_by: str
+    created_at: datetime
+    published_at: datetime | None

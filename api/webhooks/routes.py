@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, delete, get, post
+from litestar import Request, Router, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath
 
 from api.deps import DB, Actor, Config
 from api.guards import requires
-from api.organisation.schemas import Out
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
+from api.structs import Out
 from core import webhooks
 from core.models.automation import WebhookEndpoint
 from core.settings import Settings
@@ -59,7 +59,6 @@ def _with_secret(created: webhooks.EndpointCreated, settings: Settings) -> Endpo
 @post(
     "/triggers/{trigger_id:str}/webhook-endpoints",
     guards=[requires("triggers.write")],
-    tags=TAGS,
     summary="Create a webhook URL for a WEBHOOK_RECEIVED trigger; its secret is shown once",
 )
 async def create_endpoint(
@@ -74,7 +73,6 @@ async def create_endpoint(
 @get(
     "/triggers/{trigger_id:str}/webhook-endpoints",
     guards=[requires("triggers.read")],
-    tags=TAGS,
 )
 async def list_endpoints(
     db: DB,
@@ -93,7 +91,6 @@ async def list_endpoints(
 @post(
     "/webhook-endpoints/{endpoint_id:str}/rotate-secret",
     guards=[requires("triggers.write")],
-    tags=TAGS,
     status_code=200,
     summary="Replace the signing secret; the new one is shown once",
 )
@@ -106,14 +103,16 @@ async def rotate_secret(
     return _with_secret(rotated, platform_settings)
 
 
-@delete("/webhook-endpoints/{endpoint_id:str}", guards=[requires("triggers.write")], tags=TAGS)
+@delete(
+    "/webhook-endpoints/{endpoint_id:str}",
+    guards=[requires("triggers.write")],
+)
 async def delete_endpoint(db: DB, principal: Actor, endpoint_id: FromPath[str]) -> None:
     await use_cases.delete_endpoint(db, principal, endpoint_id=endpoint_id)
 
 
 @post(
     "/webhooks/{endpoint_id:str}",
-    tags=TAGS,
     status_code=202,
     # Senders' URLs may carry parameters of their own: the signature is what counts here.
     opt={"public": True, OPEN_QUERY: True},
@@ -148,5 +147,14 @@ async def _bounded_body(request: Request[Any, Any, Any], limit: int) -> bytes:
     return bytes(body)
 
 
-def routers() -> list[Any]:
-    return [create_endpoint, list_endpoints, rotate_secret, delete_endpoint, receive]
+router = Router(
+    path="/",
+    tags=TAGS,
+    route_handlers=[
+        create_endpoint,
+        list_endpoints,
+        rotate_secret,
+        delete_endpoint,
+        receive,
+    ],
+)

@@ -55,5 +55,5 @@ async def test_every_guarded_route_names_an_action_of_the_policy(database_url, t
     app = create_app(make_settings(database_url, tmp_path))
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
-            for guard in handler.guards or []:
+            for guard in handler.resolve_guards():
                 assert guard.action in POLICY, (route.path, guard.action)

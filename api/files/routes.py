@@ -1,28 +1,25 @@
-"""Routes of files (upload, download), the audit trail and the mail log (both read-only);
-versions are in api/versions."""
+"""Routes of files: upload, download, listing and deleting them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import get, post
+from litestar import Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import File as FileResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import DB, Actor, Config
+from api.files.schemas import FileOut
 from api.guards import requires
-from api.platform.schemas import AuditLogOut, AuditUser, FileOut, OutgoingEmailOut
 from api.resources import Resource, resource_router
-from core.audit.reading import UNKNOWN, Author, authors_of
 from core.entities import get_entity
 from core.files import FILES, store_upload, stored_path
-from core.models import AuditLog, File, OutgoingEmail
+from core.models import File
 
 UPLOAD_CHUNK = 64 * 1024
 
@@ -38,82 +35,9 @@ UPLOAD_BODY_CAP = 256 * 1024 * 1024
 """Hard cap of an upload request; ERP_MAX_UPLOAD_BYTES (smaller) is enforced per file."""
 
 
-async def present_audit(db: AsyncSession, rows: Sequence[AuditLog]) -> list[AuditLogOut]:
-    authors = await authors_of(db, (row.user_id for row in rows))
-    return [_audit_out(row, authors.get(row.user_id, UNKNOWN)) for row in rows]
-
-
-def _audit_out(row: AuditLog, author: Author) -> AuditLogOut:
-    return AuditLogOut(
-        id=row.id,
-        user_id=row.user_id,
-        user=AuditUser(
-            first_name=author.first_name,
-            last_name=author.last_name,
-            email=author.email,
-            role=author.role,
-        ),
-        action=row.action,
-        entity=row.entity,
-        entity_id=row.entity_id,
-        changes=row.changes,
-        metadata=row.metadata_,
-        ip_address=row.ip_address,
-        user_agent=row.user_agent,
-        level=row.level,
-        timestamp=row.timestamp,
-    )
-
-
-audit_logs = Resource(
-    path="/audit-logs",
-    model=AuditLog,
-    out=AuditLogOut,
-    create=None,
-    update=None,
-    read="audit.read",
-    tag="audit-logs",
-    can_delete=False,
-    filters={
-        "entity": AuditLog.entity,
-        "entityId": AuditLog.entity_id,
-        "userId": AuditLog.user_id,
-        "action": AuditLog.action,
-        "level": AuditLog.level,
-    },
-    sortable={"timestamp": AuditLog.timestamp, "action": AuditLog.action},
-    default_sort="-timestamp",
-    present_rows=present_audit,
-)
-
-
-outgoing_emails = Resource(
-    path="/outgoing-emails",
-    model=OutgoingEmail,
-    out=OutgoingEmailOut,
-    create=None,
-    update=None,
-    read="mail.read",
-    tag="outgoing-emails",
-    can_delete=False,
-    filters={
-        "status": OutgoingEmail.status,
-        "sourceId": OutgoingEmail.source_id,
-        "runId": OutgoingEmail.run_id,
-        "messageId": OutgoingEmail.message_id,
-    },
-    sortable={
-        "createdAt": OutgoingEmail.created_at,
-        "updatedAt": OutgoingEmail.updated_at,
-        "status": OutgoingEmail.status,
-    },
-)
-
-
 @post(
     "/",
     guards=[requires("files.write")],
-    tags=["files"],
     summary="Upload a file",
     request_max_body_size=UPLOAD_BODY_CAP,
 )
@@ -149,7 +73,6 @@ async def upload_file(
 @get(
     "/{id:str}/content",
     guards=[requires("files.read")],
-    tags=["files"],
     summary="Download a file",
 )
 async def download_file(db: DB, platform_settings: Config, id: FromPath[str]) -> FileResponse:
@@ -187,9 +110,4 @@ files = Resource(
 )
 
 
-def routers() -> list[Any]:
-    return [
-        resource_router(files),
-        resource_router(audit_logs),
-        resource_router(outgoing_emails),
-    ]
+router = Router(path="/", route_handlers=[resource_router(files)])

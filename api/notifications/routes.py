@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from litestar import get, post
+from litestar import Router, get, post
 from litestar.params import FromQuery, JSONBody
 
 from api.deps import DB, Actor
-from api.pagination import Limit, Offset, PageOut
-from api.triggers.schemas import MarkedOut, MarkRead, NotificationOut, UnreadOut, notification_out
+from api.notifications.schemas import (
+    MarkedOut,
+    MarkRead,
+    NotificationOut,
+    UnreadOut,
+    notification_out,
+)
+from api.pagination import Limit, Offset, PageOut, first_published
 from core import notifications
 from core.tenancy import company_of
 
 TAGS = ["notifications"]
+NotificationPage = Annotated[PageOut[NotificationOut], first_published(NotificationOut)]
 
 
-@get("/notifications", tags=TAGS, summary="My notifications, newest first")
+@get("/notifications", summary="My notifications, newest first")
 async def list_notifications(
     db: DB,
     principal: Actor,
     unread: FromQuery[bool] = False,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> PageOut[NotificationOut]:
+) -> NotificationPage:
     items, total = await notifications.list_notifications(
         db,
         company_id=company_of(principal),
@@ -37,7 +44,7 @@ async def list_notifications(
     )
 
 
-@get("/notifications/unread-count", tags=TAGS, summary="How many of my notifications are unread")
+@get("/notifications/unread-count", summary="How many of my notifications are unread")
 async def unread_count(db: DB, principal: Actor) -> UnreadOut:
     return UnreadOut(
         unread=await notifications.unread_count(
@@ -48,7 +55,6 @@ async def unread_count(db: DB, principal: Actor) -> UnreadOut:
 
 @post(
     "/notifications/read",
-    tags=TAGS,
     status_code=200,
     summary="Mark my notifications read (the given ids, or all)",
 )
@@ -59,5 +65,12 @@ async def mark_read(db: DB, principal: Actor, data: JSONBody[MarkRead]) -> Marke
     return MarkedOut(updated=updated)
 
 
-def routers() -> list[Any]:
-    return [list_notifications, unread_count, mark_read]
+router = Router(
+    path="/",
+    tags=TAGS,
+    route_handlers=[
+        list_notifications,
+        unread_count,
+        mark_read,
+    ],
+)

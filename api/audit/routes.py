@@ -1,0 +1,65 @@
+"""Routes of the audit trail: read-only, each entry with its author's name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from litestar import Router
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.audit.schemas import AuditLogOut, AuditUser
+from api.resources import Resource, resource_router
+from core.audit.reading import UNKNOWN, Author, authors_of
+from core.models import AuditLog
+
+
+async def present_audit(db: AsyncSession, rows: Sequence[AuditLog]) -> list[AuditLogOut]:
+    authors = await authors_of(db, (row.user_id for row in rows))
+    return [_audit_out(row, authors.get(row.user_id, UNKNOWN)) for row in rows]
+
+
+def _audit_out(row: AuditLog, author: Author) -> AuditLogOut:
+    return AuditLogOut(
+        id=row.id,
+        user_id=row.user_id,
+        user=AuditUser(
+            first_name=author.first_name,
+            last_name=author.last_name,
+            email=author.email,
+            role=author.role,
+        ),
+        action=row.action,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        changes=row.changes,
+        metadata=row.metadata_,
+        ip_address=row.ip_address,
+        user_agent=row.user_agent,
+        level=row.level,
+        timestamp=row.timestamp,
+    )
+
+
+audit_logs = Resource(
+    path="/audit-logs",
+    model=AuditLog,
+    out=AuditLogOut,
+    create=None,
+    update=None,
+    read="audit.read",
+    tag="audit-logs",
+    can_delete=False,
+    filters={
+        "entity": AuditLog.entity,
+        "entityId": AuditLog.entity_id,
+        "userId": AuditLog.user_id,
+        "action": AuditLog.action,
+        "level": AuditLog.level,
+    },
+    sortable={"timestamp": AuditLog.timestamp, "action": AuditLog.action},
+    default_sort="-timestamp",
+    present_rows=present_audit,
+)
+
+
+router = Router(path="/", route_handlers=[resource_router(audit_logs)])

@@ -1,0 +1,1 @@
+"""HTTP routes of the signed-in user's in-app notifications."""

@@ -1,0 +1,1 @@
+"""HTTP routes of the rule engine: trying a rule on sample data."""
