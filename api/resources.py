@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from api.deps import DB, Actor, Config
 from api.guards import requires
 from api.pagination import Limit, Offset, PageOut, page_of
+from api.structs import to_out
 from core.entities import EntityKind, get_entity, list_entities
 from core.errors import FieldProblem, ValidationFailed
 from core.models.base import Base
@@ -69,10 +70,6 @@ class Resource:
 def values_of(data: msgspec.Struct) -> dict[str, Any]:
     """The fields a client actually sent (UNSET ones are left out), by attribute name."""
     return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-
-
-def to_out(out: type[msgspec.Struct], row: Any) -> Any:
-    return msgspec.convert(row, out, from_attributes=True)
 
 
 def snake(name: str) -> str:

@@ -13,8 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from api.deps import DB, Actor, Config
 from api.organisation.schemas import UserOut
-from api.resources import to_out
-from api.structs import Body, Out
+from api.structs import Body, Out, to_out
 from core.access import POLICY
 from core.auth import service as auth
 from core.entities import get_entity

@@ -40,6 +40,7 @@ from api.flows.schemas import (
 )
 from api.guards import requires
 from api.pagination import Limit, Offset, PageOut, first_published, page
+from api.structs import mapper
 from core import flows
 from core.access import Principal
 from core.flows import use_cases
@@ -98,14 +99,7 @@ async def list_flows(
         await flows.list_flows(db, company_id=company_of(principal), status=status),
         limit,
         offset,
-        lambda f: FlowSummary(
-            id=f.id,
-            name=f.name,
-            description=f.description,
-            status=f.status,
-            published_at=f.published_at,
-            updated_at=f.updated_at,
-        ),
+        mapper(FlowSummary),
     )
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from msgspec import Meta
 
 from api.organisation.schemas import Id, Name
-from api.structs import Body, Out
-from core.flows import END, FlowSnapshot, HistoryEntry, InstanceView, PendingTask
+from api.structs import Body, Out, mapper
+from core.flows import END, FlowSnapshot, InstanceView, PendingTask
 from core.models import Flow, FlowInstance, FlowInstanceStatus, FlowStatus
 
 Order = Annotated[int, Meta(ge=1, le=1000)]
@@ -315,21 +315,7 @@ def instance_out(view: InstanceView) -> InstanceOut:
     )
 
 
-def history_out(entry: HistoryEntry) -> HistoryOut:
-    return HistoryOut(
-        at=entry.at,
-        kind=entry.kind,
-        level_order=entry.level_order,
-        level_name=entry.level_name,
-        actor_id=entry.actor_id,
-        actor_name=entry.actor_name,
-        task_id=entry.task_id,
-        task_name=entry.task_name,
-        execution_id=entry.execution_id,
-        data=entry.data,
-        comment=entry.comment,
-        details=entry.details,
-    )
+history_out = mapper(HistoryOut)
 
 
 def pending_out(item: PendingTask) -> PendingTaskOut:

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from msgspec import UNSET, Meta, UnsetType
 
 from api.organisation.schemas import Name
-from api.structs import Body, Out
-from core.models import IntegrationRun, IntegrationType
+from api.structs import Body, Out, mapper
+from core.models import IntegrationType
 
 
 class IntegrationTypeOut(Out):
@@ -63,22 +63,7 @@ class SyncOut(Out):
     error: str | None
 
 
-def run_out(row: IntegrationRun) -> RunOut:
-    return RunOut(
-        id=row.id,
-        integration_id=row.integration_id,
-        workflow_id=row.workflow_id,
-        kind=row.kind,
-        operation=row.operation,
-        status=row.status,
-        error=row.error,
-        request=row.request,
-        output=row.output,
-        items=row.items,
-        duration_ms=row.duration_ms,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-    )
+run_out = mapper(RunOut)
 
 
 class IntegrationOut(Out):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from api.structs import Body, Out
-from core.models.automation import Notification
+from api.structs import Body, Out, mapper
 
 
 class NotificationOut(Out):
@@ -32,14 +31,4 @@ class UnreadOut(Out):
     unread: int
 
 
-def notification_out(n: Notification) -> NotificationOut:
-    return NotificationOut(
-        id=n.id,
-        title=n.title,
-        body=n.body,
-        link=n.link,
-        data=n.data,
-        trigger_id=n.trigger_id,
-        created_at=n.created_at,
-        read_at=n.read_at,
-    )
+notification_out = mapper(NotificationOut)

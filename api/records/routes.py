@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -254,6 +254,11 @@ async def restore_record(
     return record_out(row)
 
 
+def _written(rows: Sequence[Any]) -> BulkResult:
+    """The answer of a bulk write: how many records, and their ids in the order sent."""
+    return BulkResult(count=len(rows), ids=[r.id for r in rows])
+
+
 @post(
     "/tables/{table:str}/records/bulk-create",
     guards=[requires("records.write")],
@@ -263,8 +268,7 @@ async def bulk_create(
     db: DB, principal: Actor, table: FromPath[str], data: JSONBody[BulkCreate]
 ) -> BulkResult:
     rows = await use_cases.bulk_create(db, principal, table_id=table, rows=data.records)
-    ids = [r.id for r in rows]
-    return BulkResult(count=len(ids), ids=ids)
+    return _written(rows)
 
 
 @post(
@@ -278,8 +282,7 @@ async def bulk_update(
 ) -> BulkResult:
     updates = [{"id": u.id, "data": u.data} for u in data.records]
     rows = await use_cases.bulk_update(db, principal, table_id=table, updates=updates)
-    ids = [r.id for r in rows]
-    return BulkResult(count=len(ids), ids=ids)
+    return _written(rows)
 
 
 @post(
@@ -311,8 +314,7 @@ async def import_csv(
             [FieldProblem("csv", "must be UTF-8 text", "invalid_encoding")]
         ) from None
     rows = await use_cases.import_csv(db, principal, table_id=table, text=text)
-    ids = [r.id for r in rows]
-    return BulkResult(count=len(ids), ids=ids)
+    return _written(rows)
 
 
 @get(

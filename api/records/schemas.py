@@ -10,8 +10,8 @@ from msgspec import UNSET, Meta, UnsetType
 
 from api.organisation.schemas import Name
 from api.pagination import MAX_OFFSET
-from api.structs import Body, Out
-from core.models import CustomTable, CustomTableRecord, Dataset, DatasetStatus
+from api.structs import Body, Out, mapper
+from core.models import CustomTableRecord, Dataset, DatasetStatus
 from core.records import DatasetView, NewRecord, StoredRecord
 
 FieldDefinition = dict[str, Any]
@@ -153,20 +153,7 @@ class DatasetUpdate(Body):
     visibility: dict[str, Any] | UnsetType = UNSET
 
 
-def table_out(row: CustomTable) -> TableOut:
-    return TableOut(
-        id=row.id,
-        name=row.name,
-        display_name=row.display_name,
-        description=row.description,
-        schema=row.schema,
-        relations=row.relations,
-        settings=row.settings,
-        permissions=row.permissions,
-        company_id=row.company_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+table_out = mapper(TableOut)
 
 
 def record_out(

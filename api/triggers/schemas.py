@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, UnsetType
 
-from api.structs import Body, Out
-from core.models import EventType, Trigger, TriggerExecution, TriggerExecutionStatus
+from api.structs import Body, Out, mapper
+from core.models import EventType, TriggerExecutionStatus
 
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Id = Annotated[str, Meta(min_length=1, max_length=36)]
@@ -90,38 +90,10 @@ class RetryOut(Out):
     run_id: str
 
 
-def trigger_out(t: Trigger) -> TriggerOut:
-    return TriggerOut(
-        id=t.id,
-        name=t.name,
-        description=t.description,
-        is_active=t.is_active,
-        event_type=t.event_type,
-        event_config=t.event_config,
-        conditions=t.conditions,
-        actions=t.actions,
-        settings=t.settings,
-        task_id=t.task_id,
-        flow_id=t.flow_id,
-        table_id=t.table_id,
-        created_at=t.created_at,
-        updated_at=t.updated_at,
-    )
+trigger_out = mapper(TriggerOut)
 
 
-def execution_out(e: TriggerExecution) -> ExecutionOut:
-    return ExecutionOut(
-        id=e.id,
-        trigger_id=e.trigger_id,
-        event_data=e.event_data,
-        conditions_met=e.conditions_met,
-        condition_result=e.condition_result,
-        actions_executed=e.actions_executed,
-        status=e.status,
-        error_message=e.error_message,
-        execution_time=e.execution_time,
-        executed_at=e.executed_at,
-    )
+execution_out = mapper(ExecutionOut)
 
 
 def changes_of(body: TriggerUpdate) -> dict[str, Any]:
