@@ -11,10 +11,10 @@ from core.access import Principal
 from core.entities import EntityKind
 from core.integrations.runner import integration_types
 from core.integrations.secrets import prepare_config
-from core.integrations.vault import SecretBox
 from core.integrations.workflows import check_workflow
 from core.models import Integration, IntegrationWorkflow
 from core.settings import Settings
+from core.vault import SecretBox
 
 
 async def integration_values(
