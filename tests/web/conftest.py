@@ -176,6 +176,8 @@ async def shoot(page: Page, name: str) -> None:
     await page.wait_for_load_state("load")
     await page.locator("[aria-label=Loading]").first.wait_for(state="detached")
     await page.wait_for_timeout(300)
+    # From the top: the fixed header would otherwise land mid-page in a full-page shot.
+    await page.evaluate("() => window.scrollTo(0, 0)")
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
@@ -185,6 +187,7 @@ async def serious_violations(page: Page) -> list[str]:
     result = await page.evaluate("async () => (await axe.run(document)).violations")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        f" ({v['nodes'][0].get('failureSummary', '')[:300]})"
         for v in result
         if v["impact"] in ("serious", "critical")
     ]

@@ -11,6 +11,7 @@ import { RecordsPage } from "./records/RecordsPage";
 import { ActionLinkPage } from "./links/ActionLinkPage";
 import { DelegationPage } from "./settings/DelegationPage";
 import { NotFoundPage } from "./shell/NotFoundPage";
+import { StandaloneFormPage } from "./tasks/StandaloneFormPage";
 
 export const routes = [
   { path: "/sign-in", element: <SignInPage /> },
@@ -26,6 +27,7 @@ export const routes = [
           { path: "/inbox", element: <InboxPage /> },
           { path: "/instances/:id", element: <InstancePage /> },
           { path: "/flow-instances/:id", element: <InstancePage /> },
+          { path: "/forms/:taskId", element: <StandaloneFormPage /> },
           { path: "/notifications", element: <NotificationsPage /> },
           { path: "/records", element: <TablesPage /> },
           { path: "/records/:table", element: <RecordsPage /> },

@@ -1,16 +1,47 @@
 import "@mantine/core/styles.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { MantineProvider, createTheme } from "@mantine/core";
+import {
+  MantineProvider,
+  createTheme,
+  defaultVariantColorsResolver,
+  parseThemeColor,
+  type CSSVariablesResolver,
+  type VariantColorsResolver,
+} from "@mantine/core";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { ApiError } from "./api/problem";
 import { App } from "./App";
 
 // Darker defaults than Mantine's, for text contrast (WCAG AA) on white and light fills.
+// Mantine caps the text of subtle, light and outline buttons at shade 6 (too light on
+// white); a shade the app names is the shade it gets.
+const variantColorResolver: VariantColorsResolver = (input) => {
+  const colors = defaultVariantColorsResolver(input);
+  const parsed = parseThemeColor({ color: input.color ?? input.theme.primaryColor, theme: input.theme });
+  const named = parsed.isThemeColor && parsed.shade !== undefined && parsed.shade > 6;
+  if (named && ["subtle", "light", "outline", "transparent"].includes(input.variant)) {
+    const color = `var(--mantine-color-${parsed.color}-${parsed.shade})`;
+    return { ...colors, color, border: input.variant === "outline" ? `1px solid ${color}` : colors.border };
+  }
+  return colors;
+};
+
 const theme = createTheme({
   primaryColor: "blue",
   primaryShade: 8,
   colors: {},
+  variantColorResolver,
+});
+
+// Error and secondary texts dark enough for 4.5:1 on white (Mantine's red.6 and gray.6 are not).
+const resolver: CSSVariablesResolver = () => ({
+  variables: {},
+  light: {
+    "--mantine-color-error": "var(--mantine-color-red-9)",
+    "--mantine-color-dimmed": "var(--mantine-color-gray-7)",
+  },
+  dark: {},
 });
 
 const queryClient = new QueryClient({
@@ -24,7 +55,7 @@ const queryClient = new QueryClient({
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={resolver}>
       <QueryClientProvider client={queryClient}>
         <App />
       </QueryClientProvider>

@@ -10,7 +10,7 @@ import { STATUS_COLOR, statusLabel, valueText, when } from "../shared/format";
 import { useFlowShape, useHistory, useInstance, type HistoryEntry, type StepLevel } from "./hooks";
 import { LevelTrack } from "./LevelTrack";
 import { StepPanel } from "./StepPanel";
-import { Timeline } from "./Timeline";
+import { Timeline, type NoteOf } from "./Timeline";
 
 async function download(fileId: string, name: string) {
   await freshSession();
@@ -97,6 +97,23 @@ function attachmentsOf(levels: StepLevel[], history: HistoryEntry[]): string[] {
   return [...ids];
 }
 
+const COMMENT_LABELS = new Set(["comment", "comments", "reason", "note", "notes"]);
+
+/** A review form's decision (a dropdown named Decision) and comment, from a submission. */
+function notesOf(levels: StepLevel[]): NoteOf {
+  const fields = new Map(levels.flatMap((l) => l.tasks.map((t) => [t.id, t.form.fields] as const)));
+  return (entry) => {
+    const data = (entry.data ?? {}) as Record<string, unknown>;
+    const defs = fields.get(entry.taskId ?? "") ?? [];
+    const pick = (match: (label: string) => boolean) => {
+      const field = defs.find((f) => match(f.label.trim().toLowerCase()));
+      const value = field ? data[field.id] : undefined;
+      return typeof value === "string" && value.trim() ? value : undefined;
+    };
+    return { decision: pick((l) => l === "decision"), comment: pick((l) => COMMENT_LABELS.has(l)) };
+  };
+}
+
 export function InstancePage() {
   const { id = "" } = useParams();
   const instance = useInstance(id);
@@ -164,7 +181,7 @@ export function InstancePage() {
           <Title order={2} size="h4" id="history-title" mb="sm">
             History
           </Title>
-          <Timeline entries={entries} />
+          <Timeline entries={entries} noteOf={notesOf(levels)} />
         </Card>
       </SimpleGrid>
     </Stack>

@@ -25,7 +25,7 @@ export function LevelTrack({ levels, current, status }: { levels: StepLevel[]; c
               <Text size="sm" fw={600}>
                 {level.name}
               </Text>
-              <Badge size="xs" mt={4} color={here ? "blue.8" : done ? "green.9" : "gray.7"} variant="filled">
+              <Badge size="xs" mt={4} color={here ? "blue.8" : done ? "teal.9" : "gray.7"} variant="filled">
                 {here ? "Current" : done ? "Done" : "Ahead"}
               </Badge>
             </Paper>

@@ -210,7 +210,7 @@ export function StepPanel({ instance, level, levels, myTurn, permissions, histor
         )}
         <Group>
           {canApprove && (
-            <Button color="green.9" onClick={() => setDialog("approve")}>
+            <Button color="teal.9" onClick={() => setDialog("approve")}>
               Approve
             </Button>
           )}
@@ -273,7 +273,7 @@ export function StepPanel({ instance, level, levels, myTurn, permissions, histor
               Back
             </Button>
             <Button
-              color={dialog === "approve" ? "green.9" : dialog === "reassign" ? "blue.8" : "red.8"}
+              color={dialog === "approve" ? "teal.9" : dialog === "reassign" ? "blue.8" : "red.8"}
               loading={act.isPending}
               disabled={dialog === "reassign" && !toUser.trim()}
               onClick={() => dialog && act.mutate(dialog)}

@@ -28,23 +28,30 @@ function describe(entry: HistoryEntry): string {
   return `${who} ${what}${task}${extra}`;
 }
 
-/** Who did what and when, with their comments. */
-export function Timeline({ entries }: { entries: HistoryEntry[] }) {
+/** What a submission says beyond its kind: a review form's decision and comment. */
+export type NoteOf = (entry: HistoryEntry) => { decision?: string; comment?: string };
+
+/** Who did what and when, with their comments (the action's, or a review form's). */
+export function Timeline({ entries, noteOf }: { entries: HistoryEntry[]; noteOf?: NoteOf }) {
   return (
     <MantineTimeline bulletSize={14} lineWidth={2} aria-label="History">
-      {entries.map((entry, i) => (
-        <MantineTimeline.Item key={i} title={describe(entry)}>
-          <Text size="xs" c="gray.7">
-            {when(entry.at)}
-            {entry.levelName ? ` · ${entry.levelName}` : ""}
-          </Text>
-          {entry.comment && (
-            <Text size="sm" mt={4}>
-              “{entry.comment}”
+      {entries.map((entry, i) => {
+        const note = entry.kind === "SUBMITTED" && noteOf ? noteOf(entry) : {};
+        const comment = entry.comment || note.comment;
+        return (
+          <MantineTimeline.Item key={i} title={describe(entry) + (note.decision ? `: ${note.decision}` : "")}>
+            <Text size="xs" c="gray.7">
+              {when(entry.at)}
+              {entry.levelName ? ` · ${entry.levelName}` : ""}
             </Text>
-          )}
-        </MantineTimeline.Item>
-      ))}
+            {comment && (
+              <Text size="sm" mt={4} style={{ overflowWrap: "anywhere" }}>
+                “{comment}”
+              </Text>
+            )}
+          </MantineTimeline.Item>
+        );
+      })}
     </MantineTimeline>
   );
 }

@@ -17,7 +17,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import { messageOf } from "../api/problem";
 import { uploadFile } from "./upload";
-import { optionsOf, type FieldDef } from "./types";
+import { optionsOf, rulesOf, type FieldDef } from "./types";
 
 export interface WidgetProps {
   field: FieldDef;
@@ -100,8 +100,8 @@ export function FieldWidget(props: WidgetProps) {
           {...c}
           value={typeof value === "number" ? value : ""}
           onChange={(v) => onChange(typeof v === "number" ? v : v === "" ? undefined : Number(v))}
-          min={field.validation?.min !== undefined ? Number(field.validation.min) : undefined}
-          max={field.validation?.max !== undefined ? Number(field.validation.max) : undefined}
+          min={rulesOf(field).min !== undefined ? Number(rulesOf(field).min) : undefined}
+          max={rulesOf(field).max !== undefined ? Number(rulesOf(field).max) : undefined}
           step={typeof settings.step === "number" ? settings.step : undefined}
           decimalScale={currency ? Number(settings.decimals ?? 2) : undefined}
           leftSection={currency ? <Text size="xs">{currency}</Text> : undefined}

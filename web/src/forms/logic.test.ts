@@ -48,6 +48,17 @@ describe("form logic", () => {
     expect(checkForm(travel, { kind: "Boat" })).toEqual({ kind: "Kind must be one of the options" });
   });
 
+  it("reads unset rules sent as null (frozen definitions) as no rule", () => {
+    const form: FormDefinition = {
+      fields: [
+        { id: "name", type: "text", label: "Name", validation: { minLength: null, maxLength: null, pattern: null } },
+        { id: "amount", type: "number", label: "Amount", validation: { min: 0, max: null } },
+      ],
+    };
+    expect(checkForm(form, { name: "Eve Employee", amount: 12500 })).toEqual({});
+    expect(checkForm(form, { name: "Eve", amount: -1 })).toEqual({ amount: "Amount must be at least 0" });
+  });
+
   it("runs cross-field validations at the fields they name", () => {
     expect(checkForm(travel, { kind: "Office", start: "2026-05-02", end: "2026-05-01" })).toEqual({
       end: "The end comes after the start",

@@ -4,7 +4,7 @@
 // and which problems a submission has before it is sent. The server checks again.
 import jsonLogic from "json-logic-js";
 import type { FieldDef, FormDefinition, Rule, Values } from "./types";
-import { optionsOf } from "./types";
+import { optionsOf, rulesOf } from "./types";
 
 const COMPARE: Record<string, string> = {
   equals: "==",
@@ -129,7 +129,7 @@ export function submission(form: FormDefinition, values: Values): Values {
 }
 
 function fieldProblem(field: FieldDef, value: unknown): string | null {
-  const v = field.validation ?? {};
+  const v = rulesOf(field);
   if (typeof value === "number") {
     if (v.min !== undefined && value < Number(v.min)) return `${field.label} must be at least ${v.min}`;
     if (v.max !== undefined && value > Number(v.max)) return `${field.label} must be at most ${v.max}`;

@@ -15,12 +15,13 @@ export interface FieldDef {
   required?: boolean;
   placeholder?: string;
   options?: (string | FieldOption)[];
+  /** As stored; the frozen definitions send unset rules as null. */
   validation?: {
-    min?: number | string;
-    max?: number | string;
-    minLength?: number;
-    maxLength?: number;
-    pattern?: string;
+    min?: number | string | null;
+    max?: number | string | null;
+    minLength?: number | null;
+    maxLength?: number | null;
+    pattern?: string | null;
   };
   settings?: Record<string, unknown>;
 }
@@ -50,4 +51,13 @@ export type Values = Record<string, unknown>;
 
 export function optionsOf(field: FieldDef): FieldOption[] {
   return (field.options ?? []).map((o) => (typeof o === "string" ? { value: o, label: o } : o));
+}
+
+type Rules = NonNullable<FieldDef["validation"]>;
+
+/** The field's validation rules that are set (null and absent alike mean "no rule"). */
+export function rulesOf(field: FieldDef): { [K in keyof Rules]?: NonNullable<Rules[K]> } {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(field.validation ?? {})) if (value !== null && value !== undefined) out[key] = value;
+  return out;
 }

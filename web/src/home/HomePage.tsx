@@ -5,6 +5,7 @@ import { displayName, useMe } from "../auth/useSession";
 import { useActiveFlows, useMyInstances, useStartFlow } from "../flows/hooks";
 import { useInbox } from "../inbox/hooks";
 import { STATUS_COLOR, statusLabel, when } from "../shared/format";
+import { useStandaloneForms } from "../tasks/hooks";
 
 export function HomePage() {
   const me = useMe();
@@ -12,6 +13,8 @@ export function HomePage() {
   const inbox = useInbox({});
   const mine = useMyInstances(me.data?.user.id);
   const start = useStartFlow();
+  const forms = useStandaloneForms();
+  const canSubmit = (me.data?.permissions ?? []).includes("tasks.submit");
   const navigate = useNavigate();
   const canStart = (me.data?.permissions ?? []).includes("flows.run");
   const instances = mine.data?.items ?? [];
@@ -71,6 +74,30 @@ export function HomePage() {
         </SimpleGrid>
         {flows.data?.length === 0 && <Text>No flow is open to you yet.</Text>}
       </section>
+      {canSubmit && (forms.data?.length ?? 0) > 0 && (
+        <section aria-labelledby="forms-title">
+          <Title order={2} size="h3" id="forms-title" mb="sm">
+            Forms
+          </Title>
+          <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+            {forms.data!.map((task) => (
+              <Card withBorder key={task.id}>
+                <Title order={3} size="h4">
+                  {task.name}
+                </Title>
+                {task.description && (
+                  <Text size="sm" mt={4}>
+                    {task.description}
+                  </Text>
+                )}
+                <Button mt="md" variant="light" component={Link} to={`/forms/${task.id}`} aria-label={`Fill in ${task.name}`}>
+                  Fill in
+                </Button>
+              </Card>
+            ))}
+          </SimpleGrid>
+        </section>
+      )}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <section aria-labelledby="open-title">
           <Title order={2} size="h3" id="open-title" mb="sm">

@@ -31,7 +31,6 @@ function InboxRow({ item }: { item: PendingTask }) {
       w="100%"
       p="sm"
       style={{ borderBottom: "1px solid var(--mantine-color-gray-3)", display: "block" }}
-      aria-label={`${item.flowName}: ${item.levelName}${item.overdue ? ", overdue" : ""}`}
     >
       <Group justify="space-between" wrap="nowrap">
         <div style={{ minWidth: 0 }}>

@@ -87,7 +87,7 @@ export function ActionLinkPage() {
                     onChange={(e) => setComment(e.currentTarget.value)}
                     maxLength={2000}
                   />
-                  <Button color={data.action === "reject" ? "red.8" : "green.9"} loading={confirm.isPending} onClick={() => confirm.mutate()}>
+                  <Button color={data.action === "reject" ? "red.8" : "teal.9"} loading={confirm.isPending} onClick={() => confirm.mutate()}>
                     {verb}
                   </Button>
                 </>

@@ -24,9 +24,9 @@ export function valueText(value: unknown): string {
 
 export const STATUS_COLOR: Record<string, string> = {
   IN_PROGRESS: "blue.8",
-  COMPLETED: "green.9",
-  REJECTED: "red.8",
-  FAILED: "red.8",
+  COMPLETED: "teal.9",
+  REJECTED: "red.9",
+  FAILED: "red.9",
   CANCELLED: "gray.7",
 };
 

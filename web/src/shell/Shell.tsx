@@ -1,3 +1,4 @@
+import { useContext } from "react";
 import { NavLink as RouterLink, Outlet, useNavigate } from "react-router";
 import {
   ActionIcon,
@@ -58,6 +59,7 @@ function ShellFrame({ developer, actsInCompany }: { developer: boolean; actsInCo
   const client = useQueryClient();
   const unread = useUnreadCount(actsInCompany);
   const inbox = useInbox({}, actsInCompany);
+  const live = useContext(LiveContext);
   const counts: Record<string, number | undefined> = {
     "/inbox": inbox.data?.total,
     "/notifications": unread.data?.unread,
@@ -65,6 +67,7 @@ function ShellFrame({ developer, actsInCompany }: { developer: boolean; actsInCo
 
   return (
     <AppShell
+      data-live={live ? "on" : "off"}
       header={{ height: 60 }}
       navbar={{ width: 230, breakpoint: "sm", collapsed: { mobile: !opened } }}
       padding="md"
