@@ -1,17 +1,30 @@
+import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from "react";
 import { createBrowserRouter, RouterProvider } from "react-router";
+import { Loader } from "@mantine/core";
 import { RequireSession } from "./auth/RequireSession";
 import { SignInPage } from "./auth/SignInPage";
 import { Shell } from "./shell/Shell";
 import { HomePage } from "./home/HomePage";
 import { InboxPage } from "./inbox/InboxPage";
-import { InstancePage } from "./flows/InstancePage";
 import { NotificationsPage } from "./notifications/NotificationsPage";
-import { TablesPage } from "./records/TablesPage";
-import { RecordsPage } from "./records/RecordsPage";
-import { ActionLinkPage } from "./links/ActionLinkPage";
-import { DelegationPage } from "./settings/DelegationPage";
 import { NotFoundPage } from "./shell/NotFoundPage";
-import { StandaloneFormPage } from "./tasks/StandaloneFormPage";
+
+// Pages beyond the everyday ones (home, inbox, notifications) load when first opened, so the
+// first screen downloads and parses less.
+const InstancePage = lazy(() => import("./flows/InstancePage").then((m) => ({ default: m.InstancePage })));
+const TablesPage = lazy(() => import("./records/TablesPage").then((m) => ({ default: m.TablesPage })));
+const RecordsPage = lazy(() => import("./records/RecordsPage").then((m) => ({ default: m.RecordsPage })));
+const ActionLinkPage = lazy(() => import("./links/ActionLinkPage").then((m) => ({ default: m.ActionLinkPage })));
+const DelegationPage = lazy(() => import("./settings/DelegationPage").then((m) => ({ default: m.DelegationPage })));
+const StandaloneFormPage = lazy(() => import("./tasks/StandaloneFormPage").then((m) => ({ default: m.StandaloneFormPage })));
+
+function Page({ of: Component }: { of: LazyExoticComponent<ComponentType> }) {
+  return (
+    <Suspense fallback={<Loader aria-label="Loading" />}>
+      <Component />
+    </Suspense>
+  );
+}
 
 export const routes = [
   { path: "/sign-in", element: <SignInPage /> },
@@ -19,19 +32,19 @@ export const routes = [
     element: <RequireSession />,
     children: [
       // Confirming acts as the signed-in person: a signed-out one signs in and comes back.
-      { path: "/action-links/:token", element: <ActionLinkPage /> },
+      { path: "/action-links/:token", element: <Page of={ActionLinkPage} /> },
       {
         element: <Shell />,
         children: [
           { path: "/", element: <HomePage /> },
           { path: "/inbox", element: <InboxPage /> },
-          { path: "/instances/:id", element: <InstancePage /> },
-          { path: "/flow-instances/:id", element: <InstancePage /> },
-          { path: "/forms/:taskId", element: <StandaloneFormPage /> },
+          { path: "/instances/:id", element: <Page of={InstancePage} /> },
+          { path: "/flow-instances/:id", element: <Page of={InstancePage} /> },
+          { path: "/forms/:taskId", element: <Page of={StandaloneFormPage} /> },
           { path: "/notifications", element: <NotificationsPage /> },
-          { path: "/records", element: <TablesPage /> },
-          { path: "/records/:table", element: <RecordsPage /> },
-          { path: "/settings/delegation", element: <DelegationPage /> },
+          { path: "/records", element: <Page of={TablesPage} /> },
+          { path: "/records/:table", element: <Page of={RecordsPage} /> },
+          { path: "/settings/delegation", element: <Page of={DelegationPage} /> },
           { path: "*", element: <NotFoundPage /> },
         ],
       },

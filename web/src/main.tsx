@@ -4,6 +4,8 @@ import { createRoot } from "react-dom/client";
 import {
   MantineProvider,
   createTheme,
+  darken,
+  rgba,
   defaultVariantColorsResolver,
   parseThemeColor,
   type CSSVariablesResolver,
@@ -20,6 +22,14 @@ const variantColorResolver: VariantColorsResolver = (input) => {
   const colors = defaultVariantColorsResolver(input);
   const parsed = parseThemeColor({ color: input.color ?? input.theme.primaryColor, theme: input.theme });
   const named = parsed.isThemeColor && parsed.shade !== undefined && parsed.shade > 6;
+  // Filled: Mantine lightens shade 9 on hover (9 -> 8), below 4.5:1 for white text.
+  if (named && input.variant === "filled")
+    return { ...colors, hover: darken(input.theme.colors[parsed.color][parsed.shade!], 0.15) };
+  // Light: Mantine fills a named shade solid (its text then vanishes); a tint of it instead.
+  if (named && input.variant === "light") {
+    const base = input.theme.colors[parsed.color][parsed.shade!];
+    return { ...colors, background: rgba(base, 0.1), hover: rgba(base, 0.16), color: base };
+  }
   if (named && ["subtle", "light", "outline", "transparent"].includes(input.variant)) {
     const color = `var(--mantine-color-${parsed.color}-${parsed.shade})`;
     return { ...colors, color, border: input.variant === "outline" ? `1px solid ${color}` : colors.border };

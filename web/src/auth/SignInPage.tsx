@@ -55,6 +55,7 @@ export function SignInPage() {
             )}
             <TextInput
               label="Email"
+              autoFocus
               type="email"
               autoComplete="username"
               required

@@ -169,7 +169,7 @@ export function InstancePage() {
               <Title order={2} size="h4" mt="md" mb="xs">
                 Attachments
               </Title>
-              <Stack gap={4}>
+              <Stack gap={4} align="flex-start">
                 {attachments.map((fileId) => (
                   <Attachment key={fileId} id={fileId} />
                 ))}

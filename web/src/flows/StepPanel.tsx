@@ -234,6 +234,7 @@ export function StepPanel({ instance, level, levels, myTurn, permissions, histor
       <Modal
         opened={dialog !== null}
         onClose={() => setDialog(null)}
+        closeButtonProps={{ "aria-label": "Close" }}
         title={
           dialog === "approve"
             ? "Approve"

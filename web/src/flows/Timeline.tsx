@@ -14,9 +14,20 @@ const WHAT: Record<string, string> = {
   COMPLETED: "completed",
   FAILED: "failed",
   OVERDUE: "became overdue",
+  DELEGATED: "is out of office: the task went to their delegate",
 };
 
-function describe(entry: HistoryEntry): string {
+/** Who acted for whom: the delegate of each level's delegations, by level and user id. */
+function delegations(entries: HistoryEntry[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of entries) {
+    const delegate = (e.details as Record<string, unknown>).delegateId;
+    if (e.kind === "DELEGATED" && typeof delegate === "string") out.set(`${e.levelOrder}:${delegate}`, e.actorName ?? "someone");
+  }
+  return out;
+}
+
+function describe(entry: HistoryEntry, forWhom?: string): string {
   const who = entry.actorName ?? "The system";
   const what = WHAT[entry.kind] ?? entry.kind.toLowerCase().replace(/_/g, " ");
   const task = entry.taskName ? ` ${entry.taskName}` : "";
@@ -24,7 +35,8 @@ function describe(entry: HistoryEntry): string {
   let extra = "";
   if (entry.kind === "ADVANCED" && details.toLevel) extra = ` to level ${details.toLevel}`;
   if (entry.kind === "REJECTED" && details.sentBackTo) extra = `, sent back to level ${details.sentBackTo}`;
-  if (details.delegatedFrom || details.onBehalfOf) extra += " (as delegate)";
+  if (forWhom) extra += ` (as delegate of ${forWhom})`;
+  else if (details.delegatedFrom || details.onBehalfOf) extra += " (as delegate)";
   return `${who} ${what}${task}${extra}`;
 }
 
@@ -33,13 +45,15 @@ export type NoteOf = (entry: HistoryEntry) => { decision?: string; comment?: str
 
 /** Who did what and when, with their comments (the action's, or a review form's). */
 export function Timeline({ entries, noteOf }: { entries: HistoryEntry[]; noteOf?: NoteOf }) {
+  const delegated = delegations(entries);
   return (
     <MantineTimeline bulletSize={14} lineWidth={2} aria-label="History">
       {entries.map((entry, i) => {
+        const forWhom = entry.kind !== "DELEGATED" ? delegated.get(`${entry.levelOrder}:${entry.actorId}`) : undefined;
         const note = entry.kind === "SUBMITTED" && noteOf ? noteOf(entry) : {};
         const comment = entry.comment || note.comment;
         return (
-          <MantineTimeline.Item key={i} title={describe(entry) + (note.decision ? `: ${note.decision}` : "")}>
+          <MantineTimeline.Item key={i} title={describe(entry, forWhom) + (note.decision ? `: ${note.decision}` : "")}>
             <Text size="xs" c="gray.7">
               {when(entry.at)}
               {entry.levelName ? ` · ${entry.levelName}` : ""}

@@ -67,7 +67,7 @@ function InboxList({ items }: { items: PendingTask[] }) {
   const rows = useVirtualizer({ count: items.length, getScrollElement: () => parent.current, estimateSize: () => 84, overscan: 8 });
   return (
     <Paper withBorder>
-      <div ref={parent} style={{ height: "min(70vh, 720px)", overflow: "auto" }} role="list" aria-label="Pending tasks" tabIndex={0}>
+      <div ref={parent} style={{ height: rows.getTotalSize(), maxHeight: "min(70vh, 720px)", overflow: "auto" }} role="list" aria-label="Pending tasks" tabIndex={0}>
         <div style={{ height: rows.getTotalSize(), position: "relative" }}>
           {rows.getVirtualItems().map((row) => (
             <div

@@ -65,7 +65,7 @@ export function NotificationsPage() {
                   )}
                 </div>
                 {!n.readAt && (
-                  <Button size="xs" variant="default" onClick={() => mark.mutate([n.id])} aria-label={`Mark “${n.title}” read`}>
+                  <Button size="xs" variant="default" onClick={() => mark.mutate([n.id])} aria-label={`Mark read: ${n.title}`}>
                     Mark read
                   </Button>
                 )}

@@ -329,7 +329,7 @@ export function RecordsPage() {
           data={PAGE_SIZES}
         />
       </Group>
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? "New record" : "Edit record"}>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} closeButtonProps={{ "aria-label": "Close" }} title={editing === "new" ? "New record" : "Edit record"}>
         {editing !== null && <RecordEditor table={table} fields={fields} record={editing} onClose={() => setEditing(null)} />}
       </Modal>
     </Stack>

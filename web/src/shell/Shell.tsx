@@ -144,6 +144,7 @@ function ShellFrame({ developer, actsInCompany }: { developer: boolean; actsInCo
             end={link.end}
             label={link.label}
             onClick={close}
+            color="blue.9"
             leftSection={<link.icon size={18} aria-hidden />}
             rightSection={
               counts[link.to] ? (
