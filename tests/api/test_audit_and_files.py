@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from core.models import AuditLog, File, User, UserRole
-from tests.api.conftest import PASSWORD, auth_headers, make_tenant
+from tests.world.app import auth_headers
+from tests.world.tenants import PASSWORD, make_tenant
 
 
 async def audit_rows(sessions) -> list[AuditLog]:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from core.auth.passwords import hash_password_bcrypt, verify_password
 from core.auth.service import MAX_FAILURES_PER_ACCOUNT
 from core.models import Company, User, UserRole
-from tests.api.conftest import PASSWORD
+from tests.world.tenants import PASSWORD
 
 
 async def login(client, email: str, password: str = PASSWORD):

@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from tests.api.conftest import Tenant
+from tests.world.tenants import Tenant
 
 NO_SUCH_ID = "00000000-0000-4000-8000-000000000000"
 CALLED_BY_VENDORS = {"/integrations/oauth/callback"}

@@ -114,12 +114,14 @@ async def test_users_are_created_with_hashed_passwords_and_roles(client, acme, a
         "email": "New.Person@Acme.test",
         "password": "long enough",
         "firstName": "New",
-        "roleIds": [acme.role.id],
+        "roleIds": [acme.roles["Approver"].id],
     }
     created = await client.post("/users", json=body, headers=as_admin)
     assert created.status_code == 201, created.text
     user = created.json()
-    assert user["email"] == "new.person@acme.test" and user["roleIds"] == [acme.role.id]
+    assert user["email"] == "new.person@acme.test" and user["roleIds"] == [
+        acme.roles["Approver"].id
+    ]
     assert "password" not in user
     login = await client.post(
         "/auth/login", json={"email": "new.person@acme.test", "password": "long enough"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from core.models import UserRole
-from tests.api.conftest import auth_headers, token_for
+from tests.world.app import auth_headers, token_for
 
 
 async def test_tables_named_like_public_routes_still_need_and_accept_a_token(

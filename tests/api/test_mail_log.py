@@ -11,7 +11,8 @@ import pytest
 from core.mail import MailFailed, deliver
 from core.models import UserRole
 from core.settings import AutomationSettings
-from tests.api.conftest import Tenant, auth_headers
+from tests.world.app import auth_headers
+from tests.world.tenants import Tenant
 
 CAPTURE = AutomationSettings(capture_mail=True)
 

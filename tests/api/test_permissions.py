@@ -5,7 +5,7 @@ from __future__ import annotations
 from api.app import create_app
 from core.access import POLICY
 from core.models import UserRole
-from tests.api.conftest import auth_headers
+from tests.world.app import auth_headers
 
 TASK = {"name": "Leave request", "fields": [{"id": "f1", "type": "text", "label": "Reason"}]}
 
@@ -50,7 +50,7 @@ async def test_admins_cannot_create_developers(client, acme, as_admin) -> None:
 
 
 async def test_every_guarded_route_names_an_action_of_the_policy(database_url, tmp_path) -> None:
-    from tests.api.conftest import make_settings
+    from tests.world.app import make_settings
 
     app = create_app(make_settings(database_url, tmp_path))
     for route in app.routes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.demo import load_demo
 from core.models import Company, UserRole
-from tests.api.conftest import auth_headers
+from tests.world.app import auth_headers
 
 
 async def test_active_flows_with_levels_in_order_and_their_tasks(client, sessions) -> None:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from core.models import UserRole
-from tests.api.conftest import auth_headers
+from tests.world.app import auth_headers
 
 
 class SettingProbe:

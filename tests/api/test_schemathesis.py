@@ -20,7 +20,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from core.database import create_engine, session_factory
 from core.models import Base, UserRole
-from tests.api.conftest import SECRET, auth_headers, make_tenant
+from tests.world.app import SECRET, auth_headers
+from tests.world.tenants import make_tenant
 
 ERP = str(Path(sys.executable).with_name("erp"))
 

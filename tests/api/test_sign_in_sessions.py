@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from core.auth.service import MAX_FAILURES_PER_ACCOUNT
 from core.auth.standing import STANDING_SECONDS
 from core.models import LoginAttempt, User, UserRole
-from tests.api.conftest import PASSWORD
+from tests.world.tenants import PASSWORD
 
 
 async def sign_in(client, email: str) -> dict:

@@ -30,7 +30,8 @@ from core.models import (
     Trigger,
     UserRole,
 )
-from tests.api.conftest import SECRET, Tenant
+from tests.world.app import SECRET
+from tests.world.tenants import Tenant
 
 PARAM = re.compile(r"\{([^}:]+)(:[^}]+)?\}")
 

@@ -7,12 +7,8 @@ from datetime import timedelta
 
 from core.flows.link_tokens import links_for_step, make_link_token
 from core.models import utcnow
-from tests.api.conftest import SECRET
-from tests.flows import test_api
-from tests.flows.test_api import act, published
-
-client = test_api.client  # the HTTP fixtures of the flow tests
-headers = test_api.headers
+from tests.world.app import SECRET
+from tests.world.flows import act, expense_submission, published
 
 PUBLIC = "https://erp.example"
 
@@ -29,8 +25,8 @@ async def _at_manager_review(client, headers, acme) -> str:
         client,
         headers,
         "employee",
-        f"/flow-instances/{started['id']}/tasks/{acme.expense_task}",
-        {"data": acme.expense(12000), "levelOrder": 1},
+        f"/flow-instances/{started['id']}/tasks/{acme.tasks['expense']}",
+        {"data": expense_submission(acme, 12000), "levelOrder": 1},
     )
     return started["id"]
 
@@ -87,7 +83,7 @@ async def test_a_manager_approves_from_the_link_once(client, headers, acme) -> N
         await client.get(f"/flow-instances/{instance}/history", headers=headers["admin"])
     ).json()
     entries = history["items"] if isinstance(history, dict) else history
-    assert any(entry.get("actorId") == acme.users["manager"] for entry in entries), entries
+    assert any(entry.get("actorId") == acme.users["manager"].id for entry in entries), entries
 
 
 async def test_finance_rejects_from_the_link_and_the_expense_fails(client, headers, acme) -> None:
@@ -144,8 +140,8 @@ async def test_altered_expired_and_foreign_links_are_refused(
         client,
         headers,
         "employee",
-        f"/flow-instances/{instance}/tasks/{acme.expense_task}",
-        {"data": acme.expense(12000), "levelOrder": 1},
+        f"/flow-instances/{instance}/tasks/{acme.tasks['expense']}",
+        {"data": expense_submission(acme, 12000), "levelOrder": 1},
     )
     stale = await client.post(f"/action-links/{good}/confirm", json={}, headers=headers["manager"])
     assert stale.status_code == 409, stale.text

@@ -4,15 +4,8 @@ refused while an instance runs; the inbox follows the roles a user holds now."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
-
-import pytest
 import sqlalchemy as sa
-from litestar.testing import AsyncTestClient
 
-from api.app import create_app
-from core.auth.tokens import issue_access_token
 from core.models import (
     AuditLog,
     Flow,
@@ -21,81 +14,10 @@ from core.models import (
     FlowLevel,
     OutboxEvent,
     TaskExecution,
-    User,
     user_roles,
 )
-from tests.api.conftest import SECRET, make_settings
-from tests.flows.conftest import Acme
-
-
-@pytest.fixture
-async def client(database_url, sessions, tmp_path) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(make_settings(database_url, tmp_path / "files"))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-async def headers(sessions, acme: Acme) -> dict[str, dict[str, str]]:
-    async with sessions() as session:
-        users = {u.id: u for u in await session.scalars(sa.select(User))}
-    ttl = timedelta(minutes=5)
-    return {
-        name: {"Authorization": f"Bearer {issue_access_token(users[uid], SECRET, ttl)}"}
-        for name, uid in acme.users.items()
-    }
-
-
-def expense_flow(acme: Acme) -> dict:
-    decided = {"decision": {"field": "Decision", "rejectValues": ["Rejected"]}}
-    return {
-        "name": "Expense Approval Workflow",
-        "levels": [
-            {"order": 1, "name": "Employee Submission", "taskIds": [acme.expense_task]},
-            {
-                "order": 2,
-                "name": "Manager Review",
-                "taskIds": [acme.review_task],
-                "roles": ["Manager"],
-                "config": {**decided, "onReject": {"sendBackTo": 1}, "deadlineHours": 48},
-            },
-            {
-                "order": 3,
-                "name": "Finance Approval",
-                "taskIds": [acme.review_task],
-                "roles": ["Finance"],
-                "config": decided,
-            },
-        ],
-        "branches": [
-            {
-                "name": "Small expenses skip finance",
-                "fromLevel": 2,
-                "toLevel": "END",
-                "conditions": {
-                    "operator": "AND",
-                    "rules": [{"field": "Amount", "operator": "less_than", "value": 1000}],
-                },
-            }
-        ],
-    }
-
-
-async def published(client: AsyncTestClient, headers, acme: Acme) -> str:
-    created = await client.post("/flows", json=expense_flow(acme), headers=headers["admin"])
-    assert created.status_code == 201, created.text
-    flow_id = created.json()["id"]
-    check = await client.get(f"/flows/{flow_id}/check", headers=headers["admin"])
-    assert check.json() == {"ok": True, "problems": []}
-    publish = await client.post(f"/flows/{flow_id}/publish", headers=headers["admin"])
-    assert publish.status_code == 200, publish.text
-    return flow_id
-
-
-async def act(client, headers, who: str, path: str, body: dict, status: int = 200) -> dict:
-    response = await client.post(path, json=body, headers=headers[who])
-    assert response.status_code == status, response.text
-    return response.json()
+from tests.world.flows import act, expense_flow, published
+from tests.world.tenants import Tenant
 
 
 async def test_an_expense_goes_from_employee_to_manager_to_finance_over_http(
@@ -111,13 +33,13 @@ async def test_an_expense_goes_from_employee_to_manager_to_finance_over_http(
         client,
         headers,
         "employee",
-        f"/flow-instances/{instance}/tasks/{acme.expense_task}",
+        f"/flow-instances/{instance}/tasks/{acme.tasks['expense']}",
         {
             "data": {
                 "Employee Name": "Eve",
                 "Amount": 12000,
                 "Category": "Travel",
-                "Receipt": acme.receipt,
+                "Receipt": acme.files["receipt"],
             },
             "levelOrder": 1,
         },
@@ -131,7 +53,7 @@ async def test_an_expense_goes_from_employee_to_manager_to_finance_over_http(
         False,
     )
     review = {"data": {"Decision": "Approved", "Comments": "Fine"}, "levelOrder": 2}
-    path = f"/flow-instances/{instance}/tasks/{acme.review_task}"
+    path = f"/flow-instances/{instance}/tasks/{acme.tasks['review']}"
     await act(client, headers, "manager", path, review)
     done = await act(client, headers, "finance", path, {**review, "levelOrder": 3})
 
@@ -179,8 +101,13 @@ async def test_a_small_expense_skips_finance_and_a_rejection_sends_it_back(
     instance = (await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201))[
         "id"
     ]
-    expense = f"/flow-instances/{instance}/tasks/{acme.expense_task}"
-    data = {"Employee Name": "Eve", "Amount": 300, "Category": "Travel", "Receipt": acme.receipt}
+    expense = f"/flow-instances/{instance}/tasks/{acme.tasks['expense']}"
+    data = {
+        "Employee Name": "Eve",
+        "Amount": 300,
+        "Category": "Travel",
+        "Receipt": acme.files["receipt"],
+    }
     await act(client, headers, "employee", expense, {"data": data})
 
     rejected = await act(
@@ -188,7 +115,7 @@ async def test_a_small_expense_skips_finance_and_a_rejection_sends_it_back(
     )
     assert rejected["instance"]["currentLevelOrder"] == 1
     await act(client, headers, "employee", expense, {"data": {**data, "Category": "Equipment"}})
-    review = f"/flow-instances/{instance}/tasks/{acme.review_task}"
+    review = f"/flow-instances/{instance}/tasks/{acme.tasks['review']}"
     done = await act(client, headers, "manager2", review, {"data": {"Decision": "Approved"}})
 
     assert done["instance"]["status"] == "COMPLETED"
@@ -294,20 +221,20 @@ async def test_errors_are_problem_responses_with_stable_codes(client, headers, a
     instance = (await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201))[
         "id"
     ]
-    review = f"/flow-instances/{instance}/tasks/{acme.review_task}"
+    review = f"/flow-instances/{instance}/tasks/{acme.tasks['review']}"
 
     cases = [
         ("manager", review, {"data": {"Decision": "Approved"}}, 409, "flow_task_not_on_level"),
         (
             "manager",
-            f"/flow-instances/{instance}/tasks/{acme.expense_task}",
+            f"/flow-instances/{instance}/tasks/{acme.tasks['expense']}",
             {"data": {}},
             403,
             "flow_not_your_turn",
         ),
         (
             "employee",
-            f"/flow-instances/{instance}/tasks/{acme.expense_task}",
+            f"/flow-instances/{instance}/tasks/{acme.tasks['expense']}",
             {"data": {"Amount": "a lot"}},
             422,
             "validation_failed",
@@ -367,12 +294,17 @@ async def test_a_manager_reassigns_and_an_admin_reads_the_definition(client, hea
     instance = (await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201))[
         "id"
     ]
-    data = {"Employee Name": "Eve", "Amount": 5000, "Category": "Travel", "Receipt": acme.receipt}
+    data = {
+        "Employee Name": "Eve",
+        "Amount": 5000,
+        "Category": "Travel",
+        "Receipt": acme.files["receipt"],
+    }
     await act(
         client,
         headers,
         "employee",
-        f"/flow-instances/{instance}/tasks/{acme.expense_task}",
+        f"/flow-instances/{instance}/tasks/{acme.tasks['expense']}",
         {"data": data},
     )
 
@@ -381,7 +313,7 @@ async def test_a_manager_reassigns_and_an_admin_reads_the_definition(client, hea
         headers,
         "manager",
         f"/flow-instances/{instance}/reassign",
-        {"toUserId": acme.users["colleague"], "comment": "Please cover"},
+        {"toUserId": acme.users["colleague"].id, "comment": "Please cover"},
     )
 
     [item] = (await client.get("/inbox", headers=headers["colleague"])).json()["items"]
@@ -401,11 +333,16 @@ async def test_a_manager_reassigns_and_an_admin_reads_the_definition(client, hea
 # Deleting a flow, and the inbox by the roles held now.
 
 
-async def submitted_expense(client, headers, acme: Acme, flow_id: str) -> dict:
+async def submitted_expense(client, headers, acme: Tenant, flow_id: str) -> dict:
     """An instance the employee started and submitted a small expense on."""
     started = await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201)
-    data = {"Employee Name": "Eve", "Amount": 12, "Category": "Travel", "Receipt": acme.receipt}
-    path = f"/flow-instances/{started['id']}/tasks/{acme.expense_task}"
+    data = {
+        "Employee Name": "Eve",
+        "Amount": 12,
+        "Category": "Travel",
+        "Receipt": acme.files["receipt"],
+    }
+    path = f"/flow-instances/{started['id']}/tasks/{acme.tasks['expense']}"
     await act(client, headers, "employee", path, {"data": data})
     return started
 
@@ -495,7 +432,7 @@ async def test_the_inbox_shows_a_task_to_whoever_was_given_the_role_since(
     async with sessions.begin() as session:
         await session.execute(
             sa.insert(user_roles).values(
-                user_id=acme.users["colleague"], role_id=acme.roles["Manager"]
+                user_id=acme.users["colleague"].id, role_id=acme.roles["Manager"].id
             )
         )
 
@@ -513,7 +450,7 @@ async def test_the_inbox_shows_a_task_to_whoever_was_given_the_role_since(
         client,
         headers,
         "colleague",
-        f"/flow-instances/{started['id']}/tasks/{acme.review_task}",
+        f"/flow-instances/{started['id']}/tasks/{acme.tasks['review']}",
         review,
     )
     assert done["levelClosed"]

@@ -19,38 +19,39 @@ from core.models import (
     Role,
 )
 from core.models.flow_runs import ActionKind
-from tests.flows.conftest import Acme, add_user, expense_spec, in_company, published_flow
+from tests.world.flows import expense_spec, expense_submission, in_company, published_flow
+from tests.world.tenants import Tenant, add_user
 
 DECIDED = {"decision": {"field": "Decision"}}
 
 
-async def five_managers(sessions, acme: Acme) -> list[str]:
+async def five_managers(sessions, acme: Tenant) -> list[str]:
     async with transaction(sessions) as session:
-        manager = await session.get(Role, acme.roles["Manager"])
+        manager = await session.get(Role, acme.roles["Manager"].id)
         for name in ("manager4", "manager5"):
-            acme.users[name] = (await add_user(session, acme.company_id, name, [manager])).id
-    return [acme.users[f"manager{n}"] for n in ("", 2, 3, 4, 5)]
+            acme.users[name] = await add_user(session, acme.company_id, name, [manager])
+    return [acme.users[f"manager{n}"].id for n in ("", 2, 3, 4, 5)]
 
 
-async def instance_at_manager_review(sessions, acme: Acme, config: dict) -> str:
+async def instance_at_manager_review(sessions, acme: Tenant, config: dict) -> str:
     flow_id = await published_flow(sessions, acme, expense_spec(acme, manager_config=config))
     instance = await in_company(
-        sessions, acme, start_flow, flow_id=flow_id, initiator_id=acme.users["employee"]
+        sessions, acme, start_flow, flow_id=flow_id, initiator_id=acme.users["employee"].id
     )
     await in_company(
         sessions,
         acme,
         execute_task,
         instance_id=instance.id,
-        task_id=acme.expense_task,
-        user_id=acme.users["employee"],
-        data=acme.expense(3000),
+        task_id=acme.tasks["expense"],
+        user_id=acme.users["employee"].id,
+        data=expense_submission(acme, 3000),
     )
     return instance.id
 
 
 async def approve_all_at_once(
-    sessions, acme: Acme, instance_id: str, users: list[str]
+    sessions, acme: Tenant, instance_id: str, users: list[str]
 ) -> list[str]:
     """Every user submits "Approved" on level 2 at the same moment; each one's outcome."""
     gate = asyncio.Event()
@@ -63,7 +64,7 @@ async def approve_all_at_once(
                 acme,
                 execute_task,
                 instance_id=instance_id,
-                task_id=acme.review_task,
+                task_id=acme.tasks["review"],
                 user_id=user_id,
                 data={"Decision": "Approved"},
                 expected_level=2,
@@ -162,7 +163,7 @@ async def test_instances_started_at_once_on_a_seeded_flow_share_one_definition(
     instances = await asyncio.gather(
         *(
             in_company(
-                sessions, acme, start_flow, flow_id=flow_id, initiator_id=acme.users["employee"]
+                sessions, acme, start_flow, flow_id=flow_id, initiator_id=acme.users["employee"].id
             )
             for _ in range(8)
         )

@@ -32,16 +32,23 @@ from core.plugins.manager import get_plugins
 from core.settings import AutomationSettings
 from scheduler.daemon import SchedulerDaemon
 from scheduler.embedded import InProcessPipeline
-from tests.api.conftest import make_settings
-from tests.flows.conftest import DECIDED_BY_FORM, Acme, expense_spec, in_company, published_flow
-from tests.flows.test_definitions import problems_of
-from tests.flows.test_reading import start, submit_expense
-from tests.triggers.factories import eventually
+from tests.world.app import make_settings
+from tests.world.flows import (
+    DECIDED_BY_FORM,
+    expense_spec,
+    in_company,
+    problems_of,
+    published_flow,
+    start,
+    submit_expense,
+)
+from tests.world.services import eventually
+from tests.world.tenants import Tenant
 
 LATER = timedelta(hours=3)
 
 
-async def overdue_soon(sessions, acme: Acme, on_deadline: dict[str, Any] | None, **config) -> str:
+async def overdue_soon(sessions, acme: Tenant, on_deadline: dict[str, Any] | None, **config) -> str:
     """An instance waiting on Manager Review, whose deadline is two hours away."""
     manager = {**DECIDED_BY_FORM, "deadlineHours": 2, **config}
     if on_deadline is not None:
@@ -69,7 +76,7 @@ async def audits(sessions, action: str) -> list[dict[str, Any]]:
         )
 
 
-async def kinds(sessions, acme: Acme, instance_id: str) -> list[str]:
+async def kinds(sessions, acme: Tenant, instance_id: str) -> list[str]:
     history = await in_company(sessions, acme, instance_history, instance_id=instance_id)
     return [h.kind for h in history]
 
@@ -112,25 +119,27 @@ async def test_by_default_a_passed_deadline_notifies_those_who_may_act_and_the_i
 
 async def test_an_escalation_hands_the_pending_task_to_the_named_user(sessions, acme) -> None:
     instance_id = await overdue_soon(
-        sessions, acme, {"action": "escalate", "userId": acme.users["colleague"]}
+        sessions, acme, {"action": "escalate", "userId": acme.users["colleague"].id}
     )
 
     [done] = await apply_overdue_deadlines(sessions, now=utcnow() + LATER)
 
     assert done.action == "escalate"
     for manager in ("manager", "manager2", "manager3"):
-        items, _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users[manager])
+        items, _ = await in_company(
+            sessions, acme, pending_tasks_for, user_id=acme.users[manager].id
+        )
         assert items == []
-    [item] = (await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["colleague"]))[
-        0
-    ]
+    [item] = (
+        await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["colleague"].id)
+    )[0]
     assert (item.instance_id, item.source) == (instance_id, "REASSIGNED")
     history = await in_company(sessions, acme, instance_history, instance_id=instance_id)
     assert history[-1].kind == "REASSIGNED"
-    assert history[-1].details["to"] == acme.users["colleague"]
+    assert history[-1].details["to"] == acme.users["colleague"].id
     assert history[-1].details["reason"] == "deadline"
     assert sorted(history[-1].details["from"]) == sorted(
-        acme.users[m] for m in ("manager", "manager2", "manager3")
+        acme.users[m].id for m in ("manager", "manager2", "manager3")
     )
     [audit] = await audits(sessions, "flow_instance.reassigned")
     assert audit["automatic"] is True
@@ -141,18 +150,18 @@ async def test_an_escalation_hands_the_pending_task_to_the_named_user(sessions, 
         acme,
         execute_task,
         instance_id=instance_id,
-        task_id=acme.review_task,
-        user_id=acme.users["colleague"],
+        task_id=acme.tasks["review"],
+        user_id=acme.users["colleague"].id,
         data={"Decision": "Approved"},
     )
     assert result.level_closed and result.instance.current_level_order == 3
 
 
 async def test_an_escalation_to_a_user_gone_since_falls_back_to_notifying(sessions, acme) -> None:
-    await overdue_soon(sessions, acme, {"action": "escalate", "userId": acme.users["colleague"]})
+    await overdue_soon(sessions, acme, {"action": "escalate", "userId": acme.users["colleague"].id})
     async with transaction(sessions) as session:
         await session.execute(
-            sa.update(User).where(User.id == acme.users["colleague"]).values(is_active=False)
+            sa.update(User).where(User.id == acme.users["colleague"].id).values(is_active=False)
         )
 
     [done] = await apply_overdue_deadlines(sessions, now=utcnow() + LATER)
@@ -172,7 +181,7 @@ async def test_a_rejecting_deadline_fails_the_instance(sessions, acme) -> None:
     assert (await kinds(sessions, acme, instance_id))[-2:] == ["REJECTED", "FAILED"]
     [audit] = await audits(sessions, "flow_instance.rejected")
     assert audit["automatic"] is True
-    items, _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["manager"])
+    items, _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["manager"].id)
     assert items == []
 
 
@@ -213,7 +222,7 @@ async def make_overdue(sessions) -> None:
         )
 
 
-async def instance_failed(sessions, acme: Acme, instance_id: str) -> bool:
+async def instance_failed(sessions, acme: Tenant, instance_id: str) -> bool:
     view = await in_company(sessions, acme, get_instance, instance_id=instance_id)
     return view.instance.status is FlowInstanceStatus.FAILED
 

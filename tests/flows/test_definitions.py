@@ -14,29 +14,14 @@ from core.flows import (
     check_flow,
     get_flow,
     publish_flow,
-    save_flow,
 )
-from core.models import Flow, FlowBranch, FlowDefinition, FlowStatus
-from tests.flows.conftest import Acme, expense_spec, in_company
+from core.models import FlowBranch, FlowDefinition, FlowStatus
+from tests.world.flows import expense_spec, in_company, problems_of, save
 
 AMOUNT_UNDER_1000 = {
     "operator": "AND",
     "rules": [{"field": "Amount", "operator": "less_than", "value": 1000}],
 }
-
-
-async def save(sessions, acme: Acme, spec, flow_id=None):
-    return await in_company(
-        sessions, acme, save_flow, user_id=acme.users["admin"], spec=spec, flow_id=flow_id
-    )
-
-
-async def problems_of(sessions, acme: Acme, spec) -> dict[str, str]:
-    with pytest.raises(FlowDefinitionInvalid) as failure:
-        await save(sessions, acme, spec)
-    async with sessions() as session:
-        assert await session.scalar(sa.select(sa.func.count(Flow.id))) == 0
-    return {p.path: p.code for p in failure.value.problems}
 
 
 async def test_a_valid_flow_saves_as_a_draft_and_publishes_a_frozen_definition(
@@ -63,7 +48,7 @@ async def test_a_valid_flow_saves_as_a_draft_and_publishes_a_frozen_definition(
         "Finance Approval",
     ]
     assert snapshot["levels"][0]["tasks"][0]["fields"][1]["label"] == "Amount"
-    assert snapshot["levels"][2]["roles"] == [{"id": acme.roles["Finance"], "name": "Finance"}]
+    assert snapshot["levels"][2]["roles"] == [{"id": acme.roles["Finance"].id, "name": "Finance"}]
     assert snapshot["levels"][1]["decision"] == {
         "fieldId": "decision",
         "rejectValues": ["Rejected"],
@@ -212,7 +197,7 @@ async def test_publishing_rechecks_rows_changed_behind_the_editor(sessions, acme
 async def test_level_spec_accepts_role_ids_as_well_as_names(sessions, acme) -> None:
     spec = expense_spec(acme)
     spec.levels[1] = LevelSpec(
-        2, "Manager Review", None, [acme.review_task], [acme.roles["Manager"]]
+        2, "Manager Review", None, [acme.tasks["review"]], [acme.roles["Manager"].id]
     )
     flow = await save(sessions, acme, spec)
     assert [r.name for r in flow.levels[1].roles] == ["Manager"]

@@ -9,11 +9,7 @@ import sqlalchemy as sa
 
 from core.models import AuditLog, utcnow
 from core.models.flow_runs import Delegation
-from tests.flows import test_api
-from tests.flows.test_api import act, published
-
-client = test_api.client  # the HTTP fixtures of the flow tests
-headers = test_api.headers
+from tests.world.flows import act, expense_submission, published
 
 
 def _period(start_days: float, end_days: float) -> dict[str, str]:
@@ -30,21 +26,21 @@ async def _submitted(client, headers, acme, flow_id: str) -> str:
         client,
         headers,
         "employee",
-        f"/flow-instances/{started['id']}/tasks/{acme.expense_task}",
-        {"data": acme.expense(12000), "levelOrder": 1},
+        f"/flow-instances/{started['id']}/tasks/{acme.tasks['expense']}",
+        {"data": expense_submission(acme, 12000), "levelOrder": 1},
     )
     return started["id"]
 
 
 async def test_work_reaching_an_absent_manager_goes_to_the_delegate(client, headers, acme) -> None:
     flow_id = await published(client, headers, acme)
-    away = {"delegateId": acme.users["colleague"], **_period(-1, 7)}
+    away = {"delegateId": acme.users["colleague"].id, **_period(-1, 7)}
     answer = await client.put("/me/delegation", json=away, headers=headers["manager"])
     assert answer.status_code == 200, answer.text
     assert answer.json()["active"] is True
     assert (await client.get("/me/delegation", headers=headers["manager"])).json()[
         "delegateId"
-    ] == acme.users["colleague"]
+    ] == acme.users["colleague"].id
 
     instance = await _submitted(client, headers, acme, flow_id)
 
@@ -54,7 +50,7 @@ async def test_work_reaching_an_absent_manager_goes_to_the_delegate(client, head
         client,
         headers,
         "colleague",
-        f"/flow-instances/{instance}/tasks/{acme.review_task}",
+        f"/flow-instances/{instance}/tasks/{acme.tasks['review']}",
         {"data": {"Decision": "Approved"}, "levelOrder": 2},
     )
     assert decided["instance"]["currentLevelOrder"] == 3
@@ -65,15 +61,15 @@ async def test_work_reaching_an_absent_manager_goes_to_the_delegate(client, head
     entries = history["items"] if isinstance(history, dict) else history
     delegated = [e for e in entries if e["kind"] == "DELEGATED"]
     assert len(delegated) == 1
-    assert delegated[0]["actorId"] == acme.users["manager"]
-    assert delegated[0]["details"]["delegateId"] == acme.users["colleague"]
+    assert delegated[0]["actorId"] == acme.users["manager"].id
+    assert delegated[0]["details"]["delegateId"] == acme.users["colleague"].id
 
 
 async def test_a_delegation_for_later_changes_nothing_yet_and_can_be_ended(
     client, headers, acme
 ) -> None:
     flow_id = await published(client, headers, acme)
-    later = {"delegateId": acme.users["colleague"], **_period(3, 7)}
+    later = {"delegateId": acme.users["colleague"].id, **_period(3, 7)}
     answer = await client.put("/me/delegation", json=later, headers=headers["manager"])
     assert answer.json()["active"] is False
     await _submitted(client, headers, acme, flow_id)
@@ -87,7 +83,7 @@ async def test_a_delegation_for_later_changes_nothing_yet_and_can_be_ended(
 async def test_bad_delegations_are_refused_with_every_problem_and_nothing_written(
     client, headers, acme, sessions
 ) -> None:
-    bad = {"delegateId": acme.users["manager"], **_period(2, 1)}
+    bad = {"delegateId": acme.users["manager"].id, **_period(2, 1)}
     answer = await client.put("/me/delegation", json=bad, headers=headers["manager"])
     assert answer.status_code == 422, answer.text
     fields = {p["path"] for p in answer.json()["errors"]}
@@ -98,7 +94,7 @@ async def test_bad_delegations_are_refused_with_every_problem_and_nothing_writte
     assert answer.status_code == 422
 
     naive = {
-        "delegateId": acme.users["colleague"],
+        "delegateId": acme.users["colleague"].id,
         "startsAt": "2030-01-01T00:00:00",
         "endsAt": "2030-01-02T00:00:00",
     }

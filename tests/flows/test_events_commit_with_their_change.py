@@ -27,7 +27,8 @@ from core.models.automation import ScheduleSlot
 from core.records import create_record, create_table, update_record
 from core.records.permissions import TriggerAuthority
 from core.scheduling.claims import claim_slot
-from tests.flows.conftest import Acme, expense_spec, in_company, published_flow
+from tests.world.flows import expense_spec, expense_submission, in_company, published_flow
+from tests.world.tenants import Tenant
 
 LEDGER = [{"id": "amount", "type": "number", "label": "Amount", "required": True}]
 
@@ -53,7 +54,7 @@ def rows_of(model: Any) -> Callable[[AsyncSession], Awaitable[Any]]:
 
 async def commits_with_its_events(
     sessions,
-    acme: Acme,
+    acme: Tenant,
     work: Callable[[AsyncSession], Awaitable[Any]],
     state: Callable[[AsyncSession], Awaitable[Any]],
     expected: list[str],
@@ -85,7 +86,7 @@ async def test_flow_events_commit_or_roll_back_with_the_flow(sessions, acme) -> 
         acme, manager_config={"decision": {"field": "Decision"}, "onReject": {"sendBackTo": 1}}
     )
     flow_id = await published_flow(sessions, acme, spec)
-    users = acme.users
+    users = {name: user.id for name, user in acme.users.items()}
 
     async def start(session: AsyncSession) -> None:
         await start_flow(
@@ -114,7 +115,7 @@ async def test_flow_events_commit_or_roll_back_with_the_flow(sessions, acme) -> 
     await commits_with_its_events(
         sessions,
         acme,
-        submitting("employee", acme.expense_task, acme.expense(900)),
+        submitting("employee", acme.tasks["expense"], expense_submission(acme, 900)),
         rows_of(TaskExecution),
         ["TASK_COMPLETED", "TASK_STARTED"],
     )
@@ -122,14 +123,14 @@ async def test_flow_events_commit_or_roll_back_with_the_flow(sessions, acme) -> 
     await commits_with_its_events(
         sessions,
         acme,
-        submitting("manager", acme.review_task, {"Decision": "Rejected"}),
+        submitting("manager", acme.tasks["review"], {"Decision": "Rejected"}),
         rows_of(TaskExecution),
         ["TASK_COMPLETED", "TASK_STARTED"],
     )
     await commits_with_its_events(
         sessions,
         acme,
-        submitting("employee", acme.expense_task, acme.expense(700, "Equipment")),
+        submitting("employee", acme.tasks["expense"], expense_submission(acme, 700, "Equipment")),
         rows_of(TaskExecution),
         ["FIELD_CHANGED", "FIELD_CHANGED", "TASK_COMPLETED", "TASK_STARTED", "TASK_UPDATED"],
     )
@@ -145,14 +146,14 @@ async def test_flow_events_commit_or_roll_back_with_the_flow(sessions, acme) -> 
     await commits_with_its_events(
         sessions,
         acme,
-        submitting("manager", acme.review_task, {"Decision": "Approved"}),
+        submitting("manager", acme.tasks["review"], {"Decision": "Approved"}),
         rows_of(TaskExecution),
         ["FIELD_CHANGED", "TASK_COMPLETED", "TASK_STARTED", "TASK_UPDATED"],
     )
     await commits_with_its_events(
         sessions,
         acme,
-        submitting("finance", acme.review_task, {"Decision": "Approved"}),
+        submitting("finance", acme.tasks["review"], {"Decision": "Approved"}),
         rows_of(TaskExecution),
         ["FLOW_COMPLETED", "TASK_COMPLETED"],
     )

@@ -6,97 +6,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from core.database import transaction
-from core.demo import load_demo
 from core.flows import (
     END,
-    execute_task,
     instance_history,
-    pending_tasks_for,
     publish_flow,
-    start_flow,
 )
 from core.models import (
     EventType,
-    File,
-    Flow,
     FlowBranch,
-    FlowInstance,
     FlowInstanceStatus,
     FlowLevel,
-    Task,
     Trigger,
-    User,
 )
 from core.rules import evaluate
 from core.rules.service import prepare_rule
-from tests.flows.conftest import events_of
-
-
-class Demo:
-    """Ids of the demo company's people and definitions, and a receipt the employee uploaded."""
-
-    async def load(self, sessions) -> Demo:
-        async with transaction(sessions) as session:
-            company = await load_demo(session)
-            self.company_id = company.id
-            self.users = {
-                u.email.split("@")[0]: u.id for u in await session.scalars(sa.select(User))
-            }
-            self.flow = await session.scalar(
-                sa.select(Flow).where(Flow.name == "Expense Approval Workflow")
-            )
-            self.tasks = {t.name: t for t in await session.scalars(sa.select(Task))}
-            receipt = File(
-                company_id=company.id,
-                filename="a1.pdf",
-                original_name="hotel-receipt.pdf",
-                mimetype="application/pdf",
-                size=48213,
-                path="a1.pdf",
-                uploaded_by=self.users["employee"],
-                context="task_attachment",
-            )
-            session.add(receipt)
-            await session.flush()
-            self.receipt = receipt.id
-        return self
-
-    async def do(self, sessions, work, **kw):
-        async with transaction(sessions, company_id=self.company_id) as session:
-            return await work(session, company_id=self.company_id, **kw)
-
-    async def submit_expense(self, sessions, amount: float) -> FlowInstance:
-        instance = await self.do(
-            sessions, start_flow, flow_id=self.flow.id, initiator_id=self.users["employee"]
-        )
-        await self.do(
-            sessions,
-            execute_task,
-            instance_id=instance.id,
-            task_id=self.tasks["Expense Approval Form"].id,
-            user_id=self.users["employee"],
-            data={
-                "Employee Name": "Eve Employee",
-                "Amount": amount,
-                "Category": "Travel",
-                "Receipt": self.receipt,
-            },
-        )
-        return instance
-
-    async def review(self, sessions, instance_id: str, who: str) -> FlowInstance:
-        inbox, _ = await self.do(sessions, pending_tasks_for, user_id=self.users[who])
-        [item] = [i for i in inbox if i.instance_id == instance_id]
-        result = await self.do(
-            sessions,
-            execute_task,
-            instance_id=instance_id,
-            task_id=item.tasks[0].id,
-            user_id=self.users[who],
-            data={"Decision": "Approved", "Comments": f"OK from {who}"},
-            expected_level=item.level_order,
-        )
-        return result.instance
+from tests.world.flows import Demo, events_of
 
 
 async def test_employee_manager_and_finance_take_the_expense_to_completion(sessions) -> None:

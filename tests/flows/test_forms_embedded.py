@@ -14,7 +14,7 @@ from core.database import create_engine, session_factory, transaction
 from core.demo import load_demo
 from core.migrate import upgrade
 from core.settings import Settings, parse_database_url
-from tests.platform.test_embedded import sign_in
+from tests.world.app import sign_in
 
 
 async def test_forms_on_embedded_sqlite(tmp_path: Path) -> None:

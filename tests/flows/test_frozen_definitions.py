@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from core.database import transaction
 from core.models import UserRole
-from tests.flows.conftest import Acme, add_user
-from tests.flows.test_api import act, client, headers, published
-from tests.versions.test_client_company import bearer
-
-__all__ = ["client", "headers"]
+from tests.world.app import auth_headers
+from tests.world.flows import act, expense_submission, published
+from tests.world.tenants import Tenant, add_user
 
 
 async def test_an_instance_names_its_definition_and_the_release_it_runs(
-    client, headers, acme: Acme, sessions
+    client, headers, acme: Tenant, sessions
 ) -> None:
     flow_id = await published(client, headers, acme)
     before_release = await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201)
@@ -23,7 +21,7 @@ async def test_an_instance_names_its_definition_and_the_release_it_runs(
 
     # A developer releases the flow as 1.0.0 and makes it the company's stable version.
     async with transaction(sessions) as session:
-        developer = bearer(
+        developer = auth_headers(
             await add_user(session, acme.company_id, "dev", role=UserRole.DEVELOPER),
             acme.company_id,
         )
@@ -55,8 +53,8 @@ async def test_an_instance_names_its_definition_and_the_release_it_runs(
         client,
         headers,
         "employee",
-        f"/flow-instances/{released['id']}/tasks/{acme.expense_task}",
-        {"data": acme.expense(12000)},
+        f"/flow-instances/{released['id']}/tasks/{acme.tasks['expense']}",
+        {"data": expense_submission(acme, 12000)},
     )
     assert submitted["instance"]["version"] == "1.0.0"
 
@@ -75,7 +73,7 @@ async def test_an_instance_names_its_definition_and_the_release_it_runs(
 
 
 async def test_a_definition_holds_every_form_as_its_steps_are_validated(
-    client, headers, acme: Acme
+    client, headers, acme: Tenant
 ) -> None:
     flow_id = await published(client, headers, acme)
     started = await act(client, headers, "employee", f"/flows/{flow_id}/instances", {}, 201)
@@ -94,7 +92,7 @@ async def test_a_definition_holds_every_form_as_its_steps_are_validated(
     ]
     submission, review, finance = definition["levels"]
     [expense] = submission["tasks"]
-    assert (expense["id"], expense["name"]) == (acme.expense_task, "Expense Approval Form")
+    assert (expense["id"], expense["name"]) == (acme.tasks["expense"], "Expense Approval Form")
     amount = next(f for f in expense["fields"] if f["id"] == "field_2")
     assert amount == {
         "id": "field_2",
@@ -130,7 +128,7 @@ async def test_a_definition_holds_every_form_as_its_steps_are_validated(
     ]
     assert (expense["logic"], expense["validations"]) == ({"fields": {}}, [])
     assert submission["roles"] == [] and review["roles"] == [
-        {"id": acme.roles["Manager"], "name": "Manager"}
+        {"id": acme.roles["Manager"].id, "name": "Manager"}
     ]
     assert {k: review[k] for k in ("completion", "deadlineHours", "onReject", "decision")} == {
         "completion": {"mode": "any", "count": 1},
@@ -151,8 +149,8 @@ async def test_a_definition_holds_every_form_as_its_steps_are_validated(
 
     # What the definition says is what a step is checked against: the minimum of 0.
     refused = await client.post(
-        f"/flow-instances/{started['id']}/tasks/{acme.expense_task}",
-        json={"data": acme.expense(-5)},
+        f"/flow-instances/{started['id']}/tasks/{acme.tasks['expense']}",
+        json={"data": expense_submission(acme, -5)},
         headers=headers["employee"],
     )
     assert refused.status_code == 422
@@ -162,11 +160,11 @@ async def test_a_definition_holds_every_form_as_its_steps_are_validated(
 
 
 async def test_flows_and_tasks_no_longer_show_the_seed_version_column(
-    client, headers, acme: Acme
+    client, headers, acme: Tenant
 ) -> None:
     flow_id = await published(client, headers, acme)
     flow = (await client.get(f"/flows/{flow_id}", headers=headers["admin"])).json()
-    task = (await client.get(f"/tasks/{acme.expense_task}", headers=headers["admin"])).json()
+    task = (await client.get(f"/tasks/{acme.tasks['expense']}", headers=headers["admin"])).json()
     active = (await client.get("/flows/active", headers=headers["admin"])).json()
     assert "version" not in flow and "version" not in task
     assert all("version" not in f for f in active)

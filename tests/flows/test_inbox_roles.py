@@ -9,47 +9,48 @@ import sqlalchemy as sa
 from core.database import transaction
 from core.flows import NotYourTurn, execute_task, get_instance, pending_tasks_for, reassign
 from core.models import FlowAssignment, user_roles
-from tests.flows.conftest import Acme, in_company, published_flow
-from tests.flows.test_reading import start, submit_expense
+from tests.world.flows import in_company, published_flow, start, submit_expense
+from tests.world.tenants import Tenant
 
 
-async def at_manager_review(sessions, acme: Acme) -> str:
+async def at_manager_review(sessions, acme: Tenant) -> str:
     flow_id = await published_flow(sessions, acme)
     instance = await start(sessions, acme, flow_id)
     await submit_expense(sessions, acme, instance.id)
     return instance.id
 
 
-async def give_role(sessions, acme: Acme, who: str, role: str) -> None:
+async def give_role(sessions, acme: Tenant, who: str, role: str) -> None:
     async with transaction(sessions) as session:
         await session.execute(
-            sa.insert(user_roles).values(user_id=acme.users[who], role_id=acme.roles[role])
+            sa.insert(user_roles).values(user_id=acme.users[who].id, role_id=acme.roles[role].id)
         )
 
 
-async def take_role(sessions, acme: Acme, who: str, role: str) -> None:
+async def take_role(sessions, acme: Tenant, who: str, role: str) -> None:
     async with transaction(sessions) as session:
         await session.execute(
             sa.delete(user_roles).where(
-                user_roles.c.user_id == acme.users[who], user_roles.c.role_id == acme.roles[role]
+                user_roles.c.user_id == acme.users[who].id,
+                user_roles.c.role_id == acme.roles[role].id,
             )
         )
 
 
-async def inbox_of(sessions, acme: Acme, who: str) -> list[tuple[str, int, str, bool]]:
-    items, total = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users[who])
+async def inbox_of(sessions, acme: Tenant, who: str) -> list[tuple[str, int, str, bool]]:
+    items, total = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users[who].id)
     assert total == len(items)
     return [(i.instance_id, i.level_order, i.source, i.assignment_id is None) for i in items]
 
 
-async def review(sessions, acme: Acme, instance_id: str, who: str, decision: str = "Approved"):
+async def review(sessions, acme: Tenant, instance_id: str, who: str, decision: str = "Approved"):
     return await in_company(
         sessions,
         acme,
         execute_task,
         instance_id=instance_id,
-        task_id=acme.review_task,
-        user_id=acme.users[who],
+        task_id=acme.tasks["review"],
+        user_id=acme.users[who].id,
         data={"Decision": decision},
         expected_level=2,
     )
@@ -65,16 +66,16 @@ async def test_a_role_given_after_the_level_was_entered_brings_its_task_and_lets
 
     assert await inbox_of(sessions, acme, "colleague") == [(instance_id, 2, "ROLE", True)]
     view = await in_company(
-        sessions, acme, get_instance, instance_id=instance_id, viewer_id=acme.users["colleague"]
+        sessions, acme, get_instance, instance_id=instance_id, viewer_id=acme.users["colleague"].id
     )
-    assert acme.users["colleague"] in {w.user_id for w in view.current.waiting_on}
+    assert acme.users["colleague"].id in {w.user_id for w in view.current.waiting_on}
     result = await review(sessions, acme, instance_id, "colleague")
     assert result.level_closed and result.instance.current_level_order == 3
     assert await inbox_of(sessions, acme, "colleague") == []
     async with sessions() as session:
         voted = await session.scalar(
             sa.select(FlowAssignment.status).where(
-                FlowAssignment.user_id == acme.users["colleague"]
+                FlowAssignment.user_id == acme.users["colleague"].id
             )
         )
     assert voted == "APPROVED"
@@ -90,7 +91,7 @@ async def test_a_role_taken_away_removes_the_task_and_the_right_to_act(sessions,
     with pytest.raises(NotYourTurn):
         await review(sessions, acme, instance_id, "manager2")
     view = await in_company(sessions, acme, get_instance, instance_id=instance_id)
-    assert acme.users["manager2"] not in {w.user_id for w in view.current.waiting_on}
+    assert acme.users["manager2"].id not in {w.user_id for w in view.current.waiting_on}
     # The others who hold the role still see it and may act.
     assert await inbox_of(sessions, acme, "manager") == [(instance_id, 2, "ROLE", False)]
     assert (await review(sessions, acme, instance_id, "manager")).level_closed
@@ -105,9 +106,9 @@ async def test_a_late_role_holder_who_handed_the_task_on_no_longer_sees_it(sessi
         acme,
         reassign,
         instance_id=instance_id,
-        user_id=acme.users["admin"],
-        from_user_id=acme.users["colleague"],
-        to_user_id=acme.users["clerk"],
+        user_id=acme.users["admin"].id,
+        from_user_id=acme.users["colleague"].id,
+        to_user_id=acme.users["clerk"].id,
     )
 
     assert await inbox_of(sessions, acme, "colleague") == []

@@ -20,30 +20,20 @@ from core.flows import (
     reject,
     start_flow,
 )
-from core.models import FlowInstance, FlowInstanceStatus, utcnow
-from tests.flows.conftest import Acme, expense_spec, in_company, published_flow
+from core.models import Company, FlowInstance, FlowInstanceStatus, utcnow
+from tests.world.flows import (
+    expense_spec,
+    expense_submission,
+    in_company,
+    published_flow,
+    start,
+    submit_expense,
+)
+from tests.world.tenants import Tenant
 
 
-async def start(sessions, acme: Acme, flow_id: str, who: str = "employee", **kw):
-    return await in_company(
-        sessions, acme, start_flow, flow_id=flow_id, initiator_id=acme.users[who], **kw
-    )
-
-
-async def submit_expense(sessions, acme: Acme, instance_id: str, who: str = "employee"):
-    await in_company(
-        sessions,
-        acme,
-        execute_task,
-        instance_id=instance_id,
-        task_id=acme.expense_task,
-        user_id=acme.users[who],
-        data=acme.expense(420),
-    )
-
-
-async def inbox(sessions, acme: Acme, who: str) -> list[tuple[str, int, str]]:
-    items, total = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users[who])
+async def inbox(sessions, acme: Tenant, who: str) -> list[tuple[str, int, str]]:
+    items, total = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users[who].id)
     assert total == len(items)
     return [(i.instance_id, i.level_order, i.source) for i in items]
 
@@ -54,7 +44,7 @@ async def test_an_inbox_holds_tasks_by_role_by_assignment_and_by_reassignment(
     flow_id = await published_flow(sessions, acme)
     by_role = await start(sessions, acme, flow_id)
     await submit_expense(sessions, acme, by_role.id)
-    assigned = await start(sessions, acme, flow_id, who="admin", assign_to=acme.users["manager"])
+    assigned = await start(sessions, acme, flow_id, who="admin", assign_to=acme.users["manager"].id)
     handed_over = await start(sessions, acme, flow_id)
     await submit_expense(sessions, acme, handed_over.id)
     await in_company(
@@ -62,8 +52,8 @@ async def test_an_inbox_holds_tasks_by_role_by_assignment_and_by_reassignment(
         acme,
         reassign,
         instance_id=handed_over.id,
-        user_id=acme.users["manager2"],
-        to_user_id=acme.users["clerk"],
+        user_id=acme.users["manager2"].id,
+        to_user_id=acme.users["clerk"].id,
     )
 
     assert await inbox(sessions, acme, "manager") == [
@@ -83,7 +73,7 @@ async def test_the_initiator_is_never_asked_to_approve_their_own_request(session
 
     view = await in_company(sessions, acme, get_instance, instance_id=own.id)
     assert sorted(w.user_id for w in view.current.waiting_on) == sorted(
-        [acme.users["manager2"], acme.users["manager3"]]
+        [acme.users["manager2"].id, acme.users["manager3"].id]
     )
 
 
@@ -99,9 +89,9 @@ async def test_history_tells_who_did_what_and_when(sessions, acme) -> None:
         acme,
         reassign,
         instance_id=instance.id,
-        user_id=acme.users["admin"],
-        from_user_id=acme.users["manager3"],
-        to_user_id=acme.users["colleague"],
+        user_id=acme.users["admin"].id,
+        from_user_id=acme.users["manager3"].id,
+        to_user_id=acme.users["colleague"].id,
         comment="Covering",
     )
     await in_company(
@@ -109,11 +99,11 @@ async def test_history_tells_who_did_what_and_when(sessions, acme) -> None:
         acme,
         reject,
         instance_id=instance.id,
-        user_id=acme.users["manager"],
+        user_id=acme.users["manager"].id,
         comment="Wrong category",
     )
     await in_company(
-        sessions, acme, cancel, instance_id=instance.id, user_id=acme.users["employee"]
+        sessions, acme, cancel, instance_id=instance.id, user_id=acme.users["employee"].id
     )
 
     history = await in_company(sessions, acme, instance_history, instance_id=instance.id)
@@ -130,7 +120,10 @@ async def test_history_tells_who_did_what_and_when(sessions, acme) -> None:
     assert submitted.task_name == "Expense Approval Form"
     assert submitted.data["field_2"] == 420
     assert reassigned.comment == "Covering"
-    assert reassigned.details == {"from": acme.users["manager3"], "to": acme.users["colleague"]}
+    assert reassigned.details == {
+        "from": acme.users["manager3"].id,
+        "to": acme.users["colleague"].id,
+    }
     assert (rejected.comment, rejected.details) == ("Wrong category", {"sentBackTo": 1})
     assert [h.at for h in history] == sorted(h.at for h in history)
 
@@ -143,7 +136,7 @@ async def test_instances_are_listed_by_flow_status_initiator_and_start_date(sess
     running = await start(sessions, acme, expenses)
     cancelled = await start(sessions, acme, expenses, who="colleague")
     await in_company(
-        sessions, acme, cancel, instance_id=cancelled.id, user_id=acme.users["colleague"]
+        sessions, acme, cancel, instance_id=cancelled.id, user_id=acme.users["colleague"].id
     )
     trip = await start(sessions, acme, travel)
     async with transaction(sessions) as session:
@@ -158,10 +151,10 @@ async def test_instances_are_listed_by_flow_status_initiator_and_start_date(sess
     assert await ids() == [cancelled.id, running.id, trip.id]
     assert await ids(flow_id=travel) == [trip.id]
     assert await ids(status=FlowInstanceStatus.CANCELLED) == [cancelled.id]
-    assert await ids(initiator_id=acme.users["employee"]) == [running.id, trip.id]
+    assert await ids(initiator_id=acme.users["employee"].id) == [running.id, trip.id]
     assert await ids(started_from=utcnow() - timedelta(days=7)) == [cancelled.id, running.id]
     assert await ids(started_to=utcnow() - timedelta(days=7)) == [trip.id]
-    assert await ids(viewer_id=acme.users["colleague"]) == [cancelled.id]
+    assert await ids(viewer_id=acme.users["colleague"].id) == [cancelled.id]
     items, total = await in_company(sessions, acme, list_instances, limit=1, offset=1)
     assert (total, [i.instance.id for i in items]) == (3, [running.id])
     [summary] = (
@@ -178,7 +171,7 @@ async def test_instances_are_listed_by_flow_status_initiator_and_start_date(sess
 async def test_another_company_sees_none_of_it(sessions, acme) -> None:
     flow_id = await published_flow(sessions, acme)
     instance = await start(sessions, acme, flow_id)
-    stranger = Acme(company_id="not-acme")
+    stranger = Tenant(sessions, Company(id="not-acme", name="Globex"))
     async with transaction(sessions) as session:
         await session.execute(
             sa.text("INSERT INTO companies (id, name) VALUES ('not-acme', 'Globex')")
@@ -189,7 +182,7 @@ async def test_another_company_sees_none_of_it(sessions, acme) -> None:
     assert await in_company(sessions, stranger, list_instances) == ([], 0)
     with pytest.raises(NotFound):
         await in_company(
-            sessions, stranger, start_flow, flow_id=flow_id, initiator_id=acme.users["employee"]
+            sessions, stranger, start_flow, flow_id=flow_id, initiator_id=acme.users["employee"].id
         )
     with pytest.raises(NotFound):
         await in_company(
@@ -197,7 +190,7 @@ async def test_another_company_sees_none_of_it(sessions, acme) -> None:
             stranger,
             execute_task,
             instance_id=instance.id,
-            task_id=acme.expense_task,
-            user_id=acme.users["employee"],
-            data=acme.expense(1),
+            task_id=acme.tasks["expense"],
+            user_id=acme.users["employee"].id,
+            data=expense_submission(acme, 1),
         )

@@ -26,40 +26,41 @@ from core.flows import (
     start_flow,
 )
 from core.models import EventType, FlowInstanceStatus, Role, Task, TaskExecution, TaskStatus
-from tests.flows.conftest import (
-    Acme,
+from tests.world.flows import (
     events_of,
     expense_spec,
+    expense_submission,
     in_company,
     published_flow,
 )
+from tests.world.tenants import Tenant
 
 
-async def start(sessions, acme: Acme, flow_id: str, **kw):
-    kw.setdefault("initiator_id", acme.users["employee"])
+async def start(sessions, acme: Tenant, flow_id: str, **kw):
+    kw.setdefault("initiator_id", acme.users["employee"].id)
     return await in_company(sessions, acme, start_flow, flow_id=flow_id, **kw)
 
 
-async def submit(sessions, acme: Acme, instance_id: str, who: str, task_id: str, data, **kw):
+async def submit(sessions, acme: Tenant, instance_id: str, who: str, task_id: str, data, **kw):
     return await in_company(
         sessions,
         acme,
         execute_task,
         instance_id=instance_id,
         task_id=task_id,
-        user_id=acme.users[who],
+        user_id=acme.users[who].id,
         data=data,
         **kw,
     )
 
 
-async def review(sessions, acme: Acme, instance_id: str, who: str, decision="Approved", **kw):
+async def review(sessions, acme: Tenant, instance_id: str, who: str, decision="Approved", **kw):
     return await submit(
-        sessions, acme, instance_id, who, acme.review_task, {"Decision": decision}, **kw
+        sessions, acme, instance_id, who, acme.tasks["review"], {"Decision": decision}, **kw
     )
 
 
-async def level_of(sessions, acme: Acme, instance_id: str):
+async def level_of(sessions, acme: Tenant, instance_id: str):
     view = await in_company(sessions, acme, get_instance, instance_id=instance_id)
     return view.instance.status, view.current.order if view.current else None
 
@@ -72,7 +73,7 @@ async def test_starting_puts_the_instance_at_level_one_in_the_initiators_inbox(
 
     assert (instance.status, instance.current_level_order) == (FlowInstanceStatus.IN_PROGRESS, 1)
     inbox, total = await in_company(
-        sessions, acme, pending_tasks_for, user_id=acme.users["employee"]
+        sessions, acme, pending_tasks_for, user_id=acme.users["employee"].id
     )
     assert total == 1
     assert (inbox[0].instance_id, inbox[0].level_name, inbox[0].source) == (
@@ -95,17 +96,19 @@ async def test_entering_a_level_starts_each_of_its_tasks_for_the_people_asked(
     kinds = sorted(e.event_type.value for e in await events_of(sessions))
     assert kinds == ["FLOW_STARTED", "TASK_STARTED"]
     [first] = await events_of(sessions, EventType.TASK_STARTED)
-    assert (first.task_id, first.flow_id) == (acme.expense_task, flow_id)
+    assert (first.task_id, first.flow_id) == (acme.tasks["expense"], flow_id)
     assert {k: first.payload[k] for k in ("instanceId", "levelOrder", "assigneeIds")} == {
         "instanceId": instance.id,
         "levelOrder": 1,
-        "assigneeIds": [acme.users["employee"]],
+        "assigneeIds": [acme.users["employee"].id],
     }
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    await submit(
+        sessions, acme, instance.id, "employee", acme.tasks["expense"], expense_submission(acme, 10)
+    )
 
     [_, second] = await events_of(sessions, EventType.TASK_STARTED)
-    assert (second.task_id, second.payload["levelName"]) == (acme.review_task, "Manager Review")
-    managers = sorted(acme.users[m] for m in ("manager", "manager2", "manager3"))
+    assert (second.task_id, second.payload["levelName"]) == (acme.tasks["review"], "Manager Review")
+    managers = sorted(acme.users[m].id for m in ("manager", "manager2", "manager3"))
     assert sorted(second.payload["assigneeIds"]) == managers
     assert second.payload["data"]["Amount"] == 10
     await review(sessions, acme, instance.id, "manager", decision="Rejected")
@@ -118,7 +121,12 @@ async def test_a_submission_accumulates_context_by_field_id_and_label(sessions, 
     instance = await start(sessions, acme, flow_id)
 
     result = await submit(
-        sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(12000)
+        sessions,
+        acme,
+        instance.id,
+        "employee",
+        acme.tasks["expense"],
+        expense_submission(acme, 12000),
     )
 
     assert result.level_closed
@@ -127,7 +135,7 @@ async def test_a_submission_accumulates_context_by_field_id_and_label(sessions, 
     assert context["field_2"] == context["Amount"] == 12000
     assert context["Category"] == "Travel"
     [completed] = await events_of(sessions, EventType.TASK_COMPLETED)
-    assert completed.task_id == acme.expense_task
+    assert completed.task_id == acme.tasks["expense"]
     assert completed.payload["data"]["field_2"] == 12000
     assert completed.payload["executionId"] == result.execution.id
 
@@ -142,7 +150,7 @@ async def test_an_invalid_submission_lists_every_problem_and_writes_nothing(sess
             acme,
             instance.id,
             "employee",
-            acme.expense_task,
+            acme.tasks["expense"],
             {"Amount": -5, "Category": "Yachts"},
         )
 
@@ -162,23 +170,33 @@ async def test_the_tasks_cross_field_validations_hold_as_frozen_in_the_flow(sess
         "fields": ["field_2"],
     }
     async with transaction(sessions, company_id=acme.company_id) as session:
-        (await session.get(Task, acme.expense_task)).validations = [limit]
+        (await session.get(Task, acme.tasks["expense"])).validations = [limit]
     flow_id = await published_flow(sessions, acme)
     # Edited after publishing: the running definition keeps the validation it froze.
     async with transaction(sessions, company_id=acme.company_id) as session:
-        (await session.get(Task, acme.expense_task)).validations = []
+        (await session.get(Task, acme.tasks["expense"])).validations = []
     instance = await start(sessions, acme, flow_id)
 
     with pytest.raises(ValidationFailed) as failure:
         await submit(
-            sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(60000)
+            sessions,
+            acme,
+            instance.id,
+            "employee",
+            acme.tasks["expense"],
+            expense_submission(acme, 60000),
         )
     assert [(p.path, p.code) for p in failure.value.problems] == [("field_2", "validation_rule")]
     async with sessions() as session:
         assert await session.scalar(sa.select(sa.func.count(TaskExecution.id))) == 0
 
     result = await submit(
-        sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(12000)
+        sessions,
+        acme,
+        instance.id,
+        "employee",
+        acme.tasks["expense"],
+        expense_submission(acme, 12000),
     )
     assert result.instance.current_level_order == 2
 
@@ -188,10 +206,19 @@ async def test_only_the_people_asked_may_act_on_a_level(sessions, acme) -> None:
     instance = await start(sessions, acme, flow_id)
 
     with pytest.raises(NotYourTurn):
-        await submit(sessions, acme, instance.id, "manager", acme.expense_task, acme.expense(5))
+        await submit(
+            sessions,
+            acme,
+            instance.id,
+            "manager",
+            acme.tasks["expense"],
+            expense_submission(acme, 5),
+        )
     with pytest.raises(TaskNotOnLevel):
         await review(sessions, acme, instance.id, "employee")
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(50))
+    await submit(
+        sessions, acme, instance.id, "employee", acme.tasks["expense"], expense_submission(acme, 50)
+    )
     with pytest.raises(NotYourTurn):
         await review(sessions, acme, instance.id, "employee")
     with pytest.raises(NotYourTurn):
@@ -201,7 +228,14 @@ async def test_only_the_people_asked_may_act_on_a_level(sessions, acme) -> None:
 async def test_manager_then_finance_approval_completes_the_instance(sessions, acme) -> None:
     flow_id = await published_flow(sessions, acme)
     instance = await start(sessions, acme, flow_id)
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(800))
+    await submit(
+        sessions,
+        acme,
+        instance.id,
+        "employee",
+        acme.tasks["expense"],
+        expense_submission(acme, 800),
+    )
 
     await review(sessions, acme, instance.id, "manager2")
     assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
@@ -229,14 +263,30 @@ async def test_a_manager_rejection_sends_the_expense_back_and_a_resubmission_rep
         ),
     )
     instance = await start(sessions, acme, flow_id)
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(900))
+    await submit(
+        sessions,
+        acme,
+        instance.id,
+        "employee",
+        acme.tasks["expense"],
+        expense_submission(acme, 900),
+    )
 
     await review(sessions, acme, instance.id, "manager", decision="Rejected")
 
     assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 1)
-    inbox, _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["employee"])
+    inbox, _ = await in_company(
+        sessions, acme, pending_tasks_for, user_id=acme.users["employee"].id
+    )
     assert [i.instance_id for i in inbox] == [instance.id]
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(700))
+    await submit(
+        sessions,
+        acme,
+        instance.id,
+        "employee",
+        acme.tasks["expense"],
+        expense_submission(acme, 700),
+    )
     [updated] = await events_of(sessions, EventType.TASK_UPDATED)
     assert updated.payload["changedFields"] == ["field_2"]
     [changed] = await events_of(sessions, EventType.FIELD_CHANGED)
@@ -261,7 +311,9 @@ async def test_a_rejection_goes_back_to_the_level_its_config_names_by_name(sessi
     )
     flow_id = await published_flow(sessions, acme, spec)
     instance = await start(sessions, acme, flow_id)
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    await submit(
+        sessions, acme, instance.id, "employee", acme.tasks["expense"], expense_submission(acme, 10)
+    )
     await review(sessions, acme, instance.id, "manager")
 
     await review(sessions, acme, instance.id, "finance", decision="Rejected")
@@ -297,8 +349,8 @@ async def test_branches_are_tried_by_priority_and_the_first_that_holds_decides(
             acme,
             instance.id,
             "employee",
-            acme.expense_task,
-            acme.expense(amount, category),
+            acme.tasks["expense"],
+            expense_submission(acme, amount, category),
         )
         return await level_of(sessions, acme, instance.id)
 
@@ -317,7 +369,9 @@ async def test_branches_are_tried_by_priority_and_the_first_that_holds_decides(
 async def test_a_finance_rejection_fails_the_instance(sessions, acme) -> None:
     flow_id = await published_flow(sessions, acme)
     instance = await start(sessions, acme, flow_id)
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    await submit(
+        sessions, acme, instance.id, "employee", acme.tasks["expense"], expense_submission(acme, 10)
+    )
     await review(sessions, acme, instance.id, "manager")
 
     await in_company(
@@ -325,7 +379,7 @@ async def test_a_finance_rejection_fails_the_instance(sessions, acme) -> None:
         acme,
         reject,
         instance_id=instance.id,
-        user_id=acme.users["finance"],
+        user_id=acme.users["finance"].id,
         comment="No receipt for the hotel",
     )
 
@@ -338,32 +392,36 @@ async def test_approving_needs_can_approve_and_a_level_without_tasks(sessions, a
     spec.levels[1].roles = ["Manager", "Clerk"]
     flow_id = await published_flow(sessions, acme, spec)
     instance = await start(sessions, acme, flow_id)
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    await submit(
+        sessions, acme, instance.id, "employee", acme.tasks["expense"], expense_submission(acme, 10)
+    )
 
     with pytest.raises(MissingPermission):
         await in_company(
-            sessions, acme, approve, instance_id=instance.id, user_id=acme.users["clerk"]
+            sessions, acme, approve, instance_id=instance.id, user_id=acme.users["clerk"].id
         )
     result = await in_company(
         sessions,
         acme,
         approve,
         instance_id=instance.id,
-        user_id=acme.users["manager"],
+        user_id=acme.users["manager"].id,
         comment="Fine",
     )
     assert result.level_closed and result.instance.current_level_order == 3
     with pytest.raises(TasksPending):
         await in_company(
-            sessions, acme, approve, instance_id=instance.id, user_id=acme.users["finance"]
+            sessions, acme, approve, instance_id=instance.id, user_id=acme.users["finance"].id
         )
 
 
 async def test_a_manager_reassigns_the_review_to_a_colleague(sessions, acme) -> None:
     flow_id = await published_flow(sessions, acme)
     instance = await start(sessions, acme, flow_id)
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
-    users = acme.users
+    await submit(
+        sessions, acme, instance.id, "employee", acme.tasks["expense"], expense_submission(acme, 10)
+    )
+    users = {name: user.id for name, user in acme.users.items()}
 
     with pytest.raises(MissingPermission):
         await in_company(
@@ -411,28 +469,32 @@ async def test_the_initiator_or_an_admin_may_cancel(sessions, acme) -> None:
 
     with pytest.raises(MissingPermission):
         await in_company(
-            sessions, acme, cancel, instance_id=first.id, user_id=acme.users["manager"]
+            sessions, acme, cancel, instance_id=first.id, user_id=acme.users["manager"].id
         )
     await in_company(
-        sessions, acme, cancel, instance_id=first.id, user_id=acme.users["employee"], reason="x"
+        sessions, acme, cancel, instance_id=first.id, user_id=acme.users["employee"].id, reason="x"
     )
-    await in_company(sessions, acme, cancel, instance_id=second.id, user_id=acme.users["admin"])
+    await in_company(sessions, acme, cancel, instance_id=second.id, user_id=acme.users["admin"].id)
 
     for instance in (first, second):
         assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.CANCELLED, None)
     inbox, total = await in_company(
-        sessions, acme, pending_tasks_for, user_id=acme.users["employee"]
+        sessions, acme, pending_tasks_for, user_id=acme.users["employee"].id
     )
     assert (inbox, total) == ([], 0)
     with pytest.raises(InstanceClosed):
-        await in_company(sessions, acme, cancel, instance_id=first.id, user_id=acme.users["admin"])
+        await in_company(
+            sessions, acme, cancel, instance_id=first.id, user_id=acme.users["admin"].id
+        )
 
 
 async def test_every_manager_must_approve_when_the_level_says_all(sessions, acme) -> None:
     config = {"completion": "all", "decision": {"field": "Decision"}}
     flow_id = await published_flow(sessions, acme, expense_spec(acme, manager_config=config))
     instance = await start(sessions, acme, flow_id)
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    await submit(
+        sessions, acme, instance.id, "employee", acme.tasks["expense"], expense_submission(acme, 10)
+    )
 
     await review(sessions, acme, instance.id, "manager")
     await review(sessions, acme, instance.id, "manager3")
@@ -442,7 +504,7 @@ async def test_every_manager_must_approve_when_the_level_says_all(sessions, acme
         2,
         3,
     )
-    assert [w.user_id for w in view.current.waiting_on] == [acme.users["manager2"]]
+    assert [w.user_id for w in view.current.waiting_on] == [acme.users["manager2"].id]
     with pytest.raises(NotYourTurn):
         await review(sessions, acme, instance.id, "manager")
     await review(sessions, acme, instance.id, "manager2")
@@ -453,7 +515,9 @@ async def test_two_of_three_managers_make_a_consensus(sessions, acme) -> None:
     config = {"completion": 2, "decision": {"field": "Decision"}}
     flow_id = await published_flow(sessions, acme, expense_spec(acme, manager_config=config))
     instance = await start(sessions, acme, flow_id)
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    await submit(
+        sessions, acme, instance.id, "employee", acme.tasks["expense"], expense_submission(acme, 10)
+    )
 
     await review(sessions, acme, instance.id, "manager2")
     assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 2)
@@ -472,14 +536,14 @@ async def test_a_trigger_starts_a_flow_with_data_assigned_to_a_role(sessions, ac
         sessions,
         acme,
         flow_id,
-        initiator_id=acme.users["admin"],
+        initiator_id=acme.users["admin"].id,
         data={"field_2": 25000, "Amount": 25000},
         assign_to="Finance",
         chain_depth=2,
     )
 
     assert instance.context_data["Amount"] == 25000
-    inbox, _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["finance"])
+    inbox, _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["finance"].id)
     assert [(i.instance_id, i.level_order, i.source) for i in inbox] == [
         (instance.id, 1, "ASSIGNED")
     ]
@@ -495,9 +559,13 @@ async def test_a_level_deadline_marks_the_task_overdue(sessions, acme) -> None:
     config = {"deadlineHours": 48, "decision": {"field": "Decision"}}
     flow_id = await published_flow(sessions, acme, expense_spec(acme, manager_config=config))
     instance = await start(sessions, acme, flow_id)
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    await submit(
+        sessions, acme, instance.id, "employee", acme.tasks["expense"], expense_submission(acme, 10)
+    )
 
-    [item], _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["manager"])
+    [item], _ = await in_company(
+        sessions, acme, pending_tasks_for, user_id=acme.users["manager"].id
+    )
     assert (item.due_at - item.assigned_at).total_seconds() == pytest.approx(48 * 3600, abs=5)
     assert not item.overdue
     async with sessions() as session, session.begin():
@@ -506,7 +574,9 @@ async def test_a_level_deadline_marks_the_task_overdue(sessions, acme) -> None:
                 "UPDATE flow_steps SET due_at = now() - interval '1 hour' WHERE status = 'ACTIVE'"
             )
         )
-    [item], _ = await in_company(sessions, acme, pending_tasks_for, user_id=acme.users["manager"])
+    [item], _ = await in_company(
+        sessions, acme, pending_tasks_for, user_id=acme.users["manager"].id
+    )
     assert item.overdue
 
 
@@ -519,7 +589,9 @@ async def test_a_level_nobody_holds_the_role_for_waits_until_an_admin_assigns_it
     spec.levels[1].roles = ["Auditor"]
     flow_id = await published_flow(sessions, acme, spec)
     instance = await start(sessions, acme, flow_id)
-    await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+    await submit(
+        sessions, acme, instance.id, "employee", acme.tasks["expense"], expense_submission(acme, 10)
+    )
 
     view = await in_company(sessions, acme, get_instance, instance_id=instance.id)
     assert (view.current.order, view.current.waiting_on) == (2, [])
@@ -529,17 +601,17 @@ async def test_a_level_nobody_holds_the_role_for_waits_until_an_admin_assigns_it
             acme,
             reassign,
             instance_id=instance.id,
-            user_id=acme.users["admin"],
-            from_user_id=acme.users["manager"],
-            to_user_id=acme.users["manager2"],
+            user_id=acme.users["admin"].id,
+            from_user_id=acme.users["manager"].id,
+            to_user_id=acme.users["manager2"].id,
         )
     await in_company(
         sessions,
         acme,
         reassign,
         instance_id=instance.id,
-        user_id=acme.users["admin"],
-        to_user_id=acme.users["manager2"],
+        user_id=acme.users["admin"].id,
+        to_user_id=acme.users["manager2"].id,
     )
     await review(sessions, acme, instance.id, "manager2", expected_level=2)
     assert await level_of(sessions, acme, instance.id) == (FlowInstanceStatus.IN_PROGRESS, 3)
@@ -552,16 +624,25 @@ async def test_a_level_with_two_tasks_is_decided_once_both_are_submitted(session
             name="Receipt Checklist",
             fields=[{"id": "checked", "type": "checkbox", "label": "Receipts checked"}],
             status=TaskStatus.PUBLISHED,
-            created_by_id=acme.users["admin"],
+            created_by_id=acme.users["admin"].id,
         )
         session.add(checklist)
     config = {"decision": {"field": "Decision"}, "onReject": {"sendBackTo": 1}}
-    spec = expense_spec(acme, manager_config=config, manager_tasks=[acme.review_task, checklist.id])
+    spec = expense_spec(
+        acme, manager_config=config, manager_tasks=[acme.tasks["review"], checklist.id]
+    )
     flow_id = await published_flow(sessions, acme, spec)
     first = await start(sessions, acme, flow_id)
     second = await start(sessions, acme, flow_id)
     for instance in (first, second):
-        await submit(sessions, acme, instance.id, "employee", acme.expense_task, acme.expense(10))
+        await submit(
+            sessions,
+            acme,
+            instance.id,
+            "employee",
+            acme.tasks["expense"],
+            expense_submission(acme, 10),
+        )
 
     await review(sessions, acme, first.id, "manager", decision="Rejected")
     assert await level_of(sessions, acme, first.id) == (FlowInstanceStatus.IN_PROGRESS, 2)

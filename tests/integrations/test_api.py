@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
-from core.settings import AutomationSettings, Settings
-from tests.api.conftest import SECRET, Tenant, auth_headers, make_tenant
-from tests.integrations.conftest import sheets_config
 from tests.integrations.vendors import Answer
+from tests.world.app import auth_headers, make_settings
+from tests.world.integrations import sheets_config
+from tests.world.tenants import Tenant, make_tenant
 
 
 @pytest.fixture
@@ -30,24 +28,6 @@ def admin(tenant: Tenant) -> dict[str, str]:
     from core.models import UserRole
 
     return auth_headers(tenant.users[UserRole.ADMIN])
-
-
-def api_settings(database_url, files: Path, *, allow_private: bool) -> Settings:
-    return Settings(
-        database_url=database_url,
-        secret_key=SECRET,
-        files_dir=files,
-        automation=AutomationSettings(
-            http_allow_private=allow_private, http_retries=0, in_process=False
-        ),
-    )
-
-
-@pytest.fixture
-async def client(database_url, sessions, tmp_path) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(api_settings(database_url, tmp_path, allow_private=True))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 async def test_types_describe_settings_actions_and_sources(client, admin) -> None:
@@ -167,7 +147,9 @@ async def test_the_connection_test_says_what_is_wrong(
     scope = (await client.post(f"/integrations/{integration}/test", headers=admin)).json()
     assert "insufficient authentication scopes" in scope["message"]
 
-    strict = create_app(api_settings(database_url, tmp_path, allow_private=False))
+    strict = create_app(
+        make_settings(database_url, tmp_path, http_allow_private=False, http_retries=0)
+    )
     async with AsyncTestClient(app=strict) as guarded:
         blocked = (await guarded.post(f"/integrations/{integration}/test", headers=admin)).json()
     assert blocked["ok"] is False and "could not be reached" in blocked["message"]

@@ -16,9 +16,10 @@ from core.plugins.manager import get_plugins
 from core.settings import load_settings
 from core.tenancy import install_tenant_scoping
 from core.vault import SecretBox
-from tests.integrations.conftest import add_integration, sheets_config
 from tests.integrations.google_server import Google
-from tests.triggers.factories import eventually, record, seed_acme
+from tests.world.automation import record, seeded_company
+from tests.world.integrations import add_integration, sheets_config
+from tests.world.services import eventually
 
 
 async def test_embedded_mode_runs_event_workflows(tmp_path: Path) -> None:
@@ -39,7 +40,7 @@ async def test_embedded_mode_runs_event_workflows(tmp_path: Path) -> None:
     background = await get_plugins().start_services(settings, sessions)
     try:
         with Google() as google:
-            acme = await seed_acme(sessions)
+            acme = await seeded_company(sessions)
             sheet = await add_integration(
                 sessions, box, acme.company_id, "GOOGLE_SHEETS", sheets_config(google)
             )

@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from core.models import EventType, IntegrationRun, TriggerExecutionStatus
-from tests.integrations.conftest import add_integration, sheets_config
-from tests.triggers.factories import add_trigger, executions, record
+from tests.world.automation import add_trigger, executions, record
+from tests.world.integrations import add_integration, sheets_config
 
 APPROVED_EXPENSE = {
     "flowInstanceId": "inst-1",

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from core.database import transaction
 from core.integrations.runner import run_action
 from core.models import File
-from tests.integrations.conftest import add_integration, sheets_config
+from tests.world.integrations import add_integration, sheets_config
 
 
 def gmail_config(google) -> dict:
@@ -38,7 +38,7 @@ async def test_send_a_message_with_an_attachment(
             mimetype="application/pdf",
             size=16,
             path=f"{acme.company_id}/inv.pdf",
-            uploaded_by=acme.cfo_id,
+            uploaded_by=acme.users["cfo"].id,
         )
         session.add(invoice)
         await session.flush()

@@ -14,8 +14,8 @@ from core.integrations.errors import IntegrationFailed
 from core.integrations.runner import run_action
 from core.integrations.workflows import sync_workflow
 from core.models import File, IntegrationCursor, IntegrationWorkflow
-from tests.integrations.conftest import add_integration
 from tests.integrations.graph_server import Graph
+from tests.world.integrations import add_integration
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ async def test_send_mail_with_a_file_attached(
             mimetype="application/pdf",
             size=16,
             path=f"{acme.company_id}/r.pdf",
-            uploaded_by=acme.cfo_id,
+            uploaded_by=acme.users["cfo"].id,
         )
         session.add(receipt)
         await session.flush()

@@ -12,15 +12,15 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from core.models import CustomTableRecord, IntegrationWorkflow
-from tests.integrations.test_supplier_mail_to_records import SUPPLIER, setup
-from tests.triggers.conftest import SECRET
-from tests.triggers.factories import eventually
+from tests.world.app import SECRET
+from tests.world.integrations import SUPPLIER, supplier_mail_workflow
+from tests.world.services import eventually
 
 
 async def test_two_schedulers_import_a_new_message_once(
     sessions, box, acme, google, database_url
 ) -> None:
-    workflow, table = await setup(sessions, box, acme, google)
+    workflow, table = await supplier_mail_workflow(sessions, box, acme, google)
     async with sessions() as session, session.begin():  # sync every second (the API allows 10+)
         row = await session.get(IntegrationWorkflow, workflow)
         row.trigger_config = {**row.trigger_config, "intervalSeconds": 1}

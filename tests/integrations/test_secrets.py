@@ -15,7 +15,7 @@ from core.integrations.runner import integration_type
 from core.integrations.secrets import open_secrets, prepare_config, public_config
 from core.models import Integration
 from core.vault import SecretBox, SecretUnreadable, new_key
-from tests.integrations.conftest import add_integration
+from tests.world.integrations import add_integration
 
 
 def test_bad_settings_are_all_reported_without_echoing_secrets(box) -> None:

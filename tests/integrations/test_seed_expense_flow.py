@@ -5,9 +5,10 @@ a Google Sheet row and a journal voucher in Tally."""
 from __future__ import annotations
 
 from core.models import EventType, TriggerExecutionStatus
-from tests.flows.test_expense_scenario import Demo
-from tests.integrations.conftest import add_integration, sheets_config
-from tests.triggers.factories import add_trigger, eventually, executions
+from tests.world.automation import add_trigger, executions
+from tests.world.flows import Demo
+from tests.world.integrations import add_integration, sheets_config
+from tests.world.services import eventually
 
 
 async def test_a_completed_expense_flow_reaches_the_sheet_and_tally(

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from core.integrations.errors import CredentialsRejected, IntegrationFailed
 from core.integrations.runner import run_action
 from core.models import Integration, IntegrationRun
-from tests.integrations.conftest import add_integration, sheets_config
 from tests.integrations.vendors import Answer
+from tests.world.integrations import add_integration, sheets_config
 
 
 async def runs(sessions) -> list[IntegrationRun]:

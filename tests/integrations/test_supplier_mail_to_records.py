@@ -7,63 +7,14 @@ import asyncio
 
 import sqlalchemy as sa
 
-from core.database import transaction
 from core.integrations.workflows import sync_workflow
 from core.models import (
-    CustomTable,
     CustomTableRecord,
     IntegrationCursor,
     IntegrationRun,
     IntegrationWorkflow,
 )
-from tests.integrations.conftest import add_integration, sheets_config
-
-SUPPLIER = "Globex Billing <billing@globex.example>"
-
-
-async def setup(sessions, box, acme, google, *, table_schema=None) -> tuple[str, str]:
-    gmail = await add_integration(
-        sessions,
-        box,
-        acme.company_id,
-        "GMAIL",
-        {k: v for k, v in sheets_config(google).items() if k != "spreadsheetId"},
-    )
-    async with transaction(sessions) as session:
-        table = CustomTable(
-            company_id=acme.company_id,
-            name="supplier_mail",
-            display_name="Supplier mail",
-            schema=table_schema
-            or [
-                {"id": "subject", "type": "text", "label": "Subject", "required": True},
-                {"id": "sender", "type": "text", "label": "Sender"},
-                {"id": "messageId", "type": "text", "label": "Message"},
-            ],
-        )
-        session.add(table)
-        await session.flush()
-        workflow = IntegrationWorkflow(
-            company_id=acme.company_id,
-            name="Supplier invoices",
-            integration_id=gmail,
-            trigger_config={
-                "type": "source",
-                "source": "new_messages",
-                "config": {"query": "from:billing@globex.example"},
-                "intervalSeconds": 60,
-            },
-            action_config={
-                "platformAction": "create_record",
-                "config": {
-                    "tableId": table.id,
-                    "data": {"subject": "{{subject}}", "sender": "{{from}}", "messageId": "{{id}}"},
-                },
-            },
-        )
-        session.add(workflow)
-        await session.flush()
-        return workflow.id, table.id
+from tests.world.integrations import SUPPLIER, supplier_mail_workflow
 
 
 async def records(sessions, table_id) -> list[dict]:
@@ -77,7 +28,7 @@ async def records(sessions, table_id) -> list[dict]:
 async def test_each_supplier_message_becomes_one_record(
     sessions, settings, box, acme, google
 ) -> None:
-    workflow, table = await setup(sessions, box, acme, google)
+    workflow, table = await supplier_mail_workflow(sessions, box, acme, google)
     first = google.deliver(SUPPLIER, "Invoice 1001")
     google.deliver("Someone Else <x@example.com>", "Lunch?")
     result = await sync_workflow(
@@ -108,7 +59,7 @@ async def test_each_supplier_message_becomes_one_record(
 
 
 async def test_overlapping_syncs_import_once(sessions, settings, box, acme, google) -> None:
-    workflow, table = await setup(sessions, box, acme, google)
+    workflow, table = await supplier_mail_workflow(sessions, box, acme, google)
     for n in range(5):
         google.deliver(SUPPLIER, f"Invoice {n}")
     results = await asyncio.gather(
@@ -126,7 +77,7 @@ async def test_a_failure_half_way_resumes_without_skipping(
     sessions, settings, box, acme, google
 ) -> None:
     # Subjects must be short: the third message's subject breaks the table's rule.
-    workflow, table = await setup(
+    workflow, table = await supplier_mail_workflow(
         sessions,
         box,
         acme,
@@ -173,7 +124,7 @@ async def test_a_failure_half_way_resumes_without_skipping(
 async def test_an_expired_history_id_falls_back_to_the_query_without_duplicates(
     sessions, settings, box, acme, google
 ) -> None:
-    workflow, table = await setup(sessions, box, acme, google)
+    workflow, table = await supplier_mail_workflow(sessions, box, acme, google)
     google.deliver(SUPPLIER, "Invoice 1")
     await sync_workflow(sessions, settings, company_id=acme.company_id, workflow_id=workflow)
     google.deliver(SUPPLIER, "Invoice 2")

@@ -13,10 +13,11 @@ from standardwebhooks.webhooks import Webhook
 from core.integrations.errors import CredentialsRejected
 from core.integrations.runner import run_action
 from core.models import EventType, IntegrationRun, TriggerExecutionStatus
-from tests.integrations.conftest import add_integration
 from tests.integrations.receiver import ORDERS, Receiver, ShopApi
 from tests.integrations.vendors import Answer
-from tests.triggers.factories import add_trigger, eventually, executions, record
+from tests.world.automation import add_trigger, executions, record
+from tests.world.integrations import add_integration
+from tests.world.services import eventually
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

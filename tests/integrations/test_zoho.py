@@ -12,8 +12,8 @@ from core.integrations.errors import IntegrationFailed
 from core.integrations.runner import run_action
 from core.integrations.workflows import sync_workflow
 from core.models import IntegrationWorkflow
-from tests.integrations.conftest import add_integration
 from tests.integrations.zoho_server import Zoho
+from tests.world.integrations import add_integration
 
 
 @pytest.fixture

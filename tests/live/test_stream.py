@@ -18,7 +18,8 @@ from core.models import EventType, UserRole
 from core.models.automation import Notification
 from core.models.events import OutboxEvent
 from core.settings import Settings
-from tests.api.conftest import PASSWORD, SECRET, Tenant, make_settings
+from tests.world.app import SECRET, make_settings
+from tests.world.tenants import PASSWORD, Tenant
 
 
 async def _task_started(sessions, tenant: Tenant, instance_id: str = "inst-1") -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import admin_execute, worker_id
+from tests.world.databases import admin_execute, worker_id
 
 
 @pytest.fixture(scope="session")

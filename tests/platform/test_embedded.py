@@ -10,15 +10,10 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from core.database import create_engine, session_factory, transaction
-from core.demo import DEMO_PASSWORD, load_demo
+from core.demo import load_demo
 from core.migrate import upgrade
 from core.settings import Settings, parse_database_url
-
-
-async def sign_in(client: AsyncTestClient, email: str) -> dict[str, str]:
-    response = await client.post("/auth/login", json={"email": email, "password": DEMO_PASSWORD})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['accessToken']}"}
+from tests.world.app import sign_in
 
 
 async def test_embedded_platform_runs_the_expense_flow(tmp_path: Path) -> None:

@@ -13,10 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.models import Flow, FlowLevel, RefreshToken, Role, User, utcnow
 from core.tenancy import COMPANY_KEY
-from tests.platform.test_row_security import (
-    column,
-    two_companies,
-)
+from tests.world.row_security import column, two_companies
 
 MIGRATION = importlib.import_module("migrations.versions.0015_link_table_row_security")
 

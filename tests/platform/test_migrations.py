@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 from core.database import create_engine
 from core.migrate import alembic_config, downgrade, upgrade
 from core.models import Base
-from tests.conftest import admin_execute, fresh_database, worker_id
+from tests.world.databases import admin_execute, fresh_database, worker_id
 
 SEED_INDEXES = {
     "idx_users_email": ("users", ["email"]),

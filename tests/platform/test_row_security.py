@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Base, Company, Department, User, UserRole
+from core.models import Base, Company, Department, User
 from core.tenancy import COMPANY_KEY, outside_company
+from tests.world.row_security import column, two_companies
 
 MIGRATION = importlib.import_module("migrations.versions.0012_tenant_row_security")
 
@@ -20,35 +21,6 @@ MIGRATION = importlib.import_module("migrations.versions.0012_tenant_row_securit
 def tenant_tables() -> set[str]:
     """Every table the models give a company_id column."""
     return {t.name for t in Base.metadata.tables.values() if "company_id" in t.c}
-
-
-async def two_companies(sessions) -> tuple[str, str]:
-    """Companies A and B with a department and a user each; their ids."""
-    ids = []
-    async with sessions.begin() as session:
-        for name in ("A", "B"):
-            company = Company(name=f"Company {name}", domain=f"{name.lower()}.test")
-            session.add(company)
-            await session.flush()
-            session.add_all(
-                [
-                    Department(name=f"Finance {name}", company_id=company.id),
-                    User(
-                        email=f"admin@{name.lower()}.test",
-                        password="x",
-                        role=UserRole.ADMIN,
-                        first_name="Admin",
-                        last_name=name,
-                        company_id=company.id,
-                    ),
-                ]
-            )
-            ids.append(company.id)
-    return ids[0], ids[1]
-
-
-async def column(session: AsyncSession, sql: str, **params: object) -> list[object]:
-    return list((await session.execute(sa.text(sql), params)).scalars())
 
 
 async def test_every_table_with_a_company_column_is_secured_and_forced(engine) -> None:

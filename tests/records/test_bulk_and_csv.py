@@ -14,7 +14,8 @@ from core.records import (
     import_csv,
     list_records,
 )
-from tests.records.conftest import EXPENSES_SCHEMA, Tenant
+from tests.world.records import EXPENSES_SCHEMA
+from tests.world.tenants import Tenant
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from core.records import (
     reader_for,
     update_dataset,
 )
-from tests.records.conftest import Tenant
+from tests.world.tenants import Tenant
 
 SECTIONS = [
     {
@@ -119,7 +119,7 @@ async def test_visibility_limits_readers_to_the_named_roles_and_departments(
     assert await visible_to(clerk_id) == ["Budgets", "Holidays"]
     assert await visible_to(auditor_id) == ["Audit", "Holidays"]
     assert await visible_to(outsider_id) == ["Holidays"]
-    assert await visible_to(acme.user_id, UserRole.ADMIN) == [
+    assert await visible_to(acme.users[UserRole.ADMIN].id, UserRole.ADMIN) == [
         "Audit",
         "Budgets",
         "Draft",

@@ -12,7 +12,7 @@ from core.records import bulk_create_records, create_table, list_records
 from core.records.query import typed_clause
 from core.rules import evaluate, truthy
 from core.rules.service import prepare_rule
-from tests.records.conftest import Tenant
+from tests.world.tenants import Tenant
 
 SCHEMA = [
     {"id": "n", "type": "number", "label": "N", "indexed": True},

@@ -17,7 +17,8 @@ from core.records import (
     restore_record,
     update_record,
 )
-from tests.records.conftest import EXPENSES_SCHEMA, Tenant
+from tests.world.records import EXPENSES_SCHEMA
+from tests.world.tenants import Tenant
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from core.records import (
 )
 from core.records.query import index_prefix, order_by, table_filter, where_clause
 from core.records.tables import table_schema
-from tests.records.conftest import EXPENSES_SCHEMA, Tenant
+from tests.world.records import EXPENSES_SCHEMA
+from tests.world.tenants import Tenant
 
 
 async def test_a_table_name_is_unique_per_company(acme: Tenant, globex: Tenant) -> None:

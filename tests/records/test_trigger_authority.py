@@ -12,18 +12,8 @@ from core.database import transaction
 from core.errors import PermissionDenied
 from core.models import CustomTableRecord, EventType, TriggerExecutionStatus, User, UserRole
 from core.records import create_record, create_table, update_record
-from tests.triggers.conftest import pipeline, smtp
-from tests.triggers.factories import (
-    Acme,
-    Sessions,
-    add_trigger,
-    executions,
-    expense,
-    record,
-    seed_acme,
-)
-
-__all__ = ["pipeline", "smtp"]
+from tests.world.automation import add_trigger, executions, expense, record, seeded_company
+from tests.world.tenants import Sessions, Tenant
 
 LEDGER = [
     {"id": "title", "type": "text", "label": "Title", "required": True},
@@ -36,12 +26,12 @@ EMPLOYEES_MAY_NOT_WRITE = {
 
 
 @pytest.fixture
-async def company(sessions: Sessions) -> Acme:
-    return await seed_acme(sessions)
+async def company(sessions: Sessions) -> Tenant:
+    return await seeded_company(sessions)
 
 
 async def test_trigger_actions_write_what_the_employee_who_fired_them_may_not(
-    sessions: Sessions, pipeline, company: Acme
+    sessions: Sessions, pipeline, company: Tenant
 ) -> None:
     async with transaction(sessions, company_id=company.company_id) as session:
         employee = User(
@@ -64,7 +54,7 @@ async def test_trigger_actions_write_what_the_employee_who_fired_them_may_not(
     writes = await add_trigger(
         sessions,
         company.company_id,
-        task_id=company.task_id,
+        task_id=company.tasks["expense"],
         actions=[
             {
                 "type": "create_record",
@@ -93,7 +83,7 @@ async def test_trigger_actions_write_what_the_employee_who_fired_them_may_not(
         company.company_id,
         EventType.TASK_COMPLETED,
         expense(640, "Ann") | {"userId": employee.id},
-        task_id=company.task_id,
+        task_id=company.tasks["expense"],
     )
     await pipeline.drain()
 

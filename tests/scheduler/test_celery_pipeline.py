@@ -10,7 +10,17 @@ from sqlalchemy.engine import URL
 
 from core.models import CustomTableRecord, EventType, OutboxEvent, TriggerExecutionStatus
 from core.models.automation import TriggerRun
-from tests.scheduler.conftest import (
+from tests.world.automation import (
+    HIGH_VALUE_ACTIONS,
+    HIGH_VALUE_CONDITIONS,
+    add_table,
+    add_trigger,
+    executions,
+    expense,
+    record,
+    seeded_company,
+)
+from tests.world.processes import (
     SHARED_REDIS,
     RedisServer,
     background_env,
@@ -18,31 +28,19 @@ from tests.scheduler.conftest import (
     relay,
     relay_settings,
 )
-from tests.triggers.factories import (
-    HIGH_VALUE_ACTIONS,
-    HIGH_VALUE_CONDITIONS,
-    HttpReceiver,
-    Sessions,
-    SmtpServer,
-    add_table,
-    add_trigger,
-    eventually,
-    executions,
-    expense,
-    record,
-    seed_acme,
-)
+from tests.world.services import HttpReceiver, SmtpServer, eventually
+from tests.world.tenants import Sessions
 
 
 async def test_high_value_expense_reaches_the_cfo_through_a_celery_worker(
     sessions: Sessions, database_url: URL, smtp: SmtpServer
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(
         sessions,
         acme.company_id,
         name="High-Value Alert",
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
         conditions=HIGH_VALUE_CONDITIONS,
         actions=HIGH_VALUE_ACTIONS,
     )
@@ -57,7 +55,7 @@ async def test_high_value_expense_reaches_the_cfo_through_a_celery_worker(
                     acme.company_id,
                     EventType.TASK_COMPLETED,
                     expense(amount),
-                    task_id=acme.task_id,
+                    task_id=acme.tasks["expense"],
                 )
             done = await eventually(lambda: _when_count(executions(sessions, trigger_id), 2))
     finally:
@@ -85,7 +83,7 @@ async def test_high_value_expense_reaches_the_cfo_through_a_celery_worker(
 async def test_a_worker_killed_mid_action_completes_the_execution_once(
     sessions: Sessions, database_url: URL, receiver: HttpReceiver
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(
         sessions,
         acme.company_id,
@@ -136,7 +134,7 @@ async def test_a_worker_killed_after_its_record_committed_does_not_write_it_twic
 ) -> None:
     """The record is committed, the worker dies before the run's progress says so: the run
     resumed on another worker finds the record's effect and does not create it again."""
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     table_id = await add_table(
         sessions,
         acme.company_id,
@@ -193,7 +191,7 @@ async def test_a_worker_killed_after_its_record_committed_does_not_write_it_twic
 async def test_events_produced_while_redis_is_down_are_processed_once_after_restart(
     sessions: Sessions, database_url: URL
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(sessions, acme.company_id)
     redis = RedisServer().start()
     env = background_env(database_url, redis.url)

@@ -18,9 +18,11 @@ from core.models.automation import ScheduleSlot
 from core.scheduling.claims import fire_due_slots
 from core.settings import load_settings
 from scheduler.daemon import SchedulerDaemon
-from tests.conftest import worker_id
-from tests.scheduler.conftest import SHARED_REDIS, VENV_BIN, Process, background_env
-from tests.triggers.factories import Sessions, add_trigger, eventually, seed_acme
+from tests.world.automation import add_trigger, seeded_company
+from tests.world.databases import worker_id
+from tests.world.processes import SHARED_REDIS, VENV_BIN, Process, background_env
+from tests.world.services import eventually
+from tests.world.tenants import Sessions
 
 EVERY_SECOND = {"interval": {"seconds": 1}, "misfirePolicy": "run_all", "misfireCap": 100}
 
@@ -50,7 +52,7 @@ async def at_least(sessions: Sessions, trigger_id: str, count: int) -> list[Sche
 async def test_two_daemons_killed_and_restarted_fire_every_slot_exactly_once(
     sessions: Sessions, database_url: URL
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(
         sessions, acme.company_id, event_type=EventType.SCHEDULED, event_config=EVERY_SECOND
     )
@@ -88,7 +90,7 @@ async def test_two_daemons_killed_and_restarted_fire_every_slot_exactly_once(
 async def test_the_daemon_follows_trigger_changes_without_a_restart(
     sessions: Sessions, database_url: URL
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     settings = load_settings(
         {
             "DATABASE_URL": database_url.render_as_string(hide_password=False),
@@ -146,7 +148,7 @@ async def test_the_daemon_follows_trigger_changes_without_a_restart(
 async def test_slots_missed_while_no_daemon_ran_follow_the_misfire_policy(
     sessions: Sessions, policy: str, fired_hours: list[int]
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     config = {
         "interval": {"hours": 1},
         "misfirePolicy": policy,

@@ -20,7 +20,8 @@ from core.database import transaction
 from core.events import record_event
 from core.models import EventType, OutboxEvent, TriggerExecutionStatus
 from core.models.automation import ScheduleSlot, TriggerRun
-from tests.scheduler.conftest import (
+from tests.world.automation import add_trigger, executions, expense, seeded_company
+from tests.world.processes import (
     VENV_BIN,
     Process,
     RedisServer,
@@ -32,15 +33,8 @@ from tests.scheduler.conftest import (
     relay_settings,
     webhook_endpoint,
 )
-from tests.triggers.factories import (
-    HttpReceiver,
-    Sessions,
-    add_trigger,
-    eventually,
-    executions,
-    expense,
-    seed_acme,
-)
+from tests.world.services import HttpReceiver, eventually
+from tests.world.tenants import Sessions
 
 SHORT_BOUNDS = {
     "ERP_RELAY_REDELIVER_SECONDS": "2",
@@ -118,7 +112,7 @@ async def test_events_the_relay_dispatched_before_redis_restarted_empty_all_run(
 ) -> None:
     """The issue's reproduction: no worker; 100 deliveries accepted; the relay dispatched
     them; Redis restarted without persistence; a worker started: every event runs once."""
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     redis = RedisServer().start()
     env = env_for(database_url, redis)
     settings = relay_settings(env)
@@ -150,7 +144,7 @@ async def test_events_still_queued_in_the_broker_are_not_sent_again_while_they_w
     """A backlog is not a loss: with no worker, 300 events wait in Redis far past the
     redelivery bound, and the relay leaves them there (resending would only lengthen the
     queue it is waiting on). Once Redis has lost them, they are sent again, and run once."""
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(sessions, acme.company_id)
     redis = RedisServer().start()
     env = env_for(database_url, redis)
@@ -205,7 +199,7 @@ async def test_a_worker_killed_with_a_backlog_strands_nothing(
     """300 events wait in Redis as three messages; the worker takes the first and is
     SIGKILLed in the middle of admitting it (Redis keeps the message unacknowledged, for
     the visibility timeout). The next worker runs every event, each once."""
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(sessions, acme.company_id, **hooked_trigger(receiver))
     redis = RedisServer().start()
     env = env_for(database_url, redis)
@@ -243,7 +237,7 @@ async def test_a_worker_killed_mid_actions_leaves_its_runs_to_the_next_within_a_
     open), more waiting in Redis: the next worker takes the rest, and the killed worker's
     runs once their lease runs out; each event runs once, and a call made again carries the
     idempotency key of the first."""
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(sessions, acme.company_id, **hooked_trigger(receiver))
     redis = RedisServer().start()
     env = env_for(database_url, redis)
@@ -276,7 +270,7 @@ async def test_redis_restarted_empty_with_events_and_slots_in_flight_loses_none(
     """Events are in Redis and in the worker when Redis stops; more (and scheduled slots of
     a 1-second schedule) arrive while it is down; it comes back empty. Every event and every
     claimed slot runs, once."""
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(sessions, acme.company_id, **hooked_trigger(receiver))
     every_second = await add_trigger(
         sessions,
@@ -327,7 +321,7 @@ async def test_a_relay_killed_between_sending_and_marking_leaves_the_events_to_t
     """`erp relay` has published the batch and is killed before its transaction marks the
     events dispatched: they are still pending, the next relay sends them again, and the two
     messages make one execution per event."""
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(sessions, acme.company_id)
     redis = RedisServer().start()
     env = env_for(database_url, redis)

@@ -22,20 +22,18 @@ from core.models import ActionEffect, EventType, FlowInstance, TriggerExecutionS
 from core.plugins.manager import get_plugins
 from core.settings import load_settings
 from core.tenancy import install_tenant_scoping
-from tests.scheduler.conftest import VENV_BIN
-from tests.triggers.factories import (
-    HttpReceiver,
-    SmtpServer,
+from tests.world.automation import (
+    LEDGER,
     add_table,
     add_trigger,
-    eventually,
     executions,
     expense,
-    free_port,
+    finance_flow,
     record,
-    seed_acme,
+    seeded_company,
 )
-from tests.triggers.test_actions import LEDGER, finance_flow
+from tests.world.processes import VENV_BIN
+from tests.world.services import HttpReceiver, SmtpServer, eventually, free_port
 
 
 async def test_embedded_mode_runs_triggers_and_schedules_without_redis(tmp_path: Path) -> None:
@@ -51,7 +49,7 @@ async def test_embedded_mode_runs_triggers_and_schedules_without_redis(tmp_path:
     background = await get_plugins().start_services(settings, sessions)
     try:
         with HttpReceiver() as receiver:
-            acme = await seed_acme(sessions)
+            acme = await seeded_company(sessions)
             table_id = await add_table(sessions, acme.company_id, "ledger", LEDGER)
             flow_id, approver = await finance_flow(sessions, acme)
             on_completion = await add_trigger(
@@ -65,7 +63,11 @@ async def test_embedded_mode_runs_triggers_and_schedules_without_redis(tmp_path:
                     },
                     {
                         "type": "start_flow",
-                        "config": {"flowId": flow_id, "initiatorId": acme.cfo_id, "passData": True},
+                        "config": {
+                            "flowId": flow_id,
+                            "initiatorId": acme.users["cfo"].id,
+                            "passData": True,
+                        },
                     },
                     {"type": "notify", "config": {"title": "Done", "userIds": [approver]}},
                 ],

@@ -27,34 +27,11 @@ from core.plugins.services import RunningServices
 from core.settings import Settings, load_settings
 from scheduler.dispatch import CeleryDispatcher, InProcessDispatcher
 from scheduler.embedded import CeleryHandoff, InProcessPipeline
-from tests.scheduler.conftest import VENV_BIN, Process
-from tests.triggers.factories import (
-    HttpReceiver,
-    Sessions,
-    add_trigger,
-    eventually,
-    executions,
-    expense,
-    free_port,
-    record,
-    seed_acme,
-)
-
-SECRET = "test-secret-key-of-at-least-thirty-two-characters"
-
-
-def pg_settings(database_url: URL, **env: str) -> Settings:
-    return load_settings(
-        {
-            "DATABASE_URL": database_url.render_as_string(hide_password=False),
-            "ERP_SECRET_KEY": SECRET,
-            "ERP_HTTP_ALLOW_PRIVATE": "true",
-            "ERP_HTTP_RETRIES": "0",
-            "ERP_SCHEDULER_SYNC_SECONDS": "0.3",
-            "ERP_RELAY_BATCH_SIZE": "10",
-            **env,
-        }
-    )
+from tests.world.app import SECRET
+from tests.world.automation import add_trigger, executions, expense, record, seeded_company
+from tests.world.processes import VENV_BIN, Process, pg_settings
+from tests.world.services import HttpReceiver, eventually, free_port
+from tests.world.tenants import Sessions
 
 
 class Seen:
@@ -100,7 +77,7 @@ async def test_api_on_postgresql_without_redis_runs_triggers(
             background = client.app.state.background
             assert isinstance(background.find(InProcessPipeline), InProcessPipeline)
             assert isinstance(background.dispatcher, InProcessDispatcher)
-            acme = await seed_acme(sessions)
+            acme = await seeded_company(sessions)
             trigger = await add_trigger(
                 sessions,
                 acme.company_id,
@@ -118,7 +95,7 @@ async def test_two_processes_hand_each_event_to_one_engine(
     database_url: URL, sessions: Sessions
 ) -> None:
     settings = pg_settings(database_url)
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     triggers = [await add_trigger(sessions, acme.company_id, name=f"t{i}") for i in range(2)]
     first, second = Seen("first"), Seen("second")
     recorded: list[str] = []
@@ -163,7 +140,7 @@ async def test_two_processes_hand_each_event_to_one_engine(
 
 async def test_two_processes_fire_each_slot_once(database_url: URL, sessions: Sessions) -> None:
     settings = pg_settings(database_url)
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     scheduled = await add_trigger(
         sessions,
         acme.company_id,
@@ -306,7 +283,7 @@ async def test_erp_serve_with_two_workers_on_postgresql_runs_each_trigger_once(
         ERP_RELAY_BATCH_SIZE="5",
         ERP_LOG_LEVEL="INFO",
     )
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     on_completion = await add_trigger(sessions, acme.company_id)
     scheduled = await add_trigger(
         sessions,

@@ -22,26 +22,19 @@ from core.events.hints import CoalescedHint, commit_hints
 from core.models import EventType, TriggerExecutionStatus
 from scheduler.embedded import CeleryHandoff, InProcessPipeline
 from scheduler.hints import RedisHintPublisher, hint_channel
-from tests.scheduler.conftest import (
+from tests.world.automation import add_trigger, executions, expense, record, seeded_company
+from tests.world.processes import (
     SHARED_REDIS,
     background_env,
     celery_worker,
     erp_relay,
+    pg_settings,
     post_delivery,
     relay_settings,
     webhook_endpoint,
 )
-from tests.scheduler.test_in_process import pg_settings
-from tests.triggers.factories import (
-    Sessions,
-    add_trigger,
-    eventually,
-    executions,
-    expense,
-    free_port,
-    record,
-    seed_acme,
-)
+from tests.world.services import eventually, free_port
+from tests.world.tenants import Sessions
 
 LONG_POLL = "30"
 HINTED_WITHIN = 3.0
@@ -74,7 +67,7 @@ async def _count(sessions: Sessions, trigger_id: str, count: int) -> bool:
 
 
 async def test_only_a_committed_transaction_with_outbox_events_hints(sessions: Sessions) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     async with counting_commits() as commits:
         with pytest.raises(RuntimeError):
             async with transaction(sessions) as session:
@@ -101,7 +94,7 @@ async def test_only_a_committed_transaction_with_outbox_events_hints(sessions: S
 async def test_scaled_mode_an_event_through_the_api_wakes_erp_relay_at_once(
     sessions: Sessions, database_url: URL
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     env = background_env(database_url, SHARED_REDIS, ERP_RELAY_POLL_SECONDS=LONG_POLL)
     settings = relay_settings(env)
     worker = celery_worker(env).start()
@@ -131,7 +124,7 @@ async def test_scaled_mode_an_event_through_the_api_wakes_erp_relay_at_once(
 async def test_embedded_mode_a_commit_wakes_the_in_process_relay_at_once(
     sessions: Sessions, database_url: URL
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     settings = pg_settings(database_url, ERP_RELAY_POLL_SECONDS=LONG_POLL)
     assert settings.redis_url is None
     async with AsyncTestClient(app=create_app(settings)) as client:
@@ -151,7 +144,7 @@ async def test_embedded_mode_a_commit_wakes_the_in_process_relay_at_once(
 async def test_hints_failing_to_publish_leave_delivery_to_the_poll(
     sessions: Sessions, database_url: URL
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(sessions, acme.company_id)
     env = background_env(database_url, SHARED_REDIS, ERP_RELAY_POLL_SECONDS="1")
     # Hints go to a port where no Redis listens; the broker itself is fine.
@@ -178,7 +171,7 @@ async def test_hints_failing_to_publish_leave_delivery_to_the_poll(
 async def test_an_event_hinted_before_any_relay_listened_goes_out_when_one_starts(
     sessions: Sessions, database_url: URL
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     trigger_id = await add_trigger(sessions, acme.company_id)
     env = background_env(database_url, SHARED_REDIS, ERP_RELAY_POLL_SECONDS=LONG_POLL)
     publisher = RedisHintPublisher.for_settings(relay_settings(env)).connect()
@@ -200,7 +193,7 @@ async def test_an_event_hinted_before_any_relay_listened_goes_out_when_one_start
 async def test_a_burst_of_commits_publishes_far_fewer_hints(
     sessions: Sessions, database_url: URL
 ) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     settings = relay_settings(background_env(database_url, SHARED_REDIS))
     channel = hint_channel(settings)
     listener = Redis.from_url(SHARED_REDIS)

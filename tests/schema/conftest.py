@@ -1,73 +1,68 @@
-"""A company with a user, a file and a custom table row for submissions to point at."""
+"""Submissions are checked in Acme with a person, an inactive one, two files and a custom
+table row to point at; Globex holds a file Acme must not reach."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.database import transaction
-from core.models import Company, CustomTable, CustomTableRecord, File, User
+from core.models import CustomTable, CustomTableRecord, File
+from tests.world.tenants import Person, Sessions, Tenant, make_tenant
+
+PEOPLE = (
+    Person("sarah", email="sarah@acme.com"),
+    Person("gone", email="gone@acme.com", active=False),
+)
 
 
-@dataclass
-class Acme:
-    company_id: str
-    user_id: str
-    inactive_user_id: str
-    pdf_id: str
-    image_id: str
-    customer_id: str
-    other_company_file_id: str
+def _file(company_id: str, name: str, mimetype: str, size: int) -> File:
+    return File(
+        company_id=company_id,
+        filename=name,
+        original_name=name,
+        mimetype=mimetype,
+        size=size,
+        path=f"{company_id[:8]}/{name}",
+        uploaded_by="x",
+    )
 
 
 @pytest.fixture
-async def acme(sessions: async_sessionmaker[AsyncSession]) -> Acme:
+async def acme(sessions: Sessions) -> Tenant:
+    """Acme's files "pdf" and "image", its Customers table with the record "customer"."""
+    tenant = await make_tenant(
+        sessions, "Acme", role_users=(), people=PEOPLE, roles={}, department=None, domain=None
+    )
     async with transaction(sessions) as s:
-        acme, globex = Company(name="Acme"), Company(name="Globex")
-        s.add_all([acme, globex])
-        await s.flush()
-        sarah = User(email="sarah@acme.com", password="x", company_id=acme.id)
-        gone = User(email="gone@acme.com", password="x", company_id=acme.id, is_active=False)
-        pdf = File(
-            company_id=acme.id,
-            filename="r.pdf",
-            original_name="receipt.pdf",
-            mimetype="application/pdf",
-            size=120_000,
-            path="a/r.pdf",
-            uploaded_by="x",
-        )
-        image = File(
-            company_id=acme.id,
-            filename="p.png",
-            original_name="photo.png",
-            mimetype="image/png",
-            size=9_000_000,
-            path="a/p.png",
-            uploaded_by="x",
-        )
-        foreign = File(
-            company_id=globex.id,
-            filename="g.pdf",
-            original_name="g.pdf",
-            mimetype="application/pdf",
-            size=10,
-            path="g/g.pdf",
-            uploaded_by="x",
-        )
+        pdf = _file(tenant.company_id, "receipt.pdf", "application/pdf", 120_000)
+        image = _file(tenant.company_id, "photo.png", "image/png", 9_000_000)
         customers = CustomTable(
-            company_id=acme.id,
+            company_id=tenant.company_id,
             name="customers",
             display_name="Customers",
             schema=[{"id": "name", "type": "text", "label": "Name"}],
         )
-        s.add_all([sarah, gone, pdf, image, foreign, customers])
+        s.add_all([pdf, image, customers])
         await s.flush()
         customer = CustomTableRecord(
-            company_id=acme.id, table_id=customers.id, data={"name": "Initech"}
+            company_id=tenant.company_id, table_id=customers.id, data={"name": "Initech"}
         )
         s.add(customer)
         await s.flush()
-        return Acme(acme.id, sarah.id, gone.id, pdf.id, image.id, customer.id, foreign.id)
+        tenant.files = {"pdf": pdf.id, "image": image.id}
+        tenant.records = {"customer": customer.id}
+    return tenant
+
+
+@pytest.fixture
+async def globex(sessions: Sessions) -> Tenant:
+    """Globex with its file "pdf"."""
+    tenant = await make_tenant(
+        sessions, "Globex", role_users=(), roles={}, department=None, domain=None
+    )
+    async with transaction(sessions) as s:
+        foreign = _file(tenant.company_id, "g.pdf", "application/pdf", 10)
+        s.add(foreign)
+        await s.flush()
+        tenant.files = {"pdf": foreign.id}
+    return tenant

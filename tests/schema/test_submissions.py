@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.database import transaction
+from core.demo import EXPENSE_FIELDS as SEED_EXPENSE_FIELDS
 from core.errors import ValidationFailed
 from core.schema import compile_schema, validate_submission
-from tests.schema.conftest import Acme
-from tests.schema.test_definitions import SEED_EXPENSE_FIELDS
+from tests.world.tenants import Tenant
 
 EVERY_TYPE = [
     {
@@ -51,7 +51,7 @@ EVERY_TYPE = [
 
 async def submit(
     sessions: async_sessionmaker[AsyncSession],
-    acme: Acme,
+    acme: Tenant,
     fields: list[dict[str, Any]],
     data: dict[str, Any],
     logic: dict[str, Any] | None = None,
@@ -79,7 +79,7 @@ async def problems(*args: Any, **kw: Any) -> dict[str, str]:
     return found
 
 
-async def test_a_good_submission_of_every_type_is_normalised(sessions, acme: Acme) -> None:
+async def test_a_good_submission_of_every_type_is_normalised(sessions, acme: Tenant) -> None:
     cleaned = await submit(
         sessions,
         acme,
@@ -97,19 +97,19 @@ async def test_a_good_submission_of_every_type_is_normalised(sessions, acme: Acm
             "agree": True,
             "colour": "Blue",
             "tags": ["a", "c"],
-            "scan": acme.pdf_id,
-            "owner": acme.user_id,
-            "customer": acme.customer_id,
+            "scan": acme.files["pdf"],
+            "owner": acme.users["sarah"].id,
+            "customer": acme.records["customer"],
         },
     )
     assert cleaned["at"] == "2024-03-01T04:30:00.000Z"
     assert cleaned["email"] == "Ada@example.com"
     assert cleaned["phone"] == "+442079460018"
     assert "notes" not in cleaned  # empty values are left out
-    assert cleaned["customer"] == acme.customer_id
+    assert cleaned["customer"] == acme.records["customer"]
 
 
-async def test_every_offending_field_is_reported(sessions, acme: Acme) -> None:
+async def test_every_offending_field_is_reported(sessions, acme: Tenant) -> None:
     found = await problems(
         sessions,
         acme,
@@ -127,8 +127,8 @@ async def test_every_offending_field_is_reported(sessions, acme: Acme) -> None:
             "agree": "yes",
             "colour": "Green",
             "tags": ["a", "z"],
-            "scan": acme.image_id,
-            "owner": acme.inactive_user_id,
+            "scan": acme.files["image"],
+            "owner": acme.users["gone"].id,
             "customer": "no-such-row",
             "extra": 1,
         },
@@ -153,14 +153,16 @@ async def test_every_offending_field_is_reported(sessions, acme: Acme) -> None:
     }
 
 
-async def test_a_file_of_another_company_does_not_exist(sessions, acme: Acme) -> None:
+async def test_a_file_of_another_company_does_not_exist(
+    sessions, acme: Tenant, globex: Tenant
+) -> None:
     found = await problems(
-        sessions, acme, SEED_EXPENSE_FIELDS[3:], {"field_4": acme.other_company_file_id}
+        sessions, acme, SEED_EXPENSE_FIELDS[3:], {"field_4": globex.files["pdf"]}
     )
     assert found == {"field_4": "not_found"}
 
 
-async def test_the_seed_expense_form_requires_its_fields(sessions, acme: Acme) -> None:
+async def test_the_seed_expense_form_requires_its_fields(sessions, acme: Tenant) -> None:
     found = await problems(sessions, acme, SEED_EXPENSE_FIELDS, {"field_2": -5})
     assert found == {
         "field_1": "required",
@@ -195,7 +197,7 @@ RECEIPT_FIELDS = [
 
 
 async def test_hidden_fields_are_not_required_and_their_values_are_dropped(
-    sessions, acme: Acme
+    sessions, acme: Tenant
 ) -> None:
     cleaned = await submit(
         sessions,
@@ -207,14 +209,14 @@ async def test_hidden_fields_are_not_required_and_their_values_are_dropped(
     assert cleaned == {"amount": 50, "category": "Travel"}
 
 
-async def test_logic_makes_a_shown_field_required(sessions, acme: Acme) -> None:
+async def test_logic_makes_a_shown_field_required(sessions, acme: Tenant) -> None:
     found = await problems(
         sessions, acme, RECEIPT_FIELDS, {"amount": 500, "category": "Other"}, RECEIPT_LOGIC
     )
     assert found == {"receipt": "required", "reason": "required"}
 
 
-async def test_a_partial_update_is_validated_over_the_previous_data(sessions, acme: Acme) -> None:
+async def test_a_partial_update_is_validated_over_the_previous_data(sessions, acme: Tenant) -> None:
     previous = {"amount": 50, "category": "Travel"}
     found = await problems(
         sessions, acme, RECEIPT_FIELDS, {"amount": 500}, RECEIPT_LOGIC, previous=previous
@@ -276,13 +278,13 @@ TRIP_VALIDATIONS: list[Any] = [
 ]
 
 
-async def test_cross_field_validations_hold_on_a_good_submission(sessions, acme: Acme) -> None:
+async def test_cross_field_validations_hold_on_a_good_submission(sessions, acme: Tenant) -> None:
     data = {"start": "2026-03-01", "end": "2026-03-04", "spent": 120}
     cleaned = await submit(sessions, acme, TRIP_FIELDS, data, validations=TRIP_VALIDATIONS)
     assert cleaned == data
 
 
-async def test_every_broken_validation_is_reported_where_it_says(sessions, acme: Acme) -> None:
+async def test_every_broken_validation_is_reported_where_it_says(sessions, acme: Tenant) -> None:
     data = {"start": "2026-03-05", "end": "2026-03-01", "spent": 9000}
     with pytest.raises(ValidationFailed) as caught:
         await submit(sessions, acme, TRIP_FIELDS, data, validations=TRIP_VALIDATIONS)
@@ -292,7 +294,9 @@ async def test_every_broken_validation_is_reported_where_it_says(sessions, acme:
     }
 
 
-async def test_a_validation_over_an_invalid_field_waits_for_the_field(sessions, acme: Acme) -> None:
+async def test_a_validation_over_an_invalid_field_waits_for_the_field(
+    sessions, acme: Tenant
+) -> None:
     # The end date is not a date: only that is reported, not the rule comparing it. A form-wide
     # rule waits too, so the person first sees what is wrong with the fields themselves.
     data = {"start": "2026-03-05", "end": "soon", "spent": 9000}

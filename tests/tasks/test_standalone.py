@@ -21,10 +21,8 @@ from core.models import (
     VersionStatus,
 )
 from core.versions import change_status, publish_version
-from tests.flows.conftest import Acme, acme, add_user
-from tests.flows.test_api import act, client, headers, published
-
-__all__ = ["acme", "client", "headers"]
+from tests.world.flows import act, published
+from tests.world.tenants import Tenant, add_user
 
 
 async def counts(sessions) -> tuple[int, int, int]:
@@ -37,13 +35,15 @@ async def counts(sessions) -> tuple[int, int, int]:
         )
 
 
-async def test_an_employee_submits_a_form_on_its_own(client, headers, acme: Acme, sessions) -> None:
-    submit = f"/tasks/{acme.expense_task}/executions"
+async def test_an_employee_submits_a_form_on_its_own(
+    client, headers, acme: Tenant, sessions
+) -> None:
+    submit = f"/tasks/{acme.tasks['expense']}/executions"
     expense = {
         "Employee Name": "Eve",
         "Amount": 12000,
         "Category": "Travel",
-        "Receipt": acme.receipt,
+        "Receipt": acme.files["receipt"],
     }
 
     refused = await client.post(
@@ -62,23 +62,23 @@ async def test_an_employee_submits_a_form_on_its_own(client, headers, acme: Acme
     submitted = await act(client, headers, "employee", submit, {"data": expense}, 201)
 
     assert {k: submitted[k] for k in ("taskId", "taskName", "executorId", "status")} == {
-        "taskId": acme.expense_task,
+        "taskId": acme.tasks["expense"],
         "taskName": "Expense Approval Form",
-        "executorId": acme.users["employee"],
+        "executorId": acme.users["employee"].id,
         "status": "COMPLETED",
     }
     assert submitted["data"] == {
         "field_1": "Eve",
         "field_2": 12000,
         "field_3": "Travel",
-        "field_4": acme.receipt,
+        "field_4": acme.files["receipt"],
     }
     async with sessions() as session:
         stored = await session.get(TaskExecution, submitted["id"])
         [event] = await session.scalars(sa.select(OutboxEvent))
         [audit] = await session.scalars(sa.select(AuditLog))
     assert stored is not None and stored.flow_instance_id is None and stored.level_id is None
-    assert (event.event_type, event.task_id) == (EventType.TASK_COMPLETED, acme.expense_task)
+    assert (event.event_type, event.task_id) == (EventType.TASK_COMPLETED, acme.tasks["expense"])
     assert {k: event.payload[k] for k in ("executionId", "instanceId", "data")} == {
         "executionId": submitted["id"],
         "instanceId": None,
@@ -88,19 +88,24 @@ async def test_an_employee_submits_a_form_on_its_own(client, headers, acme: Acme
         "task.submitted",
         "TaskExecution",
         submitted["id"],
-        acme.users["employee"],
+        acme.users["employee"].id,
     )
 
 
 async def test_each_person_reads_their_own_submissions_and_an_admin_everyones(
-    client, headers, acme: Acme
+    client, headers, acme: Tenant
 ) -> None:
-    expense = {"Employee Name": "Eve", "Amount": 50, "Category": "Travel", "Receipt": acme.receipt}
+    expense = {
+        "Employee Name": "Eve",
+        "Amount": 50,
+        "Category": "Travel",
+        "Receipt": acme.files["receipt"],
+    }
     mine = await act(
         client,
         headers,
         "employee",
-        f"/tasks/{acme.expense_task}/executions",
+        f"/tasks/{acme.tasks['expense']}/executions",
         {"data": expense},
         201,
     )
@@ -108,7 +113,7 @@ async def test_each_person_reads_their_own_submissions_and_an_admin_everyones(
         client,
         headers,
         "colleague",
-        f"/tasks/{acme.review_task}/executions",
+        f"/tasks/{acme.tasks['review']}/executions",
         {"data": {"Decision": "Approved"}},
         201,
     )
@@ -119,7 +124,7 @@ async def test_each_person_reads_their_own_submissions_and_an_admin_everyones(
         client,
         headers,
         "employee",
-        f"/flow-instances/{instance['id']}/tasks/{acme.expense_task}",
+        f"/flow-instances/{instance['id']}/tasks/{acme.tasks['expense']}",
         {"data": expense},
     )
 
@@ -131,8 +136,8 @@ async def test_each_person_reads_their_own_submissions_and_an_admin_everyones(
     assert await listed("employee") == [mine["id"]]
     assert await listed("colleague") == [theirs["id"]]
     assert await listed("admin") == [theirs["id"], mine["id"]]
-    assert await listed("admin", f"?taskId={acme.review_task}") == [theirs["id"]]
-    assert await listed("admin", f"?executorId={acme.users['employee']}") == [mine["id"]]
+    assert await listed("admin", f"?taskId={acme.tasks['review']}") == [theirs["id"]]
+    assert await listed("admin", f"?executorId={acme.users['employee'].id}") == [mine["id"]]
     assert await listed("manager") == []
 
     own = await client.get(f"/task-executions/{mine['id']}", headers=headers["employee"])
@@ -144,18 +149,18 @@ async def test_each_person_reads_their_own_submissions_and_an_admin_everyones(
 
 
 async def test_a_draft_is_tried_by_its_builders_only_and_an_archived_task_takes_none(
-    client, headers, acme: Acme, sessions
+    client, headers, acme: Tenant, sessions
 ) -> None:
-    submit = f"/tasks/{acme.review_task}/executions"
+    submit = f"/tasks/{acme.tasks['review']}/executions"
     body = {"data": {"Decision": "Approved"}}
     async with transaction(sessions) as session:
-        (await session.get(Task, acme.review_task)).status = TaskStatus.DRAFT  # type: ignore[union-attr]
+        (await session.get(Task, acme.tasks["review"])).status = TaskStatus.DRAFT  # type: ignore[union-attr]
     refused = await client.post(submit, json=body, headers=headers["employee"])
     assert (refused.status_code, refused.json()["code"]) == (409, "task_not_submittable")
     await act(client, headers, "admin", submit, body, 201)
 
     async with transaction(sessions) as session:
-        (await session.get(Task, acme.review_task)).status = TaskStatus.ARCHIVED  # type: ignore[union-attr]
+        (await session.get(Task, acme.tasks["review"])).status = TaskStatus.ARCHIVED  # type: ignore[union-attr]
     for who in ("employee", "admin"):
         refused = await client.post(submit, json=body, headers=headers[who])
         assert (refused.status_code, refused.json()["code"]) == (409, "task_not_submittable")
@@ -164,13 +169,17 @@ async def test_a_draft_is_tried_by_its_builders_only_and_an_archived_task_takes_
 
 
 async def test_the_form_says_what_a_submission_is_checked_against(
-    client, headers, acme: Acme
+    client, headers, acme: Tenant
 ) -> None:
-    response = await client.get(f"/tasks/{acme.expense_task}/form", headers=headers["employee"])
+    response = await client.get(f"/tasks/{acme.tasks['expense']}/form", headers=headers["employee"])
 
     assert response.status_code == 200, response.text
     form = response.json()
-    assert (form["taskId"], form["version"], form["versionId"]) == (acme.expense_task, None, None)
+    assert (form["taskId"], form["version"], form["versionId"]) == (
+        acme.tasks["expense"],
+        None,
+        None,
+    )
     assert [(f["id"], f["label"], f["required"]) for f in form["form"]["fields"]] == [
         ("field_1", "Employee Name", True),
         ("field_2", "Amount", True),
@@ -181,31 +190,33 @@ async def test_the_form_says_what_a_submission_is_checked_against(
 
 
 async def test_a_released_task_is_submitted_against_its_release_not_its_edited_row(
-    client, headers, acme: Acme, sessions
+    client, headers, acme: Tenant, sessions
 ) -> None:
     async with transaction(sessions) as session:
         developer = await add_user(session, acme.company_id, "dev", role=UserRole.DEVELOPER)
     dev = Principal(developer.id, UserRole.DEVELOPER, None)
     async with transaction(sessions) as session:
         version = await publish_version(
-            session, dev, entity_type="Task", entity_id=acme.review_task
+            session, dev, entity_type="Task", entity_id=acme.tasks["review"]
         )
         await change_status(session, dev, version.id, VersionStatus.STABLE)
     # The admin then edits the row: a new required field, not released.
     fields = [*REVIEW_FIELDS, {"id": "cost", "type": "number", "label": "Cost", "required": True}]
     edited = await client.patch(
-        f"/tasks/{acme.review_task}", json={"fields": fields}, headers=headers["admin"]
+        f"/tasks/{acme.tasks['review']}", json={"fields": fields}, headers=headers["admin"]
     )
     assert edited.status_code == 200, edited.text
 
-    form = (await client.get(f"/tasks/{acme.review_task}/form", headers=headers["employee"])).json()
+    form = (
+        await client.get(f"/tasks/{acme.tasks['review']}/form", headers=headers["employee"])
+    ).json()
     assert (form["version"], form["versionId"]) == ("1.0.0", version.id)
     assert [f["id"] for f in form["form"]["fields"]] == ["decision", "comments"]
     submitted = await act(
         client,
         headers,
         "employee",
-        f"/tasks/{acme.review_task}/executions",
+        f"/tasks/{acme.tasks['review']}/executions",
         {"data": {"Decision": "Approved"}},
         201,
     )

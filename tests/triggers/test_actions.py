@@ -12,63 +12,29 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from core.database import transaction
-from core.flows import FlowSpec, LevelSpec, pending_tasks_for, publish_flow, save_flow
+from core.flows import pending_tasks_for
 from core.models import (
     ActionEffect,
     CustomTableRecord,
     EventType,
     FlowInstance,
     OutboxEvent,
-    Role,
     TriggerExecutionStatus,
-    User,
-    UserRole,
 )
-from tests.triggers.conftest import Pipeline, make_pipeline, settings_for
-from tests.triggers.factories import (
-    Acme,
-    HttpReceiver,
-    Sessions,
-    SmtpServer,
+from tests.world.automation import (
+    LEDGER,
+    Pipeline,
     add_table,
     add_trigger,
-    eventually,
     executions,
     expense,
-    free_port,
+    finance_flow,
+    make_pipeline,
     record,
+    settings_for,
 )
-
-LEDGER = [
-    {"id": "title", "type": "text", "label": "Title", "required": True},
-    {"id": "amount", "type": "number", "label": "Amount", "required": True},
-    {"id": "category", "type": "dropdown", "label": "Category", "options": ["Travel", "Office"]},
-    {"id": "approved", "type": "checkbox", "label": "Approved"},
-]
-
-
-async def finance_flow(sessions: Sessions, acme: Acme) -> tuple[str, str]:
-    """A published one-level flow on the expense task for the Finance role; (flow, approver)."""
-    async with transaction(sessions, company_id=acme.company_id) as session:
-        finance = Role(company_id=acme.company_id, name="Finance", permissions={"canApprove": True})
-        fiona = User(
-            email=f"fiona-{acme.company_id[:8]}@acme.com",
-            password="x",
-            role=UserRole.MANAGER,
-            company_id=acme.company_id,
-            roles=[finance],
-        )
-        session.add_all([finance, fiona])
-        await session.flush()
-        spec = FlowSpec(
-            name="Expense check",
-            levels=[
-                LevelSpec(order=1, name="Finance check", task_ids=[acme.task_id], roles=["Finance"])
-            ],
-        )
-        flow = await save_flow(session, company_id=acme.company_id, user_id=acme.cfo_id, spec=spec)
-        await publish_flow(session, company_id=acme.company_id, flow_id=flow.id)
-        return flow.id, fiona.id
+from tests.world.services import HttpReceiver, SmtpServer, eventually, free_port
+from tests.world.tenants import Sessions, Tenant
 
 
 async def records_of(sessions: Sessions, table_id: str) -> list[CustomTableRecord]:
@@ -82,14 +48,14 @@ async def records_of(sessions: Sessions, table_id: str) -> list[CustomTableRecor
 
 
 async def test_start_flow_passes_the_event_data_and_assigns_the_first_level(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
     flow_id, fiona = await finance_flow(sessions, acme)
     trigger_id = await add_trigger(
         sessions,
         acme.company_id,
         name="Big expenses to finance",
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
         actions=[
             {
                 "type": "start_flow",
@@ -102,8 +68,10 @@ async def test_start_flow_passes_the_event_data_and_assigns_the_first_level(
             }
         ],
     )
-    payload = {**expense(12000, "Jane Doe"), "executorId": acme.developer_id}
-    await record(sessions, acme.company_id, EventType.TASK_COMPLETED, payload, task_id=acme.task_id)
+    payload = {**expense(12000, "Jane Doe"), "executorId": acme.users["developer"].id}
+    await record(
+        sessions, acme.company_id, EventType.TASK_COMPLETED, payload, task_id=acme.tasks["expense"]
+    )
     await pipeline.drain()
 
     [execution] = await executions(sessions, trigger_id)
@@ -118,7 +86,7 @@ async def test_start_flow_passes_the_event_data_and_assigns_the_first_level(
         )
     assert instance is not None
     # The initiator is the user the event names; the submitted values are the context data.
-    assert instance.initiator_id == acme.developer_id
+    assert instance.initiator_id == acme.users["developer"].id
     assert instance.context_data["field_2"] == 12000
     assert instance.context_data["raisedBy"] == "Big expenses to finance"
     assert started is not None and started.chain_depth == 1
@@ -133,7 +101,7 @@ async def test_start_flow_passes_the_event_data_and_assigns_the_first_level(
 
 
 async def test_start_flow_of_a_flow_that_is_gone_fails_without_retrying(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
     trigger_id = await add_trigger(
         sessions,
@@ -142,7 +110,7 @@ async def test_start_flow_of_a_flow_that_is_gone_fails_without_retrying(
         actions=[
             {
                 "type": "start_flow",
-                "config": {"flowId": "no-such-flow", "initiatorId": acme.cfo_id},
+                "config": {"flowId": "no-such-flow", "initiatorId": acme.users["cfo"].id},
             }
         ],
     )
@@ -158,14 +126,14 @@ async def test_start_flow_of_a_flow_that_is_gone_fails_without_retrying(
 
 
 async def test_create_record_then_update_record_through_its_row_event(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
     table_id = await add_table(sessions, acme.company_id, "ledger", LEDGER)
     writes = await add_trigger(
         sessions,
         acme.company_id,
         name="Expense to ledger",
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
         actions=[
             {
                 "type": "create_record",
@@ -176,7 +144,7 @@ async def test_create_record_then_update_record_through_its_row_event(
                         "amount": "{{ amount }}",
                         "category": "{{ category }}",
                     },
-                    "userId": acme.cfo_id,
+                    "userId": acme.users["cfo"].id,
                 },
             }
         ],
@@ -201,7 +169,7 @@ async def test_create_record_then_update_record_through_its_row_event(
             acme.company_id,
             EventType.TASK_COMPLETED,
             expense(amount, name),
-            task_id=acme.task_id,
+            task_id=acme.tasks["expense"],
         )
     await pipeline.drain()
 
@@ -213,7 +181,7 @@ async def test_create_record_then_update_record_through_its_row_event(
         "approved": True,
     }
     assert rows["Bo"].data == {"title": "Bo", "amount": 4200, "category": "Travel"}
-    assert rows["Ann"].created_by == acme.cfo_id
+    assert rows["Ann"].created_by == acme.users["cfo"].id
     assert {e.status for e in await executions(sessions, writes)} == {
         TriggerExecutionStatus.SUCCESS
     }
@@ -228,7 +196,7 @@ async def test_create_record_then_update_record_through_its_row_event(
 
 
 async def test_a_record_the_table_refuses_fails_the_action_and_writes_nothing(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
     table_id = await add_table(sessions, acme.company_id, "ledger", LEDGER)
     trigger_id = await add_trigger(
@@ -254,7 +222,7 @@ async def test_a_record_the_table_refuses_fails_the_action_and_writes_nothing(
 
 
 async def test_triggers_feeding_each_other_through_a_table_stop_at_the_chain_depth_limit(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, caplog: pytest.LogCaptureFixture
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="erp.triggers")
     table_id = await add_table(sessions, acme.company_id, "echo", LEDGER)
@@ -262,7 +230,9 @@ async def test_triggers_feeding_each_other_through_a_table_stop_at_the_chain_dep
         "type": "create_record",
         "config": {"tableId": table_id, "data": {"title": "echo", "amount": 1}},
     }
-    await add_trigger(sessions, acme.company_id, name="first", task_id=acme.task_id, actions=[copy])
+    await add_trigger(
+        sessions, acme.company_id, name="first", task_id=acme.tasks["expense"], actions=[copy]
+    )
     loop = await add_trigger(
         sessions,
         acme.company_id,
@@ -273,7 +243,11 @@ async def test_triggers_feeding_each_other_through_a_table_stop_at_the_chain_dep
         actions=[copy],
     )
     await record(
-        sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1), task_id=acme.task_id
+        sessions,
+        acme.company_id,
+        EventType.TASK_COMPLETED,
+        expense(1),
+        task_id=acme.tasks["expense"],
     )
     await pipeline.drain()
 
@@ -294,12 +268,12 @@ async def test_triggers_feeding_each_other_through_a_table_stop_at_the_chain_dep
 
 
 async def test_send_email_renders_an_inline_subject_and_body(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, smtp: SmtpServer
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, smtp: SmtpServer
 ) -> None:
     trigger_id = await add_trigger(
         sessions,
         acme.company_id,
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
         actions=[
             {
                 "type": "send_email",
@@ -319,7 +293,7 @@ async def test_send_email_renders_an_inline_subject_and_body(
         acme.company_id,
         EventType.TASK_COMPLETED,
         expense(310, "Ann", "Equipment"),
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
     )
     await pipeline.drain()
 
@@ -334,7 +308,7 @@ async def test_send_email_renders_an_inline_subject_and_body(
 
 
 async def test_an_unreachable_smtp_server_fails_the_email_after_its_retries(
-    sessions: Sessions, database_url: URL, acme: Acme
+    sessions: Sessions, database_url: URL, acme: Tenant
 ) -> None:
     line = await make_pipeline(sessions, settings_for(database_url, free_port()))
     try:
@@ -362,7 +336,7 @@ async def test_an_unreachable_smtp_server_fails_the_email_after_its_retries(
 
 
 async def test_retries_back_off_exponentially_and_stop_at_the_action_maximum(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     receiver.statuses = [503] * 10
     trigger_id = await add_trigger(

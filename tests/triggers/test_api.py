@@ -5,39 +5,21 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy.engine import URL
 
-from api.app import create_app
 from core.database import transaction
 from core.models import EmailTemplate, Task, TaskStatus, UserRole
 from core.webhooks import sign_delivery
-from tests.api.conftest import Tenant, auth_headers, make_settings, make_tenant
-from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import (
-    EXPENSE_FIELDS,
-    HIGH_VALUE_CONDITIONS,
-    HttpReceiver,
-    Sessions,
-    add_table,
-)
+from tests.world.app import auth_headers
+from tests.world.automation import EXPENSE_FIELDS, HIGH_VALUE_CONDITIONS, Pipeline, add_table
+from tests.world.services import HttpReceiver
+from tests.world.tenants import Sessions, Tenant, make_tenant
 
 LEDGER = [{"id": "t", "type": "number", "label": "T"}]
-
-
-@pytest.fixture
-async def client(
-    database_url: URL, sessions: Sessions, tmp_path: Path
-) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(make_settings(database_url, tmp_path / "files"))
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -13,30 +13,29 @@ from core.models import EventType, OutboxEvent, Trigger, TriggerExecutionStatus
 from core.models.automation import TriggerRun
 from scheduler.dispatch import InProcessDispatcher
 from scheduler.relay import redeliver_stale_runs, relay_once
-from tests.triggers.conftest import Pipeline, make_pipeline, settings_for
-from tests.triggers.factories import (
+from tests.world.automation import (
     HIGH_VALUE_ACTIONS,
     HIGH_VALUE_CONDITIONS,
-    Acme,
-    HttpReceiver,
-    Sessions,
-    SmtpServer,
+    Pipeline,
     add_trigger,
-    eventually,
     executions,
     expense,
+    make_pipeline,
     record,
+    settings_for,
 )
+from tests.world.services import HttpReceiver, SmtpServer, eventually
+from tests.world.tenants import Sessions, Tenant
 
 
 async def test_high_value_expense_emails_the_cfo(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, smtp: SmtpServer
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, smtp: SmtpServer
 ) -> None:
     trigger_id = await add_trigger(
         sessions,
         acme.company_id,
         name="High-Value Alert",
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
         conditions=HIGH_VALUE_CONDITIONS,
         actions=HIGH_VALUE_ACTIONS,
     )
@@ -46,10 +45,14 @@ async def test_high_value_expense_emails_the_cfo(
         acme.company_id,
         EventType.TASK_COMPLETED,
         expense(12000, "Jane Doe", "Equipment"),
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
     )
     await record(
-        sessions, acme.company_id, EventType.TASK_COMPLETED, expense(500), task_id=acme.task_id
+        sessions,
+        acme.company_id,
+        EventType.TASK_COMPLETED,
+        expense(500),
+        task_id=acme.tasks["expense"],
     )
     await pipeline.drain()
 
@@ -76,7 +79,7 @@ async def test_high_value_expense_emails_the_cfo(
 
 
 async def test_a_redelivered_event_runs_each_trigger_once(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     trigger_id = await add_trigger(
         sessions,
@@ -93,12 +96,12 @@ async def test_a_redelivered_event_runs_each_trigger_once(
 
 
 async def test_actions_run_in_order_with_templated_json_body(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     trigger_id = await add_trigger(
         sessions,
         acme.company_id,
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
         actions=[
             {
                 "type": "http_request",
@@ -119,7 +122,7 @@ async def test_actions_run_in_order_with_templated_json_body(
         acme.company_id,
         EventType.TASK_COMPLETED,
         expense(75, "Ann"),
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
     )
     await pipeline.drain()
 
@@ -134,7 +137,7 @@ async def test_actions_run_in_order_with_templated_json_body(
 
 
 async def test_a_failing_action_is_retried_with_backoff_until_it_succeeds(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     receiver.statuses = [503, 503]
     trigger_id = await add_trigger(
@@ -155,7 +158,7 @@ async def test_a_failing_action_is_retried_with_backoff_until_it_succeeds(
 
 
 async def test_stop_and_continue_on_failure(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     failing = {"type": "http_request", "config": {"url": receiver.url + "/bad"}}
     after = {"type": "http_request", "config": {"url": receiver.url + "/after"}}
@@ -182,7 +185,7 @@ async def test_stop_and_continue_on_failure(
 
 
 async def test_an_action_may_override_the_triggers_failure_policy(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     failing = {"type": "http_request", "config": {"url": receiver.url + "/bad"}}
     after = {"type": "http_request", "config": {"url": receiver.url + "/after"}}
@@ -210,15 +213,21 @@ async def test_an_action_may_override_the_triggers_failure_policy(
 
 
 async def test_inactive_triggers_and_other_tasks_do_not_fire(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
-    off = await add_trigger(sessions, acme.company_id, task_id=acme.task_id, is_active=False)
+    off = await add_trigger(
+        sessions, acme.company_id, task_id=acme.tasks["expense"], is_active=False
+    )
     other_type = await add_trigger(
-        sessions, acme.company_id, task_id=acme.task_id, event_type=EventType.TASK_STARTED
+        sessions, acme.company_id, task_id=acme.tasks["expense"], event_type=EventType.TASK_STARTED
     )
     any_task = await add_trigger(sessions, acme.company_id)
     await record(
-        sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1), task_id=acme.task_id
+        sessions,
+        acme.company_id,
+        EventType.TASK_COMPLETED,
+        expense(1),
+        task_id=acme.tasks["expense"],
     )
     await pipeline.drain()
 
@@ -228,7 +237,7 @@ async def test_inactive_triggers_and_other_tasks_do_not_fire(
 
 
 async def test_a_trigger_loop_is_cut_at_the_chain_depth_limit(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
     trigger_id = await add_trigger(
         sessions, acme.company_id, settings={"maxChainDepth": 3}, actions=[{"type": "noop"}]
@@ -245,7 +254,7 @@ async def test_a_trigger_loop_is_cut_at_the_chain_depth_limit(
 
 
 async def test_without_its_own_limit_a_trigger_stops_at_the_platform_chain_depth(
-    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Acme
+    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Tenant
 ) -> None:
     line = await make_pipeline(
         sessions, settings_for(database_url, smtp.port, ERP_TRIGGER_MAX_CHAIN_DEPTH="2")
@@ -272,7 +281,7 @@ async def test_without_its_own_limit_a_trigger_stops_at_the_platform_chain_depth
 
 
 async def test_the_rate_limit_stops_runs_beyond_it(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
     trigger_id = await add_trigger(
         sessions, acme.company_id, settings={"rateLimit": {"max": 2, "perSeconds": 3600}}
@@ -288,7 +297,7 @@ async def test_the_rate_limit_stops_runs_beyond_it(
 
 
 async def test_a_delayed_trigger_runs_after_its_delay(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
     trigger_id = await add_trigger(sessions, acme.company_id, settings={"delaySeconds": 0.5})
     event_id = await record(sessions, acme.company_id, EventType.TASK_COMPLETED, expense(1))
@@ -305,7 +314,7 @@ async def test_a_delayed_trigger_runs_after_its_delay(
 
 
 async def test_a_trigger_switched_off_while_its_run_waits_runs_no_more_actions(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     delayed = await add_trigger(
         sessions,
@@ -346,7 +355,7 @@ async def _arrived(receiver: HttpReceiver, path: str) -> bool:
 
 
 async def test_a_template_cannot_reach_python_internals(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     trigger_id = await add_trigger(
         sessions,
@@ -368,7 +377,7 @@ async def test_a_template_cannot_reach_python_internals(
 
 
 async def test_an_unknown_action_fails_the_execution_without_retrying(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
     trigger_id = await add_trigger(
         sessions, acme.company_id, settings={"retries": 5}, actions=[{"type": "teleport"}]
@@ -383,7 +392,7 @@ async def test_an_unknown_action_fails_the_execution_without_retrying(
 
 
 async def test_the_in_process_relay_admits_events_before_marking_them_dispatched(
-    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Acme
+    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Tenant
 ) -> None:
     """The in-process queue lives in memory: an event handed to it must already have its
     runs committed, or a process dying with the queue would lose it. Here the queue is never
@@ -395,9 +404,13 @@ async def test_the_in_process_relay_admits_events_before_marking_them_dispatched
     dead = InProcessDispatcher(
         first.dispatcher.handle, admit=partial(first.engine.admit_events, mark=False)
     )
-    trigger_id = await add_trigger(sessions, acme.company_id, task_id=acme.task_id)
+    trigger_id = await add_trigger(sessions, acme.company_id, task_id=acme.tasks["expense"])
     event_id = await record(
-        sessions, acme.company_id, EventType.TASK_COMPLETED, expense(700), task_id=acme.task_id
+        sessions,
+        acme.company_id,
+        EventType.TASK_COMPLETED,
+        expense(700),
+        task_id=acme.tasks["expense"],
     )
 
     assert await relay_once(sessions, dead, batch_size=10) == 1

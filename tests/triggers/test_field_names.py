@@ -14,9 +14,9 @@ from core.models import EventType, Trigger
 from core.records import create_record, update_record
 from core.records.permissions import TriggerAuthority
 from core.triggers import validate_trigger
-from tests.flows.test_expense_scenario import Demo
-from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import Sessions, add_table, executions, record
+from tests.world.automation import Pipeline, add_table, executions, record
+from tests.world.flows import Demo
+from tests.world.tenants import Sessions
 
 EXPENSES_TABLE = [
     {"id": "amount", "type": "number", "label": "Amount"},

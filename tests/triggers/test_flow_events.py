@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from core.flows import execute_task
 from core.models import EventType
-from tests.flows.test_expense_scenario import Demo
-from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import Sessions, add_trigger, executions
+from tests.world.automation import Pipeline, add_trigger, executions
+from tests.world.flows import Demo
+from tests.world.tenants import Sessions
 
 
 async def test_field_changed_triggers_fire_for_the_fields_they_watch(

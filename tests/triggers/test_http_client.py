@@ -15,7 +15,7 @@ from core.http import (
     ResponseTooLarge,
     is_allowed_address,
 )
-from tests.triggers.factories import HttpReceiver
+from tests.world.services import HttpReceiver
 
 
 @pytest.mark.parametrize(

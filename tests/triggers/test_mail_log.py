@@ -17,19 +17,17 @@ from sqlalchemy.engine import URL
 from core.mail import deliver
 from core.models import EventType, MailStatus, OutgoingEmail, TriggerExecutionStatus
 from core.settings import load_settings
-from tests.triggers.conftest import Pipeline, make_pipeline, settings_for
-from tests.triggers.factories import (
-    Acme,
-    Mailbox,
-    Sessions,
-    SmtpServer,
+from tests.world.automation import (
+    Pipeline,
     add_trigger,
-    eventually,
     executions,
     expense,
-    free_port,
+    make_pipeline,
     record,
+    settings_for,
 )
+from tests.world.services import Mailbox, SmtpServer, eventually, free_port
+from tests.world.tenants import Sessions, Tenant
 
 ALERT = {
     "type": "send_email",
@@ -50,16 +48,18 @@ async def mail_log(sessions: Sessions) -> list[OutgoingEmail]:
 
 
 async def test_a_sent_email_is_logged_with_its_recipients_subject_body_and_status(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, smtp: SmtpServer
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, smtp: SmtpServer
 ) -> None:
-    trigger_id = await add_trigger(sessions, acme.company_id, task_id=acme.task_id, actions=[ALERT])
+    trigger_id = await add_trigger(
+        sessions, acme.company_id, task_id=acme.tasks["expense"], actions=[ALERT]
+    )
     before = len(smtp.mailbox.messages)
     await record(
         sessions,
         acme.company_id,
         EventType.TASK_COMPLETED,
         expense(310, "Ann", "Equipment"),
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
     )
     await pipeline.drain()
 
@@ -83,7 +83,7 @@ async def test_a_sent_email_is_logged_with_its_recipients_subject_body_and_statu
 
 
 async def test_an_unreachable_server_leaves_one_failed_entry_counting_every_attempt(
-    sessions: Sessions, database_url: URL, acme: Acme
+    sessions: Sessions, database_url: URL, acme: Tenant
 ) -> None:
     port = free_port()
     line = await make_pipeline(sessions, settings_for(database_url, port))
@@ -91,12 +91,16 @@ async def test_an_unreachable_server_leaves_one_failed_entry_counting_every_atte
         trigger_id = await add_trigger(
             sessions,
             acme.company_id,
-            task_id=acme.task_id,
+            task_id=acme.tasks["expense"],
             settings={"retries": 2, "retryBackoffSeconds": 0.05},
             actions=[ALERT],
         )
         await record(
-            sessions, acme.company_id, EventType.TASK_COMPLETED, expense(5), task_id=acme.task_id
+            sessions,
+            acme.company_id,
+            EventType.TASK_COMPLETED,
+            expense(5),
+            task_id=acme.tasks["expense"],
         )
         await line.drain()
         # The retries are backed off: the execution is written after the last one.
@@ -127,7 +131,7 @@ class RefusesFirst(Mailbox):
 
 
 async def test_a_retry_after_a_refusal_is_the_same_entry_and_message_id(
-    sessions: Sessions, database_url: URL, acme: Acme
+    sessions: Sessions, database_url: URL, acme: Tenant
 ) -> None:
     mailbox = RefusesFirst()
     port = free_port()
@@ -138,12 +142,16 @@ async def test_a_retry_after_a_refusal_is_the_same_entry_and_message_id(
         trigger_id = await add_trigger(
             sessions,
             acme.company_id,
-            task_id=acme.task_id,
+            task_id=acme.tasks["expense"],
             settings={"retries": 1, "retryBackoffSeconds": 0.05},
             actions=[ALERT],
         )
         await record(
-            sessions, acme.company_id, EventType.TASK_COMPLETED, expense(7), task_id=acme.task_id
+            sessions,
+            acme.company_id,
+            EventType.TASK_COMPLETED,
+            expense(7),
+            task_id=acme.tasks["expense"],
         )
         await line.drain()
         [execution] = await eventually(lambda: executions(sessions, trigger_id), within=20)
@@ -170,7 +178,7 @@ def message(subject: str = "Hello") -> EmailMessage:
 
 
 async def test_an_email_already_sent_is_not_sent_again_when_its_action_runs_again(
-    sessions: Sessions, database_url: URL, acme: Acme, smtp: SmtpServer
+    sessions: Sessions, database_url: URL, acme: Tenant, smtp: SmtpServer
 ) -> None:
     settings = settings_for(database_url, smtp.port).automation
     before = len(smtp.mailbox.messages)
@@ -188,7 +196,7 @@ async def test_an_email_already_sent_is_not_sent_again_when_its_action_runs_agai
 
 
 async def test_without_an_smtp_server_the_email_is_captured_and_the_action_succeeds(
-    sessions: Sessions, database_url: URL, acme: Acme, smtp: SmtpServer
+    sessions: Sessions, database_url: URL, acme: Tenant, smtp: SmtpServer
 ) -> None:
     settings = settings_for(database_url, smtp.port)
     capturing = dataclasses.replace(
@@ -198,14 +206,14 @@ async def test_without_an_smtp_server_the_email_is_captured_and_the_action_succe
     before = len(smtp.mailbox.messages)
     try:
         trigger_id = await add_trigger(
-            sessions, acme.company_id, task_id=acme.task_id, actions=[ALERT]
+            sessions, acme.company_id, task_id=acme.tasks["expense"], actions=[ALERT]
         )
         await record(
             sessions,
             acme.company_id,
             EventType.TASK_COMPLETED,
             expense(12000),
-            task_id=acme.task_id,
+            task_id=acme.tasks["expense"],
         )
         await line.drain()
     finally:

@@ -12,21 +12,13 @@ from core.errors import Conflict
 from core.models import EventType, TriggerExecutionStatus, utcnow
 from core.notifications import list_notifications, mark_read, unread_count
 from core.triggers import execution_stats, list_executions, retry_execution
-from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import (
-    Acme,
-    HttpReceiver,
-    Sessions,
-    add_trigger,
-    eventually,
-    executions,
-    expense,
-    record,
-)
+from tests.world.automation import Pipeline, add_trigger, executions, expense, record
+from tests.world.services import HttpReceiver, eventually
+from tests.world.tenants import Sessions, Tenant
 
 
 async def test_executions_filters_and_weekly_statistics(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     ok = await add_trigger(sessions, acme.company_id, name="ok")
     failing = await add_trigger(
@@ -67,7 +59,7 @@ async def test_executions_filters_and_weekly_statistics(
 
 
 async def test_a_failed_execution_is_retried_on_request(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     trigger_id = await add_trigger(
         sessions,
@@ -106,7 +98,7 @@ async def test_a_failed_execution_is_retried_on_request(
 
 
 async def test_retrying_a_partial_success_runs_only_the_actions_that_did_not_succeed(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     trigger_id = await add_trigger(
         sessions,
@@ -142,12 +134,12 @@ async def test_retrying_a_partial_success_runs_only_the_actions_that_did_not_suc
 
 
 async def test_notify_writes_notifications_users_can_read(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
     trigger_id = await add_trigger(
         sessions,
         acme.company_id,
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
         actions=[
             {
                 "type": "notify",
@@ -164,32 +156,40 @@ async def test_notify_writes_notifications_users_can_read(
         acme.company_id,
         EventType.TASK_COMPLETED,
         expense(99, "Bo"),
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
     )
     await pipeline.drain()
 
     [execution] = await executions(sessions, trigger_id)
-    assert execution.actions_executed[0]["output"] == {"notified": [acme.cfo_id]}
+    assert execution.actions_executed[0]["output"] == {"notified": [acme.users["cfo"].id]}
     async with transaction(sessions) as session:
         notes, total = await list_notifications(
-            session, company_id=acme.company_id, user_id=acme.cfo_id
+            session, company_id=acme.company_id, user_id=acme.users["cfo"].id
         )
         assert total == 1
         assert notes[0].title == "Expense of 99 by Bo"
-        assert notes[0].link == f"/tasks/{acme.task_id}"
-        assert await unread_count(session, company_id=acme.company_id, user_id=acme.cfo_id) == 1
+        assert notes[0].link == f"/tasks/{acme.tasks['expense']}"
+        assert (
+            await unread_count(session, company_id=acme.company_id, user_id=acme.users["cfo"].id)
+            == 1
+        )
         # Another user cannot mark the CFO's notification read.
         assert (
             await mark_read(
                 session,
                 company_id=acme.company_id,
-                user_id=acme.developer_id,
+                user_id=acme.users["developer"].id,
                 notification_ids=[notes[0].id],
             )
             == 0
         )
-        assert await mark_read(session, company_id=acme.company_id, user_id=acme.cfo_id) == 1
-        assert await unread_count(session, company_id=acme.company_id, user_id=acme.cfo_id) == 0
+        assert (
+            await mark_read(session, company_id=acme.company_id, user_id=acme.users["cfo"].id) == 1
+        )
+        assert (
+            await unread_count(session, company_id=acme.company_id, user_id=acme.users["cfo"].id)
+            == 0
+        )
 
 
 async def _two(found):

@@ -11,22 +11,15 @@ from core.models import ActionEffect, EventType, OutboxEvent, TriggerExecutionSt
 from core.models.automation import TriggerRun
 from core.triggers import retry_execution
 from scheduler.daemon import SchedulerDaemon
-from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import (
-    Acme,
-    HttpReceiver,
-    Sessions,
-    add_trigger,
-    executions,
-    expense,
-    record,
-)
+from tests.world.automation import Pipeline, add_trigger, executions, expense, record
+from tests.world.services import HttpReceiver
+from tests.world.tenants import Sessions, Tenant
 
 AGED = "now() - interval '31 days'"
 
 
 async def test_finished_events_past_the_retention_are_forgotten_and_nothing_else(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     automation = pipeline.engine.settings.automation
     assert automation.outbox_retention_days == 30

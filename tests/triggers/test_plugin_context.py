@@ -22,8 +22,10 @@ from core.triggers import TriggerEngine
 from core.triggers.registry import ActionRegistry
 from erp.sdk import Action, ActionContext, EventInfo, PluginSettings, hookimpl
 from scheduler.dispatch import InProcessDispatcher
-from tests.triggers.conftest import SECRET, Pipeline, settings_for
-from tests.triggers.factories import Acme, Sessions, SmtpServer, add_trigger, executions, record
+from tests.world.app import SECRET
+from tests.world.automation import Pipeline, add_trigger, executions, record, settings_for
+from tests.world.services import SmtpServer
+from tests.world.tenants import Sessions, Tenant
 
 
 class GreeterSettings(PluginSettings, frozen=True):
@@ -97,7 +99,7 @@ async def greeter_pipeline(
 
 
 async def run_greeting(
-    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Acme, environ: dict[str, str]
+    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Tenant, environ: dict[str, str]
 ) -> tuple[Greeter, Any]:
     greeter = Greeter()
     pipeline = await greeter_pipeline(
@@ -130,7 +132,7 @@ async def run_greeting(
 
 
 async def test_an_action_reads_its_plugins_settings_from_the_environment(
-    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Acme
+    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Tenant
 ) -> None:
     environ = {
         "ERP_PLUGIN_GREETER_GREETING": "Hello",
@@ -154,7 +156,7 @@ async def test_an_action_reads_its_plugins_settings_from_the_environment(
 
 
 async def test_the_platforms_secrets_are_nowhere_in_the_action_context(
-    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Acme
+    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Tenant
 ) -> None:
     environ = {"ERP_PLUGIN_GREETER_GREETING": "Hi", "ERP_SECRET_KEY": SECRET}
     greeter, execution = await run_greeting(sessions, database_url, smtp, acme, environ)
@@ -187,7 +189,7 @@ async def test_the_platforms_secrets_are_nowhere_in_the_action_context(
 
 
 async def test_an_action_whose_required_setting_is_missing_fails_saying_which(
-    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Acme
+    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Tenant
 ) -> None:
     greeter, execution = await run_greeting(sessions, database_url, smtp, acme, {})
     assert execution.status is TriggerExecutionStatus.FAILED
@@ -196,7 +198,7 @@ async def test_an_action_whose_required_setting_is_missing_fails_saying_which(
 
 
 async def test_plugins_watching_events_get_a_frozen_value_not_the_outbox_row(
-    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Acme
+    sessions: Sessions, database_url: URL, smtp: SmtpServer, acme: Tenant
 ) -> None:
     environ = {"ERP_PLUGIN_GREETER_GREETING": "Hi"}
     greeter, _ = await run_greeting(sessions, database_url, smtp, acme, environ)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from core.models import EventType, Notification, Trigger, TriggerExecutionStatus
-from tests.flows.test_expense_scenario import Demo
-from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import Sessions, SmtpServer, add_trigger, executions
+from tests.world.automation import Pipeline, add_trigger, executions
+from tests.world.flows import Demo
+from tests.world.services import SmtpServer
+from tests.world.tenants import Sessions
 
 
 async def test_a_12000_expense_emails_the_cfo_and_a_500_one_does_not(

@@ -9,9 +9,10 @@ from core.access import Principal
 from core.database import transaction
 from core.models import Trigger, TriggerExecutionStatus, UserRole
 from core.tasks import submit_task
-from tests.flows.test_expense_scenario import Demo
-from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import Sessions, SmtpServer, executions
+from tests.world.automation import Pipeline, executions
+from tests.world.flows import Demo
+from tests.world.services import SmtpServer
+from tests.world.tenants import Sessions
 
 
 async def test_a_standalone_expense_of_12000_emails_the_cfo_and_one_of_500_does_not(

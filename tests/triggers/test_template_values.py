@@ -10,18 +10,9 @@ import sqlalchemy as sa
 from core.database import transaction
 from core.models import CustomTableRecord, EmailTemplate, EventType, TriggerExecutionStatus
 from core.triggers.templating import TIME_BUDGET_SECONDS
-from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import (
-    Acme,
-    HttpReceiver,
-    Sessions,
-    SmtpServer,
-    add_table,
-    add_trigger,
-    executions,
-    expense,
-    record,
-)
+from tests.world.automation import Pipeline, add_table, add_trigger, executions, expense, record
+from tests.world.services import HttpReceiver, SmtpServer
+from tests.world.tenants import Sessions, Tenant
 
 TIMESHEET = [
     {"id": "employee", "type": "text", "label": "Employee", "required": True},
@@ -31,13 +22,13 @@ TIMESHEET = [
 
 
 async def test_computed_values_keep_their_type_in_a_record_and_a_json_body(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     table_id = await add_table(sessions, acme.company_id, "timesheet", TIMESHEET)
     trigger_id = await add_trigger(
         sessions,
         acme.company_id,
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
         actions=[
             {
                 "type": "create_record",
@@ -71,7 +62,7 @@ async def test_computed_values_keep_their_type_in_a_record_and_a_json_body(
         acme.company_id,
         EventType.TASK_COMPLETED,
         expense(800, "Ann"),
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
     )
     await pipeline.drain()
 
@@ -96,7 +87,7 @@ async def test_computed_values_keep_their_type_in_a_record_and_a_json_body(
 
 
 async def test_the_seeds_action_variables_render_the_submitted_values(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, smtp: SmtpServer
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, smtp: SmtpServer
 ) -> None:
     async with transaction(sessions) as session:
         session.add(
@@ -113,7 +104,7 @@ async def test_the_seeds_action_variables_render_the_submitted_values(
     trigger_id = await add_trigger(
         sessions,
         acme.company_id,
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
         actions={
             "actions": [
                 {
@@ -137,7 +128,7 @@ async def test_the_seeds_action_variables_render_the_submitted_values(
         acme.company_id,
         EventType.TASK_COMPLETED,
         expense(12000, "Jane Doe"),
-        task_id=acme.task_id,
+        task_id=acme.tasks["expense"],
     )
     await pipeline.drain()
 
@@ -153,7 +144,7 @@ async def test_the_seeds_action_variables_render_the_submitted_values(
 
 
 async def test_a_template_past_its_time_budget_fails_its_action_saying_so(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme, receiver: HttpReceiver
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant, receiver: HttpReceiver
 ) -> None:
     hours = (
         "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}"

@@ -25,13 +25,13 @@ from core.webhooks import (
     rotate_secret,
     sign_delivery,
 )
-from tests.triggers.conftest import Pipeline
-from tests.triggers.factories import Acme, Sessions, add_trigger, executions, seed_acme
+from tests.world.automation import Pipeline, add_trigger, executions, seeded_company
+from tests.world.tenants import Sessions, Tenant
 
 PUBLIC = "https://erp.example"
 
 
-async def endpoint_for(sessions: Sessions, acme: Acme, **trigger: object) -> tuple[str, str, str]:
+async def endpoint_for(sessions: Sessions, acme: Tenant, **trigger: object) -> tuple[str, str, str]:
     trigger_id = await add_trigger(
         sessions, acme.company_id, event_type=EventType.WEBHOOK_RECEIVED, **trigger
     )
@@ -59,7 +59,7 @@ async def deliver(
 
 
 async def test_a_signed_delivery_fires_the_endpoint_trigger(
-    sessions: Sessions, pipeline: Pipeline, acme: Acme
+    sessions: Sessions, pipeline: Pipeline, acme: Tenant
 ) -> None:
     trigger_id, endpoint_id, secret = await endpoint_for(
         sessions,
@@ -80,7 +80,7 @@ async def test_a_signed_delivery_fires_the_endpoint_trigger(
 
 
 async def test_wrong_signature_old_timestamp_and_duplicates_are_refused(
-    sessions: Sessions, acme: Acme
+    sessions: Sessions, acme: Tenant
 ) -> None:
     _, endpoint_id, secret = await endpoint_for(sessions, acme)
     body = json.dumps({"a": 1}).encode()
@@ -116,7 +116,7 @@ async def test_wrong_signature_old_timestamp_and_duplicates_are_refused(
         await deliver(sessions, "no-such-endpoint", secret, body)
 
 
-async def test_a_rotated_secret_replaces_the_old_one(sessions: Sessions, acme: Acme) -> None:
+async def test_a_rotated_secret_replaces_the_old_one(sessions: Sessions, acme: Tenant) -> None:
     _, endpoint_id, old = await endpoint_for(sessions, acme)
     async with transaction(sessions) as session:
         rotated = await rotate_secret(
@@ -128,7 +128,7 @@ async def test_a_rotated_secret_replaces_the_old_one(sessions: Sessions, acme: A
     await deliver(sessions, endpoint_id, rotated.secret, b"{}")
 
 
-async def test_only_webhook_triggers_get_endpoints(sessions: Sessions, acme: Acme) -> None:
+async def test_only_webhook_triggers_get_endpoints(sessions: Sessions, acme: Tenant) -> None:
     trigger_id = await add_trigger(sessions, acme.company_id)
     async with transaction(sessions) as session:
         with pytest.raises(ValidationFailed):
@@ -138,7 +138,7 @@ async def test_only_webhook_triggers_get_endpoints(sessions: Sessions, acme: Acm
 
 
 async def test_signing_secrets_are_stored_sealed_and_survive_key_rotation(
-    sessions: Sessions, acme: Acme
+    sessions: Sessions, acme: Tenant
 ) -> None:
     import sqlalchemy as sa
 
@@ -165,7 +165,7 @@ async def test_signing_secrets_are_stored_sealed_and_survive_key_rotation(
 
 
 async def test_a_remembered_endpoint_follows_rotation_deactivation_and_deletion(
-    sessions: Sessions, acme: Acme
+    sessions: Sessions, acme: Tenant
 ) -> None:
     """The receiver remembers endpoints between deliveries; each change to the row is seen
     by the very next delivery."""
@@ -218,7 +218,7 @@ async def test_a_remembered_endpoint_follows_rotation_deactivation_and_deletion(
 
 
 async def test_a_remembered_endpoint_is_read_again_once_its_secret_is_resealed(
-    sessions: Sessions, acme: Acme
+    sessions: Sessions, acme: Tenant
 ) -> None:
     import sqlalchemy as sa
 
@@ -252,7 +252,7 @@ async def test_deliveries_on_sqlite_are_verified_deduplicated_and_recorded(
     engine = create_engine(make_url(url))
     sqlite_sessions = session_factory(engine)
     try:
-        acme = await seed_acme(sqlite_sessions)
+        acme = await seeded_company(sqlite_sessions)
         trigger_id, endpoint_id, secret = await endpoint_for(sqlite_sessions, acme)
         event_id = await deliver(sqlite_sessions, endpoint_id, secret, b'{"a": 1}')
         with pytest.raises(WebhookDuplicate):
@@ -268,7 +268,7 @@ async def test_deliveries_on_sqlite_are_verified_deduplicated_and_recorded(
 
 
 async def test_a_body_nested_too_deep_to_parse_is_kept_as_text(
-    sessions: Sessions, acme: Acme
+    sessions: Sessions, acme: Tenant
 ) -> None:
     # json.loads raises RecursionError (not ValueError) on it: the delivery failed with 500.
     _, endpoint_id, secret = await endpoint_for(sessions, acme)

@@ -4,9 +4,8 @@ company and rolls back; other roles are refused."""
 from __future__ import annotations
 
 from core.models import Task, UserRole
-from tests.api.conftest import auth_headers, client, make_tenant
-
-__all__ = ["client"]
+from tests.world.app import auth_headers
+from tests.world.tenants import make_tenant
 
 
 async def test_publish_rollout_resolve_and_rollback_over_http(client, sessions) -> None:

@@ -10,21 +10,20 @@ import sqlalchemy as sa
 from core.auth.tokens import issue_access_token
 from core.database import transaction
 from core.models import Task, TaskStatus, User, UserRole
-from tests.api.conftest import SECRET, client
-from tests.flows.conftest import Acme, add_user, published_flow
-from tests.versions.test_flow_versions import release, save, start, submit_expense, version_of
+from tests.world.app import SECRET
+from tests.world.flows import published_flow, start, submit_expense
+from tests.world.tenants import Tenant, add_user
+from tests.world.versions import release, save_with_levels, version_of
 
-__all__ = ["client"]
 
-
-async def tokens(sessions, acme: Acme) -> dict[str, dict[str, str]]:
+async def tokens(sessions, acme: Tenant) -> dict[str, dict[str, str]]:
     async with transaction(sessions) as session:
         dev = await add_user(session, acme.company_id, "dev", role=UserRole.DEVELOPER)
         users = {u.id: u for u in await session.scalars(sa.select(User))}
     ttl = timedelta(minutes=5)
     out = {
         name: {"Authorization": f"Bearer {issue_access_token(users[uid], SECRET, ttl)}"}
-        for name, uid in acme.users.items()
+        for name, uid in ((name, user.id) for name, user in acme.users.items())
     }
     out["dev"] = {
         "Authorization": f"Bearer {issue_access_token(dev, SECRET, ttl)}",
@@ -38,10 +37,10 @@ def problem(response, status: int) -> str:
     return response.json().get("code", "")
 
 
-async def test_pause_resume_and_restore_over_http(client, sessions, acme: Acme) -> None:
+async def test_pause_resume_and_restore_over_http(client, sessions, acme: Tenant) -> None:
     who = await tokens(sessions, acme)
     dev = who["dev"]
-    task = {"entityType": "Task", "entityId": acme.expense_task}
+    task = {"entityType": "Task", "entityId": acme.tasks["expense"]}
     resolve = {**task, "companyId": acme.company_id}
     v1 = (await client.post("/versions", json=task, headers=dev)).json()
     await client.post(f"/versions/{v1['id']}/status", json={"status": "STABLE"}, headers=dev)
@@ -66,16 +65,16 @@ async def test_pause_resume_and_restore_over_http(client, sessions, acme: Acme) 
 
     # Restore: the task goes back to 1.0.0's fields, as a draft.
     async with transaction(sessions) as session:
-        row = await session.get(Task, acme.expense_task)
+        row = await session.get(Task, acme.tasks["expense"])
         frozen = row.fields
         row.fields = row.fields[:2]
     v2 = await client.post("/versions", json=task, headers=dev)
     assert v2.json()["version"] == "2.0.0"  # fields removed: a major bump
     restored = await client.post(f"/versions/{v1['id']}/restore", headers=dev)
     assert restored.status_code == 201, restored.text
-    assert restored.json() == {"entityId": acme.expense_task, "restoredVersionId": v1["id"]}
+    assert restored.json() == {"entityId": acme.tasks["expense"], "restoredVersionId": v1["id"]}
     async with sessions() as session:
-        row = await session.get(Task, acme.expense_task)
+        row = await session.get(Task, acme.tasks["expense"])
         assert (row.fields, row.status) == (frozen, TaskStatus.DRAFT)
     assert problem(await client.post("/versions/nope/restore", headers=dev), 404) == "not_found"
     assert problem(await client.post(f"/versions/{v1['id']}/restore", headers=who["admin"]), 403)
@@ -90,7 +89,7 @@ async def test_pause_resume_and_restore_over_http(client, sessions, acme: Acme) 
 
 
 async def test_publishing_over_waiting_instances_and_an_admin_migrating_them(
-    client, sessions, acme: Acme
+    client, sessions, acme: Tenant
 ) -> None:
     who = await tokens(sessions, acme)
     developer = await _developer(sessions, acme)
@@ -98,8 +97,8 @@ async def test_publishing_over_waiting_instances_and_an_admin_migrating_them(
     await release(sessions, developer, flow_id)
     at_level_1 = await start(sessions, acme, flow_id)
     at_manager = await start(sessions, acme, flow_id)
-    await submit_expense(sessions, acme, at_manager.id)
-    await save(sessions, acme, flow_id, levels=2)  # Manager Review goes
+    await submit_expense(sessions, acme, at_manager.id, amount=5000)
+    await save_with_levels(sessions, acme, flow_id, levels=2)  # Manager Review goes
     body = {"entityType": "Flow", "entityId": flow_id}
 
     refused = await client.post("/versions", json=body, headers=who["dev"])
@@ -134,7 +133,7 @@ async def test_publishing_over_waiting_instances_and_an_admin_migrating_them(
     assert await version_of(sessions, at_level_1.id) == "2.0.0"
 
 
-async def _developer(sessions, acme: Acme):
+async def _developer(sessions, acme: Tenant):
     from core.access import Principal
 
     async with sessions() as session:

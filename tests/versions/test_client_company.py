@@ -6,18 +6,14 @@ out, cannot see or run it."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import sqlalchemy as sa
 
-from core.auth.tokens import issue_access_token
 from core.database import transaction
 from core.models import Company, File, Role, Task, TaskExecution, User, UserRole
-from tests.api.conftest import SECRET, client
-from tests.flows.conftest import APPROVER, Acme, add_user
-from tests.flows.test_api import expense_flow
-
-__all__ = ["client"]
+from tests.world.app import auth_headers
+from tests.world.flows import expense_flow
+from tests.world.tenants import APPROVER, Tenant, add_user
 
 
 async def company_with_approvers(sessions, name: str) -> tuple[str, dict[str, User], str]:
@@ -50,22 +46,15 @@ async def company_with_approvers(sessions, name: str) -> tuple[str, dict[str, Us
         return company.id, users, receipt.id
 
 
-def bearer(user: User, company_id: str | None = None) -> dict[str, str]:
-    headers = {"Authorization": f"Bearer {issue_access_token(user, SECRET, timedelta(minutes=5))}"}
-    if company_id is not None:
-        headers["X-Company-Id"] = company_id
-    return headers
-
-
 async def test_a_flow_built_in_a_runs_in_b_with_bs_people_and_not_in_c(
-    client, sessions, acme: Acme
+    client, sessions, acme: Tenant
 ) -> None:
     async with transaction(sessions) as session:
         developer = await add_user(session, acme.company_id, "dev", role=UserRole.DEVELOPER)
-        a_manager = await session.get(User, acme.users["manager"])
+        a_manager = await session.get(User, acme.users["manager"].id)
     b_id, b, b_receipt = await company_with_approvers(sessions, "Beta")
     c_id, c, _ = await company_with_approvers(sessions, "Gamma")
-    dev = bearer(developer, acme.company_id)
+    dev = auth_headers(developer, acme.company_id)
 
     async def call(method: str, path: str, headers: dict, status: int, **kw) -> dict | list:
         response = await client.request(method, path, headers=headers, **kw)
@@ -99,7 +88,7 @@ async def test_a_flow_built_in_a_runs_in_b_with_bs_people_and_not_in_c(
     assert (resolved["reason"], resolved["version"]["version"]) == ("pinned", "1.0.0")
 
     # B knows the flow by its own id; its employee starts it and B's approvers finish it.
-    employee = bearer(b["employee"])
+    employee = auth_headers(b["employee"])
     [listed] = (await call("GET", "/flows", employee, 200))["items"]
     local_flow = installed["localId"]
     assert listed["id"] == local_flow != flow_id
@@ -124,15 +113,15 @@ async def test_a_flow_built_in_a_runs_in_b_with_bs_people_and_not_in_c(
         },
     )
     assert submitted["instance"]["currentLevelOrder"] == 2
-    assert (await call("GET", "/inbox", bearer(a_manager), 200))["items"] == []
-    manager = bearer(b["manager"])
+    assert (await call("GET", "/inbox", auth_headers(a_manager), 200))["items"] == []
+    manager = auth_headers(b["manager"])
     [review_item] = (await call("GET", "/inbox", manager, 200))["items"]
     seen.append(review_item)
     [review_task] = review_item["tasks"]
     review = f"/flow-instances/{instance}/tasks/{review_task['id']}"
     await call("POST", review, manager, 200, json={"data": {"Decision": "Approved"}})
     done = await call(
-        "POST", review, bearer(b["finance"]), 200, json={"data": {"Decision": "Approved"}}
+        "POST", review, auth_headers(b["finance"]), 200, json={"data": {"Decision": "Approved"}}
     )
     assert done["instance"]["status"] == "COMPLETED"
     history = (await call("GET", f"/flow-instances/{instance}/history", employee, 200))["items"]
@@ -146,10 +135,10 @@ async def test_a_flow_built_in_a_runs_in_b_with_bs_people_and_not_in_c(
 
     a_ids = {
         flow_id,
-        acme.expense_task,
-        acme.review_task,
-        *acme.roles.values(),
-        *acme.users.values(),
+        acme.tasks["expense"],
+        acme.tasks["review"],
+        *(role.id for role in acme.roles.values()),
+        *(user.id for user in acme.users.values()),
     }
     a_ids |= {level["id"] for level in a_flow["levels"]}
     b_text = json.dumps(seen)
@@ -169,7 +158,7 @@ async def test_a_flow_built_in_a_runs_in_b_with_bs_people_and_not_in_c(
     assert [i for i in a_ids if any(i in row[0] for row in stored)] == []
 
     # C was not rolled out: nothing to list, and neither A's nor B's flow can be started there.
-    c_employee = bearer(c["employee"])
+    c_employee = auth_headers(c["employee"])
     assert (await call("GET", "/flows", c_employee, 200))["items"] == []
     for other in (flow_id, local_flow):
         await call("POST", f"/flows/{other}/instances", c_employee, 404, json={})

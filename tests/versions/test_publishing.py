@@ -12,7 +12,7 @@ from core.database import transaction
 from core.errors import ValidationFailed
 from core.models import AuditLog, Task, TaskStatus
 from core.versions import NothingToPublish, preview_version, publish_version, restore_version
-from tests.versions.conftest import platform
+from tests.world.versions import platform
 
 
 async def edit_task(sessions, task_id: str, change) -> None:
@@ -35,7 +35,7 @@ async def publish(sessions, developer, task_id: str, **kw):
 
 
 async def test_the_changelog_of_a_set_of_edits_proposes_the_bump(sessions, acme, developer) -> None:
-    task = acme.expense_task
+    task = acme.tasks["expense"]
     first = await publish(sessions, developer, task)
     assert (first.version, first.change_log[0]["change"]) == ("1.0.0", "added")
 
@@ -80,13 +80,13 @@ async def test_the_changelog_of_a_set_of_edits_proposes_the_bump(sessions, acme,
 
 
 async def test_an_unchanged_entity_has_nothing_to_publish(sessions, acme, developer) -> None:
-    await publish(sessions, developer, acme.expense_task)
+    await publish(sessions, developer, acme.tasks["expense"])
     with pytest.raises(NothingToPublish):
-        await publish(sessions, developer, acme.expense_task)
+        await publish(sessions, developer, acme.tasks["expense"])
 
 
 async def test_a_version_restores_exactly_into_a_draft(sessions, acme, developer) -> None:
-    task = acme.expense_task
+    task = acme.tasks["expense"]
     first = await publish(sessions, developer, task)
     frozen = copy.deepcopy(first.snapshot)
 

@@ -29,7 +29,8 @@ from core.versions import (
     rollback,
     set_rollout,
 )
-from tests.versions.conftest import client_companies, platform
+from tests.world.tenants import client_companies
+from tests.world.versions import platform
 
 
 async def new_version(sessions, developer, task_id: str, label: str):
@@ -51,7 +52,7 @@ async def seen_by(sessions, task_id: str, company_id: str) -> str | None:
 
 
 async def test_pins_come_first_then_rollout_then_stable(sessions, acme, developer) -> None:
-    task = acme.expense_task
+    task = acme.tasks["expense"]
     companies = await client_companies(sessions, 40)
     v1 = await new_version(sessions, developer, task, "Name")
     assert await seen_by(sessions, task, companies[0]) is None  # published, reaching nobody
@@ -99,7 +100,7 @@ async def test_the_lifecycle_refuses_moves_it_does_not_have(sessions, acme, deve
         publish_version,
         principal=developer,
         entity_type="Task",
-        entity_id=acme.expense_task,
+        entity_id=acme.tasks["expense"],
         draft=True,
     )
     assert draft.status is VersionStatus.DRAFT and draft.published_at is None
@@ -144,11 +145,11 @@ async def test_a_version_failing_above_the_threshold_is_paused(sessions, acme, d
             company_id=acme.company_id,
             name="High-Value Alert",
             event_type=EventType.TASK_COMPLETED,
-            task_id=acme.expense_task,
+            task_id=acme.tasks["expense"],
             actions=[{"type": "send_email", "config": {"to": "cfo@acme.example"}}],
         )
         session.add(trigger)
-    v1 = await new_version(sessions, developer, acme.expense_task, "Name")
+    v1 = await new_version(sessions, developer, acme.tasks["expense"], "Name")
     await platform(
         sessions, set_rollout, principal=developer, version_id=v1.id, clients=[acme.company_id]
     )
@@ -179,10 +180,10 @@ async def test_a_version_failing_above_the_threshold_is_paused(sessions, acme, d
         )
 
     assert await watchdog(0.7) == []
-    assert await seen_by(sessions, acme.expense_task, acme.company_id) == "1.0.0"
+    assert await seen_by(sessions, acme.tasks["expense"], acme.company_id) == "1.0.0"
     [paused] = await watchdog(0.5)
     assert (paused.version_id, paused.executions, paused.failure_rate) == (v1.id, 10, 0.6)
     assert paused.paused_by is None
-    assert await seen_by(sessions, acme.expense_task, acme.company_id) is None
+    assert await seen_by(sessions, acme.tasks["expense"], acme.company_id) is None
     await platform(sessions, resume, principal=developer, version_id=v1.id)
-    assert await seen_by(sessions, acme.expense_task, acme.company_id) == "1.0.0"
+    assert await seen_by(sessions, acme.tasks["expense"], acme.company_id) == "1.0.0"

@@ -27,10 +27,8 @@ from core.records import (
     update_table,
 )
 from core.versions import change_status, install_version, publish_version, set_rollout
-from tests.flows.conftest import add_user
-from tests.versions.conftest import acme, developer, platform
-
-__all__ = ["acme", "developer"]
+from tests.world.tenants import add_user
+from tests.world.versions import platform
 
 Sessions = async_sessionmaker[AsyncSession]
 V1_FIELDS = [

@@ -23,11 +23,9 @@ from core.models import (
     VersionStatus,
 )
 from core.versions import change_status, publish_version, set_rollout
-from tests.triggers.conftest import pipeline, smtp
-from tests.triggers.factories import Sessions, add_trigger, expense, record, seed_acme
-from tests.versions.conftest import platform
-
-__all__ = ["pipeline", "smtp"]
+from tests.world.automation import add_trigger, expense, record, seeded_company
+from tests.world.tenants import Sessions
+from tests.world.versions import platform
 
 
 def above(amount: int) -> dict:
@@ -57,13 +55,21 @@ async def fire(sessions, pipeline, company_id: str, task_id: str, amount: int) -
 
 
 async def test_triggers_fire_from_the_version_the_company_sees(sessions, pipeline) -> None:
-    acme = await seed_acme(sessions)
-    dev = Principal(user_id=acme.developer_id, role=UserRole.DEVELOPER, company_id=None)
+    acme = await seeded_company(sessions)
+    dev = Principal(user_id=acme.users["developer"].id, role=UserRole.DEVELOPER, company_id=None)
     big = await add_trigger(
-        sessions, acme.company_id, name="big", task_id=acme.task_id, conditions=above(10000)
+        sessions,
+        acme.company_id,
+        name="big",
+        task_id=acme.tasks["expense"],
+        conditions=above(10000),
     )
     v1 = await platform(
-        sessions, publish_version, principal=dev, entity_type="Task", entity_id=acme.task_id
+        sessions,
+        publish_version,
+        principal=dev,
+        entity_type="Task",
+        entity_id=acme.tasks["expense"],
     )
     await platform(
         sessions, change_status, principal=dev, version_id=v1.id, status=VersionStatus.STABLE
@@ -72,15 +78,19 @@ async def test_triggers_fire_from_the_version_the_company_sees(sessions, pipelin
     # Edited after publishing: the company keeps running 1.0.0's trigger.
     async with transaction(sessions) as session:
         (await session.get(Trigger, big)).conditions = above(100)
-    await add_trigger(sessions, acme.company_id, name="new", task_id=acme.task_id)
-    await fire(sessions, pipeline, acme.company_id, acme.task_id, 500)
+    await add_trigger(sessions, acme.company_id, name="new", task_id=acme.tasks["expense"])
+    await fire(sessions, pipeline, acme.company_id, acme.tasks["expense"], 500)
     assert await runs(sessions, acme.company_id) == [("big", False)]
 
     # 1.1.0 carries the edits; published but not rolled out, so nothing changes yet.
     v2 = await platform(
-        sessions, publish_version, principal=dev, entity_type="Task", entity_id=acme.task_id
+        sessions,
+        publish_version,
+        principal=dev,
+        entity_type="Task",
+        entity_id=acme.tasks["expense"],
     )
-    await fire(sessions, pipeline, acme.company_id, acme.task_id, 500)
+    await fire(sessions, pipeline, acme.company_id, acme.tasks["expense"], 500)
     assert await runs(sessions, acme.company_id) == [("big", False)]
 
     # A client company pinned to 1.1.0 runs its triggers under its own rows.
@@ -98,7 +108,7 @@ async def test_triggers_fire_from_the_version_the_company_sees(sessions, pipelin
         version_id=v2.id,
         clients=[acme.company_id, client.id],
     )
-    await fire(sessions, pipeline, acme.company_id, acme.task_id, 500)
+    await fire(sessions, pipeline, acme.company_id, acme.tasks["expense"], 500)
     assert await runs(sessions, acme.company_id) == [("big", True), ("new", True)]
 
     async with sessions() as session:
@@ -113,7 +123,7 @@ async def test_triggers_fire_from_the_version_the_company_sees(sessions, pipelin
                 sa.select(Trigger).where(Trigger.company_id == client.id)
             )
         }
-    assert local_task and local_task != acme.task_id
+    assert local_task and local_task != acme.tasks["expense"]
     assert {t.task_id for t in client_triggers.values()} == {local_task}
     assert not any(t.is_active for t in client_triggers.values())  # headers: content is frozen
     await fire(sessions, pipeline, client.id, local_task, 50)
@@ -130,19 +140,19 @@ async def test_triggers_fire_from_the_version_the_company_sees(sessions, pipelin
 
 
 async def test_an_entity_without_versions_fires_its_live_triggers(sessions, pipeline) -> None:
-    acme = await seed_acme(sessions)
+    acme = await seeded_company(sessions)
     await add_trigger(
-        sessions, acme.company_id, name="big", task_id=acme.task_id, conditions=above(100)
+        sessions, acme.company_id, name="big", task_id=acme.tasks["expense"], conditions=above(100)
     )
-    await fire(sessions, pipeline, acme.company_id, acme.task_id, 500)
+    await fire(sessions, pipeline, acme.company_id, acme.tasks["expense"], 500)
     assert await runs(sessions, acme.company_id) == [("big", True)]
 
 
 async def test_a_clients_trigger_writes_to_its_own_table_of_the_same_name(
     sessions, pipeline
 ) -> None:
-    acme = await seed_acme(sessions)
-    dev = Principal(user_id=acme.developer_id, role=UserRole.DEVELOPER, company_id=None)
+    acme = await seeded_company(sessions)
+    dev = Principal(user_id=acme.users["developer"].id, role=UserRole.DEVELOPER, company_id=None)
     schema = [{"id": "amount", "type": "number", "label": "Amount"}]
 
     async def log_table(company_id: str) -> str:
@@ -157,9 +167,15 @@ async def test_a_clients_trigger_writes_to_its_own_table_of_the_same_name(
     a_table = await log_table(acme.company_id)
     # The builder names its own table by id, as the trigger editor stores it.
     action = {"type": "create_record", "config": {"tableId": a_table, "data": {"amount": 1}}}
-    await add_trigger(sessions, acme.company_id, name="log", task_id=acme.task_id, actions=[action])
+    await add_trigger(
+        sessions, acme.company_id, name="log", task_id=acme.tasks["expense"], actions=[action]
+    )
     version = await platform(
-        sessions, publish_version, principal=dev, entity_type="Task", entity_id=acme.task_id
+        sessions,
+        publish_version,
+        principal=dev,
+        entity_type="Task",
+        entity_id=acme.tasks["expense"],
     )
     frozen = version.snapshot["triggers"][0]
     assert frozen["references"] == [

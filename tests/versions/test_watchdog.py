@@ -21,23 +21,28 @@ from core.releases import resolve_version
 from core.settings import AutomationSettings
 from core.versions import publish_version, set_rollout
 from scheduler.daemon import SchedulerDaemon
-from tests.triggers.conftest import pipeline, smtp
-from tests.triggers.factories import add_trigger, eventually, expense, record, seed_acme
-from tests.versions.conftest import platform
-
-__all__ = ["pipeline", "smtp"]
+from tests.world.automation import add_trigger, expense, record, seeded_company
+from tests.world.services import eventually
+from tests.world.versions import platform
 
 
 async def test_the_scheduler_pauses_a_version_failing_in_its_client_companies(
     sessions, pipeline
 ) -> None:
-    acme = await seed_acme(sessions)
-    dev = Principal(user_id=acme.developer_id, role=UserRole.DEVELOPER, company_id=None)
+    acme = await seeded_company(sessions)
+    dev = Principal(user_id=acme.users["developer"].id, role=UserRole.DEVELOPER, company_id=None)
     await add_trigger(
-        sessions, acme.company_id, task_id=acme.task_id, actions=[{"type": "no_such_action"}]
+        sessions,
+        acme.company_id,
+        task_id=acme.tasks["expense"],
+        actions=[{"type": "no_such_action"}],
     )
     version = await platform(
-        sessions, publish_version, principal=dev, entity_type="Task", entity_id=acme.task_id
+        sessions,
+        publish_version,
+        principal=dev,
+        entity_type="Task",
+        entity_id=acme.tasks["expense"],
     )
     async with transaction(sessions) as session:
         client = Company(name="Client")
@@ -99,13 +104,20 @@ async def test_the_scheduler_pauses_a_version_failing_in_its_client_companies(
 async def test_failures_in_a_company_that_does_not_see_the_version_do_not_count(
     sessions, pipeline
 ) -> None:
-    acme = await seed_acme(sessions)
-    dev = Principal(user_id=acme.developer_id, role=UserRole.DEVELOPER, company_id=None)
+    acme = await seeded_company(sessions)
+    dev = Principal(user_id=acme.users["developer"].id, role=UserRole.DEVELOPER, company_id=None)
     await add_trigger(
-        sessions, acme.company_id, task_id=acme.task_id, actions=[{"type": "no_such_action"}]
+        sessions,
+        acme.company_id,
+        task_id=acme.tasks["expense"],
+        actions=[{"type": "no_such_action"}],
     )
     version = await platform(
-        sessions, publish_version, principal=dev, entity_type="Task", entity_id=acme.task_id
+        sessions,
+        publish_version,
+        principal=dev,
+        entity_type="Task",
+        entity_id=acme.tasks["expense"],
     )
     async with transaction(sessions) as session:
         client = Company(name="Client")
@@ -118,7 +130,7 @@ async def test_failures_in_a_company_that_does_not_see_the_version_do_not_count(
             acme.company_id,
             EventType.TASK_COMPLETED,
             expense(amount),
-            task_id=acme.task_id,
+            task_id=acme.tasks["expense"],
         )
     await pipeline.drain()
     async with sessions() as session:

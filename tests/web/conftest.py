@@ -21,8 +21,8 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from api.webapp import DIST
 from core.demo import DEMO_PASSWORD
 from core.migrate import upgrade
-from tests.conftest import admin_execute, fresh_database, worker_id
-from tests.triggers.factories import SmtpServer, free_port
+from tests.world.databases import admin_execute, fresh_database, worker_id
+from tests.world.services import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).parent / "screenshots"

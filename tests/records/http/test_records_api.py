@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 
 from core.models import UserRole
-from tests.api.conftest import Tenant, auth_headers
+from tests.world.app import auth_headers
+from tests.world.tenants import Tenant
 
 SCHEMA = [
     {"id": "title", "type": "text", "label": "Title", "required": True},
