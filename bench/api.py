@@ -34,11 +34,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.auth.passwords import hash_password_bcrypt  # noqa: E402
 from core.auth.tokens import issue_access_token  # noqa: E402
+from core.database import create_engine, session_factory  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
 from core.models import User, UserRole  # noqa: E402
 from core.settings import parse_database_url  # noqa: E402
+from tests.world.tenants import make_tenant  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 DATABASE = "erp_bench_api"
@@ -70,16 +71,14 @@ async def prepare_database() -> tuple[str, str, str]:
     await admin.execute(f'CREATE DATABASE "{DATABASE}"')
     await admin.close()
     await asyncio.to_thread(upgrade, parse_database_url(f"{SERVER}/{DATABASE}"))
-    conn = await asyncpg.connect(f"{SERVER}/{DATABASE}")
-    company, user, table = (str(uuid.uuid4()) for _ in range(3))
-    await conn.execute("INSERT INTO companies (id, name) VALUES ($1, 'Bench Co')", company)
-    await conn.execute(
-        "INSERT INTO users (id, email, password, role, company_id) "
-        "VALUES ($1, 'admin@bench.test', $2, 'ADMIN', $3)",
-        user,
-        hash_password_bcrypt("unused-password", 4),
-        company,
+    engine = create_engine(parse_database_url(f"{SERVER}/{DATABASE}"))
+    tenant = await make_tenant(
+        session_factory(engine), "Bench", role_users=[UserRole.ADMIN], roles={}, department=None
     )
+    await engine.dispose()
+    company, user = tenant.company_id, tenant.users[UserRole.ADMIN].id
+    table = str(uuid.uuid4())
+    conn = await asyncpg.connect(f"{SERVER}/{DATABASE}")
     await conn.execute(
         "INSERT INTO custom_tables (id, name, display_name, schema, company_id) "
         "VALUES ($1, 'expenses', 'Expenses', $2::jsonb, $3)",

@@ -45,12 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.database import create_engine, session_factory, transaction
 from core.migrate import upgrade
-from core.models import Company, CustomTableRecord, EventType, Trigger, TriggerExecution
+from core.models import CustomTableRecord, EventType, Trigger, TriggerExecution
 from core.models.automation import ScheduleSlot, TriggerRun
 from core.records import create_table
 from core.settings import load_settings
 from core.vault import install_secret_box
 from core.webhooks import create_endpoint, sign_delivery
+from tests.world.tenants import empty_company
 
 PG = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 DATABASE = "erp_faults"
@@ -153,11 +154,7 @@ class Seeded:
 async def seed(url: str, receiver_url: str) -> Seeded:
     engine = create_engine(make_url(url))
     sessions = session_factory(engine)
-    async with transaction(sessions) as session:
-        company = Company(name="Faults Corp")
-        session.add(company)
-        await session.flush()
-        company_id = company.id
+    company_id = (await empty_company(sessions, "Faults Corp")).company_id
     async with transaction(sessions, company_id=company_id) as session:
         table = await create_table(
             session,

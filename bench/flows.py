@@ -36,47 +36,50 @@ sys.path.insert(0, str(ROOT))
 
 from core.auth.tokens import issue_access_token  # noqa: E402
 from core.database import create_engine, session_factory, transaction  # noqa: E402
-from core.demo import EXPENSE_FIELDS, REVIEW_FIELDS  # noqa: E402
 from core.flows import (  # noqa: E402
-    FlowSpec,
-    LevelSpec,
     execute_task,
-    publish_flow,
-    save_flow,
     start_flow,
 )
 from core.migrate import upgrade  # noqa: E402
 from core.models import (  # noqa: E402
-    Company,
-    File,
-    Role,
-    Task,
-    TaskStatus,
     User,
     UserRole,
 )
 from core.settings import parse_database_url  # noqa: E402
 from core.tenancy import install_tenant_scoping  # noqa: E402
+from tests.world.flows import add_expense_forms, published_flow  # noqa: E402
+from tests.world.tenants import APPROVER, Person, Tenant, make_tenant  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 DATABASE = "erp_bench_flows"
 URL = parse_database_url(f"{SERVER}/{DATABASE}")
 SECRET = "bench-secret-" + "x" * 40
-APPROVER = {"canApprove": True, "canReject": True, "canReassign": True}
 MANAGERS, FINANCE = 4, 2
 WARM_UP_SECONDS = 5
 
 
 @dataclass
 class World:
-    company_id: str
+    """The bench company (the test world's expense company, with as many employees as the
+    run asks for) and its published expense flow."""
+
+    tenant: Tenant
     flow_id: str
-    expense_task: str
-    review_task: str
-    receipt: str
-    employees: list[User]
-    managers: list[User]
-    finance: list[User]
+
+    def people(self, kind: str) -> list[User]:
+        return [u for name, u in self.tenant.users.items() if name.rstrip("0123456789") == kind]
+
+    @property
+    def employees(self) -> list[User]:
+        return self.people("employee")
+
+    @property
+    def managers(self) -> list[User]:
+        return self.people("manager")
+
+    @property
+    def finance(self) -> list[User]:
+        return self.people("finance")
 
 
 @dataclass
@@ -100,80 +103,38 @@ async def prepare(employees: int) -> World:
     install_tenant_scoping()
     engine = create_engine(URL)
     sessions = session_factory(engine)
-    async with transaction(sessions) as session:
-        company = Company(name="Bench Co")
-        session.add(company)
-        await session.flush()
-        manager = Role(company_id=company.id, name="Manager", permissions=APPROVER)
-        finance = Role(company_id=company.id, name="Finance", permissions=APPROVER)
-        session.add_all([manager, finance])
 
-        def person(kind: str, n: int, role: UserRole, roles: list[Role]) -> User:
-            return User(
-                email=f"{kind}{n}@bench.test",
-                password="unused",
+    def people(kind: str, count: int, role: UserRole, roles: tuple[str, ...]) -> list[Person]:
+        return [
+            Person(
+                f"{kind}{n}",
+                role,
+                roles,
+                email="{name}@bench.test",
                 first_name=f"{kind.title()} {n}",
-                role=role,
-                company_id=company.id,
-                roles=roles,
             )
+            for n in range(count)
+        ]
 
-        people = {
-            "employee": [person("employee", n, UserRole.EMPLOYEE, []) for n in range(employees)],
-            "manager": [person("manager", n, UserRole.MANAGER, [manager]) for n in range(MANAGERS)],
-            "finance": [person("finance", n, UserRole.MANAGER, [finance]) for n in range(FINANCE)],
-        }
-        session.add_all([u for group in people.values() for u in group])
-        await session.flush()
-        creator = people["manager"][0].id
-        expense = Task(
-            company_id=company.id,
-            name="Expense Approval Form",
-            fields=EXPENSE_FIELDS,
-            status=TaskStatus.PUBLISHED,
-            created_by_id=creator,
-        )
-        review = Task(
-            company_id=company.id,
-            name="Expense Review",
-            fields=REVIEW_FIELDS,
-            status=TaskStatus.PUBLISHED,
-            created_by_id=creator,
-        )
-        receipt = File(
-            company_id=company.id,
-            filename="r.pdf",
-            original_name="receipt.pdf",
-            mimetype="application/pdf",
-            size=1000,
-            path="r.pdf",
-            uploaded_by=creator,
-        )
-        session.add_all([expense, review, receipt])
-        await session.flush()
-        decided = {"decision": {"field": "Decision"}}
-        spec = FlowSpec(
-            name="Expense Approval Workflow",
-            levels=[
-                LevelSpec(1, "Employee Submission", task_ids=[expense.id]),
-                LevelSpec(2, "Manager Review", None, [review.id], ["Manager"], decided),
-                LevelSpec(3, "Finance Approval", None, [review.id], ["Finance"], decided),
-            ],
-        )
-        flow = await save_flow(session, company_id=company.id, user_id=creator, spec=spec)
-        await publish_flow(session, company_id=company.id, flow_id=flow.id)
-        world = World(
-            company.id,
-            flow.id,
-            expense.id,
-            review.id,
-            receipt.id,
-            people["employee"],
-            people["manager"],
-            people["finance"],
-        )
+    tenant = await make_tenant(
+        sessions,
+        "Bench Co",
+        role_users=(),
+        people=[
+            *people("employee", employees, UserRole.EMPLOYEE, ()),
+            *people("manager", MANAGERS, UserRole.MANAGER, ("Manager",)),
+            *people("finance", FINANCE, UserRole.MANAGER, ("Finance",)),
+        ],
+        roles={"Manager": APPROVER, "Finance": APPROVER},
+        department=None,
+        domain=None,
+    )
+    await add_expense_forms(
+        sessions, tenant, creator="manager0", uploader="manager0", receipt_size=1000
+    )
+    flow_id = await published_flow(sessions, tenant, by="manager0")
     await engine.dispose()
-    return world
+    return World(tenant, flow_id)
 
 
 def expense(world: World, n: int) -> dict[str, Any]:
@@ -181,7 +142,7 @@ def expense(world: World, n: int) -> dict[str, Any]:
         "field_1": f"Employee {n}",
         "field_2": 12000,
         "field_3": "Travel",
-        "field_4": world.receipt,
+        "field_4": world.tenant.files["receipt"],
     }
 
 
@@ -227,16 +188,26 @@ async def run_core(world: World, employees: int, seconds: float) -> tuple[Tally,
     tally = Tally()
 
     async def call(work: Callable[..., Awaitable[Any]], **kw: Any) -> Any:
-        async with transaction(sessions, company_id=world.company_id) as session:
-            return await work(session, company_id=world.company_id, **kw)
+        async with transaction(sessions, company_id=world.tenant.company_id) as session:
+            return await work(session, company_id=world.tenant.company_id, **kw)
 
     async def one_expense(n: int) -> None:
         employee = world.employees[n]
         instance = await call(start_flow, flow_id=world.flow_id, initiator_id=employee.id)
         steps = [
-            (employee.id, world.expense_task, expense(world, n), 1),
-            (world.managers[n % MANAGERS].id, world.review_task, {"decision": "Approved"}, 2),
-            (world.finance[n % FINANCE].id, world.review_task, {"decision": "Approved"}, 3),
+            (employee.id, world.tenant.tasks["expense"], expense(world, n), 1),
+            (
+                world.managers[n % MANAGERS].id,
+                world.tenant.tasks["review"],
+                {"decision": "Approved"},
+                2,
+            ),
+            (
+                world.finance[n % FINANCE].id,
+                world.tenant.tasks["review"],
+                {"decision": "Approved"},
+                3,
+            ),
         ]
         for user_id, task_id, data, level in steps:
             started = time.perf_counter()
@@ -325,14 +296,19 @@ async def run_api(
             instance = await post(f"/flows/{world.flow_id}/instances", employee, {})
             base = f"/flow-instances/{instance['id']}/tasks"
             steps = [
-                (employee, world.expense_task, expense(world, n), 1),
+                (employee, world.tenant.tasks["expense"], expense(world, n), 1),
                 (
                     auth(world.managers[n % MANAGERS]),
-                    world.review_task,
+                    world.tenant.tasks["review"],
                     {"Decision": "Approved"},
                     2,
                 ),
-                (auth(world.finance[n % FINANCE]), world.review_task, {"Decision": "Approved"}, 3),
+                (
+                    auth(world.finance[n % FINANCE]),
+                    world.tenant.tasks["review"],
+                    {"Decision": "Approved"},
+                    3,
+                ),
             ]
             for headers, task_id, data, level in steps:
                 started = time.perf_counter()

@@ -37,10 +37,11 @@ from core.integrations.http import close_pools  # noqa: E402
 from core.integrations.runner import integration_type, run_action  # noqa: E402
 from core.integrations.secrets import prepare_config  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
-from core.models import Company, Integration, IntegrationType  # noqa: E402
+from core.models import Integration, IntegrationType  # noqa: E402
 from core.settings import load_settings  # noqa: E402
 from core.tenancy import install_tenant_scoping  # noqa: E402
 from core.vault import SecretBox  # noqa: E402
+from tests.world.tenants import empty_company  # noqa: E402
 
 SERVER = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 DATABASE = "erp_bench_integrations"
@@ -174,10 +175,8 @@ async def run(base: str, calls: int, rounds: int) -> None:
         },
         box,
     )
+    company = (await empty_company(sessions, "Bench")).company
     async with transaction(sessions) as session:
-        company = Company(name="Bench")
-        session.add(company)
-        await session.flush()
         row = Integration(
             company_id=company.id, name="Sheet", type=IntegrationType.GOOGLE_SHEETS, config=config
         )

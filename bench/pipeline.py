@@ -37,11 +37,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.database import create_engine, session_factory, transaction
 from core.events import record_event
 from core.migrate import upgrade
-from core.models import Company, EventType, OutboxEvent, Trigger, TriggerExecution
+from core.models import EventType, OutboxEvent, Trigger, TriggerExecution
 from core.models.automation import TriggerRun
 from core.settings import load_settings
 from core.vault import install_secret_box
 from core.webhooks import create_endpoint, sign_delivery
+from tests.world.tenants import empty_company
 
 PG = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("ERP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -80,10 +81,8 @@ def start(
 async def seed(url: str) -> tuple[str, str, str, str]:
     engine = create_engine(make_url(url))
     sessions = session_factory(engine)
+    company = (await empty_company(sessions, "Bench Corp")).company
     async with transaction(sessions) as session:
-        company = Company(name="Bench Corp")
-        session.add(company)
-        await session.flush()
         trigger = Trigger(
             company_id=company.id,
             name="bench",

@@ -33,9 +33,10 @@ sys.path.insert(0, str(ROOT))
 from core.access import Principal  # noqa: E402
 from core.database import create_engine, session_factory, transaction  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
-from core.models import Company, UserRole  # noqa: E402
+from core.models import UserRole  # noqa: E402
 from core.records import bulk_create_records, create_table, list_records  # noqa: E402
 from core.tenancy import install_tenant_scoping  # noqa: E402
+from tests.world.tenants import empty_company  # noqa: E402
 
 
 def _reader(company_id: str) -> Principal:
@@ -254,10 +255,8 @@ async def main() -> None:
     url = await fresh_database()
     engine = create_engine(url)
     sessions = session_factory(engine)
+    company = (await empty_company(sessions, "Bench")).company
     async with transaction(sessions) as s:
-        company = Company(name="Bench")
-        s.add(company)
-        await s.flush()
         table = await create_table(
             s, company_id=company.id, name="orders", display_name="Orders", schema=SCHEMA
         )

@@ -1,14 +1,19 @@
 """Walk every route of the OpenAPI document with another company's ids: nothing is read,
-changed or even confirmed to exist across companies."""
+changed or even confirmed to exist across companies (on PostgreSQL, where row-level security
+backs the ORM's filters), nothing listed or read across companies on embedded SQLite."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
+from litestar.testing import AsyncTestClient
 
+from api.app import create_app
 from core.auth.tokens import issue_access_token
+from core.database import create_engine, session_factory
 from core.models import (
     Base,
     CustomTable,
@@ -30,8 +35,9 @@ from core.models import (
     Trigger,
     UserRole,
 )
-from tests.world.app import SECRET
-from tests.world.tenants import Tenant
+from tests.world.app import SECRET, make_settings
+from tests.world.databases import embedded_database
+from tests.world.tenants import Tenant, make_tenant
 
 PARAM = re.compile(r"\{([^}:]+)(:[^}]+)?\}")
 
@@ -181,12 +187,11 @@ def without_instance(response) -> str:
     return repr(body)
 
 
-async def test_no_route_reaches_another_company(client, acme, globex, sessions) -> None:
-    await fill_company(sessions, globex)
-    await fill_company(sessions, acme)
+async def walk(client, acme: Tenant, ids: set[str], methods: tuple[str, ...]) -> tuple[int, list]:
+    """Call every route of the OpenAPI document with `methods` as Acme's admin, employee and
+    a developer acting in Acme, with each of another company's `ids` in its path parameters;
+    how many calls were made and the ones that leaked (an id in a list, or a row confirmed)."""
     spec = (await client.get("/schema/openapi.json")).json()
-    before = await company_fingerprint(sessions, globex.company.id)
-    ids = await foreign_ids(sessions, globex.company.id)
     principals = {
         "admin": walk_headers(acme.users[UserRole.ADMIN]),
         "developer in acme": walk_headers(acme.users[UserRole.DEVELOPER], acme.company),
@@ -196,7 +201,7 @@ async def test_no_route_reaches_another_company(client, acme, globex, sessions) 
     checked = 0
     for path, operations in spec["paths"].items():
         for method in operations:
-            if method not in ("get", "post", "put", "patch", "delete"):
+            if method not in methods:
                 continue
             if streams(operations[method]):
                 continue
@@ -233,6 +238,39 @@ async def test_no_route_reaches_another_company(client, acme, globex, sessions) 
                     ):
                         continue
                     leaks.append((who, method, path, response.status_code))
+    return checked, leaks
+
+
+async def test_no_route_reaches_another_company(client, acme, globex, sessions) -> None:
+    await fill_company(sessions, globex)
+    await fill_company(sessions, acme)
+    before = await company_fingerprint(sessions, globex.company.id)
+    ids = await foreign_ids(sessions, globex.company.id)
+    checked, leaks = await walk(client, acme, ids, ("get", "post", "put", "patch", "delete"))
     assert checked > 100
     assert sorted(set(leaks)) == []
     assert await company_fingerprint(sessions, globex.company.id) == before
+
+
+async def test_on_sqlite_no_list_or_read_route_shows_another_companys_rows(
+    tmp_path: Path,
+) -> None:
+    """The embedded mode has no row-level security behind the ORM's company filters: on
+    SQLite they alone keep Globex's rows from Acme's people."""
+    url = await embedded_database(tmp_path / "erp.db")
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    try:
+        acme, globex = await make_tenant(sessions, "Acme"), await make_tenant(sessions, "Globex")
+        await fill_company(sessions, globex)
+        await fill_company(sessions, acme)
+        before = await company_fingerprint(sessions, globex.company.id)
+        ids = await foreign_ids(sessions, globex.company.id)
+        app = create_app(make_settings(url, tmp_path / "files"))
+        async with AsyncTestClient(app=app) as client:
+            checked, leaks = await walk(client, acme, ids, ("get",))
+        assert checked > 100
+        assert sorted(set(leaks)) == []
+        assert await company_fingerprint(sessions, globex.company.id) == before
+    finally:
+        await engine.dispose()

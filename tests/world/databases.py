@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
 from core.database import create_engine
+from core.migrate import upgrade
+from core.settings import parse_database_url
 
 PG_SERVER = os.environ.get("ERP_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 
@@ -38,3 +41,10 @@ def fresh_database(name: str) -> URL:
     """Drop and create database `name` on the test server; return its URL."""
     admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     return make_url(PG_SERVER).set(database=name)
+
+
+async def embedded_database(path: Path) -> URL:
+    """A migrated SQLite database at `path`, as the embedded mode makes one; its URL."""
+    url = parse_database_url(f"sqlite:///{path}")
+    await asyncio.to_thread(upgrade, url)  # Alembic runs its own event loop
+    return url

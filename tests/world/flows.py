@@ -55,9 +55,8 @@ DECIDED_BY_FORM = {"decision": {"field": "Decision"}}
 
 
 async def expense_company(sessions: Sessions, name: str = "Acme Corporation") -> Tenant:
-    """A company to run flows in: EXPENSE_PEOPLE in the Manager, Finance and Clerk roles, the
-    seed's expense form (task "expense"), an approval form with a Decision field ("review")
-    and a receipt the employee uploaded (file "receipt")."""
+    """A company to run flows in: EXPENSE_PEOPLE in the Manager, Finance and Clerk roles, and
+    the expense forms and receipt of `add_expense_forms`."""
     tenant = await make_tenant(
         sessions,
         name,
@@ -67,36 +66,43 @@ async def expense_company(sessions: Sessions, name: str = "Acme Corporation") ->
         department=None,
         domain=None,
     )
-    creator = tenant.users["admin"].id
+    await add_expense_forms(sessions, tenant, creator="admin", uploader="employee")
+    return tenant
+
+
+async def add_expense_forms(
+    sessions: Sessions, tenant: Tenant, *, creator: str, uploader: str, receipt_size: int = 1234
+) -> None:
+    """The seed's expense form (task "expense"), an approval form with a Decision field
+    ("review"), both made by `creator`, and a receipt `uploader` uploaded (file "receipt")."""
     async with transaction(sessions) as session:
         expense = Task(
             company_id=tenant.company_id,
             name="Expense Approval Form",
             fields=EXPENSE_FIELDS,
             status=TaskStatus.PUBLISHED,
-            created_by_id=creator,
+            created_by_id=tenant.users[creator].id,
         )
         review = Task(
             company_id=tenant.company_id,
             name="Expense Review",
             fields=REVIEW_FIELDS,
             status=TaskStatus.PUBLISHED,
-            created_by_id=creator,
+            created_by_id=tenant.users[creator].id,
         )
         receipt = File(
             company_id=tenant.company_id,
             filename="r.pdf",
             original_name="receipt.pdf",
             mimetype="application/pdf",
-            size=1234,
+            size=receipt_size,
             path="r.pdf",
-            uploaded_by=tenant.users["employee"].id,
+            uploaded_by=tenant.users[uploader].id,
         )
         session.add_all([expense, review, receipt])
         await session.flush()
-        tenant.tasks = {"expense": expense.id, "review": review.id}
-        tenant.files = {"receipt": receipt.id}
-    return tenant
+        tenant.tasks.update(expense=expense.id, review=review.id)
+        tenant.files.update(receipt=receipt.id)
 
 
 def expense_submission(acme: Tenant, amount: float, category: str = "Travel") -> dict[str, Any]:
@@ -154,12 +160,15 @@ async def in_company(
         return await work(session, company_id=acme.company_id, **kw)
 
 
-async def published_flow(sessions: Sessions, acme: Tenant, spec: FlowSpec | None = None) -> str:
+async def published_flow(
+    sessions: Sessions, acme: Tenant, spec: FlowSpec | None = None, *, by: str = "admin"
+) -> str:
+    """The flow (the seed's expense flow unless `spec`) saved by `by` and published; its id."""
     flow = await in_company(
         sessions,
         acme,
         save_flow,
-        user_id=acme.users["admin"].id,
+        user_id=acme.users[by].id,
         spec=spec or expense_spec(acme),
     )
     await in_company(sessions, acme, publish_flow, flow_id=flow.id)

@@ -172,3 +172,8 @@ async def client_companies(sessions: Sessions, n: int) -> list[str]:
         session.add_all(companies)
         await session.flush()
         return [c.id for c in companies]
+
+
+async def empty_company(sessions: Sessions, name: str) -> Tenant:
+    """Company `name` with nobody and nothing in it (what a benchmark fills itself)."""
+    return await make_tenant(sessions, name, role_users=(), roles={}, department=None, domain=None)
