@@ -9,7 +9,7 @@ from litestar.handlers import BaseRouteHandler
 
 import api
 from api.app import create_app
-from tests.api.conftest import make_settings
+from tests.world.app import make_settings
 
 
 def _handlers_defined_under_api() -> dict[str, BaseRouteHandler]:
