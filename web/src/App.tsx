@@ -25,6 +25,8 @@ function Page({ of: Component }: { of: LazyExoticComponent<ComponentType> }) {
     </Suspense>
   );
 }
+// The builder studio is its own chunk: workspace users never download it.
+const StudioApp = lazy(() => import("./studio/StudioApp"));
 
 export const routes = [
   { path: "/sign-in", element: <SignInPage /> },
@@ -45,6 +47,7 @@ export const routes = [
           { path: "/records", element: <Page of={TablesPage} /> },
           { path: "/records/:table", element: <Page of={RecordsPage} /> },
           { path: "/settings/delegation", element: <Page of={DelegationPage} /> },
+          { path: "/studio/*", element: <Page of={StudioApp} /> },
           { path: "*", element: <NotFoundPage /> },
         ],
       },

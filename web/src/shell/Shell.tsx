@@ -21,6 +21,7 @@ import {
   IconTable,
   IconPlaneDeparture,
   IconLogout,
+  IconTools,
 } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { signOut } from "../api/session";
@@ -38,6 +39,9 @@ const LINKS = [
   { to: "/records", label: "Records", icon: IconTable },
   { to: "/settings/delegation", label: "Out of office", icon: IconPlaneDeparture },
 ];
+
+// The builder studio, for those the API lets define forms (developers and admins).
+const STUDIO = { to: "/studio", label: "Studio", icon: IconTools, end: false };
 
 export function Shell() {
   const me = useMe();
@@ -136,7 +140,7 @@ function ShellFrame({ developer, actsInCompany }: { developer: boolean; actsInCo
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {LINKS.map((link) => (
+        {[...LINKS, ...((me.data?.permissions ?? []).includes("tasks.write") ? [STUDIO] : [])].map((link) => (
           <NavLink
             key={link.to}
             component={RouterLink}

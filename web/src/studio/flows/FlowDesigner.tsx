@@ -1,0 +1,1 @@
+export function FlowDesigner() { return <p>Coming</p>; }

@@ -1,0 +1,1 @@
+export function TableDesigner() { return <p>Coming</p>; }

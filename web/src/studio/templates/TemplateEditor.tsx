@@ -1,0 +1,1 @@
+export function TemplateEditor() { return <p>Coming</p>; }

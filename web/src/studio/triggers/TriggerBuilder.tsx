@@ -1,0 +1,1 @@
+export function TriggerBuilder() { return <p>Coming</p>; }
