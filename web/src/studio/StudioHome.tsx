@@ -17,13 +17,13 @@ const SECTIONS = [
 ];
 
 const STATE_COLOR: Record<string, string> = {
-  DRAFT: "yellow",
-  PUBLISHED: "green",
-  ACTIVE: "green",
-  ARCHIVED: "gray",
-  DEPRECATED: "gray",
-  On: "green",
-  Off: "gray",
+  DRAFT: "grape.9",
+  PUBLISHED: "teal.9",
+  ACTIVE: "teal.9",
+  ARCHIVED: "gray.7",
+  DEPRECATED: "gray.7",
+  On: "teal.9",
+  Off: "gray.7",
 };
 
 interface Row {
@@ -37,7 +37,7 @@ interface Row {
 function List({ section, rows, loading, error }: { section: string; rows: Row[]; loading: boolean; error: unknown }) {
   if (loading) return <Loader aria-label="Loading" />;
   if (error) return <Alert color="red">{messageOf(error)}</Alert>;
-  if (rows.length === 0) return <Text c="dimmed">Nothing here yet.</Text>;
+  if (rows.length === 0) return <Text c="gray.7">Nothing here yet.</Text>;
   return (
     <Table.ScrollContainer minWidth={420}>
       <Table striped highlightOnHover aria-label={SECTIONS.find((s) => s.value === section)?.label}>
@@ -56,12 +56,12 @@ function List({ section, rows, loading, error }: { section: string; rows: Row[];
                   {row.name}
                 </Anchor>
                 {row.detail && (
-                  <Text size="xs" c="dimmed">
+                  <Text size="xs" c="gray.7">
                     {row.detail}
                   </Text>
                 )}
               </Table.Td>
-              <Table.Td>{row.state && <Badge color={STATE_COLOR[row.state] ?? "blue.8"} variant="light">{row.state}</Badge>}</Table.Td>
+              <Table.Td>{row.state && <Badge color={STATE_COLOR[row.state] ?? "blue.8"} variant="filled">{row.state}</Badge>}</Table.Td>
               <Table.Td visibleFrom="sm">{row.updatedAt ? when(row.updatedAt) : ""}</Table.Td>
             </Table.Tr>
           ))}

@@ -83,7 +83,7 @@ export function RuleBuilder({ label, value, onChange, fields, error }: RuleBuild
           {imported.ok || JSON.stringify(value ?? null) === JSON.stringify(exportRuleWith(query, qbFields)) ? (
             <>
               {imported.ok && imported.converted && (
-                <Text size="xs" c="dimmed" mb={4}>
+                <Text size="xs" c="gray.7" mb={4}>
                   Written in the seed's condition format; shown and saved as JSONLogic.
                 </Text>
               )}

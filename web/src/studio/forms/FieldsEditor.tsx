@@ -123,7 +123,7 @@ function FieldCard({
             {field.required && <Text c="red.8" size="sm" aria-label="required">*</Text>}
             <Badge size="xs" variant="light">{typeLabel}</Badge>
           </Group>
-          <Text size="xs" c="dimmed">
+          <Text size="xs" c="gray.7">
             {field.id}
           </Text>
           {problem && (
@@ -152,7 +152,7 @@ function DropList({ children, empty }: { children: ReactNode; empty: boolean }) 
       aria-label="Fields of the form"
     >
       {empty ? (
-        <Text c="dimmed" size="sm" ta="center" py="lg">
+        <Text c="gray.7" size="sm" ta="center" py="lg">
           Drag a field type here, or press its +.
         </Text>
       ) : (
@@ -214,7 +214,7 @@ export function FieldsEditor({ fields, onChange, types, selected, onSelect, prob
           {grouped.map(([group, list]) => (
             <Stack key={group} gap={4}>
               {grouped.length > 1 && (
-                <Text size="xs" c="dimmed">
+                <Text size="xs" c="gray.7">
                   {group}
                 </Text>
               )}
@@ -247,7 +247,7 @@ export function FieldsEditor({ fields, onChange, types, selected, onSelect, prob
               ))}
             </DropList>
           </SortableContext>
-          <Text size="xs" c="dimmed" aria-live="polite">
+          <Text size="xs" c="gray.7" aria-live="polite">
             {announce}
           </Text>
         </Stack>
@@ -275,7 +275,7 @@ export function FieldsEditor({ fields, onChange, types, selected, onSelect, prob
               {extra?.(current)}
             </ScrollArea.Autosize>
           ) : (
-            <Text c="dimmed" size="sm">
+            <Text c="gray.7" size="sm">
               Select a field to edit it.
             </Text>
           )}

@@ -214,7 +214,7 @@ export function FormBuilder() {
                   <Title order={4} size="h6">
                     Conditional logic
                   </Title>
-                  <Text size="xs" c="dimmed">
+                  <Text size="xs" c="gray.7">
                     Leave empty for always visible, and required only as set above.
                   </Text>
                   <Text size="sm" fw={500}>
@@ -248,7 +248,7 @@ export function FormBuilder() {
         </Tabs.Panel>
         <Tabs.Panel value="rules" pt="md">
           <Stack>
-            <Text size="sm" c="dimmed">
+            <Text size="sm" c="gray.7">
               Cross-field rules: a submission is refused with the message unless the rule holds.
             </Text>
             {draft.validations.map((v, i) => (
@@ -283,7 +283,7 @@ export function FormBuilder() {
                       setDraft((d) => ({ ...d, validations: d.validations.map((w, j) => (j === i ? { ...w, message } : w)) }));
                     }}
                   />
-                  <Text size="xs" c="dimmed">
+                  <Text size="xs" c="gray.7">
                     Shown on: {(v.fields ?? []).join(", ") || "the form"}
                   </Text>
                   <Group gap={4}>

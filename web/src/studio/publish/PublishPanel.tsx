@@ -20,11 +20,11 @@ export function ReleaseBadge({ entityType, entityId }: { entityType: Releasable;
   const preview = usePublishPreview(entityType, entityId);
   if (!entityId) return <Badge color="gray">Not saved yet</Badge>;
   if (!preview.data) return null;
-  if (!preview.data.previousVersion) return <Badge color="yellow" variant="light">Never released</Badge>;
+  if (!preview.data.previousVersion) return <Badge color="grape.9">Never released</Badge>;
   return preview.data.changeLog.length ? (
-    <Badge color="orange" variant="light">Changed since {preview.data.previousVersion}</Badge>
+    <Badge color="red.9">Changed since {preview.data.previousVersion}</Badge>
   ) : (
-    <Badge color="green" variant="light">Same as release {preview.data.previousVersion}</Badge>
+    <Badge color="teal.9">Same as release {preview.data.previousVersion}</Badge>
   );
 }
 
@@ -77,14 +77,14 @@ export function PublishButton({
               <Group gap="xs">
                 <Text>Proposed version</Text>
                 <Badge size="lg">{preview.data.proposedVersion}</Badge>
-                {preview.data.previousVersion && <Text c="dimmed">after {preview.data.previousVersion}</Text>}
+                {preview.data.previousVersion && <Text c="gray.7">after {preview.data.previousVersion}</Text>}
               </Group>
               <Text fw={500}>{preview.data.changes}</Text>
               {entries.length > 0 ? (
                 <List size="sm" aria-label="Changelog">
                   {entries.map((e, i) => (
                     <List.Item key={i}>
-                      <Badge size="xs" variant="light" color={e.impact === "major" ? "red.8" : e.impact === "minor" ? "blue.8" : "gray"} mr={6}>
+                      <Badge size="xs" color={e.impact === "major" ? "red.9" : e.impact === "minor" ? "blue.9" : "gray.7"} mr={6}>
                         {e.impact}
                       </Badge>
                       {e.kind} {e.name ?? e.path} {e.change}
@@ -92,7 +92,7 @@ export function PublishButton({
                   ))}
                 </List>
               ) : (
-                <Text c="dimmed">Nothing changed since the latest release: only the draft's state is published.</Text>
+                <Text c="gray.7">Nothing changed since the latest release: only the draft's state is published.</Text>
               )}
               <TextInput label="Release note (optional)" value={changes} onChange={(e) => setChanges(e.currentTarget.value)} maxLength={500} />
             </>
