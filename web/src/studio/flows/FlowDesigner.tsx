@@ -126,9 +126,9 @@ function fieldsUpTo(draft: FlowDraft, order: number, tasks: Task[]): FieldDef[] 
     .flatMap((l) => l.taskIds.flatMap((id) => (byId.get(id)?.fields ?? []) as unknown as FieldDef[]));
 }
 
-function completionText(c: LevelConfig["completion"], people: number): string {
+function completionText(c: LevelConfig["completion"]): string {
   if (c === "all") return "everyone asked";
-  if (typeof c === "number" && c > 1) return `${c} of ${Math.max(people, c)}`;
+  if (typeof c === "number" && c > 1) return `${c} of those asked`;
   return "any one";
 }
 
@@ -166,7 +166,7 @@ function LevelNode({ data }: NodeProps<Node<LevelNodeData>>) {
         {taskNames.length ? taskNames.join(", ") : "no task (approval only)"}
       </Text>
       <Text size="xs">
-        {level.roles.length ? level.roles.join(", ") : "initiator"} · {completionText(level.config.completion, level.roles.length)}
+        {level.roles.length ? level.roles.join(", ") : "initiator"} · {completionText(level.config.completion)}
         {level.config.deadlineHours ? ` · ${level.config.deadlineHours} h` : ""}
       </Text>
       {problem && (
@@ -348,7 +348,7 @@ export function FlowDesigner() {
         taskNames: level.taskIds.map((t) => taskName.get(t) ?? t),
       } satisfies LevelNodeData,
     })),
-    { id: END, type: "end", position: { x: 55, y: draft.levels.length * 150 }, data: {} },
+    { id: END, type: "end", position: { x: 330, y: Math.max(0, draft.levels.length - 1) * 150 + 75 }, data: {} },
   ];
   const edges: Edge[] = [
     ...draft.levels.map((_, i) => ({
@@ -364,11 +364,10 @@ export function FlowDesigner() {
       source: String(b.fromLevel),
       target: b.toLevel === END || b.toLevel === null ? END : String(b.toLevel),
       label: `${b.name} (${b.priority})${branchProblem(i) ? " ⚠" : ""}`,
-      type: "smoothstep",
+      type: "default",
       markerEnd: { type: MarkerType.ArrowClosed },
       style: { stroke: branchProblem(i) ? "var(--mantine-color-red-7)" : "var(--mantine-color-blue-7)", strokeWidth: 2 },
       labelStyle: { fill: branchProblem(i) ? "var(--mantine-color-red-8)" : undefined, fontWeight: 600 },
-      pathOptions: { offset: 40 + i * 20 },
       ariaLabel: `Branch ${b.name}`,
     })),
   ];
@@ -807,7 +806,7 @@ function LevelPanel({
           error={at("config", "decision")}
         />
       )}
-      <Button color="red.8" variant="light" onClick={onRemove}>
+      <Button color="red.8" variant="outline" onClick={onRemove}>
         Remove this level
       </Button>
     </Stack>

@@ -212,7 +212,7 @@ export function FieldsEditor({ fields, onChange, types, selected, onSelect, prob
             Field types
           </Title>
           {grouped.map(([group, list]) => (
-            <Stack key={group} gap={4}>
+            <Stack key={group} gap={4} className="studio-palette">
               {grouped.length > 1 && (
                 <Text size="xs" c="gray.7">
                   {group}
