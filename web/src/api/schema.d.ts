@@ -1789,7 +1789,7 @@ export interface paths {
         };
         /**
          * Live updates: my company's flow work and my notifications
-         * @description Server-sent events. `inbox` (data: {event, flowId, instanceId}) when flow work of the company changed, so inboxes and instance pages may read differently; `notification` (data: {id, title}) when a notification for me arrived. A comment line every 15 s keeps the connection open. The stream ends when the access token expires: reconnect with a fresh one. Each event is a hint to reload what it names, sent about a second after the change commits; a client that was disconnected reloads what it shows.
+         * @description Server-sent events. `inbox` (data: {event, flowId, instanceId}) when flow work of the company changed, so inboxes and instance pages may read differently; `notification` (data: {id, title}) when a notification for me arrived. A comment line every 15 s keeps the connection open. The stream ends when the access token expires or its sign-in ends (checked at each heartbeat): reconnect with a fresh one. Each event is a hint to reload what it names, sent about a second after the change commits; a client that was disconnected reloads what it shows.
          */
         get: operations["StreamStream"];
         put?: never;
