@@ -38,7 +38,7 @@ from api.tasks import routes as tasks
 from api.triggers import routes as triggers
 from api.validation import MAX_JSON_DEPTH, nested_too_deep, nul_problems
 from api.versions import routes as versions
-from api.webapp import unknown_path, webapp_middleware
+from api.webapp import DIST, unknown_path, webapp_middleware
 from api.webhooks import routes as webhooks
 from core.database import create_engine, session_factory
 from core.errors import FieldProblem, ValidationFailed
@@ -131,6 +131,23 @@ def route_handlers() -> list[Any]:
     return [health, *ROUTERS, unknown_path]
 
 
+SCALAR = "/schema-assets/scalar.js"
+
+
+def api_docs() -> ScalarRenderPlugin:
+    """The interactive API documentation at /schema: Scalar as the web app's build ships it
+    (web/vite.config.ts copies it from the npm package), so the page works offline; from its
+    CDN only where the web app was not built."""
+    if (DIST / SCALAR.lstrip("/")).is_file():
+        return ScalarRenderPlugin(
+            js_url=SCALAR,
+            css_url="/schema-assets/scalar.css",
+            options={"withDefaultFonts": False},
+            favicon="<link rel='icon' type='image/svg+xml' href='/favicon.svg'>",
+        )
+    return ScalarRenderPlugin()
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the API for `settings` (the environment's by default)."""
     settings = settings or get_settings()
@@ -176,7 +193,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="ERP Builder",
             version=VERSION,
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[api_docs()],
         ),
     )
     config = auth.on_app_init(config)
