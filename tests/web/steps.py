@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from playwright.async_api import Locator, Page, expect
 
-from tests.web.conftest import Server
+from tests.world.browser import Server
 
 FLOW = "Expense Approval Workflow"
 T = TypeVar("T")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
-from tests.web.conftest import PHONE, People, Server, serious_violations, shoot
 from tests.web.steps import (
     FLOW,
     at_level,
@@ -25,6 +24,7 @@ from tests.web.steps import (
     submit,
     timeline,
 )
+from tests.world.browser import PHONE, People, Server, serious_violations, shoot
 
 
 async def no_horizontal_scroll(page: Page) -> None:

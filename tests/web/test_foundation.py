@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 from playwright.async_api import expect
 
-from tests.web.conftest import PHONE, People, Server, serious_violations, shoot, sign_in
+from tests.world.browser import PHONE, People, Server, serious_violations, shoot, sign_in
 
 
 async def test_pages_and_api_share_paths_by_what_is_asked_for(server: Server) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 from playwright.async_api import Page, expect
 
 from core.demo import DEMO_PASSWORD
-from tests.web.conftest import PHONE, People, Server, serious_violations, shoot
 from tests.web.steps import FLOW, at_level, eventually, history_of, review
+from tests.world.browser import PHONE, People, Server, serious_violations, shoot
 
 
 async def submitted_expense(server: Server, tmp_path: Path, amount: int = 90) -> str:

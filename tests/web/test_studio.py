@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from playwright.async_api import Locator, Page, expect
 
-from tests.web.conftest import PHONE, People, serious_violations, shoot
+from tests.world.browser import PHONE, People, serious_violations, shoot
 
 
 async def choose(page: Page, scope: Locator, combobox: str, option: str) -> None:
