@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from core.database import transaction
+from core.events.payloads import PAYLOAD_KEYS
 from core.flows import (
     END,
     instance_history,
@@ -16,6 +17,7 @@ from core.models import (
     FlowBranch,
     FlowInstanceStatus,
     FlowLevel,
+    OutboxEvent,
     Trigger,
 )
 from core.rules import evaluate
@@ -98,3 +100,22 @@ async def test_amounts_under_1000_skip_the_finance_level(sessions) -> None:
     history = await demo.do(sessions, instance_history, instance_id=small.id)
     skip = [h for h in history if h.kind == "ADVANCED"][-1]
     assert skip.details == {"toLevel": None, "branch": "Small expenses skip finance"}
+
+
+async def test_every_event_of_the_scenario_carries_the_keys_its_type_declares(sessions) -> None:
+    """Saving a trigger judges its templates by core/events/payloads.py: what the platform
+    emits must be what that table says (a key it does not declare would be refused in a
+    template though present at run time)."""
+    demo = await Demo().load(sessions)
+    instance = await demo.submit_expense(sessions, 12000)
+    await demo.review(sessions, instance.id, "manager")
+    await demo.review(sessions, instance.id, "finance")
+    async with sessions() as session:
+        events = (await session.scalars(sa.select(OutboxEvent))).all()
+    seen = {e.event_type for e in events}
+    assert {EventType.FLOW_STARTED, EventType.TASK_STARTED, EventType.TASK_COMPLETED} <= seen
+    assert EventType.FLOW_COMPLETED in seen
+    for event in events:
+        declared = PAYLOAD_KEYS[event.event_type]
+        assert declared is not None
+        assert set(event.payload) <= declared, (event.event_type, set(event.payload) - declared)
