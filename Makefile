@@ -63,6 +63,6 @@ typecheck: install-dev
 	$(BIN)/mypy
 
 pytest: install-dev services web chromium
-	$(BIN)/pytest -n auto -p no:cacheprovider
+	$(BIN)/pytest -n auto --dist loadfile -p no:cacheprovider
 
 test: lint typecheck web-test pytest
