@@ -39,8 +39,6 @@ def _check_field_type(item: Any) -> list[str]:
     name = getattr(item, "name", None)
     if not isinstance(name, str) or not name:
         problems.append(f"field type {type(item).__name__} has no name")
-    if type(item).clean is FieldType.clean:
-        problems.append(f"field type {name!r} does not implement clean()")
     return problems
 
 

@@ -7,6 +7,7 @@ registry checks the definition against the type once, then calls `clean` on ever
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -129,9 +130,10 @@ class RecordInfo:
 Referenced = FileInfo | UserInfo | RecordInfo
 
 
-class FieldType:
+class FieldType(ABC):
     """Base of every field type. Subclasses set `name` (what `type` says in a definition) and
-    override `clean`; the rest has sensible defaults.
+    implement `clean` (abstract: a type without it cannot be made); the rest has sensible
+    defaults.
 
     - `kind`: how rules, sorting and indexes see a cleaned value.
     - `Settings`: a msgspec Struct for the definition's `settings` object (None: no settings).
@@ -154,10 +156,10 @@ class FieldType:
         """Problems the generic checks cannot see (say min above max in settings)."""
         return ()
 
+    @abstractmethod
     def clean(self, value: Any, definition: FieldDefinition) -> Any:
         """Return the value to store (normalised), or raise Invalid. Never called with an
         empty value: the registry handles `required` and emptiness itself."""
-        raise NotImplementedError
 
     def parse_text(self, text: str, definition: FieldDefinition) -> Any:
         """Turn a CSV cell into a value for `clean` (text types take it as it is)."""

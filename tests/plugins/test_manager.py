@@ -6,6 +6,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from core.cli import cli
@@ -106,13 +107,20 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_load() -> None:
     assert set(plugins.contributions.field_types) == {"text", "textarea"}
 
 
+def test_a_field_type_without_clean_cannot_be_made() -> None:
+    """`clean` is abstract: the plugin author meets the omission when the type is made (and
+    mypy when it is written), before any plugin loads it."""
+    with pytest.raises(TypeError, match=r"abstract method '?clean"):
+        NoClean()  # type: ignore[abstract]
+
+
 def test_malformed_contributions_are_reported_per_plugin_and_skipped() -> None:
     def explode() -> list[Any]:
         raise RuntimeError("boom")
 
     bad = plugin(
         "bad",
-        erp_register_field_types=lambda: [NoClean(), "text", Colour()],
+        erp_register_field_types=lambda: ["text", Colour()],
         erp_register_actions=lambda: [object()],
         erp_register_integrations=lambda: [
             IntegrationType("BROKEN", "Broken", config=(ConfigField("x", "X", type="colour"),))  # type: ignore[arg-type]
@@ -123,7 +131,6 @@ def test_malformed_contributions_are_reported_per_plugin_and_skipped() -> None:
     info = plugins.info("bad")
     assert info.error is None
     joined = "\n".join(info.problems)
-    assert "does not implement clean()" in joined
     assert "'text' is not a FieldType" in joined
     assert "field type 'colour' is already provided by good" in joined
     assert "has no name" in joined
