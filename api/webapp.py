@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from litestar import route
+from litestar import Request, route
 from litestar.exceptions import NotFoundException
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 
@@ -126,7 +126,7 @@ def webapp_middleware(app: ASGIApp) -> ASGIApp:
     include_in_schema=False,
     opt={"public": True},
 )
-async def unknown_path(path: str = "/") -> Any:
+async def unknown_path(request: Request[Any, Any, Any]) -> Any:
     """Every path no route claims: reached so that the middleware above sees app pages such as
     `/records/...` that have no API route; anything else is the API's 404 as before."""
-    raise NotFoundException(f"No route for {path}")
+    raise NotFoundException(f"No route for {request.url.path}")

@@ -11,8 +11,8 @@ from api.mail.schemas import (
     OutgoingEmailOut,
 )
 from api.resources import Resource, resource_router
-from core.mail.templates import EMAIL_TEMPLATES
 from core.models import EmailTemplate, OutgoingEmail
+from core.triggers.email_templates import EMAIL_TEMPLATES
 
 email_templates = Resource(
     path="/email-templates",

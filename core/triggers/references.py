@@ -91,6 +91,31 @@ async def unknown_references(
     return unknown
 
 
+async def referenced_templates(
+    session: AsyncSession, company_id: str, actions: Any
+) -> list[tuple[int, str, Any]]:
+    """(action index, setting, EmailTemplate) of every stored e-mail template `actions` name
+    literally, as send_email finds it (the company's most recently changed active one)."""
+    model = REFERENCED["EmailTemplate"]
+    found = []
+    for index, key, entity, value in _named_rows(actions):
+        if entity != "EmailTemplate":
+            continue
+        template = await session.scalar(
+            sa.select(model)
+            .where(
+                model.company_id == company_id,
+                model.is_active.is_(True),
+                _matches(entity, model, value),
+            )
+            .order_by(model.updated_at.desc())
+            .limit(1)
+        )
+        if template is not None:
+            found.append((index, key, template))
+    return found
+
+
 async def portable_references(session: AsyncSession, actions: Any) -> list[dict[str, Any]]:
     """What a client needs to find, in its own company, each row the actions name: its name,
     and for an entity installed into clients (a flow) the platform id its install records.

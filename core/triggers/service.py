@@ -17,7 +17,7 @@ from core.rules.fields import field_names
 from core.rules.service import prepare_rule
 from core.triggers.conditions import Fields, fields_of, slug
 from core.triggers.matching import fields_of_flows
-from core.triggers.references import unknown_references
+from core.triggers.references import referenced_templates, unknown_references
 from core.triggers.registry import ActionRegistry, get_action_registry
 from core.triggers.templating import template_names
 from core.triggers.trigger_settings import parse_settings, parse_steps
@@ -181,13 +181,14 @@ async def validate_trigger(
                     s.config, path=f"actions[{i}].config"
                 )
             )
+        known = _known_variables(event_type, fields)
         problems += _unknown_variables(
-            registry,
-            parse_steps(values.get("actions")),
-            values.get("actions"),
-            _known_variables(event_type, fields),
+            registry, parse_steps(values.get("actions")), values.get("actions"), known
         )
         if check_references:
+            problems += await _unknown_template_variables(
+                session, company_id, registry, values.get("actions"), known
+            )
             for index, key, entity, value in await unknown_references(
                 session, company_id, values.get("actions")
             ):
@@ -234,12 +235,9 @@ def _unknown_variables(
         return []
     problems: list[FieldProblem] = []
     for index, step in enumerate(steps):
-        try:
-            action = registry.get(step.type)
-            config = action.parse_config(step.config)
-        except ErpError:
-            continue  # reported above
-        allowed = known | set(action.adds_variables(config) if action.adds_variables else ())
+        allowed = _allowed_variables(registry, step, known)
+        if allowed is None:
+            continue  # the action's type or config was reported above
         settings = raw[index].get("config") if isinstance(raw[index], dict) else None
         for path, text in _texts(settings, f"actions[{index}].config"):
             try:
@@ -257,6 +255,99 @@ def _unknown_variables(
                     )
                 )
     return problems
+
+
+def _allowed_variables(
+    registry: ActionRegistry, step: Any, known: frozenset[str]
+) -> frozenset[str] | None:
+    """The event's variables and those the action adds itself (send_email's `variables`);
+    None when the action's type or config is not valid."""
+    try:
+        action = registry.get(step.type)
+        config = action.parse_config(step.config)
+    except ErpError:
+        return None
+    return known | set(action.adds_variables(config) if action.adds_variables else ())
+
+
+async def _unknown_template_variables(
+    session: AsyncSession,
+    company_id: str,
+    registry: ActionRegistry,
+    actions: Any,
+    known: frozenset[str] | None,
+) -> list[FieldProblem]:
+    """A problem for each variable of a stored e-mail template an action names that its
+    trigger's events can never offer (the template is rendered with the same variables)."""
+    if known is None:
+        return []
+    steps = parse_steps(actions)
+    problems: list[FieldProblem] = []
+    for index, setting, template in await referenced_templates(session, company_id, actions):
+        texts = {"subject": template.subject, "body": template.body}
+        for part, name in _template_gaps(texts, _allowed_variables(registry, steps[index], known)):
+            problems.append(
+                FieldProblem(
+                    f"actions[{index}].config.{setting}",
+                    f"the template {template.name!r} uses {name!r} in its {part}, which is "
+                    "neither a field of what the trigger is attached to nor a variable of "
+                    "its event",
+                    "unknown_variable",
+                )
+            )
+    return problems
+
+
+async def unfillable_by_senders(
+    session: AsyncSession, company_id: str, template_id: str, texts: dict[str, str]
+) -> list[FieldProblem]:
+    """A problem for each variable of a stored template's `texts` (subject and body, as they
+    would be after a change) that an active trigger sending it could never fill: a changed
+    template is held to the triggers that send it, as a trigger to the templates it names."""
+    registry = get_action_registry()
+    problems: list[FieldProblem] = []
+    triggers = await session.scalars(
+        sa.select(Trigger).where(Trigger.company_id == company_id, Trigger.is_active.is_(True))
+    )
+    for trigger in triggers:
+        indexes = [
+            index
+            for index, _setting, found in await referenced_templates(
+                session, company_id, trigger.actions
+            )
+            if found.id == template_id
+        ]
+        if not indexes:
+            continue
+        values = {name: getattr(trigger, name) for name in EDITABLE}
+        fields = await _attachments(session, company_id, values, [])
+        known = _known_variables(trigger.event_type, fields)
+        if known is None:
+            continue
+        steps = parse_steps(trigger.actions)
+        for index in indexes:
+            for part, name in _template_gaps(
+                texts, _allowed_variables(registry, steps[index], known)
+            ):
+                message = f"{name!r} is not a variable of trigger {trigger.name!r}, which sends it"
+                problems.append(FieldProblem(f"/{part}", message, "unknown_variable"))
+    return problems
+
+
+def _template_gaps(texts: dict[str, str], allowed: frozenset[str] | None) -> list[tuple[str, str]]:
+    """(subject or body, name) of each variable of a template's texts outside `allowed`;
+    nothing when the action is not valid (reported already) or a text cannot be parsed (the
+    template's own save refuses that)."""
+    if allowed is None:
+        return []
+    gaps = []
+    for part, text in texts.items():
+        try:
+            names = template_names(text)
+        except ErpError:
+            continue
+        gaps += [(part, name) for name in sorted(names - allowed)]
+    return gaps
 
 
 def _texts(value: Any, path: str) -> list[tuple[str, str]]:

@@ -474,3 +474,57 @@ async def test_a_template_naming_a_variable_that_cannot_exist_is_refused_on_save
     del body["taskId"]
     open_ended = await client.post("/triggers", json=body, headers=admin)
     assert open_ended.status_code == 201, open_ended.text
+
+
+async def test_a_stored_template_is_held_to_the_variables_of_the_triggers_that_send_it(
+    client: AsyncTestClient, sessions: Sessions, tenant: Tenant
+) -> None:
+    """Saving a trigger that sends a stored template checks the template's variables as it
+    checks its own settings; changing a template that a trigger sends may not introduce a
+    variable that trigger could never fill. Nothing is written when refused."""
+    admin = auth_headers(tenant.users[UserRole.ADMIN])
+    task_id = await expense_task(sessions, tenant)
+    template = {
+        "name": "High value",
+        "type": "high_value",
+        "subject": "{{ field_employee_name }} asks {{ amount }}",
+        "body": "Reason: {{ cause }}",
+    }
+    made = await client.post("/email-templates", json=template, headers=admin)
+    assert made.status_code == 201, made.text
+    trigger = {
+        "name": "Alert",
+        "eventType": "TASK_COMPLETED",
+        "taskId": task_id,
+        "actions": [
+            {"type": "send_email", "config": {"to": "a@acme.test", "template": "high_value"}}
+        ],
+    }
+    refused = await client.post("/triggers", json=trigger, headers=admin)
+    assert refused.status_code == 422, refused.text
+    errors = refused.json()["errors"]
+    assert [(e["path"], e["code"]) for e in errors] == [
+        ("actions[0].config.template", "unknown_variable")
+    ]
+    assert "'cause'" in errors[0]["message"] and "body" in errors[0]["message"]
+    assert (await client.get("/triggers", headers=admin)).json()["total"] == 0
+
+    # The action's own `variables` fill it.
+    trigger["actions"][0]["config"]["variables"] = {"cause": "{{ category }}"}
+    saved = await client.post("/triggers", json=trigger, headers=admin)
+    assert saved.status_code == 201, saved.text
+
+    # Now the template is sent by that trigger: a change using what it cannot fill is refused.
+    path = f"/email-templates/{made.json()['id']}"
+    changed = await client.patch(path, json={"subject": "{{ amonut }} {{ cause }}"}, headers=admin)
+    assert changed.status_code == 422, changed.text
+    errors = changed.json()["errors"]
+    assert [(e["path"], e["code"]) for e in errors] == [("/subject", "unknown_variable")]
+    assert "'amonut'" in errors[0]["message"] and "'Alert'" in errors[0]["message"]
+    assert (await client.get(path, headers=admin)).json()["subject"] == template["subject"]
+    fine = await client.patch(path, json={"subject": "{{ amount }} for {{ cause }}"}, headers=admin)
+    assert fine.status_code == 200, fine.text
+
+    broken = await client.patch(path, json={"body": "{{ cause "}, headers=admin)
+    assert broken.status_code == 422, broken.text
+    assert [e["code"] for e in broken.json()["errors"]] == ["invalid_template"]
