@@ -1,6 +1,7 @@
 """What each kind of event carries: the keys of its payload, as the platform emits them.
 Saving a trigger checks its templates against these (a variable no event of its kind can
-have is refused); tests/triggers/test_template_variables.py holds every emitter to them."""
+have is refused); tests/triggers/test_template_variables.py (records, standalone submissions,
+schedules) and tests/flows/test_expense_scenario.py (a flow's events) hold the emitters to them."""
 
 from __future__ import annotations
 
