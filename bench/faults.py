@@ -45,7 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.database import create_engine, session_factory, transaction
 from core.migrate import upgrade
-from core.models import CustomTableRecord, EventType, Trigger, TriggerExecution
+from core.models import (
+    CustomTableRecord,
+    EventType,
+    Trigger,
+    TriggerExecution,
+    TriggerExecutionStatus,
+)
 from core.models.automation import ScheduleSlot, TriggerRun
 from core.records import create_table
 from core.settings import load_settings
@@ -275,6 +281,10 @@ class Outcome:
     executions: int
     executed: dict[int, datetime]
     """Delivery number -> when its execution was recorded."""
+    statuses: Counter[str]
+    """Executions of the webhook trigger by status."""
+    unfinished: dict[str, str]
+    """Delivery number -> status and error of each webhook execution that did not succeed."""
     doubled_executions: int
     records_per_key: Counter[str]
     slots: int
@@ -287,9 +297,12 @@ async def outcome(url: str, seeded: Seeded) -> Outcome:
     async with sessions() as session:
         rows = (
             await session.execute(
-                sa.select(TriggerExecution.event_data, TriggerExecution.executed_at).where(
-                    TriggerExecution.trigger_id == seeded.webhook_trigger
-                )
+                sa.select(
+                    TriggerExecution.event_data,
+                    TriggerExecution.executed_at,
+                    TriggerExecution.status,
+                    TriggerExecution.error_message,
+                ).where(TriggerExecution.trigger_id == seeded.webhook_trigger)
             )
         ).all()
         per_event = Counter(
@@ -318,11 +331,17 @@ async def outcome(url: str, seeded: Seeded) -> Outcome:
         total = await session.scalar(sa.select(sa.func.count()).select_from(TriggerExecution))
     await engine.dispose()
     executed: dict[int, datetime] = {}
-    for data, at in rows:
+    for data, at, _status, _error in rows:
         executed[int(data["data"]["n"])] = at
     return Outcome(
         executions=int(total or 0),
         executed=executed,
+        statuses=Counter(str(status) for _data, _at, status, _error in rows),
+        unfinished={
+            str(data["data"]["n"]): f"{status}: {error}"
+            for data, _at, status, error in rows
+            if status != TriggerExecutionStatus.SUCCESS
+        },
         doubled_executions=sum(c - 1 for c in per_event.values() if c > 1),
         records_per_key=keys,
         slots=len(slot_events),
@@ -361,6 +380,11 @@ def report(
         f"{result.slots_run} of {result.slots} claimed schedule slots)"
     )
     print(f"lost: {len(lost)} deliveries, {result.slots - result.slots_run} schedule slots")
+    print(
+        "webhook executions by status: " + ", ".join(f"{k} {v}" for k, v in result.statuses.items())
+    )
+    for event, why in list(result.unfinished.items())[:10]:
+        print(f"  delivery {event}: {why}")
     print(f"doubled executions: {result.doubled_executions}")
     doubled_records = sum(c - 1 for c in result.records_per_key.values() if c > 1)
     print(f"doubled effects: create_record {doubled_records}")
@@ -375,6 +399,8 @@ def report(
         f"({sum(len(k) - 1 for k in repeated.values())} repeats), "
         f"{same_key} of them with the same Idempotency-Key every time"
     )
+    succeeded = len(result.executed) - len(result.unfinished)
+    print(f"http_request: {succeeded} successful executions, {len(calls)} events called")
     print("recovery (until every delivery accepted before the fault had run):")
     longest = 0.0
     for fault in log:
