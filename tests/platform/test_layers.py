@@ -138,3 +138,20 @@ def test_erp_still_offers_every_command(tmp_path: Path) -> None:
     }
     plugins = load_plugins(entry_points=False)
     assert {"api.commands", "scheduler.commands"} <= {i.name for i in plugins.infos if i.builtin}
+
+
+def test_tests_share_builders_only_through_the_test_world() -> None:
+    """A test module imports no other test module: what tests share lives in tests/world
+    (or beside them, in a module not named test_*), so running one module alone works."""
+    offenders = []
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            offenders += [
+                f"{path.relative_to(ROOT)}: {name}"
+                for name in names
+                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_")
+            ]
+    assert offenders == []

@@ -12,10 +12,15 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from core.database import transaction
-from core.models import EmailTemplate, Task, TaskStatus, UserRole
+from core.models import EmailTemplate, UserRole
 from core.webhooks import sign_delivery
 from tests.world.app import auth_headers
-from tests.world.automation import EXPENSE_FIELDS, HIGH_VALUE_CONDITIONS, Pipeline, add_table
+from tests.world.automation import (
+    HIGH_VALUE_CONDITIONS,
+    Pipeline,
+    add_table,
+    expense_task,
+)
 from tests.world.services import HttpReceiver
 from tests.world.tenants import Sessions, Tenant, make_tenant
 
@@ -25,20 +30,6 @@ LEDGER = [{"id": "t", "type": "number", "label": "T"}]
 @pytest.fixture
 async def tenant(sessions: Sessions) -> Tenant:
     return await make_tenant(sessions, "Acme")
-
-
-async def expense_task(sessions: Sessions, tenant: Tenant) -> str:
-    async with transaction(sessions) as session:
-        task = Task(
-            name="Expense Approval Form",
-            status=TaskStatus.PUBLISHED,
-            company_id=tenant.company.id,
-            created_by_id=tenant.users[UserRole.ADMIN].id,
-            fields=EXPENSE_FIELDS,
-        )
-        session.add(task)
-        await session.flush()
-        return task.id
 
 
 async def test_an_admin_creates_reads_edits_and_deletes_a_trigger(

@@ -14,9 +14,8 @@ from litestar.testing import AsyncTestClient
 from core.events.payloads import PAYLOAD_KEYS
 from core.models import EventType, OutboxEvent, UserRole, utcnow
 from core.scheduling.claims import fire_due_slots
-from tests.triggers.test_api import expense_task
 from tests.world.app import auth_headers
-from tests.world.automation import add_trigger
+from tests.world.automation import add_trigger, expense_task
 from tests.world.tenants import Sessions, make_tenant
 
 SCHEMA = [

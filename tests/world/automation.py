@@ -126,6 +126,21 @@ async def add_trigger(sessions: Sessions, company_id: str, **values: Any) -> str
         return trigger.id
 
 
+async def expense_task(sessions: Sessions, tenant: Tenant) -> str:
+    """The expense form, published in the tenant's company (its admin made it)."""
+    async with transaction(sessions) as session:
+        task = Task(
+            name="Expense Approval Form",
+            status=TaskStatus.PUBLISHED,
+            company_id=tenant.company.id,
+            created_by_id=tenant.users[UserRole.ADMIN].id,
+            fields=EXPENSE_FIELDS,
+        )
+        session.add(task)
+        await session.flush()
+        return task.id
+
+
 async def add_table(sessions: Sessions, company_id: str, name: str, schema: list[Any]) -> str:
     """A custom table of the company (through the records service, as the API makes one)."""
     from core.records import create_table
