@@ -119,6 +119,12 @@ class Proc:
                 self.kill()
 
 
+class _Listener(ThreadingHTTPServer):
+    # The backlog drains in bursts after each fault: the default listen queue (5) overflowed
+    # and one call of a run failed with a reset connection (ReadError).
+    request_queue_size = 1024
+
+
 class Receiver:
     """The HTTP API the trigger calls: records (event, Idempotency-Key) per request."""
 
@@ -142,7 +148,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Listener(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -179,6 +185,9 @@ async def seed(url: str, receiver_url: str) -> Seeded:
             company_id=company_id,
             name="delivery",
             event_type=EventType.WEBHOOK_RECEIVED,
+            # As a user calling an API that deduplicates would: a failed call is made again,
+            # under the same Idempotency-Key.
+            settings={"retries": 3, "retryBackoffSeconds": 1},
             actions=[
                 write,
                 {
