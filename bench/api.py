@@ -34,6 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import create, dropped_at_end, run_database  # noqa: E402
 from core.auth.tokens import issue_access_token  # noqa: E402
 from core.database import create_engine, session_factory  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
@@ -42,7 +43,7 @@ from core.settings import parse_database_url  # noqa: E402
 from tests.world.tenants import make_tenant  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-DATABASE = "erp_bench_api"
+DATABASE = run_database("api")
 SECRET = "bench-secret-" + "x" * 40
 SCHEMA = [
     {
@@ -66,10 +67,7 @@ RECORD = {"data": {"name": "Ada Lovelace", "amount": 1234.5, "category": "Travel
 async def prepare_database() -> tuple[str, str, str]:
     """Fresh database, migrated; a company, its admin and a custom table. Returns
     (company id, admin id, table id)."""
-    admin = await asyncpg.connect(f"{SERVER}/postgres")
-    await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    await admin.close()
+    await asyncio.to_thread(create, DATABASE)
     await asyncio.to_thread(upgrade, parse_database_url(f"{SERVER}/{DATABASE}"))
     engine = create_engine(parse_database_url(f"{SERVER}/{DATABASE}"))
     tenant = await make_tenant(
@@ -352,4 +350,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with dropped_at_end(DATABASE):
+        main()

@@ -43,6 +43,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scratch import create, dropped_at_end, run_database
 from core.database import create_engine, session_factory, transaction
 from core.migrate import upgrade
 from core.models import (
@@ -60,7 +61,7 @@ from core.webhooks import create_endpoint, sign_delivery
 from tests.world.tenants import empty_company
 
 PG = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-DATABASE = "erp_faults"
+DATABASE = run_database("faults")
 BIN = Path(sys.executable).parent
 DRAIN_LIMIT = 300.0
 """Seconds the run waits for the backlog after the stream; what is still missing is lost."""
@@ -70,18 +71,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def admin(*statements: str) -> None:
-    async def run() -> None:
-        engine = create_engine(make_url(PG), poolclass=sa.NullPool)
-        async with engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            for statement in statements:
-                await conn.exec_driver_sql(statement)
-        await engine.dispose()
-
-    asyncio.run(run())
 
 
 class Proc:
@@ -427,7 +416,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
 
-    admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)', f'CREATE DATABASE "{DATABASE}"')
+    create(DATABASE)
     url = make_url(PG).set(database=DATABASE).render_as_string(hide_password=False)
     upgrade(make_url(url))
     logs = Path(tempfile.mkdtemp(prefix="erp-faults-"))
@@ -493,10 +482,10 @@ def main() -> None:
     finally:
         for proc in [api, *procs.values(), redis]:
             proc.stop()
-        admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         receiver.server.shutdown()
         print(f"process logs: {logs}")
 
 
 if __name__ == "__main__":
-    main()
+    with dropped_at_end(DATABASE):
+        main()

@@ -34,6 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import create, dropped_at_end, run_database  # noqa: E402
 from core.auth.tokens import issue_access_token  # noqa: E402
 from core.database import create_engine, session_factory, transaction  # noqa: E402
 from core.flows import (  # noqa: E402
@@ -51,7 +52,7 @@ from tests.world.flows import add_expense_forms, published_flow  # noqa: E402
 from tests.world.tenants import APPROVER, Person, Tenant, make_tenant  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-DATABASE = "erp_bench_flows"
+DATABASE = run_database("flows")
 URL = parse_database_url(f"{SERVER}/{DATABASE}")
 SECRET = "bench-secret-" + "x" * 40
 MANAGERS, FINANCE = 4, 2
@@ -95,10 +96,7 @@ class Tally:
 
 async def prepare(employees: int) -> World:
     """A fresh migrated database with a company, its people, the two forms and the flow."""
-    admin = await asyncpg.connect(f"{SERVER}/postgres")
-    await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    await admin.close()
+    await asyncio.to_thread(create, DATABASE)
     await asyncio.to_thread(upgrade, URL)
     install_tenant_scoping()
     engine = create_engine(URL)
@@ -356,4 +354,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with dropped_at_end(DATABASE):
+        asyncio.run(main())

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import create, dropped_at_end, run_database  # noqa: E402
 from core.database import create_engine, session_factory, transaction  # noqa: E402
 from core.integrations.http import close_pools  # noqa: E402
 from core.integrations.runner import integration_type, run_action  # noqa: E402
@@ -44,7 +45,7 @@ from core.vault import SecretBox  # noqa: E402
 from tests.world.tenants import empty_company  # noqa: E402
 
 SERVER = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-DATABASE = "erp_bench_integrations"
+DATABASE = run_database("integrations")
 TOKEN = "ya29.bench-token"
 ROW = ["2026-11-25", "Eve Employee", "Travel", 12000]
 
@@ -110,12 +111,7 @@ def serve() -> None:
 
 
 async def fresh_database() -> sa.URL:
-    admin = create_engine(make_url(SERVER), poolclass=sa.NullPool)
-    async with admin.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await conn.exec_driver_sql(f'CREATE DATABASE "{DATABASE}"')
-    await admin.dispose()
+    await asyncio.to_thread(create, DATABASE)
     url = make_url(SERVER).set(database=DATABASE)
     await asyncio.to_thread(upgrade, url)
     return url
@@ -248,4 +244,5 @@ async def run(base: str, calls: int, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with dropped_at_end(DATABASE):
+        main()

@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scratch import create, dropped_at_end, run_database
 from core.database import create_engine, session_factory, transaction
 from core.events import record_event
 from core.migrate import upgrade
@@ -46,20 +47,8 @@ from tests.world.tenants import empty_company
 
 PG = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("ERP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-DATABASE = "erp_bench"
+DATABASE = run_database("pipeline")
 BIN = Path(sys.executable).parent
-
-
-def admin(*statements: str) -> None:
-    async def run() -> None:
-        engine = create_engine(make_url(PG), poolclass=sa.NullPool)
-        async with engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            for statement in statements:
-                await conn.exec_driver_sql(statement)
-        await engine.dispose()
-
-    asyncio.run(run())
 
 
 def start(
@@ -308,7 +297,7 @@ def main() -> None:
     parser.add_argument("--source", choices=["api", "direct"], default="api")
     args = parser.parse_args()
 
-    admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)', f'CREATE DATABASE "{DATABASE}"')
+    create(DATABASE)
     url = make_url(PG).set(database=DATABASE).render_as_string(hide_password=False)
     upgrade(make_url(url))
     env = {
@@ -351,9 +340,9 @@ def main() -> None:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-        admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         print(f"process logs: {logs}")
 
 
 if __name__ == "__main__":
-    main()
+    with dropped_at_end(DATABASE):
+        main()

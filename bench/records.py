@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import create, dropped_at_end, run_database  # noqa: E402
 from core.access import Principal  # noqa: E402
 from core.database import create_engine, session_factory, transaction  # noqa: E402
 from core.migrate import upgrade  # noqa: E402
@@ -45,7 +46,7 @@ def _reader(company_id: str) -> Principal:
 
 
 SERVER = os.environ.get("ERP_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-DATABASE = "erp_bench_records"
+DATABASE = run_database("records")
 SCHEMA = [
     {"id": "ref", "type": "text", "label": "Ref", "required": True},
     {"id": "amount", "type": "number", "label": "Amount", "required": True, "indexed": True},
@@ -61,12 +62,7 @@ UNINDEXED_SQL = "(data->>'region') = 'r-517'"
 
 
 async def fresh_database() -> sa.URL:
-    admin = create_engine(make_url(SERVER), poolclass=sa.NullPool)
-    async with admin.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await conn.exec_driver_sql(f'CREATE DATABASE "{DATABASE}"')
-    await admin.dispose()
+    await asyncio.to_thread(create, DATABASE)
     url = make_url(SERVER).set(database=DATABASE)
     await asyncio.to_thread(upgrade, url)
     return url
@@ -284,4 +280,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with dropped_at_end(DATABASE):
+        asyncio.run(main())
