@@ -29,6 +29,8 @@ from api.live import routes as live
 from api.mail import routes as mail
 from api.notifications import routes as notifications
 from api.organisation import routes as organisation
+from api.platform import routes as platform
+from api.platform.http_metrics import http_metrics
 from api.plugins import routes as plugins
 from api.query import check_query, install_query_contracts
 from api.records import routes as records
@@ -78,6 +80,7 @@ ROUTERS: tuple[Router, ...] = (
     audit.router,
     rules.router,
     plugins.router,
+    platform.router,
 )
 """Every area's router, one per folder of api/ (tests/api/test_routes.py checks that no
 handler defined under api/ is left out). A new area adds its router here."""
@@ -171,6 +174,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.live.stop()
             await app.state.background.stop()
             await engine.dispose()
+            platform.process_ended()
 
     auth = jwt_auth(settings)
     config = AppConfig(
@@ -197,6 +201,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
     )
     config = auth.on_app_init(config)
+    # Request rate and latency by route (api/platform); outside authentication, so refused
+    # requests count too, and inside the web app's files, which are not the API's.
+    config.middleware.insert(0, http_metrics().middleware)
     # The web app's pages and files are answered before authentication (api/webapp.py).
     config.middleware.insert(0, webapp_middleware)
     app = Litestar.from_config(config)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import shutil
 import socket
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
@@ -64,7 +67,18 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
         "forwarded_allow_ips": list(settings.trusted_proxies) or None,
     }
     if workers > 1:
-        uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)
+        if settings.observability.metrics_token:
+            # Each API process records into files of one folder and whichever answers
+            # /metrics adds them all up: one scrape target with the sums of every process.
+            from core.metrics import use_multiprocess
+
+            folder = Path(tempfile.mkdtemp(prefix="erp-api-metrics-"))
+            use_multiprocess(folder)
+        try:
+            uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)
+        finally:
+            if settings.observability.metrics_token:
+                shutil.rmtree(folder, ignore_errors=True)
     else:
         from api.app import create_app
 

@@ -97,6 +97,22 @@ class IntegrationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ObservabilitySettings:
+    """Metrics and traces (ERP_METRICS_*, ERP_*_METRICS_PORT, ERP_TRACING; see
+    docs/deployment.md, Monitoring)."""
+
+    metrics_token: str | None = field(default=None, repr=False)
+    """Bearer token /metrics and the metrics ports ask for; without it the API serves no
+    /metrics and the background processes open no metrics port."""
+    metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int | None = None
+    relay_metrics_port: int | None = None
+    scheduler_metrics_port: int | None = None
+    tracing: bool = False
+    """OpenTelemetry traces, exported over OTLP as the standard OTEL_* variables say."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Every setting of the platform; the README's configuration table mirrors this class."""
 
@@ -119,6 +135,7 @@ class Settings:
     cannot choose the address that sign-in throttling and the audit trail see."""
     automation: AutomationSettings = field(default_factory=AutomationSettings)
     integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
 
     @property
     def embedded(self) -> bool:
@@ -190,7 +207,39 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         automation=_automation_settings(env, embedded=url.get_backend_name() == "sqlite"),
         integrations=_integration_settings(env),
+        observability=_observability_settings(env),
     )
+
+
+def _observability_settings(env: dict[str, str]) -> ObservabilitySettings:
+    token = env.get("ERP_METRICS_TOKEN") or None
+    if token is not None and len(token) < 16:
+        raise ConfigurationError("ERP_METRICS_TOKEN must be at least 16 characters long")
+    ports = {
+        name: _port(env, f"ERP_{name.upper()}_METRICS_PORT")
+        for name in ("worker", "relay", "scheduler")
+    }
+    if token is None and any(ports.values()):
+        raise ConfigurationError(
+            "ERP_*_METRICS_PORT needs ERP_METRICS_TOKEN: the metrics ports ask for it"
+        )
+    return ObservabilitySettings(
+        metrics_token=token,
+        metrics_host=env.get("ERP_METRICS_HOST") or "127.0.0.1",
+        worker_metrics_port=ports["worker"],
+        relay_metrics_port=ports["relay"],
+        scheduler_metrics_port=ports["scheduler"],
+        tracing=_flag(env, "ERP_TRACING"),
+    )
+
+
+def _port(env: dict[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigurationError(f"{name} must be a TCP port (1-65535), not {raw!r}")
+    return int(raw)
 
 
 def _origins(env: dict[str, str], name: str) -> tuple[str, ...]:

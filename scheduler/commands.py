@@ -73,6 +73,7 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
     from scheduler.dispatch import CeleryDispatcher
     from scheduler.hints import RedisHintPublisher, hint_channel, listen_for_hints
     from scheduler.integrations import run_integration_workflows
+    from scheduler.metrics import serve_metrics
     from scheduler.relay import RelayWake, run_relay
 
     install_tenant_scoping()
@@ -87,6 +88,9 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
     hints = None
     if daemon is not None and settings.redis_url:
         hints = RedisHintPublisher.for_settings(settings).connect()
+    observability = settings.observability
+    port = observability.scheduler_metrics_port if scheduler else observability.relay_metrics_port
+    metrics = serve_metrics(settings, port, "scheduler" if scheduler else "relay")
     freeze_startup_objects()
     workflows: asyncio.Task[None] | None = None
     listener: asyncio.Task[None] | None = None
@@ -118,6 +122,8 @@ async def _background(settings: Any, *, relay: bool, scheduler: bool) -> None:
             await workflows
         if hints is not None:
             await hints.close()
+        if metrics is not None:
+            metrics.shutdown()
         await engine.dispose()
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.database import transaction
 from core.events.dispatch import Dispatcher
+from core.metrics import RELAY_EVENTS
 from core.settings import AutomationSettings
 from core.triggers import mark_dispatched, pending_events, runs_to_redeliver
 from core.triggers.relay import events_to_redeliver
@@ -82,6 +83,8 @@ async def relay_once(
         if ids:
             admitted = await dispatcher.send_events(ids)
             await mark_dispatched(session, ids, admitted=admitted)
+    if ids:
+        RELAY_EVENTS.labels("first").inc(len(ids))
     return len(ids)
 
 
@@ -111,6 +114,7 @@ async def redeliver_unadmitted_events(
             admitted = await dispatcher.send_events(ids)
             await mark_dispatched(session, ids, admitted=admitted)
     if ids:
+        RELAY_EVENTS.labels("redelivered").inc(len(ids))
         log.warning(
             "relay: resent %d events dispatched over %gs ago and not admitted (lost by the "
             "broker or by a worker that died)",

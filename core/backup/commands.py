@@ -16,11 +16,9 @@ from core.plugins import hookimpl
 def backup(file: Path) -> None:
     """Write the database and the uploaded files into the archive FILE (.tar.gz)."""
     from core.backup import BackupFailed, back_up
-    from core.cli import check_database
     from core.settings import get_settings
 
     settings = get_settings()
-    check_database(settings, require_schema=True)
     try:
         manifest = asyncio.run(back_up(settings, file))
     except BackupFailed as exc:

@@ -4,12 +4,14 @@ an empty database in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.backup.tools import BackupFailed, libpq_environment, run_tool
 from core.database import create_engine
@@ -33,6 +35,19 @@ class Dumped:
     tool: str
 
 
+@asynccontextmanager
+async def _connect(url: URL, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection, or BackupFailed in one line (no password) if there is none."""
+    try:
+        conn = await engine.connect()
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        where = url.render_as_string(hide_password=True)
+        raise BackupFailed(f"cannot reach the database at {where}: {reason}") from None
+    async with conn:
+        yield conn
+
+
 async def count_rows(conn: AsyncConnection) -> dict[str, int]:
     """Rows of every table of the schema. Without erp.company_id set, the tenant policies let
     every row through, also for a role bound by them (core.tenancy)."""
@@ -51,7 +66,7 @@ async def dump(url: URL, target: Path) -> Dumped:
     tool = await run_tool(["pg_dump", "--version"], env)
     engine = create_engine(url, poolclass=sa.NullPool)
     try:
-        async with engine.connect() as conn:
+        async with _connect(url, engine) as conn:
             conn = await conn.execution_options(isolation_level="REPEATABLE READ")
             async with conn.begin():
                 snapshot = (await conn.exec_driver_sql("SELECT pg_export_snapshot()")).scalar()
@@ -82,13 +97,8 @@ async def ensure_empty(url: URL) -> None:
     """Refuse a target database that holds any table, view or sequence."""
     engine = create_engine(url, poolclass=sa.NullPool)
     try:
-        async with engine.connect() as conn:
+        async with _connect(url, engine) as conn:
             relations = (await conn.execute(RELATIONS)).scalar_one()
-    except BackupFailed:
-        raise
-    except Exception as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise BackupFailed(f"cannot reach the database {url.database}: {reason}") from None
     finally:
         await engine.dispose()
     if relations:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from core.http import GuardedHttpClient, HttpResponse
 from core.integrations.auth import AuthScheme, NoAuth
+from core.metrics import INTEGRATION_CALL_SECONDS, INTEGRATION_CALLS
 from core.settings import Settings
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -91,6 +92,8 @@ class VendorHttp:
     max_retry_after: float = 30.0
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     """Redacted summary of each exchange (method, URL without query, status, milliseconds)."""
+    kind: str = ""
+    """The integration type, as the call metrics name it."""
 
     async def request(
         self,
@@ -154,6 +157,8 @@ class VendorHttp:
         if response.status_code >= 400:
             entry["error"] = response.text[:ERROR_BODY_IN_LOG]
         self.exchanges.append(entry)
+        INTEGRATION_CALLS.labels(self.kind, f"{response.status_code // 100}xx").inc()
+        INTEGRATION_CALL_SECONDS.labels(self.kind).observe(time.perf_counter() - started)
 
 
 def _merge_query(url: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -121,6 +121,7 @@ async def connect(
         limiter,
         retries=settings.integrations.retries,
         max_retry_after=settings.integrations.max_retry_after,
+        kind=type_name,
     )
 
     async def save_token(blob: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.database import transaction
 from core.events import record_event
+from core.metrics import SCHEDULE_SLOTS
 from core.models import EventType, Trigger, as_utc, new_id, utcnow
 from core.models.automation import ScheduleSlot
 from core.scheduling.schedule import Schedule, due_slots, parse_schedule
@@ -59,7 +60,9 @@ async def claim_slot(
         .returning(ScheduleSlot.id)
     )
     if inserted is None:
+        SCHEDULE_SLOTS.labels("taken").inc()
         return None
+    SCHEDULE_SLOTS.labels("claimed").inc()
     record_event(
         session,
         EventType.SCHEDULED,

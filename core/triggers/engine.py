@@ -21,6 +21,12 @@ from core.errors import ErpError
 from core.events.dispatch import Dispatcher
 from core.flows.link_tokens import links_for_step
 from core.http import GuardedHttpClient
+from core.metrics import (
+    ACTION_ATTEMPTS,
+    ACTION_SECONDS,
+    TRIGGER_EXECUTION_SECONDS,
+    TRIGGER_EXECUTIONS,
+)
 from core.models import OutboxEvent, Trigger, TriggerExecutionStatus, as_utc, utcnow
 from core.plugins.manager import Plugins
 from core.releases import released_trigger
@@ -250,6 +256,8 @@ class TriggerEngine:
             if execution_id is None:
                 log.warning("run %s: lease lost before recording; left to its holder", f.run.id)
                 continue
+            TRIGGER_EXECUTIONS.labels(f.status.value).inc()
+            TRIGGER_EXECUTION_SECONDS.labels(f.status.value).observe(f.execution_time_ms / 1000)
             log.info(
                 "execution %s of trigger %s for event %s: %s",
                 execution_id,
@@ -380,8 +388,11 @@ class TriggerEngine:
         index: int,
         attempts: int,
     ) -> dict[str, Any]:
+        started = time.perf_counter()
         with collecting_warnings() as warnings:
             outcome = await self._attempt_action(job, info, variables, step, index, attempts)
+        ACTION_ATTEMPTS.labels(step.type, str(outcome["status"]).lower()).inc()
+        ACTION_SECONDS.labels(step.type).observe(time.perf_counter() - started)
         if warnings:
             # A template named a value the event did not have: rendered empty, and said so.
             outcome["warnings"] = warnings
