@@ -98,8 +98,7 @@ class IntegrationSettings:
 
 @dataclass(frozen=True, slots=True)
 class ObservabilitySettings:
-    """Metrics and traces (ERP_METRICS_*, ERP_*_METRICS_PORT, ERP_TRACING; see
-    docs/deployment.md, Monitoring)."""
+    """Metrics (ERP_METRICS_*, ERP_*_METRICS_PORT; see docs/deployment.md, Monitoring)."""
 
     metrics_token: str | None = field(default=None, repr=False)
     """Bearer token /metrics and the metrics ports ask for; without it the API serves no
@@ -108,8 +107,6 @@ class ObservabilitySettings:
     worker_metrics_port: int | None = None
     relay_metrics_port: int | None = None
     scheduler_metrics_port: int | None = None
-    tracing: bool = False
-    """OpenTelemetry traces, exported over OTLP as the standard OTEL_* variables say."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,20 +213,22 @@ def _observability_settings(env: dict[str, str]) -> ObservabilitySettings:
     if token is not None and len(token) < 16:
         raise ConfigurationError("ERP_METRICS_TOKEN must be at least 16 characters long")
     ports = {
-        name: _port(env, f"ERP_{name.upper()}_METRICS_PORT")
-        for name in ("worker", "relay", "scheduler")
+        name: _port(env, name)
+        for name in (
+            "ERP_WORKER_METRICS_PORT",
+            "ERP_RELAY_METRICS_PORT",
+            "ERP_SCHEDULER_METRICS_PORT",
+        )
     }
     if token is None and any(ports.values()):
-        raise ConfigurationError(
-            "ERP_*_METRICS_PORT needs ERP_METRICS_TOKEN: the metrics ports ask for it"
-        )
+        named = ", ".join(name for name, port in ports.items() if port)
+        raise ConfigurationError(f"{named} needs ERP_METRICS_TOKEN: the metrics ports ask for it")
     return ObservabilitySettings(
         metrics_token=token,
         metrics_host=env.get("ERP_METRICS_HOST") or "127.0.0.1",
-        worker_metrics_port=ports["worker"],
-        relay_metrics_port=ports["relay"],
-        scheduler_metrics_port=ports["scheduler"],
-        tracing=_flag(env, "ERP_TRACING"),
+        worker_metrics_port=ports["ERP_WORKER_METRICS_PORT"],
+        relay_metrics_port=ports["ERP_RELAY_METRICS_PORT"],
+        scheduler_metrics_port=ports["ERP_SCHEDULER_METRICS_PORT"],
     )
 
 

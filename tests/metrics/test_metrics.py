@@ -250,3 +250,22 @@ async def _three(sessions: Sessions, trigger_id: str) -> bool:
 async def _worker_counted(url: str) -> str | None:
     text = (await _scrape_async(url)).text
     return text if value(text, "erp_trigger_executions_total", status="SUCCESS") >= 3 else None
+
+
+def test_metrics_settings_refuse_a_short_token_and_a_port_without_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.errors import ConfigurationError
+
+    monkeypatch.chdir(tmp_path)  # the embedded default keeps its secret in the directory
+    from core.settings import load_settings
+
+    with pytest.raises(ConfigurationError, match="at least 16"):
+        load_settings({"ERP_METRICS_TOKEN": "short"})
+    with pytest.raises(ConfigurationError, match="ERP_RELAY_METRICS_PORT needs ERP_METRICS_TOKEN"):
+        load_settings({"ERP_RELAY_METRICS_PORT": "9102"})
+    with pytest.raises(ConfigurationError, match="TCP port"):
+        load_settings({"ERP_METRICS_TOKEN": TOKEN, "ERP_WORKER_METRICS_PORT": "70000"})
+    settings = load_settings({"ERP_METRICS_TOKEN": TOKEN, "ERP_WORKER_METRICS_PORT": "9101"})
+    assert settings.observability.worker_metrics_port == 9101
+    assert TOKEN not in repr(settings)
