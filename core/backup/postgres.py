@@ -38,14 +38,17 @@ class Dumped:
 @asynccontextmanager
 async def _connect(url: URL, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection, or BackupFailed in one line (no password) if there is none."""
+    conn = engine.connect()
     try:
-        conn = await engine.connect()
+        await conn.start()
     except Exception as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         where = url.render_as_string(hide_password=True)
         raise BackupFailed(f"cannot reach the database at {where}: {reason}") from None
-    async with conn:
+    try:
         yield conn
+    finally:
+        await conn.close()
 
 
 async def count_rows(conn: AsyncConnection) -> dict[str, int]:
