@@ -6,7 +6,8 @@ body is walked field by field (recursing into nested Structs and lists of them).
 from __future__ import annotations
 
 import json
-from typing import Any, Union, get_args, get_origin
+import re
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
 
@@ -34,15 +35,34 @@ def value_problems(value: Any, target: Any, path: str) -> list[FieldProblem]:
         return _object_problems(value, struct_type, path)
     item_type = _list_item_struct(target)
     if item_type is not None and isinstance(value, list):
-        problems: list[FieldProblem] = []
+        # The list's own constraints (its length) first, then each item at its index.
+        problems = _convert_problems(value, _with_items(target, Any), path)
         for index, item in enumerate(value):
             problems += value_problems(item, item_type, f"{path}/{index}")
         return problems
+    return _convert_problems(value, target, path)
+
+
+def _convert_problems(value: Any, target: Any, path: str) -> list[FieldProblem]:
     try:
         msgspec.convert(value, target, strict=True)
     except msgspec.ValidationError as exc:
-        return [FieldProblem(path=path, message=clean_message(str(exc)), code="invalid")]
+        message = str(exc)
+        return [FieldProblem(path + _pointer(message), clean_message(message), "invalid")]
     return []
+
+
+_LOCATION = re.compile(r" - at `\$(.*)`$")
+_STEP = re.compile(r"\[(\d+)\]|\.([^.\[]+)")
+
+
+def _pointer(message: str) -> str:
+    """msgspec's location inside the value (`$[2].name`) as a JSON pointer suffix (`/2/name`),
+    so a problem deep in a list names the item it is about."""
+    found = _LOCATION.search(message)
+    if found is None:
+        return ""
+    return "".join(f"/{index or key}" for index, key in _STEP.findall(found.group(1)))
 
 
 def _object_problems(
@@ -70,7 +90,23 @@ def _object_problems(
     return problems
 
 
+def _unannotated(target: Any) -> Any:
+    """`Annotated[list[X], Meta(...)]` is a list of X for walking it."""
+    while get_origin(target) is Annotated:
+        target = get_args(target)[0]
+    return target
+
+
+def _with_items(target: Any, item: Any) -> Any:
+    """The list type `target` (with its constraints) holding `item`s instead."""
+    if get_origin(target) is Annotated:
+        base, *metadata = get_args(target)
+        return Annotated[(_with_items(base, item), *metadata)]
+    return list[item]  # type: ignore[valid-type]
+
+
 def _struct_type(target: Any) -> type[msgspec.Struct] | None:
+    target = _unannotated(target)
     if isinstance(target, type) and issubclass(target, msgspec.Struct):
         return target
     if get_origin(target) in (Union, type(int | None)):
@@ -83,6 +119,7 @@ def _struct_type(target: Any) -> type[msgspec.Struct] | None:
 
 
 def _list_item_struct(target: Any) -> type[msgspec.Struct] | None:
+    target = _unannotated(target)
     if get_origin(target) in (list, tuple, set, frozenset):
         args = get_args(target)
         return _struct_type(args[0]) if args else None

@@ -9,7 +9,7 @@ from msgspec import Meta
 
 from api.organisation.schemas import Id, Name
 from api.structs import Body, Out, mapper
-from core.flows import END, FlowSnapshot, InstanceView, PendingTask
+from core.flows import END, FlowSnapshot, InstanceView, PendingTask, branches_in_order
 from core.models import Flow, FlowInstance, FlowInstanceStatus, FlowStatus
 
 Order = Annotated[int, Meta(ge=1, le=1000)]
@@ -264,7 +264,7 @@ def flow_out(flow: Flow) -> FlowOut:
                 conditions=branch.conditions,
                 priority=branch.priority,
             )
-            for branch in sorted(flow.branches, key=lambda b: (b.priority, b.name))
+            for branch in branches_in_order(flow)
         ],
     )
 

@@ -34,6 +34,10 @@ class FieldTypeOut(Out):
     validation: list[str]
     options: bool
     plugin: str
+    settings_schema: dict[str, Any] | None
+    """JSON Schema of the definition's `settings` object (null: the type takes none)."""
+    validation_schema: dict[str, Any] | None
+    """JSON Schema of the `validation` keys the type honours (null: none)."""
 
 
 @get(
@@ -61,7 +65,8 @@ async def list_plugins(limit: Limit = 50, offset: Offset = 0) -> PageOut[PluginO
 @get(
     "/field-types",
     opt={"platform": True},
-    summary="Field types that task fields, table columns and dataset fields may use",
+    summary="Field types that task fields, table columns and dataset fields may use, with the "
+    "JSON Schemas of their settings and validation",
 )
 async def list_field_types(limit: Limit = 50, offset: Offset = 0) -> PageOut[FieldTypeOut]:
     contributions = get_plugins().contributions

@@ -302,6 +302,16 @@ async def freeze_definition(
     return await _store_definition(session, flow, snapshot)
 
 
+def branches_in_order(flow: Flow) -> list[FlowBranch]:
+    """The flow's branches as the API lists them and its checks number them
+    (`/branches/{index}`): by their level, then priority, then name."""
+    order_of = {level.id: level.order for level in flow.levels}
+    return sorted(
+        flow.branches,
+        key=lambda b: (order_of.get(b.from_level_id, 0), b.priority, b.name, b.id),
+    )
+
+
 def draft_of_flow(flow: Flow) -> dict[str, Any]:
     """The flow's rows as a draft for `compile_definition` (see `_draft`)."""
     order_of = {level.id: level.order for level in flow.levels}
@@ -330,9 +340,7 @@ def draft_of_flow(flow: Flow) -> dict[str, Any]:
             "priority": branch.priority,
             "conditions": branch.conditions,
         }
-        for branch in sorted(
-            flow.branches, key=lambda b: (order_of.get(b.from_level_id, 0), b.priority, b.id)
-        )
+        for branch in branches_in_order(flow)
     ]
     return _draft(flow.id, flow.name, flow.description, flow.version, flow.config, levels, branches)
 

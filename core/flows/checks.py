@@ -66,13 +66,15 @@ def _check_numbering(levels: list[dict[str, Any]], problems: list[FieldProblem])
             )
     missing = sorted(set(range(1, len(levels) + 1)) - seen)
     if missing and not misnumbered:
-        problems.append(
-            FieldProblem(
-                "/levels",
-                f"Levels must be numbered 1 to {len(levels)} without gaps; "
-                f"missing {', '.join(map(str, missing))}.",
-                "level_gap",
-            )
+        # On the levels numbered past the end: those are the ones to renumber.
+        message = (
+            f"Levels must be numbered 1 to {len(levels)} without gaps; "
+            f"missing {', '.join(map(str, missing))}."
+        )
+        problems.extend(
+            FieldProblem(f"/levels/{index}/order", message, "level_gap")
+            for index, level in enumerate(levels)
+            if level["order"] > len(levels)
         )
     return seen
 
@@ -316,12 +318,17 @@ def _check_graph(
     ]
     stuck = sorted(o for o in reached if o is not None and None not in _walk(o, edges))
     if stuck:
-        problems.append(
-            FieldProblem(
-                "/branches",
-                f"Levels {', '.join(map(str, stuck))} loop with no way to complete the flow.",
-                "cycle_without_exit",
-            )
+        # On every level of the loop and every branch that keeps the instance inside it.
+        message = f"Levels {', '.join(map(str, stuck))} loop with no way to complete the flow."
+        problems.extend(
+            FieldProblem(f"/levels/{index}", message, "cycle_without_exit")
+            for index, level in enumerate(levels)
+            if level["order"] in stuck
+        )
+        problems.extend(
+            FieldProblem(f"/branches/{index}", message, "cycle_without_exit")
+            for index, branch in enumerate(branches)
+            if branch["fromLevel"] in stuck and branch["toLevel"] in stuck
         )
     return problems
 

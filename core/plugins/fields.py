@@ -14,6 +14,8 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
+from core.plugins.forms import form_schema, title_of
+
 ValueKind = Literal["string", "number", "date", "boolean", "list"]
 """How rules, sorting and indexes see a value: the same words as the rule engine's kinds."""
 
@@ -148,6 +150,43 @@ class FieldType(ABC):
     validation_keys: ClassVar[frozenset[str]] = frozenset()
     has_options: ClassVar[bool] = False
 
+    def settings_schema(self) -> dict[str, Any] | None:
+        """The JSON Schema of the definition's `settings` object, which the studio renders as
+        a form (None: the type takes no settings). Made from `Settings`; titles come from each
+        field's `msgspec.Meta(title=...)`. A type may return a schema of its own."""
+        return form_schema(self.Settings) if self.Settings is not None else None
+
+    def validation_schema(self) -> dict[str, Any] | None:
+        """The JSON Schema of the `validation` keys the type honours (None: it has none);
+        `min` and `max` are numbers or ISO dates as the type's kind says."""
+        if not self.validation_keys:
+            return None
+        bound: dict[str, Any] = (
+            {"type": "number"}
+            if self.kind == "number"
+            else {"type": "string", "format": "date"}
+            if self.kind == "date"
+            else {"type": "string"}
+        )
+        known: dict[str, dict[str, Any]] = {
+            "min": {**bound, "title": "Smallest value"},
+            "max": {**bound, "title": "Largest value"},
+            "minLength": {"type": "integer", "minimum": 0, "title": "Shortest length"},
+            "maxLength": {"type": "integer", "minimum": 0, "title": "Longest length"},
+            "pattern": {
+                "type": "string",
+                "format": "regex",
+                "title": "Pattern (regular expression the whole value must match)",
+            },
+        }
+        order = list(known)
+        keys = sorted(self.validation_keys, key=lambda k: (order.index(k) if k in known else 99, k))
+        return {
+            "type": "object",
+            "properties": {k: known.get(k, {"title": title_of(k)}) for k in keys},
+            "additionalProperties": False,
+        }
+
     def value_kind(self, definition: FieldDefinition) -> ValueKind:
         """The kind of this field's values (a type may depend on its settings)."""
         return self.kind
@@ -211,7 +250,7 @@ class FieldType(ABC):
 
 @dataclass(frozen=True, slots=True)
 class FieldTypeInfo:
-    """What `GET /plugins` says about a field type."""
+    """What `GET /field-types` says about a field type."""
 
     name: str
     label: str
@@ -220,6 +259,8 @@ class FieldTypeInfo:
     validation: list[str]
     options: bool
     plugin: str = ""
+    settings_schema: dict[str, Any] | None = None
+    validation_schema: dict[str, Any] | None = None
 
 
 def describe(field_type: FieldType, plugin: str = "") -> FieldTypeInfo:
@@ -235,4 +276,6 @@ def describe(field_type: FieldType, plugin: str = "") -> FieldTypeInfo:
         validation=sorted(field_type.validation_keys),
         options=field_type.has_options,
         plugin=plugin,
+        settings_schema=field_type.settings_schema(),
+        validation_schema=field_type.validation_schema(),
     )

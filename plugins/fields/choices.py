@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -51,8 +51,8 @@ class DropdownField(FieldType):
 
 
 class MultiSelectSettings(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    min_selected: int | None = None
-    max_selected: int | None = None
+    min_selected: Annotated[int | None, msgspec.Meta(title="Fewest choices")] = None
+    max_selected: Annotated[int | None, msgspec.Meta(title="Most choices")] = None
 
 
 class MultiSelectField(FieldType):

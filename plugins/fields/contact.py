@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -35,7 +35,9 @@ class EmailField(FieldType):
 
 
 class PhoneSettings(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    default_region: str | None = None
+    default_region: Annotated[
+        str | None, msgspec.Meta(title="Default country (ISO 3166, e.g. IN, US)")
+    ] = None
     """Two-letter country (ISO 3166) assumed for numbers written without +country code."""
 
 
@@ -68,7 +70,9 @@ class PhoneField(FieldType):
 
 
 class UrlSettings(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    schemes: list[str] = msgspec.field(default_factory=lambda: ["https", "http"])
+    schemes: Annotated[list[str], msgspec.Meta(title="Allowed schemes")] = msgspec.field(
+        default_factory=lambda: ["https", "http"]
+    )
 
 
 class UrlField(FieldType):

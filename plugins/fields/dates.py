@@ -54,6 +54,12 @@ class DatetimeField(DateField):
     name = "datetime"
     label = "Date and time"
 
+    def validation_schema(self) -> dict[str, Any] | None:
+        schema = super().validation_schema()
+        for bound in (schema or {}).get("properties", {}).values():
+            bound["format"] = "date-time"
+        return schema
+
     def normalise(self, text: str) -> str:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -38,7 +38,13 @@ def _bounds_issues(definition: FieldDefinition) -> Iterable[Issue]:
 
 
 class NumberSettings(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    step: int | float | None = None
+    step: Annotated[
+        int | float | None,
+        msgspec.Meta(
+            title="Step",
+            description="Values are the smallest value plus whole steps; 1: whole numbers only.",
+        ),
+    ] = None
     """Values must be min (or 0) plus a whole number of steps; 1 means integers only."""
 
 
@@ -70,9 +76,11 @@ class NumberField(FieldType):
 
 
 class CurrencySettings(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    currency: str = "USD"
+    currency: Annotated[str, msgspec.Meta(title="Currency (ISO 4217 code)")] = "USD"
     """ISO 4217 code shown beside the amount."""
-    decimals: int = 2
+    decimals: Annotated[
+        int, msgspec.Meta(title="Decimal places", extra_json_schema={"minimum": 0, "maximum": 4})
+    ] = 2
     """Digits after the decimal point that an amount may have (0 for JPY)."""
 
 

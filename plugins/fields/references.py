@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from fnmatch import fnmatch
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 
@@ -76,12 +76,14 @@ class ReferenceField(FieldType):
 
 
 class FileSettings(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    accept: list[str] = msgspec.field(default_factory=list)
+    accept: Annotated[
+        list[str], msgspec.Meta(title="Accepted types (application/pdf, image/*, .pdf)")
+    ] = msgspec.field(default_factory=list)
     """Allowed media types ("application/pdf", "image/*") or extensions (".pdf"); empty: any."""
-    max_size: int | None = None
+    max_size: Annotated[int | None, msgspec.Meta(title="Largest file (bytes)")] = None
     """Largest file in bytes."""
-    multiple: bool = False
-    max_files: int | None = None
+    multiple: Annotated[bool, msgspec.Meta(title="Several files")] = False
+    max_files: Annotated[int | None, msgspec.Meta(title="Most files")] = None
 
 
 class FileField(ReferenceField):
@@ -130,7 +132,7 @@ def _accepts(pattern: str, file: FileInfo) -> bool:
 
 
 class UserSettings(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    multiple: bool = False
+    multiple: Annotated[bool, msgspec.Meta(title="Several users")] = False
 
 
 class UserField(ReferenceField):
@@ -147,9 +149,9 @@ class UserField(ReferenceField):
 
 
 class RecordSettings(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    table: str
+    table: Annotated[str, msgspec.Meta(title="Table (its name)")]
     """Name of the custom table (of the same company) whose rows the field points at."""
-    multiple: bool = False
+    multiple: Annotated[bool, msgspec.Meta(title="Several records")] = False
 
 
 class RecordField(ReferenceField):

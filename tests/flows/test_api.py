@@ -282,7 +282,7 @@ async def test_an_invalid_definition_lists_every_problem(client, headers, acme) 
     body["levels"][1]["roles"] = ["Manager"]
     response = await client.post("/flows", json=body, headers=headers["admin"])
     assert {e["path"]: e["code"] for e in response.json()["errors"]} == {
-        "/levels": "level_gap",
+        "/levels/2/order": "level_gap",
         "/branches/0/conditions/rules/0/field": "rule.unknown_field",
     }
     employee = await client.post("/flows", json=expense_flow(acme), headers=headers["employee"])
@@ -454,3 +454,21 @@ async def test_the_inbox_shows_a_task_to_whoever_was_given_the_role_since(
         review,
     )
     assert done["levelClosed"]
+
+
+async def test_problems_inside_levels_and_branches_name_the_item(client, headers, acme) -> None:
+    body = expense_flow(acme)
+    body["levels"][2]["name"] = ""
+    body["levels"][1]["roles"] = ["Manager", ""]
+    body["branches"][0]["toLevel"] = "nowhere"
+
+    response = await client.post("/flows", json=body, headers=headers["admin"])
+
+    assert response.status_code == 422
+    assert {e["path"] for e in response.json()["errors"]} == {
+        "/levels/2/name",
+        "/levels/1/roles/1",
+        "/branches/0/toLevel",
+    }
+    listed = await client.get("/flows", headers=headers["admin"])
+    assert listed.json()["total"] == 0

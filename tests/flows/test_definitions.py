@@ -63,7 +63,7 @@ async def test_a_valid_flow_saves_as_a_draft_and_publishes_a_frozen_definition(
 async def test_levels_must_be_numbered_from_one_without_gaps(sessions, acme) -> None:
     spec = expense_spec(acme)
     spec.levels[2].order = 5
-    assert await problems_of(sessions, acme, spec) == {"/levels": "level_gap"}
+    assert await problems_of(sessions, acme, spec) == {"/levels/2/order": "level_gap"}
     spec.levels[2].order = 2
     assert await problems_of(sessions, acme, spec) == {"/levels/2/order": "duplicate"}
 
@@ -119,7 +119,9 @@ async def test_a_loop_needs_a_way_out(sessions, acme) -> None:
     spec = expense_spec(acme, branches=[back])
     assert await problems_of(sessions, acme, spec) == {
         "/levels/2": "unreachable_level",
-        "/branches": "cycle_without_exit",
+        "/levels/0": "cycle_without_exit",
+        "/levels/1": "cycle_without_exit",
+        "/branches/0": "cycle_without_exit",
     }
     # The same loop taken only for large amounts has an exit: small ones go on to finance.
     back.conditions = {">": [{"var": "Amount"}, 5000]}
