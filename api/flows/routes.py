@@ -30,6 +30,8 @@ from api.flows.schemas import (
     PendingTaskOut,
     ProblemOut,
     ReassignIn,
+    SimulateIn,
+    SimulationOut,
     StartIn,
     SubmitIn,
     flow_out,
@@ -40,7 +42,7 @@ from api.flows.schemas import (
 )
 from api.guards import requires
 from api.pagination import Limit, Offset, PageOut, first_published, page
-from api.structs import mapper
+from api.structs import mapper, to_out
 from core import flows
 from core.access import Principal
 from core.flows import use_cases
@@ -161,6 +163,25 @@ async def check_flow(db: DB, principal: Actor, flow_id: FromPath[str]) -> CheckO
         ok=not problems,
         problems=[ProblemOut(path=p.path, message=p.message, code=p.code) for p in problems],
     )
+
+
+@post(
+    "/flows/{flow_id:str}/simulate",
+    guards=[requires("flows.read")],
+    status_code=200,
+    summary="The path an instance would take for sample form data per level: each branch's "
+    "condition evaluated with its explanation, nothing written",
+)
+async def simulate_flow(
+    db: DB, principal: Actor, flow_id: FromPath[str], data: JSONBody[SimulateIn]
+) -> SimulationOut:
+    simulation = await flows.simulate_flow(
+        db,
+        company_id=company_of(principal),
+        flow_id=flow_id,
+        samples=[flows.LevelSample(order=s.order, data=s.data) for s in data.levels],
+    )
+    return to_out(SimulationOut, simulation)
 
 
 @post(
@@ -457,6 +478,7 @@ definitions = Router(
         delete_flow,
         archive_flow,
         check_flow,
+        simulate_flow,
         publish_flow,
         read_definition,
     ],

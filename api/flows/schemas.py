@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
@@ -105,6 +105,54 @@ class ProblemOut(Out):
 class CheckOut(Out):
     ok: bool
     problems: list[ProblemOut]
+
+
+class LevelSampleIn(Body):
+    order: Order
+    """The level whose forms the values fill."""
+    data: dict[str, Any] = {}
+    """Sample values of the level's forms, keyed by field id or label."""
+
+
+class SimulateIn(Body):
+    levels: Annotated[list[LevelSampleIn], Meta(max_length=100)] = []
+    """Sample form data per level; a level without any is taken as approved without data."""
+
+
+class BranchTriedOut(Out):
+    index: int
+    """The branch's place in the flow's `branches` (problems name it `/branches/{index}`)."""
+    name: str
+    priority: int
+    to_level: int | None
+    """null: the flow completes."""
+    holds: bool
+    taken: bool
+    explanation: list[dict[str, Any]]
+    """The condition's explanation tree: {op, args, result, path, children}."""
+    error: str | None
+
+
+class SimulatedLevelOut(Out):
+    order: int
+    name: str
+    completion: dict[str, Any]
+    roles: list[str]
+    data: dict[str, Any]
+    branches: list[BranchTriedOut]
+    outcome: Literal["branch", "next", "end", "send_back", "fail", "loop"]
+    """How the instance leaves the level: a branch, the next level, the end, sent back or
+    failed by its decision field, or a loop (the same level again with the same data)."""
+    next_level: int | None
+    decision: dict[str, Any] | None
+
+
+class SimulationOut(Out):
+    outcome: Literal["completed", "rejected", "loops"]
+    path: list[int]
+    levels: list[SimulatedLevelOut]
+    context: dict[str, Any]
+    """The instance's data at the end of the path."""
 
 
 class StartIn(Body):

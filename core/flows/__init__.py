@@ -1,7 +1,7 @@
 """Flows: the approval engine that moves work through levels, branches and people.
 
-Authoring (`save_flow`, `publish_flow`, `check_flow`, `delete_flow`), running (`start_flow`,
-`start_instance`, `execute_task`, `approve`, `reject`, `reassign`, `cancel`,
+Authoring (`save_flow`, `publish_flow`, `check_flow`, `simulate_flow`, `delete_flow`),
+running (`start_flow`, `start_instance`, `execute_task`, `approve`, `reject`, `reassign`, `cancel`,
 `apply_overdue_deadlines`) and reading (`pending_tasks_for`, `get_instance`,
 `instance_history`, `list_instances`, `get_definition`).
 docs/flows.md walks through it."""
@@ -57,6 +57,7 @@ from core.flows.instances import (
     instance_history,
     list_instances,
 )
+from core.flows.simulation import LevelSample, Simulation, simulate_flow
 
 __all__ = [
     "END",
@@ -77,11 +78,13 @@ __all__ = [
     "InstanceSummary",
     "InstanceView",
     "LevelMoved",
+    "LevelSample",
     "LevelSpec",
     "LevelTask",
     "MissingPermission",
     "NotYourTurn",
     "PendingTask",
+    "Simulation",
     "TaskNotOnLevel",
     "TasksPending",
     "Waiting",
@@ -105,6 +108,7 @@ __all__ = [
     "reassign",
     "reject",
     "save_flow",
+    "simulate_flow",
     "start_flow",
     "start_instance",
 ]

@@ -11,7 +11,7 @@ from .fields import FieldIndex
 from .registry import OperatorRegistry
 from .schema_check import check_rule
 from .seed_format import is_seed_condition, normalise_condition, to_jsonlogic
-from .trace import json_safe, run_traced
+from .trace import explanation_tree, json_safe, run_traced
 
 Fields = Iterable[Mapping[str, Any]] | FieldIndex
 
@@ -85,6 +85,7 @@ __all__ = [
     "RuleProblem",
     "evaluate_with_trace",
     "explain_error",
+    "explanation_tree",
     "prepare_rule",
     "rule_problems",
 ]

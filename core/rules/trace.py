@@ -134,3 +134,32 @@ def run_traced(
         "truncated": st.truncated,
     }
     return result, trace
+
+
+def explanation_tree(trace: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A trace's steps as a tree: each operation with the operations it evaluated under
+    `children` (steps are recorded root first, so a step's parent is the nearest earlier one
+    whose path is a prefix of its own). Operations short-circuiting skipped are absent.
+    Usually one root; a rule that is a list gives one per item."""
+    roots: list[dict[str, Any]] = []
+    open_nodes: list[dict[str, Any]] = []
+    for step in trace.get("steps") or ():
+        path = list(step.get("path") or ())
+        node = {
+            "op": step.get("op"),
+            "args": step.get("args"),
+            "result": step.get("result"),
+            "path": path,
+            "children": [],
+        }
+        if "sourcePath" in step:
+            node["sourcePath"] = step["sourcePath"]
+        while open_nodes and not _under(path, open_nodes[-1]["path"]):
+            open_nodes.pop()
+        (open_nodes[-1]["children"] if open_nodes else roots).append(node)
+        open_nodes.append(node)
+    return roots
+
+
+def _under(path: list[Any], parent: list[Any]) -> bool:
+    return len(path) > len(parent) and path[: len(parent)] == parent
