@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from typing import Annotated
 
+import msgspec
 from litestar import Response, Router, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
@@ -14,13 +15,18 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from api.deps import DB, Actor, Config
 from api.guards import requires
 from api.pagination import Limit, Offset, PageOut, page
+from api.structs import to_out
 from api.triggers.schemas import (
     ActionOut,
+    EventTypeOut,
     ExecutionOut,
     RetryOut,
     StatsOut,
     TriggerCreate,
     TriggerOut,
+    TriggerSchemasOut,
+    TriggerTestIn,
+    TriggerTestOut,
     TriggerUpdate,
     changes_of,
     execution_out,
@@ -30,7 +36,7 @@ from core import triggers
 from core.events.dispatch import Dispatcher
 from core.models import EventType, TriggerExecutionStatus
 from core.tenancy import company_of
-from core.triggers import use_cases
+from core.triggers import catalog, use_cases
 
 TAGS = ["triggers"]
 log = logging.getLogger("erp.api.triggers")
@@ -85,6 +91,44 @@ async def list_actions(limit: Limit = 50, offset: Offset = 0) -> PageOut[ActionO
             name=a["name"], description=a["description"], config_schema=a["configSchema"]
         ),
     )
+
+
+@get(
+    "/trigger-schemas",
+    guards=[requires("triggers.read")],
+    summary="JSON Schemas of trigger settings and of each event type's eventConfig, with "
+    "what each event type attaches to and the payload keys its templates may use",
+)
+async def trigger_schemas() -> TriggerSchemasOut:
+    return TriggerSchemasOut(
+        settings_schema=catalog.settings_schema(),
+        events=[msgspec.convert(e, EventTypeOut) for e in catalog.event_catalog()],
+    )
+
+
+@post(
+    "/triggers/{trigger_id:str}/test",
+    guards=[requires("triggers.write")],
+    status_code=200,
+    summary="Test run: the condition on sample data or a recorded event with its explanation "
+    "tree, and each action's rendered config; nothing runs, nothing is written",
+)
+async def dry_run_trigger(
+    db: DB,
+    principal: Actor,
+    platform_settings: Config,
+    trigger_id: FromPath[str],
+    data: JSONBody[TriggerTestIn],
+) -> TriggerTestOut:
+    tested = await triggers.dry_run_trigger(
+        db,
+        company_id=company_of(principal),
+        trigger_id=trigger_id,
+        settings=platform_settings,
+        sample=data.data,
+        event_id=data.event_id,
+    )
+    return to_out(TriggerTestOut, tested)
 
 
 @get(
@@ -214,6 +258,8 @@ router = Router(
         list_triggers,
         create_trigger,
         list_actions,
+        trigger_schemas,
+        dry_run_trigger,
         get_trigger,
         update_trigger,
         delete_trigger,

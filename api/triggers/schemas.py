@@ -65,6 +65,50 @@ class ActionOut(Out):
     config_schema: dict[str, Any]
 
 
+class TriggerTestIn(Body):
+    data: dict[str, Any] | None = None
+    """A sample event payload (form fields may be given at the top level)."""
+    event_id: Id | None = None
+    """Or a recorded event of the trigger's event type, by id."""
+
+
+class ActionPreviewOut(Out):
+    index: int
+    type: str
+    description: str
+    would_run: bool
+    config: Any
+    """The config rendered with the event's variables, as the action would receive it."""
+    warnings: list[str]
+    error: str | None
+
+
+class TriggerTestOut(Out):
+    event: dict[str, Any]
+    conditions_met: bool
+    explanation: list[dict[str, Any]]
+    """The condition's explanation tree: {op, args, result, path, children}."""
+    condition_result: dict[str, Any]
+    variables: list[str]
+    actions: list[ActionPreviewOut]
+
+
+class EventTypeOut(Out):
+    type: EventType
+    attached_to: str
+    """What a trigger on it names: task, flow, table, schedule or webhook."""
+    payload_keys: list[str] | None
+    """Keys its templates may use besides the form's fields (null: any, a webhook's body)."""
+    config_schema: dict[str, Any]
+    """JSON Schema of the trigger's eventConfig for this event type."""
+
+
+class TriggerSchemasOut(Out):
+    settings_schema: dict[str, Any]
+    """JSON Schema of a trigger's settings."""
+    events: list[EventTypeOut]
+
+
 class ExecutionOut(Out):
     id: str
     trigger_id: str

@@ -25,6 +25,52 @@ MAX_SCAN = 100_000
 """How many slots one computation walks at most (a one-second interval over a day)."""
 
 
+SCHEDULE_CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "cron": {
+            "type": "string",
+            "title": "Cron expression (minute hour day month weekday)",
+            "examples": ["0 9 * * 1-5"],
+        },
+        "interval": {
+            "type": "object",
+            "title": "Or every",
+            "properties": {
+                unit: {"type": "integer", "minimum": 0, "title": unit.capitalize()}
+                for unit in INTERVAL_UNITS
+            },
+            "additionalProperties": False,
+        },
+        "timezone": {"type": "string", "title": "Time zone (IANA)", "default": "UTC"},
+        "startDate": {"type": "string", "format": "date-time", "title": "Not before"},
+        "endDate": {"type": "string", "format": "date-time", "title": "Not after"},
+        "misfirePolicy": {
+            "type": "string",
+            "title": "Slots missed while no scheduler ran",
+            "enum": ["skip", "run_once", "run_all"],
+            "default": "run_once",
+        },
+        "misfireCap": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000,
+            "default": 10,
+            "title": "Most missed slots fired (run_all)",
+        },
+        "misfireGraceSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 86400,
+            "default": 60,
+            "title": "Late by at most (seconds)",
+        },
+    },
+    "additionalProperties": False,
+}
+"""`parse_schedule`'s input as JSON Schema, for the trigger builder (one of cron or interval)."""
+
+
 class MisfirePolicy(enum.StrEnum):
     """What happens to slots that passed while no scheduler was running (later than the
     grace period): dropped, the latest one fired, or all of them fired (up to the cap)."""

@@ -3,6 +3,7 @@ through plugins, one TriggerExecution per (trigger, event). docs/triggers.md exp
 
 from core.triggers.actions import Action, ActionContext, EventInfo, TriggerInfo
 from core.triggers.admission import admit
+from core.triggers.dry_run import ActionPreview, TriggerTest, dry_run_trigger
 from core.triggers.engine import TriggerEngine, worker_name
 from core.triggers.errors import ActionConfigInvalid, ActionFailed, TemplateFailed, UnknownAction
 from core.triggers.history import execution_stats, get_execution, list_executions, retry_execution
@@ -25,6 +26,7 @@ __all__ = [
     "ActionConfigInvalid",
     "ActionContext",
     "ActionFailed",
+    "ActionPreview",
     "ActionRegistry",
     "EventInfo",
     "TemplateFailed",
@@ -32,10 +34,12 @@ __all__ = [
     "TriggerInfo",
     "TriggerSettings",
     "TriggerSpec",
+    "TriggerTest",
     "UnknownAction",
     "admit",
     "create_trigger",
     "delete_trigger",
+    "dry_run_trigger",
     "execution_stats",
     "get_action_registry",
     "get_execution",

@@ -31,7 +31,7 @@ from core.models import OutboxEvent, Trigger, TriggerExecutionStatus, as_utc, ut
 from core.plugins.manager import Plugins
 from core.releases import released_trigger
 from core.settings import Settings
-from core.triggers.actions import ActionContext, CompanyServices, TriggerInfo
+from core.triggers.actions import ActionContext, CompanyServices, EventInfo, TriggerInfo
 from core.triggers.admission import Admission, admit, event_info
 from core.triggers.conditions import Fields, event_variables
 from core.triggers.errors import ActionFailed, UnknownAction
@@ -327,24 +327,7 @@ class TriggerEngine:
         # A copy: the actions may add to their variables, the conditions' stay as they were.
         variables = dict(job.variables or event_variables(info, job.fields, job.trigger.name))
         variables["trigger"] = {"id": job.trigger.id, "name": job.trigger.name}
-        instance_id = info.data.get("instanceId")
-        if isinstance(instance_id, str):
-            # The seed's email template links to the task: a flow event's instance, where
-            # the people asked to act see it and act on it.
-            public_url = self.settings.automation.public_url
-            variables.setdefault("link_to_task", f"{public_url}/instances/{instance_id}")
-            step, level = info.data.get("stepNumber"), info.data.get("levelOrder")
-            if isinstance(step, int) and isinstance(level, int):
-                # A waiting level (TASK_STARTED): one-click decisions, confirmed on a page.
-                for name, link in links_for_step(
-                    self.settings.secret_key,
-                    public_url,
-                    company_id=job.event.company_id,
-                    instance_id=instance_id,
-                    step=step,
-                    level=level,
-                ).items():
-                    variables.setdefault(name, link)
+        add_flow_links(variables, info, self.settings)
         stop = False
         for index, step in enumerate(steps):
             previous = results[index] if index < len(results) else None
@@ -454,6 +437,30 @@ class TriggerEngine:
             await self.dispatcher.send_run(run.id, backoff)
         except Exception:  # the relay's sweep sends it once the broker is back
             log.warning("run %s: retry not sent now; the relay will send it", run.id)
+
+
+def add_flow_links(variables: dict[str, Any], info: EventInfo, settings: Settings) -> None:
+    """The links a flow event's actions may use, added to `variables`: the instance's page
+    (`link_to_task`), and for a waiting level the one-click decision links."""
+    instance_id = info.data.get("instanceId")
+    if not isinstance(instance_id, str):
+        return
+    # The seed's email template links to the task: a flow event's instance, where the people
+    # asked to act see it and act on it.
+    public_url = settings.automation.public_url
+    variables.setdefault("link_to_task", f"{public_url}/instances/{instance_id}")
+    step, level = info.data.get("stepNumber"), info.data.get("levelOrder")
+    if isinstance(step, int) and isinstance(level, int):
+        # A waiting level (TASK_STARTED): one-click decisions, confirmed on a page.
+        for name, link in links_for_step(
+            settings.secret_key,
+            public_url,
+            company_id=info.company_id,
+            instance_id=instance_id,
+            step=step,
+            level=level,
+        ).items():
+            variables.setdefault(name, link)
 
 
 def _stops(step: ActionStep, settings: TriggerSettings) -> bool:

@@ -4,7 +4,7 @@ and its `actions` list, parsed into typed values."""
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -17,8 +17,12 @@ class RateLimit(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     """At most `max` runs whose conditions were met per `per_seconds` (the rest are recorded
     as FAILED with the reason, and their actions do not run)."""
 
-    max: int
-    per_seconds: float = 60.0
+    max: Annotated[
+        int, msgspec.Meta(title="At most this many runs", extra_json_schema={"minimum": 1})
+    ]
+    per_seconds: Annotated[
+        float, msgspec.Meta(title="Per (seconds)", extra_json_schema={"exclusiveMinimum": 0})
+    ] = 60.0
 
 
 class TriggerSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -27,13 +31,46 @@ class TriggerSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=True
      "delaySeconds": 0, "rateLimit": {"max": 100, "perSeconds": 60},
      "onActionFailure": "stop" | "continue", "maxChainDepth": 5}"""
 
-    retries: int = 0
-    retry_backoff_seconds: float = 1.0
-    retry_backoff_max_seconds: float = 300.0
-    delay_seconds: float = 0.0
-    rate_limit: RateLimit | None = None
-    on_action_failure: Literal["stop", "continue"] = "stop"
-    max_chain_depth: int | None = None
+    retries: Annotated[
+        int,
+        msgspec.Meta(
+            title="Retries of a failed action", extra_json_schema={"minimum": 0, "maximum": 20}
+        ),
+    ] = 0
+    retry_backoff_seconds: Annotated[
+        float,
+        msgspec.Meta(
+            title="First retry after (seconds, doubling each time)",
+            extra_json_schema={"minimum": 0},
+        ),
+    ] = 1.0
+    retry_backoff_max_seconds: Annotated[
+        float,
+        msgspec.Meta(
+            title="Longest wait between retries (seconds)", extra_json_schema={"minimum": 0}
+        ),
+    ] = 300.0
+    delay_seconds: Annotated[
+        float,
+        msgspec.Meta(
+            title="Delay before the actions run (seconds)", extra_json_schema={"minimum": 0}
+        ),
+    ] = 0.0
+    rate_limit: Annotated[RateLimit | None, msgspec.Meta(title="Rate limit")] = None
+    on_action_failure: Annotated[
+        Literal["stop", "continue"],
+        msgspec.Meta(
+            title="When an action fails",
+            description="stop: the later actions are skipped; continue: they run.",
+        ),
+    ] = "stop"
+    max_chain_depth: Annotated[
+        int | None,
+        msgspec.Meta(
+            title="Most triggers in a chain (this trigger's events caused by actions)",
+            extra_json_schema={"minimum": 1},
+        ),
+    ] = None
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based): doubling from
