@@ -102,7 +102,7 @@ def _with_items(target: Any, item: Any) -> Any:
     if get_origin(target) is Annotated:
         base, *metadata = get_args(target)
         return Annotated[(_with_items(base, item), *metadata)]
-    return list[item]  # type: ignore[valid-type]
+    return list[item]
 
 
 def _struct_type(target: Any) -> type[msgspec.Struct] | None:

@@ -134,16 +134,27 @@ async def build_flow(page: Page) -> None:
     await page.get_by_role("button", name="Check").click()
     await expect(page.get_by_text("The server's checks pass")).to_be_visible()
     await shoot(page, "studio-flow-designer")
-    # Simulation: the server's rule engine decides each branch.
+    # Simulation: the server walks the flow with sample data per level, its rule engine
+    # deciding each branch, and explains the condition.
     await page.get_by_role("tab", name="Simulate").click()
-    await page.get_by_role("textbox", name="Sample form data (field ids and values)").fill(
-        '{"amount": 500}'
+    await page.get_by_role("textbox", name="Sample data of level 1: Request").fill(
+        '{"item": "Chair", "amount": 500}'
     )
-    await page.get_by_role("button", name="Simulate").click()
+    await page.get_by_role("button", name="Simulate", exact=True).click()
     result = page.get_by_label("Simulated path")
     await expect(result).to_contain_text("Path: 1 → 2 → end")
     await expect(result).to_contain_text('takes "Small purchase"')
+    await expect(result.get_by_role("list", name="Explanation of Small purchase")).to_contain_text(
+        "of 500, 1000 → true"
+    )
     await shoot(page, "studio-flow-simulate")
+    # A large amount goes on to finance: the branch does not hold.
+    await page.get_by_role("textbox", name="Sample data of level 1: Request").fill(
+        '{"amount": 5000}'
+    )
+    await page.get_by_role("button", name="Simulate", exact=True).click()
+    await expect(result).to_contain_text("Path: 1 → 2 → 3 → end")
+    await expect(result).to_contain_text("does not hold")
     await page.get_by_role("tab", name="Design").click()
     await publish(page)
 
@@ -160,16 +171,34 @@ async def build_trigger(page: Page) -> None:
     await page.get_by_role("tab", name="Actions").click()
     await page.get_by_role("button", name="Add an action").click()
     action = page.get_by_label("Action 1")
-    await action.get_by_role("textbox", name="title").first.fill("Large purchase of {{amount}}")
+    # The variables of the flow's forms are offered: picked, one goes into the setting.
+    await action.get_by_role("textbox", name="title").first.fill("Large purchase of ")
+    await (
+        action.get_by_role("group", name="Variables for Action 1")
+        .get_by_role("button", name="{{amount}}")
+        .click()
+    )
+    await expect(action.get_by_role("textbox", name="title").first).to_have_value(
+        "Large purchase of {{amount}}"
+    )
     await page.get_by_role("button", name="Save", exact=True).click()
     await expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
     await page.get_by_role("tab", name="Test").click()
     await page.get_by_role("textbox", name="Sample event data").fill('{"amount": 5000}')
-    await page.get_by_role("button", name="Test the condition").click()
+    await page.get_by_role("button", name="Test the trigger").click()
     result = page.get_by_label("Test result")
     await expect(result).to_contain_text("The condition holds")
-    await expect(result.get_by_role("list", name="Explanation")).to_contain_text("5000")
+    await expect(result.get_by_role("list", name="Explanation")).to_contain_text(
+        "of 5000, 1000 → true"
+    )
+    # What the action would be given, its template rendered; nothing ran.
+    await expect(result.get_by_role("list", name="What the actions would do")).to_contain_text(
+        "Large purchase of 5000"
+    )
     await shoot(page, "studio-trigger-test")
+    await page.get_by_role("textbox", name="Sample event data").fill('{"amount": 50}')
+    await page.get_by_role("button", name="Test the trigger").click()
+    await expect(result).to_contain_text("The condition does not hold")
 
 
 async def test_a_developer_builds_and_publishes_and_an_employee_submits(people: People) -> None:
@@ -214,3 +243,23 @@ async def test_the_studio_on_a_phone(people: People) -> None:
     await page.get_by_role("link", name="Expense Approval Workflow").click()
     await expect(page.get_by_label("Level 2: Manager Review")).to_be_visible()
     await shoot(page, "studio-flow-phone")
+
+
+async def test_a_test_run_of_the_demo_alert_explains_its_condition(people: People) -> None:
+    page = await people.signed_in("developer@erpbuilder.com")
+    await page.get_by_role("combobox", name="Company you act in").select_option(
+        label="Acme Corporation"
+    )
+    await page.goto("/studio/triggers")
+    await page.get_by_role("link", name="High-Value Alert").click()
+    await page.get_by_role("tab", name="Test").click()
+    await page.get_by_role("textbox", name="Sample event data").fill('{"Amount": 12000}')
+    await page.get_by_role("button", name="Test the trigger").click()
+    result = page.get_by_label("Test result")
+    await expect(result).to_contain_text("The condition holds")
+    # The seed's condition format, explained as the JSONLogic it runs as.
+    await expect(result.get_by_role("list", name="Explanation")).to_contain_text(
+        "of 12000, 10000 → true"
+    )
+    await expect(result).to_contain_text("send_email")
+    await shoot(page, "studio-trigger-demo-test")

@@ -464,6 +464,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/flows/{flow_id}/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The path an instance would take for sample form data per level: each branch's condition evaluated with its explanation, nothing written */
+        post: operations["FlowsFlowIdSimulateSimulateFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/flows/{flow_id}/publish": {
         parameters: {
             query?: never;
@@ -1013,6 +1030,40 @@ export interface paths {
         get: operations["TriggerActionsListActions"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger-schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON Schemas of trigger settings and of each event type's eventConfig, with what each event type attaches to and the payload keys its templates may use */
+        get: operations["TriggerSchemasTriggerSchemas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/triggers/{trigger_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test run: the condition on sample data or a recorded event with its explanation tree, and each action's rendered config; nothing runs, nothing is written */
+        post: operations["TriggersTriggerIdTestDryRunTrigger"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1843,7 +1894,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Field types that task fields, table columns and dataset fields may use */
+        /** Field types that task fields, table columns and dataset fields may use, with the JSON Schemas of their settings and validation */
         get: operations["FieldTypesListFieldTypes"];
         put?: never;
         post?: never;
@@ -1877,6 +1928,16 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             usedAt: string | null;
+        };
+        /** ActionPreviewOut */
+        ActionPreviewOut: {
+            index: number;
+            type: string;
+            description: string;
+            wouldRun: boolean;
+            config: unknown;
+            warnings: string[];
+            error: string | null;
         };
         /** ActiveFlow */
         ActiveFlow: {
@@ -1951,6 +2012,19 @@ export interface components {
             toLevel: number | string | null;
             conditions: unknown;
             priority: number;
+        };
+        /** BranchTriedOut */
+        BranchTriedOut: {
+            index: number;
+            name: string;
+            priority: number;
+            toLevel: number | null;
+            holds: boolean;
+            taken: boolean;
+            explanation: {
+                [key: string]: unknown;
+            }[];
+            error: string | null;
         };
         /** BulkCreate */
         BulkCreate: {
@@ -2244,6 +2318,15 @@ export interface components {
          * @enum {string}
          */
         EventType: "TASK_COMPLETED" | "TASK_STARTED" | "TASK_UPDATED" | "FIELD_CHANGED" | "FLOW_STARTED" | "FLOW_COMPLETED" | "DATABASE_ROW_CREATED" | "DATABASE_ROW_UPDATED" | "SCHEDULED" | "WEBHOOK_RECEIVED";
+        /** EventTypeOut */
+        EventTypeOut: {
+            type: components["schemas"]["EventType"];
+            attachedTo: string;
+            payloadKeys: string[] | null;
+            configSchema: {
+                [key: string]: unknown;
+            };
+        };
         /** ExecutionOut */
         ExecutionOut: {
             id: string;
@@ -2281,6 +2364,12 @@ export interface components {
             validation: string[];
             options: boolean;
             plugin: string;
+            settingsSchema: {
+                [key: string]: unknown;
+            } | null;
+            validationSchema: {
+                [key: string]: unknown;
+            } | null;
         };
         /** FieldValidationOut */
         FieldValidationOut: {
@@ -2552,6 +2641,13 @@ export interface components {
             };
             tasks: components["schemas"]["NamedRef"][];
             roles: components["schemas"]["NamedRef"][];
+        };
+        /** LevelSampleIn */
+        LevelSampleIn: {
+            order: number;
+            data?: {
+                [key: string]: unknown;
+            };
         };
         /**
          * LogLevel
@@ -3067,6 +3163,39 @@ export interface components {
             startedAt: string;
             finishedAt: string | null;
         };
+        /** SimulateIn */
+        SimulateIn: {
+            levels?: components["schemas"]["LevelSampleIn"][];
+        };
+        /** SimulatedLevelOut */
+        SimulatedLevelOut: {
+            order: number;
+            name: string;
+            completion: {
+                [key: string]: unknown;
+            };
+            roles: string[];
+            data: {
+                [key: string]: unknown;
+            };
+            branches: components["schemas"]["BranchTriedOut"][];
+            /** @enum {string} */
+            outcome: "branch" | "next" | "end" | "send_back" | "fail" | "loop";
+            nextLevel: number | null;
+            decision: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** SimulationOut */
+        SimulationOut: {
+            /** @enum {string} */
+            outcome: "completed" | "rejected" | "loops";
+            path: number[];
+            levels: components["schemas"]["SimulatedLevelOut"][];
+            context: {
+                [key: string]: unknown;
+            };
+        };
         /** StartIn */
         StartIn: {
             data?: {
@@ -3305,6 +3434,35 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** TriggerSchemasOut */
+        TriggerSchemasOut: {
+            settingsSchema: {
+                [key: string]: unknown;
+            };
+            events: components["schemas"]["EventTypeOut"][];
+        };
+        /** TriggerTestIn */
+        TriggerTestIn: {
+            data?: {
+                [key: string]: unknown;
+            } | null;
+            eventId?: string | null;
+        };
+        /** TriggerTestOut */
+        TriggerTestOut: {
+            event: {
+                [key: string]: unknown;
+            };
+            conditionsMet: boolean;
+            explanation: {
+                [key: string]: unknown;
+            }[];
+            conditionResult: {
+                [key: string]: unknown;
+            };
+            variables: string[];
+            actions: components["schemas"]["ActionPreviewOut"][];
         };
         /** TriggerUpdate */
         TriggerUpdate: {
@@ -5161,6 +5319,47 @@ export interface operations {
             };
         };
     };
+    FlowsFlowIdSimulateSimulateFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulateIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulationOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
     FlowsFlowIdPublishPublishFlow: {
         parameters: {
             query?: never;
@@ -6816,6 +7015,67 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageOut_api.triggers.schemas.ActionOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    TriggerSchemasTriggerSchemas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerSchemasOut"];
+                };
+            };
+        };
+    };
+    TriggersTriggerIdTestDryRunTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trigger_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerTestIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerTestOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

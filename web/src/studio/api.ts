@@ -2,12 +2,13 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "../api/client";
 
-export type FieldType = Schemas["FieldTypeOut"] & { settingsSchema?: Record<string, unknown> };
+export type FieldType = Schemas["FieldTypeOut"];
 export type Task = Schemas["TaskOut"];
 export type Flow = Schemas["FlowOut"];
 export type Trigger = Schemas["TriggerOut"];
 export type ActionType = Schemas["triggers_schemas_ActionOut"];
 export type Problem = Schemas["ProblemOut"];
+export type TriggerTest = Schemas["TriggerTestOut"];
 
 const PAGE = { params: { query: { limit: 200 } } } as const;
 
@@ -35,6 +36,16 @@ export function useActionTypes() {
   return useQuery({
     queryKey: ["studio", "trigger-actions"],
     queryFn: async () => (await unwrap(() => api.GET("/trigger-actions", PAGE))).items,
+    staleTime: 300_000,
+  });
+}
+
+/** JSON Schemas of trigger settings and of each event type's eventConfig, with what each event
+ * attaches to and the payload keys its templates may use. */
+export function useTriggerSchemas() {
+  return useQuery({
+    queryKey: ["studio", "trigger-schemas"],
+    queryFn: () => unwrap(() => api.GET("/trigger-schemas")),
     staleTime: 300_000,
   });
 }

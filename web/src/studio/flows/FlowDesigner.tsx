@@ -1,7 +1,7 @@
 // The flow designer: levels in order as nodes on a canvas (React Flow), branches as edges
 // with their condition and priority; a level's tasks, roles, completion (any, all, N of M),
 // deadline and rejection rule in a side panel; the server's checks shown on the nodes and
-// edges they concern; a simulation of the path sample data would take.
+// edges they concern; a simulation by the server of the path sample data per level would take.
 import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import {
@@ -39,11 +39,11 @@ import {
   Title,
 } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap } from "../../api/client";
+import { api, unwrap, type Schemas } from "../../api/client";
 import { messageOf } from "../../api/problem";
-import { toJsonLogic } from "../../forms/logic";
 import type { FieldDef } from "../../forms/types";
 import { keys, useFlow, useRoles, useTasks, type Task } from "../api";
+import { ExplanationTree, type ExplanationNode } from "../conditions/ExplanationTree";
 import { RuleBuilder } from "../conditions/RuleBuilder";
 import { messageAt, problemsOf, segments, type PathProblem } from "../problems";
 import { PublishButton, ReleaseBadge } from "../publish/PublishPanel";
@@ -192,51 +192,29 @@ function EndNode() {
 
 const NODE_TYPES = { level: LevelNode, end: EndNode };
 
-interface Step {
-  order: number;
-  name: string;
-  branch?: string;
-  explanation: string[];
+type Simulation = Schemas["SimulationOut"];
+type SimulatedLevel = Schemas["SimulatedLevelOut"];
+
+function outcomeText(level: SimulatedLevel): string {
+  switch (level.outcome) {
+    case "branch":
+      return `on to level ${level.nextLevel}`;
+    case "next":
+      return `${level.branches.length ? "no branch holds: " : ""}on to level ${level.nextLevel}`;
+    case "end":
+      return level.branches.length && !level.branches.some((b) => b.taken) ? "no branch holds: the flow completes" : "the flow completes";
+    case "send_back":
+      return `rejected by its decision field: sent back to level ${level.nextLevel}`;
+    case "fail":
+      return "rejected by its decision field: the flow fails";
+    case "loop":
+      return "reached again with the same data: the instance would loop here";
+  }
 }
 
-/** The path sample data would take: each level's branches by priority, each condition
- * evaluated by the server (POST /rules/evaluate, nothing written); no branch holding means the
- * next level. A level's rejection is not simulated (the data decides only branches). */
-async function simulate(draft: FlowDraft, tasks: Task[], data: Record<string, unknown>): Promise<Step[]> {
-  const steps: Step[] = [];
-  let order = 1;
-  const seen = new Map<number, number>();
-  while (order >= 1 && order <= draft.levels.length) {
-    const visits = (seen.get(order) ?? 0) + 1;
-    seen.set(order, visits);
-    const level = draft.levels[order - 1];
-    const step: Step = { order, name: level.name, explanation: [] };
-    steps.push(step);
-    if (visits > 3) {
-      step.explanation.push("Reached a third time with the same data: the flow would loop here.");
-      break;
-    }
-    const fields = fieldsUpTo(draft, order, tasks);
-    const out = draft.branches.filter((b) => b.fromLevel === order).sort((a, b) => a.priority - b.priority);
-    let next: number | string = order + 1;
-    for (const branch of out) {
-      const rule = toJsonLogic(branch.conditions ?? true, fields);
-      const result = await unwrap(() => api.POST("/rules/evaluate", { body: { rule, data } }));
-      const trace = result.trace as { steps?: { op: string; args: unknown[]; result: unknown }[] };
-      const detail = (trace.steps ?? []).map((s) => `${s.op}(${s.args.map((a) => JSON.stringify(a)).join(", ")}) → ${JSON.stringify(s.result)}`);
-      const holds = !!result.result && (!Array.isArray(result.result) || result.result.length > 0);
-      step.explanation.push(`Branch "${branch.name}" (priority ${branch.priority}): ${holds ? "holds" : "does not hold"}${detail.length ? ` — ${detail.join("; ")}` : ""}`);
-      if (holds) {
-        step.branch = branch.name;
-        next = branch.toLevel;
-        break;
-      }
-    }
-    if (!step.branch) step.explanation.push(order < draft.levels.length ? `No branch holds: on to level ${order + 1}.` : "No branch holds: the flow completes.");
-    if (next === END || next === null) break;
-    order = typeof next === "number" ? next : Number(next);
-  }
-  return steps;
+function pathText(simulation: Simulation): string {
+  const end = simulation.outcome === "completed" ? "end" : simulation.outcome === "rejected" ? "rejected" : "loops";
+  return [...simulation.path, end].join(" → ");
 }
 
 export function FlowDesigner() {
@@ -250,8 +228,9 @@ export function FlowDesigner() {
   const [selection, setSelection] = useState<{ kind: "level" | "branch"; index: number } | null>(null);
   const [problems, setProblems] = useState<PathProblem[]>([]);
   const [checked, setChecked] = useState<string | null>(null);
-  const [sample, setSample] = useState("{}");
-  const [steps, setSteps] = useState<Step[] | null>(null);
+  const [samples, setSamples] = useState<Record<number, string>>({});
+  const [simulation, setSimulation] = useState<Simulation | null>(null);
+  const [sampleProblems, setSampleProblems] = useState<PathProblem[]>([]);
 
   useEffect(() => {
     if (!flow.data) return;
@@ -321,10 +300,37 @@ export function FlowDesigner() {
     },
   });
 
+  // The levels whose sample is sent, in the order sent: the server's problems name them so.
+  const sampleOrders = draft.levels.map((_, i) => i + 1).filter((o) => (samples[o] ?? "").trim() !== "");
   const run = useMutation({
-    mutationFn: async () => simulate(draft, tasks.data ?? [], JSON.parse(sample || "{}")),
-    onSuccess: setSteps,
+    mutationFn: async () => {
+      const levels = sampleOrders.map((order) => ({ order, data: JSON.parse(samples[order]) as Record<string, unknown> }));
+      // The server simulates the flow as saved: save the draft first.
+      await unwrap(() => api.PUT("/flows/{flow_id}", { params: { path: { flow_id: id! } }, body }));
+      return unwrap(() => api.POST("/flows/{flow_id}/simulate", { params: { path: { flow_id: id! } }, body: { levels } }));
+    },
+    onMutate: () => {
+      setSampleProblems([]);
+      setSimulation(null);
+    },
+    onSuccess: (out) => {
+      setSimulation(out);
+      setProblems([]);
+      client.invalidateQueries({ queryKey: keys.flow(id!) });
+    },
+    onError: (error) => {
+      const found = problemsOf(error);
+      // Samples that do not fit name /levels/{i}/data (i: the i-th sample sent); a flow that
+      // cannot run names its levels and branches, shown on the canvas.
+      setSampleProblems(found.filter((p) => /^\/levels\/\d+\/(data|order)/.test(p.path)));
+      setProblems(found.filter((p) => !/^\/levels\/\d+\/(data|order)/.test(p.path)));
+    },
   });
+  const sampleProblem = (order: number) => {
+    const sent = sampleOrders.indexOf(order);
+    return sent < 0 ? undefined : messageAt(sampleProblems, "levels", String(sent));
+  };
+  const takenBranches = new Set((simulation?.levels ?? []).flatMap((l) => l.branches.filter((b) => b.taken).map((b) => b.index)));
 
   const taskName = useMemo(() => new Map((tasks.data ?? []).map((t) => [t.id, t.name])), [tasks.data]);
 
@@ -363,10 +369,14 @@ export function FlowDesigner() {
       id: `branch-${i}`,
       source: String(b.fromLevel),
       target: b.toLevel === END || b.toLevel === null ? END : String(b.toLevel),
-      label: `${b.name} (${b.priority})${branchProblem(i) ? " ⚠" : ""}`,
+      label: `${b.name} (${b.priority})${branchProblem(i) ? " ⚠" : ""}${takenBranches.has(i) ? " ✓ taken" : ""}`,
       type: "default",
+      animated: takenBranches.has(i),
       markerEnd: { type: MarkerType.ArrowClosed },
-      style: { stroke: branchProblem(i) ? "var(--mantine-color-red-7)" : "var(--mantine-color-blue-7)", strokeWidth: 2 },
+      style: {
+        stroke: branchProblem(i) ? "var(--mantine-color-red-7)" : takenBranches.has(i) ? "var(--mantine-color-teal-8)" : "var(--mantine-color-blue-7)",
+        strokeWidth: takenBranches.has(i) ? 3 : 2,
+      },
       labelStyle: { fill: branchProblem(i) ? "var(--mantine-color-red-8)" : undefined, fontWeight: 600 },
       ariaLabel: `Branch ${b.name}`,
     })),
@@ -597,45 +607,76 @@ export function FlowDesigner() {
         <Tabs.Panel value="simulate" pt="md">
           <div className="studio-split">
             <Stack gap="xs">
-              <JsonInput
-                label="Sample form data (field ids and values)"
-                value={sample}
-                onChange={setSample}
-                autosize
-                minRows={4}
-                validationError="Not valid JSON"
-                formatOnBlur
-              />
-              <Text size="xs" c="gray.7">
-                Fields of the flow's tasks: {fieldsUpTo(draft, draft.levels.length, tasks.data ?? []).map((f) => `${f.id} (${f.label})`).join(", ") || "none"}
+              <Text size="sm" c="gray.7">
+                Sample form data per level (field ids or labels and their values); a level left empty is approved without data. The
+                server saves the draft and walks it as an instance would, nothing else is written.
               </Text>
-              <Button w="fit-content" onClick={() => run.mutate()} loading={run.isPending} disabled={draft.levels.length === 0}>
+              {draft.levels.map((level, i) => {
+                const fields = fieldsUpTo({ ...draft, levels: [level] }, 1, tasks.data ?? []);
+                return (
+                  <JsonInput
+                    key={i}
+                    label={`Sample data of level ${i + 1}: ${level.name}`}
+                    description={fields.length ? `Fields: ${fields.map((f) => `${f.id} (${f.label})`).join(", ")}` : "No form: an approval"}
+                    placeholder={fields.length ? JSON.stringify({ [fields[0].id]: fields[0].type === "number" || fields[0].type === "currency" ? 100 : "…" }) : "{}"}
+                    value={samples[i + 1] ?? ""}
+                    onChange={(text) => setSamples((s) => ({ ...s, [i + 1]: text }))}
+                    autosize
+                    minRows={2}
+                    validationError="Not valid JSON"
+                    error={sampleProblem(i + 1)}
+                  />
+                );
+              })}
+              <Button w="fit-content" onClick={() => run.mutate()} loading={run.isPending} disabled={!id || draft.levels.length === 0}>
                 Simulate
               </Button>
-              {run.error && <Alert color="red">{messageOf(run.error)}</Alert>}
+              {!id && <Text size="sm">Save the flow first.</Text>}
+              {run.error && sampleProblems.length === 0 && problems.length === 0 && <Alert color="red">{messageOf(run.error)}</Alert>}
+              {run.error && problems.length > 0 && (
+                <Alert color="red" role="alert">
+                  The flow cannot run as it is: its problems are shown on the design.
+                </Alert>
+              )}
             </Stack>
-            {steps && (
+            {simulation && (
               <Card withBorder aria-label="Simulated path">
                 <Title order={2} size="h5" mb="xs">
-                  Path: {steps.map((s) => s.order).join(" → ")} → end
+                  Path: {pathText(simulation)}
                 </Title>
-                <List type="ordered" spacing="xs">
-                  {steps.map((s, i) => (
-                    <List.Item key={i}>
-                      <Text fw={500}>
-                        Level {s.order}: {s.name}
-                        {s.branch ? ` — takes "${s.branch}"` : ""}
-                      </Text>
-                      {s.explanation.map((e, j) => (
-                        <Text key={j} size="xs" c="gray.7">
-                          {e}
+                <List type="ordered" spacing="sm">
+                  {simulation.levels.map((level, i) => {
+                    const taken = level.branches.find((b) => b.taken);
+                    return (
+                      <List.Item key={i}>
+                        <Text fw={500}>
+                          Level {level.order}: {level.name}
+                          {taken ? ` — takes "${taken.name}"` : ""}
                         </Text>
-                      ))}
-                    </List.Item>
-                  ))}
+                        <Text size="xs" c="gray.7">
+                          {level.roles.length ? level.roles.join(", ") : "the initiator"} · {completionText(level.completion.mode === "count" ? (level.completion.count as number) : (level.completion.mode as "any" | "all"))}
+                          {level.decision
+                            ? level.decision.value === null || level.decision.value === undefined
+                              ? " · approved (no decision in the sample)"
+                              : ` · decision ${JSON.stringify(level.decision.value)}`
+                            : ""}{" "}
+                          · {outcomeText(level)}
+                        </Text>
+                        {level.branches.map((b) => (
+                          <Stack key={b.index} gap={0} ml="sm" mt={4}>
+                            <Text size="sm">
+                              Branch "{b.name}" (priority {b.priority}, to {b.toLevel ?? "the end"}):{" "}
+                              <b>{b.error ? `cannot be evaluated: ${b.error}` : b.holds ? (b.taken ? "holds, taken" : "holds, but one before it was taken") : "does not hold"}</b>
+                            </Text>
+                            <ExplanationTree nodes={b.explanation as ExplanationNode[]} label={`Explanation of ${b.name}`} />
+                          </Stack>
+                        ))}
+                      </List.Item>
+                    );
+                  })}
                 </List>
                 <Text size="xs" c="gray.7" mt="xs">
-                  Each condition is evaluated by the server's rule engine; nothing is written.
+                  Decided by the server's flow engine and rule engine; nothing is written.
                 </Text>
               </Card>
             )}

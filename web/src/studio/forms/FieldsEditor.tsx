@@ -21,7 +21,8 @@ import Form from "@rjsf/mantine";
 import validator from "@rjsf/validator-ajv8";
 import type { FieldDef } from "../../forms/types";
 import type { FieldType } from "../api";
-import { cleanField, fieldSchema, fieldUiSchema } from "./fieldSchema";
+import type { PathProblem } from "../problems";
+import { cleanField, fieldErrors, fieldSchema, fieldUiSchema } from "./fieldSchema";
 
 export interface FieldsEditorProps {
   fields: FieldDef[];
@@ -31,6 +32,8 @@ export interface FieldsEditorProps {
   onSelect: (id: string | null) => void;
   /** A server problem per field index. */
   problemAt?: (index: number) => string | undefined;
+  /** The server's problems, shown on the settings they name. */
+  problems?: PathProblem[];
   /** More settings under the field's own (its logic, for a task). */
   extra?: (field: FieldDef) => ReactNode;
 }
@@ -162,7 +165,7 @@ function DropList({ children, empty }: { children: ReactNode; empty: boolean }) 
   );
 }
 
-export function FieldsEditor({ fields, onChange, types, selected, onSelect, problemAt, extra }: FieldsEditorProps) {
+export function FieldsEditor({ fields, onChange, types, selected, onSelect, problemAt, problems, extra }: FieldsEditorProps) {
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
     useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
@@ -262,6 +265,7 @@ export function FieldsEditor({ fields, onChange, types, selected, onSelect, prob
                 schema={fieldSchema(byName.get(current.type))}
                 uiSchema={fieldUiSchema}
                 formData={current}
+                extraErrors={fieldErrors(problems ?? [], selectedIndex)}
                 validator={validator}
                 liveValidate
                 showErrorList={false}

@@ -205,6 +205,7 @@ export function FormBuilder() {
               types={types.data}
               selected={selected}
               onSelect={setSelected}
+              problems={problems}
               problemAt={(i) =>
                 messageAt(problems, "fields", String(i)) ??
                 (draft.fields[i] ? messageAt(problems, "logic", "fields", draft.fields[i].id) : undefined)

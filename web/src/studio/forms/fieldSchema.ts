@@ -1,34 +1,9 @@
-// The JSON Schema a field's settings panel is rendered from (RJSF). GET /field-types names each
-// type's settings and validation keys; when a type also sends `settingsSchema` (its settings as
-// JSON Schema) that is used as it is, else each known setting name gets its type here.
-import type { RJSFSchema, UiSchema } from "@rjsf/utils";
+// The JSON Schema a field's settings panel is rendered from (RJSF): the parts every field has
+// (label, id, required, placeholder, options) and, from GET /field-types, the type's own
+// `validationSchema` and `settingsSchema` as the server (or the type's plugin) states them.
+import type { ErrorSchema, RJSFSchema, UiSchema } from "@rjsf/utils";
 import type { FieldType } from "../api";
-
-/** Types of the settings the built-in field types declare (plugins/fields). */
-const KNOWN_SETTINGS: Record<string, RJSFSchema> = {
-  currency: { type: "string", title: "Currency (ISO code)", default: "USD" },
-  decimals: { type: "integer", title: "Decimals", minimum: 0, maximum: 6 },
-  step: { type: "number", title: "Step" },
-  accept: { type: "array", title: "Accepted file types", items: { type: "string" } },
-  maxSize: { type: "integer", title: "Largest file (bytes)", minimum: 1 },
-  multiple: { type: "boolean", title: "Several allowed" },
-  maxFiles: { type: "integer", title: "Most files", minimum: 1 },
-  minSelected: { type: "integer", title: "Fewest choices", minimum: 0 },
-  maxSelected: { type: "integer", title: "Most choices", minimum: 1 },
-  defaultRegion: { type: "string", title: "Default region (e.g. IN, US)" },
-  table: { type: "string", title: "Table (id or name)" },
-  schemes: { type: "array", title: "Allowed schemes", items: { type: "string" } },
-};
-
-const VALIDATION: Record<string, RJSFSchema> = {
-  min: { type: ["number", "string"] as never, title: "Smallest value" },
-  max: { type: ["number", "string"] as never, title: "Largest value" },
-  minLength: { type: "integer", title: "Shortest length", minimum: 0 },
-  maxLength: { type: "integer", title: "Longest length", minimum: 0 },
-  pattern: { type: "string", title: "Pattern (regular expression)" },
-};
-
-const ORDER = ["min", "max", "minLength", "maxLength", "pattern"];
+import { segments, type PathProblem } from "../problems";
 
 export function fieldSchema(type: FieldType | undefined): RJSFSchema {
   const properties: Record<string, RJSFSchema> = {
@@ -40,31 +15,8 @@ export function fieldSchema(type: FieldType | undefined): RJSFSchema {
   if (type?.options) {
     properties.options = { type: "array", title: "Options", items: { type: "string", minLength: 1 }, minItems: 1 };
   }
-  if (type?.validation.length) {
-    const numeric = type.kind === "number";
-    const date = type.kind === "date";
-    properties.validation = {
-      type: "object",
-      title: "Validation",
-      properties: Object.fromEntries(
-        [...type.validation].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)).map((key) => {
-          const base = VALIDATION[key] ?? { type: "string", title: key };
-          if (key === "min" || key === "max") {
-            return [key, { ...base, type: numeric ? "number" : "string", format: date ? "date" : undefined } as RJSFSchema];
-          }
-          return [key, base];
-        }),
-      ),
-    };
-  }
-  const settings = type?.settingsSchema ?? (type?.settings.length
-    ? {
-        type: "object",
-        title: "Settings",
-        properties: Object.fromEntries(type.settings.map((key) => [key, KNOWN_SETTINGS[key] ?? { type: "string", title: key }])),
-      }
-    : undefined);
-  if (settings) properties.settings = settings as RJSFSchema;
+  if (type?.validationSchema) properties.validation = { ...(type.validationSchema as RJSFSchema), title: "Validation" };
+  if (type?.settingsSchema) properties.settings = { ...(type.settingsSchema as RJSFSchema), title: "Settings" };
   return { type: "object", required: ["label", "id"], properties };
 }
 
@@ -72,6 +24,20 @@ export const fieldUiSchema: UiSchema = {
   "ui:submitButtonOptions": { norender: true },
   id: { "ui:help": "What rules and templates use to name this field." },
 };
+
+/** The server's problems about field `index` (`fields[1].settings.step`) as RJSF errors on the
+ * settings they name, so each shows under its own input. */
+export function fieldErrors(problems: PathProblem[], index: number): ErrorSchema {
+  const root: Record<string, unknown> = {};
+  for (const p of problems) {
+    const s = segments(p.path);
+    if (s[0] !== "fields" || s[1] !== String(index)) continue;
+    let node = root;
+    for (const part of s.slice(2)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node.__errors = [...((node.__errors as string[] | undefined) ?? []), p.message];
+  }
+  return root as ErrorSchema;
+}
 
 /** The field without empty settings (the server refuses unknown and empty keys alike). */
 export function cleanField<T extends Record<string, unknown>>(field: T): T {

@@ -1,11 +1,13 @@
 // The trigger builder: the event and what it is attached to (a form, a flow, a table, a
 // schedule with its next firings, a webhook with its URL and secret shown once), the condition
 // in the visual builder, actions in order each configured from its JSON Schema (RJSF), the
-// settings, and a test of the condition on sample data with the server's explanation.
+// settings (their JSON Schema from the server), and a test run by the server on sample data or a
+// recorded event: the condition's explanation tree and what each action would be given.
 import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import {
   Alert,
+  Autocomplete,
   Badge,
   Button,
   Card,
@@ -16,6 +18,7 @@ import {
   List,
   Loader,
   NativeSelect,
+  SegmentedControl,
   Stack,
   Switch,
   Tabs,
@@ -32,7 +35,8 @@ import { CronExpressionParser } from "cron-parser";
 import { api, unwrap } from "../../api/client";
 import { messageOf } from "../../api/problem";
 import type { FieldDef } from "../../forms/types";
-import { keys, useActionTypes, useFlows, useTables, useTasks, useTrigger, type Task } from "../api";
+import { keys, useActionTypes, useFlows, useTables, useTasks, useTrigger, useTriggerSchemas, type Task, type TriggerTest } from "../api";
+import { ExplanationTree, type ExplanationNode } from "../conditions/ExplanationTree";
 import { RuleBuilder } from "../conditions/RuleBuilder";
 import { messageAt, problemsOf, type PathProblem } from "../problems";
 
@@ -51,25 +55,7 @@ const EVENTS = [
 
 type EventType = (typeof EVENTS)[number]["value"];
 
-/** TriggerSettings (core/triggers/trigger_settings.py) as JSON Schema, rendered by RJSF. */
-const SETTINGS_SCHEMA: RJSFSchema = {
-  type: "object",
-  properties: {
-    retries: { type: "integer", title: "Retries of a failed action", minimum: 0, maximum: 20, default: 0 },
-    retryBackoffSeconds: { type: "number", title: "First retry after (seconds, doubling)", minimum: 0 },
-    retryBackoffMaxSeconds: { type: "number", title: "Longest wait between retries (seconds)", minimum: 0 },
-    delaySeconds: { type: "number", title: "Delay before running (seconds)", minimum: 0 },
-    onActionFailure: { type: "string", title: "When an action fails", enum: ["stop", "continue"], default: "stop" },
-    rateLimit: {
-      type: "object",
-      title: "Rate limit",
-      properties: {
-        max: { type: "integer", title: "At most this many runs", minimum: 1 },
-        perSeconds: { type: "number", title: "per seconds", exclusiveMinimum: 0 },
-      },
-    },
-  },
-};
+const TIME_ZONES: string[] = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.("timeZone") ?? ["UTC"];
 
 interface ActionStep {
   type: string;
@@ -153,10 +139,13 @@ export function TriggerBuilder() {
   const flows = useFlows();
   const tables = useTables();
   const actionTypes = useActionTypes();
+  const schemas = useTriggerSchemas();
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [problems, setProblems] = useState<PathProblem[]>([]);
   const [saved, setSaved] = useState(false);
   const [sample, setSample] = useState("{}");
+  const [source, setSource] = useState<"sample" | "event">("sample");
+  const [eventId, setEventId] = useState("");
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
 
   useEffect(() => {
@@ -177,7 +166,16 @@ export function TriggerBuilder() {
     });
   }, [trigger.data]);
 
-  const attach = EVENTS.find((e) => e.value === draft.eventType)?.attach;
+  const eventInfo = (schemas.data?.events ?? []).find((e) => e.type === draft.eventType);
+  const attach = eventInfo?.attachedTo ?? EVENTS.find((e) => e.value === draft.eventType)?.attach;
+  // The event's eventConfig as its JSON Schema says; a schedule's cron and time zone have
+  // their own editor above (with the next firings), one of cron or interval is given.
+  const eventConfigSchema = useMemo(() => {
+    const schema = (eventInfo?.configSchema ?? { type: "object" }) as RJSFSchema;
+    const props = { ...((schema.properties ?? {}) as Record<string, RJSFSchema>) };
+    if (attach === "schedule") for (const k of ["cron", "timezone", "interval"]) delete props[k];
+    return { ...schema, properties: props } as RJSFSchema;
+  }, [eventInfo, attach]);
   const flow = useQuery({
     queryKey: keys.flow(draft.flowId ?? ""),
     queryFn: () => unwrap(() => api.GET("/flows/{flow_id}", { params: { path: { flow_id: draft.flowId! } } })),
@@ -190,7 +188,13 @@ export function TriggerBuilder() {
     (flow.data?.levels ?? []).flatMap((l) => l.tasks.map((t) => t.id)),
     ((table?.schema as { fields?: FieldDef[] } | undefined)?.fields ?? (Array.isArray(table?.schema) ? (table?.schema as unknown as FieldDef[]) : [])) as FieldDef[],
   );
-  const variables = useMemo(() => [...new Set(fields.map((f) => f.id))], [fields]);
+  const payloadKeys = (schemas.data?.events ?? []).find((e) => e.type === draft.eventType)?.payloadKeys ?? [];
+  // What a template may name: the attached form's fields (by id, as the server also offers
+  // labels), the event's payload keys, and the event and trigger themselves.
+  const variables = useMemo(
+    () => [...new Set([...fields.map((f) => f.id), ...payloadKeys.filter((k) => k !== "data"), "event.id", "event.type", "trigger.name"])],
+    [fields, payloadKeys],
+  );
 
   const body = useMemo(
     () => ({
@@ -201,12 +205,12 @@ export function TriggerBuilder() {
       taskId: attach === "task" ? draft.taskId : null,
       flowId: attach === "flow" ? draft.flowId : null,
       tableId: attach === "table" ? draft.tableId : null,
-      eventConfig: attach === "schedule" ? (clean(draft.eventConfig) as Record<string, unknown>) : {},
+      eventConfig: attach === "schedule" || Object.keys(eventConfigSchema.properties ?? {}).length ? (clean(draft.eventConfig) as Record<string, unknown>) : {},
       conditions: draft.conditions ?? null,
       actions: draft.actions.map((a) => clean(a)) as unknown[],
       settings: clean(draft.settings) as Record<string, unknown>,
     }),
-    [draft, attach],
+    [draft, attach, eventConfigSchema],
   );
 
   const save = useMutation({
@@ -227,12 +231,22 @@ export function TriggerBuilder() {
     },
   });
 
+  const [testProblems, setTestProblems] = useState<PathProblem[]>([]);
   const test = useMutation({
     mutationFn: async () => {
-      const data = JSON.parse(sample || "{}");
-      if (draft.conditions === null || draft.conditions === undefined) return { result: true, trace: { steps: [], reason: "no conditions" } };
-      return unwrap(() => api.POST("/rules/evaluate", { body: { rule: draft.conditions, data } }));
+      const request = source === "event" ? { eventId: eventId.trim() } : { data: JSON.parse(sample || "{}") as Record<string, unknown> };
+      // The server tests the trigger as saved: save the draft first.
+      await unwrap(() => api.PATCH("/triggers/{trigger_id}", { params: { path: { trigger_id: id! } }, body }));
+      return unwrap(() => api.POST("/triggers/{trigger_id}/test", { params: { path: { trigger_id: id! } }, body: request }));
     },
+    onMutate: () => setTestProblems([]),
+    onError: (error) => setTestProblems(problemsOf(error)),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.trigger(id!) }),
+  });
+  const executions = useQuery({
+    queryKey: ["studio", "trigger-executions", id],
+    queryFn: async () => (await unwrap(() => api.GET("/trigger-executions", { params: { query: { triggerId: id!, limit: 10 } } }))).items,
+    enabled: !!id,
   });
 
   const endpoints = useQuery({
@@ -348,11 +362,14 @@ export function TriggerBuilder() {
                   onChange={(e) => setDraft({ ...draft, eventConfig: { ...draft.eventConfig, cron: e.currentTarget.value } })}
                   error={typeof firings === "string" ? firings : messageAt(problems, "eventConfig")}
                 />
-                <TextInput
+                <Autocomplete
                   label="Time zone"
                   placeholder="Asia/Kolkata"
+                  data={TIME_ZONES}
+                  limit={20}
                   value={String(draft.eventConfig.timezone ?? "")}
-                  onChange={(e) => setDraft({ ...draft, eventConfig: { ...draft.eventConfig, timezone: e.currentTarget.value } })}
+                  onChange={(timezone) => setDraft({ ...draft, eventConfig: { ...draft.eventConfig, timezone } })}
+                  error={messageAt(problems, "eventConfig", "timezone")}
                 />
                 {Array.isArray(firings) && (
                   <Card withBorder aria-label="Next firings">
@@ -367,6 +384,15 @@ export function TriggerBuilder() {
                   </Card>
                 )}
               </>
+            )}
+            {Object.keys(eventConfigSchema.properties ?? {}).length > 0 && (
+              <Form
+                schema={eventConfigSchema}
+                formData={draft.eventConfig}
+                validator={validator}
+                uiSchema={{ "ui:submitButtonOptions": { norender: true } }}
+                onChange={(e) => setDraft((d) => ({ ...d, eventConfig: { ...d.eventConfig, ...(e.formData as Record<string, unknown>) } }))}
+              />
             )}
             {attach === "webhook" && (
               <Stack gap="xs">
@@ -407,11 +433,9 @@ export function TriggerBuilder() {
         </Tabs.Panel>
         <Tabs.Panel value="actions" pt="md">
           <Stack>
-            {variables.length > 0 && (
-              <Text size="xs" c="gray.7">
-                Template variables: {variables.map((v) => `{{${v}}}`).join(", ")}, {"{{event.id}}"}, {"{{event.type}}"}, {"{{trigger.name}}"}
-              </Text>
-            )}
+            <Text size="xs" c="gray.7">
+              Text settings are templates: pick a setting, then a variable under it to insert {"{{variable}}"}.
+            </Text>
             {draft.actions.map((action, i) => {
               const type = (actionTypes.data ?? []).find((t) => t.name === action.type);
               return (
@@ -452,6 +476,7 @@ export function TriggerBuilder() {
                         value={action.config}
                         tables={(tables.data ?? []).map((t) => ({ id: t.id, name: t.displayName || t.name, fields: tableFields(t.schema) }))}
                         variables={variables}
+                        label={`Action ${i + 1}`}
                         onChange={(config) => setAction(i, { config })}
                       />
                     )}
@@ -472,7 +497,7 @@ export function TriggerBuilder() {
         <Tabs.Panel value="settings" pt="md">
           <div style={{ maxWidth: 560 }}>
             <Form
-              schema={SETTINGS_SCHEMA}
+              schema={(schemas.data?.settingsSchema ?? { type: "object" }) as RJSFSchema}
               formData={draft.settings}
               validator={validator}
               uiSchema={{ "ui:submitButtonOptions": { norender: true } }}
@@ -488,41 +513,67 @@ export function TriggerBuilder() {
         <Tabs.Panel value="test" pt="md">
           <div className="studio-split">
             <Stack gap="xs">
-              <JsonInput label="Sample event data" value={sample} onChange={setSample} autosize minRows={4} validationError="Not valid JSON" formatOnBlur />
-              <Text size="xs" c="gray.7">
-                Keys: the form's field ids {variables.length ? `(${variables.join(", ")})` : ""}.
-              </Text>
-              <Button w="fit-content" onClick={() => test.mutate()} loading={test.isPending}>
-                Test the condition
+              <SegmentedControl
+                aria-label="Test on"
+                value={source}
+                onChange={(v) => setSource(v as "sample" | "event")}
+                data={[
+                  { value: "sample", label: "Sample data" },
+                  { value: "event", label: "A recorded event" },
+                ]}
+              />
+              {source === "sample" ? (
+                <>
+                  <JsonInput
+                    label="Sample event data"
+                    value={sample}
+                    onChange={setSample}
+                    autosize
+                    minRows={4}
+                    validationError="Not valid JSON"
+                    formatOnBlur
+                    error={messageAt(testProblems, "data")}
+                  />
+                  <Text size="xs" c="gray.7">
+                    Keys: the form's field ids {fields.length ? `(${fields.map((f) => f.id).join(", ")})` : ""}
+                    {payloadKeys.length ? ` and the event's own (${payloadKeys.join(", ")})` : ""}.
+                  </Text>
+                  {(executions.data ?? []).length > 0 && (
+                    <NativeSelect
+                      label="Or start from a past execution's event data"
+                      value=""
+                      data={[
+                        { value: "", label: "Choose an execution" },
+                        ...(executions.data ?? []).map((e) => ({ value: e.id, label: `${new Date(e.executedAt).toLocaleString()} · ${e.status}` })),
+                      ]}
+                      onChange={(e) => {
+                        const found = (executions.data ?? []).find((x) => x.id === e.currentTarget.value);
+                        if (found) setSample(JSON.stringify(found.eventData, null, 2));
+                      }}
+                    />
+                  )}
+                </>
+              ) : (
+                <TextInput
+                  label="Event id"
+                  description="A recorded event of this trigger's event type (events are kept for a while)."
+                  value={eventId}
+                  onChange={(e) => setEventId(e.currentTarget.value)}
+                  error={messageAt(testProblems, "eventId")}
+                />
+              )}
+              <Button w="fit-content" onClick={() => test.mutate()} loading={test.isPending} disabled={!id || (source === "event" && !eventId.trim())}>
+                Test the trigger
               </Button>
-              {test.error && <Alert color="red">{messageOf(test.error)}</Alert>}
+              {!id && <Text size="sm">Save the trigger first.</Text>}
+              {test.error && testProblems.length === 0 && <Alert color="red">{messageOf(test.error)}</Alert>}
+              {testProblems.some((p) => !/^\/(data|eventId)/.test(p.path)) && (
+                <Alert color="red" role="alert">
+                  {testProblems.map((p) => `${p.path} ${p.message}`).join("; ")}
+                </Alert>
+              )}
             </Stack>
-            {test.data && (
-              <Card withBorder aria-label="Test result">
-                <Title order={2} size="h5">
-                  {test.data.result ? "The condition holds: the actions would run" : "The condition does not hold: nothing would run"}
-                </Title>
-                <List size="sm" mt="xs" aria-label="Explanation">
-                  {((test.data.trace as { steps?: { path: unknown[]; op: string; args: unknown[]; result: unknown }[] }).steps ?? []).map((s, i) => (
-                    <List.Item key={i} style={{ marginLeft: (s.path.length / 2) * 16 }}>
-                      <Code>{s.op}</Code> of {s.args.map((a) => JSON.stringify(a)).join(", ")} → <b>{JSON.stringify(s.result)}</b>
-                    </List.Item>
-                  ))}
-                </List>
-                {test.data.result ? (
-                  <Stack gap={2} mt="xs">
-                    <Text size="sm" fw={500}>
-                      The actions, in order:
-                    </Text>
-                    {draft.actions.map((a, i) => (
-                      <Text key={i} size="xs">
-                        {i + 1}. {a.type} <Code>{JSON.stringify(a.config)}</Code>
-                      </Text>
-                    ))}
-                  </Stack>
-                ) : null}
-              </Card>
-            )}
+            {test.data && <TestResult result={test.data} />}
           </div>
         </Tabs.Panel>
         <Tabs.Panel value="json" pt="md">
@@ -560,14 +611,18 @@ function ActionConfig({
   value,
   tables,
   variables,
+  label,
   onChange,
 }: {
   schema: RJSFSchema;
   value: Record<string, unknown>;
   tables: { id: string; name: string; fields: FieldDef[] }[];
   variables: string[];
+  label: string;
   onChange: (config: Record<string, unknown>) => void;
 }) {
+  // The text setting last focused (RJSF ids are root_<key>): where a variable goes.
+  const [focused, setFocused] = useState<string | null>(null);
   const resolved = useMemo(() => {
     const defs = (schema.$defs ?? {}) as Record<string, RJSFSchema>;
     const ref = typeof schema.$ref === "string" ? schema.$ref.split("/").pop() : undefined;
@@ -591,8 +646,34 @@ function ActionConfig({
         formData={value}
         validator={validator}
         uiSchema={{ "ui:submitButtonOptions": { norender: true } }}
+        onFocus={(fieldId) => {
+          const key = fieldId.replace(/^root_/, "");
+          if (((resolved.properties ?? {}) as Record<string, RJSFSchema>)[key]) setFocused(key);
+        }}
         onChange={(e) => onChange({ ...value, ...(e.formData as Record<string, unknown>) })}
       />
+      {variables.length > 0 && (
+        <Group gap={4} role="group" aria-label={`Variables for ${label}`}>
+          <Text size="xs" c="gray.7">
+            {focused ? `Insert into ${focused}:` : "Variables (pick a setting first):"}
+          </Text>
+          {variables.map((v) => (
+            <Button
+              key={v}
+              size="compact-xs"
+              variant="light"
+              disabled={!focused}
+              onClick={() => {
+                if (!focused) return;
+                const current = value[focused];
+                onChange({ ...value, [focused]: `${typeof current === "string" ? current : ""}{{${v}}}` });
+              }}
+            >
+              {`{{${v}}}`}
+            </Button>
+          ))}
+        </Group>
+      )}
       {objectKeys.map((k) => {
         const columns = k === "data" ? tables.find((t) => t.id === value.tableId)?.fields ?? [] : [];
         const data = (value[k] ?? {}) as Record<string, unknown>;
@@ -638,5 +719,55 @@ function ActionConfig({
         );
       })}
     </Stack>
+  );
+}
+
+/** A test run's answer: whether the condition holds with its explanation tree, and what each
+ * action would be given (templates rendered) with the variables it would miss. */
+function TestResult({ result }: { result: TriggerTest }) {
+  return (
+    <Card withBorder aria-label="Test result">
+      <Title order={2} size="h5">
+        {result.conditionsMet ? "The condition holds: the actions would run" : "The condition does not hold: nothing would run"}
+      </Title>
+      <Text size="xs" c="gray.7" mb="xs">
+        {result.event.id ? `Recorded event ${String(result.event.id)}` : "Sample data"} · {String(result.event.type)}
+      </Text>
+      <ExplanationTree nodes={result.explanation as ExplanationNode[]} />
+      {typeof result.conditionResult.error === "string" && (
+        <Text c="red.8" size="sm" role="alert">
+          {result.conditionResult.error}
+        </Text>
+      )}
+      <Title order={3} size="h6" mt="sm">
+        The actions, in order{result.conditionsMet ? "" : " (they would not run)"}
+      </Title>
+      <List type="ordered" spacing="xs" aria-label="What the actions would do">
+        {result.actions.map((a) => (
+          <List.Item key={a.index}>
+            <Text size="sm" fw={500}>
+              {a.type}
+              {a.description ? ` — ${a.description}` : ""}
+            </Text>
+            <Code block style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
+              {JSON.stringify(a.config, null, 2)}
+            </Code>
+            {a.warnings.map((w) => (
+              <Text key={w} size="xs" c="yellow.9">
+                {w}
+              </Text>
+            ))}
+            {a.error && (
+              <Text size="xs" c="red.8" role="alert">
+                Would fail: {a.error}
+              </Text>
+            )}
+          </List.Item>
+        ))}
+      </List>
+      <Text size="xs" c="gray.7" mt="xs">
+        Nothing ran: no e-mail, record or call was made.
+      </Text>
+    </Card>
   );
 }
