@@ -64,6 +64,18 @@ async def build_form(page: Page) -> None:
         "Explain a purchase above 1,000"
     )
     await page.get_by_role("button", name="Justification", exact=True).click()
+    # The server's save-time checks are shown on the field and the setting they name.
+    await page.get_by_role("tab", name="Fields").click()
+    await page.get_by_role("button", name="Edit Amount").click()
+    settings = page.get_by_role("region", name="Field settings")
+    await settings.get_by_label("Smallest value").fill("100")
+    await settings.get_by_label("Largest value").fill("10")
+    await page.get_by_role("button", name="Save draft").click()
+    problem = "validation.min is above validation.max"
+    await expect(page.get_by_label("Field Amount").get_by_role("alert")).to_contain_text(problem)
+    await expect(settings).to_contain_text(problem)
+    await shoot(page, "studio-form-server-check")
+    await settings.get_by_label("Largest value").fill("1000000")
     # The live preview is the workspace's renderer running the logic.
     await page.get_by_role("tab", name="Preview").click()
     await expect(page.get_by_role("textbox", name="Justification")).to_have_count(0)
@@ -162,6 +174,18 @@ async def build_flow(page: Page) -> None:
 async def build_trigger(page: Page) -> None:
     await page.goto("/studio/triggers/new")
     await page.get_by_role("textbox", name="Name").fill("Large purchase alert")
+    # A schedule shows its next firings in its own time zone.
+    await page.get_by_role("combobox", name="When").select_option(label="On a schedule")
+    await page.get_by_role("textbox", name="Cron expression (minute hour day month weekday)").fill(
+        "30 9 * * 1-5"
+    )
+    await page.get_by_role("combobox", name="Time zone").fill("Asia/Kolkata")
+    await page.keyboard.press("Escape")
+    firings = page.get_by_label("Next firings")
+    await expect(firings).to_contain_text("Next firings (Asia/Kolkata)")
+    await expect(firings.get_by_role("listitem")).to_have_count(5)
+    await expect(firings.get_by_role("listitem").first).to_contain_text("9:30")
+    await shoot(page, "studio-trigger-schedule")
     await page.get_by_role("combobox", name="When").select_option(label="A flow completes")
     await page.get_by_role("combobox", name="Flow").select_option(label="Purchase approval")
     await page.get_by_role("tab", name="Condition").click()

@@ -325,7 +325,7 @@ export function TriggerBuilder() {
         </Tabs.List>
         <Tabs.Panel value="event" pt="md">
           <Stack maw={560}>
-            <NativeSelect label="When" value={draft.eventType} data={EVENTS.map((e) => ({ value: e.value, label: e.label }))} onChange={(e) => setDraft({ ...draft, eventType: e.currentTarget.value as EventType })} />
+            <NativeSelect label="When" value={draft.eventType} data={EVENTS.map((e) => ({ value: e.value, label: e.label }))} onChange={(e) => setDraft({ ...draft, eventType: e.currentTarget.value as EventType, eventConfig: {} })} />
             {attach === "task" && (
               <NativeSelect
                 label="Form"
