@@ -13,6 +13,7 @@ import {
   ReactFlow,
   type Connection,
   type Edge,
+  type ReactFlowInstance,
   type Node,
   type NodeProps,
 } from "@xyflow/react";
@@ -332,6 +333,14 @@ export function FlowDesigner() {
   };
   const takenBranches = new Set((simulation?.levels ?? []).flatMap((l) => l.branches.filter((b) => b.taken).map((b) => b.index)));
 
+  // Levels added or removed: the canvas fits them all again (fitView alone only fits at first).
+  const [canvas, setCanvas] = useState<ReactFlowInstance | null>(null);
+  useEffect(() => {
+    if (!canvas) return;
+    const frame = requestAnimationFrame(() => canvas.fitView({ padding: 0.2 }));
+    return () => cancelAnimationFrame(frame);
+  }, [canvas, draft.levels.length, draft.branches.length]);
+
   const taskName = useMemo(() => new Map((tasks.data ?? []).map((t) => [t.id, t.name])), [tasks.data]);
 
   const levelProblem = (i: number) => messageAt(problems, "levels", String(i));
@@ -505,6 +514,7 @@ export function FlowDesigner() {
                   edges={edges}
                   nodeTypes={NODE_TYPES}
                   onConnect={onConnect}
+                  onInit={setCanvas}
                   onNodeClick={(_e, node) => node.id !== END && setSelection({ kind: "level", index: Number(node.id) - 1 })}
                   onEdgeClick={(_e, edge) => edge.id.startsWith("branch-") && setSelection({ kind: "branch", index: Number(edge.id.slice(7)) })}
                   nodesDraggable={false}
