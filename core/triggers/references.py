@@ -7,6 +7,8 @@ schema (core.triggers.sdk.ENTITY_KEY), so plugin actions take part as the built-
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -68,6 +70,31 @@ def _named_rows(actions: Any, *, portable_only: bool = False) -> list[tuple[int,
                 if isinstance(item, str) and item and "{{" not in item:
                     found.append((index, setting, entity, item))
     return found
+
+
+def rewrite_references(actions: Any, rename: Callable[[str, str], str | None]) -> Any:
+    """A copy of `actions` with each literal reference a setting declares passed through
+    `rename(entity type, value)`: what it returns replaces the value (None keeps it); a
+    setting holding a list is rewritten item by item. Definitions as code (core.definitions)
+    write the rows' names instead of their ids this way, and their ids back."""
+    rewritten = copy.deepcopy(actions)
+    for action in rewritten if isinstance(rewritten, list) else []:
+        if not isinstance(action, dict) or not isinstance(action.get("config"), dict):
+            continue
+        config = action["config"]
+        for key, entity in _reference_settings(str(action.get("type"))):
+            value = config.get(key)
+            if isinstance(value, list):
+                config[key] = [_renamed(rename, entity, item) for item in value]
+            elif key in config:
+                config[key] = _renamed(rename, entity, value)
+    return rewritten
+
+
+def _renamed(rename: Callable[[str, str], str | None], entity: str, value: Any) -> Any:
+    if not isinstance(value, str) or not value or "{{" in value:
+        return value
+    return rename(entity, value) or value
 
 
 async def unknown_references(
