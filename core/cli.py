@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from core.database import create_engine, session_factory, transaction
+from core.database import check_database, create_engine, session_factory, transaction
 from core.errors import ConfigurationError
-from core.settings import Settings, get_settings
+from core.settings import get_settings
 
 
 @click.group()
@@ -83,32 +83,7 @@ def plugins() -> None:
         click.echo(describe(info))
 
 
-def check_database(settings: Settings, *, require_schema: bool = False) -> str | None:
-    """Connect once and return the schema revision; raise ConfigurationError with one clear
-    line if the database is unreachable or (with `require_schema`) not migrated to head."""
-    from core.migrate import head_revision, read_revision
-
-    async def _revision() -> str | None:
-        engine = create_engine(settings.database_url)
-        try:
-            async with engine.connect() as conn:
-                return await conn.run_sync(read_revision)
-        finally:
-            await engine.dispose()
-
-    where = settings.database_url.render_as_string(hide_password=True)
-    try:
-        revision = asyncio.run(_revision())
-    except Exception as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise ConfigurationError(f"cannot reach the database at {where}: {reason}") from None
-    head = head_revision()
-    if require_schema and revision != head:
-        raise ConfigurationError(
-            f"the database at {where} is at schema {revision or 'none'}, the code needs {head}: "
-            "run `erp db upgrade`"
-        )
-    return revision
+__all__ = ["check_database", "cli", "main"]
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from sqlalchemy import event
@@ -16,7 +17,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from core.errors import ConfigurationError
 from core.rules.sql import register_sqlite_functions
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 
 def _json_dumps(value: Any) -> str:
@@ -70,3 +75,31 @@ async def transaction(
     async with sessions() as session, session.begin():
         session.info.update(info)
         yield session
+
+
+def check_database(settings: Settings, *, require_schema: bool = False) -> str | None:
+    """Connect once and return the schema revision; raise ConfigurationError with one clear
+    line if the database is unreachable or (with `require_schema`) not migrated to head."""
+    from core.migrate import head_revision, read_revision  # Alembic: only commands need it
+
+    async def _revision() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(read_revision)
+        finally:
+            await engine.dispose()
+
+    where = settings.database_url.render_as_string(hide_password=True)
+    try:
+        revision = asyncio.run(_revision())
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise ConfigurationError(f"cannot reach the database at {where}: {reason}") from None
+    head = head_revision()
+    if require_schema and revision != head:
+        raise ConfigurationError(
+            f"the database at {where} is at schema {revision or 'none'}, the code needs {head}: "
+            "run `erp db upgrade`"
+        )
+    return revision

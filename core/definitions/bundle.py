@@ -20,7 +20,7 @@ from core.definitions.documents import (
 from core.definitions.files import SUFFIXES, file_names
 from core.definitions.kinds import BY_KIND, CHILD_KINDS, KINDS
 from core.definitions.state import Item, Key
-from core.errors import FieldProblem, ValidationFailed
+from core.errors import FieldProblem
 
 Files = dict[str, Any]
 """Definition files: path (`tasks/expense-report.yaml`) -> document."""
@@ -62,9 +62,9 @@ def lay_out(items: Iterable[Item]) -> tuple[list[Item], Files]:
     return placed, files
 
 
-def read_items(files: Mapping[str, Any]) -> list[Item]:
-    """The items the files define; ValidationFailed lists every problem of every file (at
-    `<path>#<JSON pointer>`) and a definition that two files (or two keys) give."""
+def read_items(files: Mapping[str, Any]) -> tuple[list[Item], list[FieldProblem]]:
+    """The items the valid files define, and every problem of every other file (at
+    `<path>#<JSON pointer>`), a definition that two files (or two keys) give among them."""
     items: list[Item] = []
     problems: list[FieldProblem] = []
     seen: dict[Key, Item] = {}
@@ -84,9 +84,7 @@ def read_items(files: Mapping[str, Any]) -> list[Item]:
                 continue
             seen[item.key] = item
             items.append(item)
-    if problems:
-        raise ValidationFailed(problems, "The definitions are not valid; nothing was written.")
-    return items
+    return items, problems
 
 
 def _read_file(path: str, raw: Any) -> tuple[list[Item], list[FieldProblem]]:

@@ -44,10 +44,10 @@ async def plan_definitions(
 ) -> Plan:
     """What applying `files` would do. The writes are tried and undone (a savepoint), so the
     plan lists every problem the apply would meet: ValidationFailed when there are any."""
-    ctx, plan = await _prepare(session, principal, settings, files, delete, secrets)
+    ctx, plan, problems = await _prepare(session, principal, settings, files, delete, secrets)
     trial = await session.begin_nested()
     try:
-        problems = await carry_out(ctx, plan)
+        problems += await carry_out(ctx, plan)
     finally:
         await trial.rollback()
     _refuse(problems)
@@ -67,10 +67,10 @@ async def apply_definitions(
     with `delete`). Idempotent: files already applied change nothing. ValidationFailed lists
     every problem, at its path in the files, and the caller's transaction must then be
     rolled back (nothing is written)."""
-    ctx, plan = await _prepare(session, principal, settings, files, delete, secrets)
-    if plan.empty:
+    ctx, plan, problems = await _prepare(session, principal, settings, files, delete, secrets)
+    if plan.empty and not problems:
         return plan
-    _refuse(await carry_out(ctx, plan))
+    _refuse(problems + await carry_out(ctx, plan))
     record_audit(
         session,
         principal,
@@ -137,15 +137,18 @@ async def _prepare(
     files: Mapping[str, Any],
     delete: bool,
     secrets: Mapping[str, str] | None,
-) -> tuple[Context, Plan]:
-    desired = read_items(files)
+) -> tuple[Context, Plan, list[FieldProblem]]:
+    """The plan, and the problems of the files that cannot be read (their definitions are
+    left out of it: the others' writes are still tried, for their problems to be listed,
+    and nothing is deleted)."""
+    desired, problems = read_items(files)
     ctx = await _context(session, principal, settings, secrets)
     current, _ = await _company_items(ctx)
-    plan = make_plan(current, desired, delete=delete)
+    plan = make_plan(current, desired, delete=delete and not problems)
     await _with_secrets(ctx, plan, current, desired)
     for kind in {step.kind for step in plan.steps}:
         require(principal, kind.write)
-    return ctx, plan
+    return ctx, plan, problems
 
 
 async def _with_secrets(

@@ -127,8 +127,10 @@ def test_erp_still_offers_every_command(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     listed = {line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line}
     assert listed == {
+        "apply",
         "db",
         "demo",
+        "export",
         "plugins",
         "relay",
         "scheduler",

@@ -80,7 +80,9 @@ def _camel(token: str) -> str:
 
 
 def missing(path: str, label: str, name: str) -> FieldProblem:
-    return FieldProblem(path, f"No {label} named {name!r} in the company or the files.", "not_found")
+    return FieldProblem(
+        path, f"No {label} named {name!r} in the company or in the valid files.", "not_found"
+    )
 
 
 def refuse(*problems: FieldProblem) -> None:
