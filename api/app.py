@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.audit import routes as audit
 from api.auth import routes as auth
+from api.definitions import routes as definitions
 from api.deps import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
 from api.files import routes as files
@@ -73,6 +74,7 @@ ROUTERS: tuple[Router, ...] = (
     webhooks.router,
     integrations.router,
     versions.router,
+    definitions.router,
     notifications.router,
     live.router,
     mail.router,

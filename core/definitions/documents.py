@@ -153,28 +153,30 @@ class FlowDoc(Document, kw_only=True):
     triggers: dict[Name, TriggerDoc] = {}
 
 
-def canonical(value: Any) -> Any:
+def canonical(value: Any, *, sort_sets: bool = False) -> Any:
     """The document as plain data in its one canonical form: a document's keys in the order
     its shape declares them, every other mapping's keys sorted (JSON columns come back from
-    PostgreSQL in an order of their own), the name-keyed children by name, and the lists
-    that are sets (roles, visibility) sorted."""
+    PostgreSQL in an order of their own), the name-keyed children by name; with `sort_sets`
+    (the company's rows, whose order the database does not keep) the lists that are sets
+    (a level's roles, a dataset's visibility) sorted too. A file's own order of them is kept,
+    for problems to point at the item it wrote; a plan compares them as sets."""
     if isinstance(value, msgspec.Struct):
         out: dict[str, Any] = {}
         for field in msgspec.structs.fields(value):
             item = getattr(value, field.name)
-            if field.name in _SETS and isinstance(item, list):
+            if sort_sets and field.name in SETS and isinstance(item, list):
                 item = sorted(item)
-            out[field.encode_name] = canonical(item)
+            out[field.encode_name] = canonical(item, sort_sets=sort_sets)
         return out
     if isinstance(value, dict):
-        return {key: canonical(value[key]) for key in sorted(value)}
+        return {key: canonical(value[key], sort_sets=sort_sets) for key in sorted(value)}
     if isinstance(value, list | tuple):
-        return [canonical(item) for item in value]
+        return [canonical(item, sort_sets=sort_sets) for item in value]
     return msgspec.to_builtins(value)
 
 
-_SETS = frozenset({"roles", "departments"})
-"""Fields whose lists are sets: kept sorted so that their order never reads as a change."""
+SETS = frozenset({"roles", "departments"})
+"""Keys of the documents whose lists are sets."""
 
 
 def problems_of(value: Any, shape: Any, path: str = "") -> list[FieldProblem]:

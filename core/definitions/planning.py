@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from core.definitions.documents import pointer_token
+from core.definitions.documents import SETS, pointer_token
 from core.definitions.kinds import BY_KIND, KINDS, Kind
 from core.definitions.state import Item
 from core.models import DatasetStatus
@@ -93,7 +93,7 @@ def make_plan(current: list[Item], desired: list[Item], *, delete: bool) -> Plan
                 plan.steps.append(Step("create", kind, None, item))
                 plan.changes.append(_change("create", kind, item))
                 continue
-            fields = diff(before.document, item.document)
+            fields = diff(before.document, as_sets(item.document, before.document))
             if fields:
                 changed = frozenset(f.path.split("/")[1] for f in fields)
                 plan.steps.append(Step("change", kind, before, item, changed))
@@ -129,6 +129,29 @@ def _change(
     if owner_kind:
         owner = f"{BY_KIND[owner_kind].label} {owner_name}"
     return Change(action, kind.label, item.name, item.where, owner, fields, notes)
+
+
+def as_sets(document: Any, like: Any) -> Any:
+    """`document` with each set-like list (core.definitions.documents.SETS) in the order of
+    the same list of `like` where it holds the same items: a file listing a level's roles in
+    another order than the company's export changes nothing."""
+    if isinstance(document, dict) and isinstance(like, dict):
+        out = {}
+        for key, value in document.items():
+            other = like.get(key)
+            if (
+                key in SETS
+                and isinstance(value, list)
+                and isinstance(other, list)
+                and sorted(map(str, value)) == sorted(map(str, other))
+            ):
+                out[key] = other
+            else:
+                out[key] = as_sets(value, other)
+        return out
+    if isinstance(document, list) and isinstance(like, list) and len(document) == len(like):
+        return [as_sets(a, b) for a, b in zip(document, like, strict=True)]
+    return document
 
 
 def diff(before: Any, after: Any, path: str = "") -> list[FieldChange]:

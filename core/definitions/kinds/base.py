@@ -49,7 +49,7 @@ class Kind(ABC):
         return sorted(items, key=lambda item: item.name)
 
     def item(self, row_id: str, name: str, document: Document, **where: Any) -> Item:
-        plain = canonical(document)
+        plain = canonical(document, sort_sets=True)
         if self.children is not None:
             plain.pop(self.children, None)
         return Item(self.kind, name, plain, "", id=row_id, **where)
