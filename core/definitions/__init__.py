@@ -4,8 +4,8 @@ rows named by their names so that two installations' files compare; a plan of wh
 files would change, and the apply, in one transaction. docs/definitions-as-code.md."""
 
 from core.definitions.bundle import Files
-from core.definitions.kinds import KINDS
 from core.definitions.files import read_directory, write_directory, zip_files
+from core.definitions.kinds import KINDS
 from core.definitions.planning import Change, FieldChange, Plan
 from core.definitions.use_cases import apply_definitions, export_definitions, plan_definitions
 

@@ -37,7 +37,9 @@ def lay_out(items: Iterable[Item]) -> tuple[list[Item], Files]:
         if kind.kind == "workflows":
             continue
         own = [
-            item for item in items if item.kind == kind.kind and (kind.kind != "triggers" or not item.owner[0])
+            item
+            for item in items
+            if item.kind == kind.kind and (kind.kind != "triggers" or not item.owner[0])
         ]
         paths = file_names(kind.kind, (item.name for item in own))
         for item in own:
@@ -123,4 +125,3 @@ def _read_file(path: str, raw: Any) -> tuple[list[Item], list[FieldProblem]]:
             )
         )
     return found, []
-

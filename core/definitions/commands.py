@@ -75,7 +75,9 @@ def apply_command(
 
     try:
         files = read_directory(directory)
-        secrets = _secrets(load(secrets_file.read_text(), str(secrets_file))) if secrets_file else {}
+        secrets = (
+            _secrets(load(secrets_file.read_text(), str(secrets_file))) if secrets_file else {}
+        )
     except ValidationFailed as exc:
         _fail(exc)
     change = plan_definitions if dry_run else apply_definitions
@@ -188,12 +190,18 @@ def describe(company: str, plan: Any) -> list[str]:
     lines = [
         f"{company}: {counts['created']} to create, {counts['changed']} to change, "
         f"{counts['deleted']} to delete"
-        + (f", {counts['kept']} kept (not in the files; --delete deletes them)" if counts["kept"] else "")
+        + (
+            f", {counts['kept']} kept (not in the files; --delete deletes them)"
+            if counts["kept"]
+            else ""
+        )
     ]
     marks = {"create": "+", "change": "~", "delete": "-", "keep": "="}
     for change in plan.changes:
         owner = f" of {change.owner}" if change.owner else ""
-        lines.append(f"  {marks[change.action]} {change.kind} {change.name!r}{owner}  {change.where}")
+        lines.append(
+            f"  {marks[change.action]} {change.kind} {change.name!r}{owner}  {change.where}"
+        )
         for item in change.fields:
             shown = item.note or f"{_short(item.before)} -> {_short(item.after)}"
             lines.append(f"      {item.path}: {shown}")

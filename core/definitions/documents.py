@@ -187,7 +187,9 @@ def problems_of(value: Any, shape: Any, path: str = "") -> list[FieldProblem]:
         return _object_problems(value, struct, path)
     origin, args = get_origin(shape), get_args(shape)
     if origin is list and isinstance(value, list) and _struct_type(args[0]) is not None:
-        return [p for i, item in enumerate(value) for p in problems_of(item, args[0], f"{path}/{i}")]
+        return [
+            p for i, item in enumerate(value) for p in problems_of(item, args[0], f"{path}/{i}")
+        ]
     if origin is dict and isinstance(value, dict) and _struct_type(args[1]) is not None:
         return [
             p

@@ -47,7 +47,7 @@ class _Loader(yaml.SafeLoader):
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -133,9 +133,7 @@ def read_directory(directory: Path) -> dict[str, Any]:
             problems.append(
                 FieldProblem(
                     name,
-                    "A definition file belongs in one of the folders "
-                    + ", ".join(FOLDERS)
-                    + ".",
+                    "A definition file belongs in one of the folders " + ", ".join(FOLDERS) + ".",
                     "unknown_folder",
                 )
             )

@@ -104,9 +104,7 @@ def make_plan(current: list[Item], desired: list[Item], *, delete: bool) -> Plan
             key=lambda i: (i.owner, i.name),
         )
         for item in gone:
-            archived = (
-                kind.kind == "datasets" and item.document["status"] == DatasetStatus.ARCHIVED
-            )
+            archived = kind.kind == "datasets" and item.document["status"] == DatasetStatus.ARCHIVED
             if delete and not archived:
                 notes = ("Datasets are archived, not deleted.",) if kind.kind == "datasets" else ()
                 plan.steps.append(Step("delete", kind, item, None))
@@ -162,7 +160,11 @@ def diff(before: Any, after: Any, path: str = "") -> list[FieldChange]:
             changes += diff(before.get(key), after.get(key), f"{path}/{pointer_token(str(key))}")
         return changes
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        return [c for i, (b, a) in enumerate(zip(before, after, strict=True)) for c in diff(b, a, f"{path}/{i}")]
+        return [
+            c
+            for i, (b, a) in enumerate(zip(before, after, strict=True))
+            for c in diff(b, a, f"{path}/{i}")
+        ]
     if before == after and type(before) is type(after):
         return []
     return [FieldChange(path, before, after)]

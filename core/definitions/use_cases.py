@@ -151,9 +151,7 @@ async def _prepare(
     return ctx, plan, problems
 
 
-async def _with_secrets(
-    ctx: Context, plan: Plan, current: list[Item], desired: list[Item]
-) -> None:
+async def _with_secrets(ctx: Context, plan: Plan, current: list[Item], desired: list[Item]) -> None:
     """Add to the plan the integrations' secrets that change (whose given value differs
     from the stored one) and notes on those that will have none; values are never shown."""
     integrations = BY_KIND["integrations"]
@@ -167,7 +165,12 @@ async def _with_secrets(
         if not keys and not notes:
             continue
         secret_fields = tuple(
-            FieldChange(f"/config/{key}", item.document["config"][key], item.document["config"][key], "new secret value")
+            FieldChange(
+                f"/config/{key}",
+                item.document["config"][key],
+                item.document["config"][key],
+                "new secret value",
+            )
             for key in keys
         )
         index = next(
@@ -190,9 +193,7 @@ async def _with_secrets(
             steps = [s for s in plan.steps if s.item is not None and s.item.key == item.key]
             for step in steps:
                 position = plan.steps.index(step)
-                plan.steps[position] = dataclasses.replace(
-                    step, changed=step.changed | {"config"}
-                )
+                plan.steps[position] = dataclasses.replace(step, changed=step.changed | {"config"})
 
 
 def _refuse(problems: list[FieldProblem]) -> None:

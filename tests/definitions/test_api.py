@@ -78,7 +78,9 @@ async def test_bad_files_are_a_problem_response_listing_each_at_its_path(
         "tasks/form.yaml": {"name": "Form", "fields": [], "colour": "red"},
         "flows/flow.yaml": {"name": "Flow", "levels": [{"order": 1, "name": "L", "tasks": ["X"]}]},
     }
-    response = await client.post("/definitions/apply", json={"files": files}, headers=empty.headers())
+    response = await client.post(
+        "/definitions/apply", json={"files": files}, headers=empty.headers()
+    )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     errors = {(e["path"], e["code"]) for e in response.json()["errors"]}

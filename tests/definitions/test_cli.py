@@ -82,7 +82,9 @@ async def test_the_cli_carries_definitions_to_another_installation_byte_for_byte
     await one_empty_company(production)
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text("".join(f"{ref}: {value}\n" for ref, value in SECRETS.items()))
-    dry = erp(production, "apply", "--dry-run", "--secrets", str(secrets), str(staging), cwd=tmp_path)
+    dry = erp(
+        production, "apply", "--dry-run", "--secrets", str(secrets), str(staging), cwd=tmp_path
+    )
     assert dry.returncode == 0, dry.stderr
     assert "Acme Production: 18 to create, 0 to change, 0 to delete" in dry.stdout
     assert "Dry run: nothing was changed." in dry.stdout

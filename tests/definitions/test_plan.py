@@ -61,9 +61,7 @@ async def test_a_changed_file_plans_key_by_key_and_applying_changes_exactly_that
     ]
     before = await audit_actions(sessions, seeded.company.id)
     async with transaction(sessions) as session:
-        untouched = {
-            t.name: t.updated_at for t in await session.scalars(sa.select(Task))
-        }
+        untouched = {t.name: t.updated_at for t in await session.scalars(sa.select(Task))}
     async with transaction(sessions, company_id=seeded.company.id) as session:
         applied = await apply_definitions(session, seeded.admin, settings, changed, secrets=SECRETS)
     assert applied.summary() == {"created": 0, "changed": 2, "deleted": 0, "kept": 0}

@@ -30,4 +30,3 @@ async def test_files_applied_to_an_empty_company_export_byte_for_byte_the_same(
     async with transaction(sessions, company_id=empty.company_id) as session:
         second = await plan_definitions(session, empty.admin, settings, files, secrets=SECRETS)
     assert second.empty and second.changes == []
-

@@ -93,7 +93,12 @@ async def _add_definitions(session: AsyncSession, admin: Principal, settings: Se
         table_id=vendors.id,
         changes={
             "relations": [
-                {"name": "lines", "type": "one-to-many", "table": "expense_lines", "field": "vendor"}
+                {
+                    "name": "lines",
+                    "type": "one-to-many",
+                    "table": "expense_lines",
+                    "field": "vendor",
+                }
             ]
         },
     )
@@ -149,7 +154,9 @@ async def _add_definitions(session: AsyncSession, admin: Principal, settings: Se
         },
         settings,
     )
-    tasks = {name: task_id for name, task_id in await session.execute(sa.select(Task.name, Task.id))}
+    tasks = {
+        name: task_id for name, task_id in await session.execute(sa.select(Task.name, Task.id))
+    }
     expense_flow = await session.scalar(sa.select(Flow.id).where(Flow.name.like("Expense%")))
     purchase = await flows.create_flow(
         session,
@@ -184,7 +191,9 @@ async def _add_definitions(session: AsyncSession, admin: Principal, settings: Se
             name="Purchase done",
             event_type=EventType.FLOW_COMPLETED,
             flow_id=purchase.id,
-            actions=[{"type": "notify", "config": {"title": "Purchase done", "roles": ["Finance"]}}],
+            actions=[
+                {"type": "notify", "config": {"title": "Purchase done", "roles": ["Finance"]}}
+            ],
         ),
     )
     await triggers.create_trigger(

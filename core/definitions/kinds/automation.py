@@ -16,7 +16,7 @@ from core.definitions.documents import (
     WorkflowDoc,
 )
 from core.definitions.files import slug
-from core.definitions.kinds.base import Kind, changed_values, document_key, missing, refuse
+from core.definitions.kinds.base import Kind, changed_values, missing, refuse
 from core.definitions.state import Context, Item, Names
 from core.errors import FieldProblem
 from core.integrations.definitions import INTEGRATIONS, WORKFLOWS
@@ -29,14 +29,15 @@ from core.triggers.references import rewrite_references
 from core.triggers.service import TriggerSpec
 from core.vault import SecretBox
 
-SECRET = "$secret"
+REFERENCE_KEY = "$secret"
 """The key of a secret's reference in an integration's config: `{"$secret": "crm.apiKey"}`."""
 
 
 def reference(value: Any) -> str | None:
     """The secret reference `value` is, if it is one."""
-    if isinstance(value, dict) and set(value) == {SECRET} and isinstance(value[SECRET], str):
-        return value[SECRET]
+    if isinstance(value, dict) and set(value) == {REFERENCE_KEY}:
+        named = value[REFERENCE_KEY]
+        return named if isinstance(named, str) else None
     return None
 
 
@@ -92,7 +93,9 @@ class EmailTemplates(Kind):
         return values if keys is None else changed_values(values, keys)
 
     async def create(self, ctx: Context, item: Item) -> str:
-        row = await EMAIL_TEMPLATES.create(ctx.session, ctx.principal, self._values(item), ctx.settings)
+        row = await EMAIL_TEMPLATES.create(
+            ctx.session, ctx.principal, self._values(item), ctx.settings
+        )
         return str(row.id)
 
     async def update(self, ctx: Context, current: Item, item: Item, changed: set[str]) -> None:
@@ -124,7 +127,7 @@ class Integrations(Kind):
             itype = integration_types().get(row.type.value)
             config: dict[str, Any] = public_config(row.config or {}, itype)
             for key in secrets_set(row.config or {}, itype):
-                config[key] = {SECRET: f"{slug(row.name)}.{key}"}
+                config[key] = {REFERENCE_KEY: f"{slug(row.name)}.{key}"}
             document = IntegrationDoc(
                 name=row.name, type=row.type, is_active=row.is_active, config=config
             )
@@ -233,9 +236,8 @@ class Workflows(Kind):
     def _values(self, ctx: Context, item: Item) -> dict[str, Any]:
         action = _action_names(ctx.names, item.document["actionConfig"], to_names=False)
         named = item.document["actionConfig"].get("integrationId")
-        if isinstance(named, str) and action.get("integrationId") == named:
-            if ctx.names.id_of("Integration", named) is None:
-                refuse(missing("/actionConfig/integrationId", "integration", named))
+        if isinstance(named, str) and ctx.names.id_of("Integration", named) is None:
+            refuse(missing("/actionConfig/integrationId", "integration", named))
         return {
             "is_active": item.document["isActive"],
             "trigger_config": item.document["triggerConfig"],
@@ -275,7 +277,11 @@ def _action_names(names: Names, action: dict[str, Any], *, to_names: bool) -> di
     return out
 
 
-OWNERS = {"task_id": ("tasks", "Task"), "flow_id": ("flows", "Flow"), "table_id": ("tables", "CustomTable")}
+OWNERS = {
+    "task_id": ("tasks", "Task"),
+    "flow_id": ("flows", "Flow"),
+    "table_id": ("tables", "CustomTable"),
+}
 """What a trigger may be attached to: the file it is kept in and the entity type."""
 
 
@@ -313,7 +319,9 @@ class Triggers(Kind):
                 None,
             )
             if owner is None:
-                items.append(self.item(row.id, row.name, StandaloneTriggerDoc(name=row.name, **values)))
+                items.append(
+                    self.item(row.id, row.name, StandaloneTriggerDoc(name=row.name, **values))
+                )
             else:
                 items.append(self.item(row.id, row.name, TriggerDoc(**values), owner=owner))
         return items
@@ -331,7 +339,7 @@ class Triggers(Kind):
             "settings": doc["settings"],
         }
 
-    def _owner(self, ctx: Context, item: Item) -> dict[str, str]:
+    def _owner(self, ctx: Context, item: Item) -> dict[str, Any]:
         folder, name = item.owner
         if not folder:
             return {}
@@ -354,4 +362,3 @@ class Triggers(Kind):
 
     async def delete(self, ctx: Context, current: Item) -> None:
         await triggers.delete_trigger(ctx.session, ctx.principal, trigger_id=str(current.id))
-

@@ -60,7 +60,13 @@ class Flows(Kind):
                     for branch in flow.branches
                 ),
                 # Ids differ between installations: the order is the content's own.
-                key=lambda b: (b.from_level, b.priority, b.name, json.dumps(b.conditions, sort_keys=True, default=str), str(b.to_level)),
+                key=lambda b: (
+                    b.from_level,
+                    b.priority,
+                    b.name,
+                    json.dumps(b.conditions, sort_keys=True, default=str),
+                    str(b.to_level),
+                ),
             )
             document = FlowDoc(
                 name=flow.name,

@@ -114,7 +114,9 @@ class Tables(Kind):
         ordered: list[Item] = []
         while pending:
             ready = [
-                item for item in pending.values() if not (_targets(item) - {item.name}) & set(pending)
+                item
+                for item in pending.values()
+                if not (_targets(item) - {item.name}) & set(pending)
             ] or list(pending.values())  # tables pointing at each other: their checks say so
             for item in ready:
                 ordered.append(item)
@@ -151,9 +153,7 @@ class Datasets(Kind):
         for row in rows:
             visibility = row.visibility or {}
             seen = VisibilityDoc(
-                roles=[
-                    ctx.names.name_of("Role", i) or i for i in visibility.get("roles") or []
-                ],
+                roles=[ctx.names.name_of("Role", i) or i for i in visibility.get("roles") or []],
                 departments=[
                     ctx.names.name_of("Department", i) or i
                     for i in visibility.get("departments") or []
@@ -196,9 +196,7 @@ class Datasets(Kind):
             )
         await self._move(ctx, str(current.id), status, item)
 
-    async def _move(
-        self, ctx: Context, dataset_id: str, status: DatasetStatus, item: Item
-    ) -> None:
+    async def _move(self, ctx: Context, dataset_id: str, status: DatasetStatus, item: Item) -> None:
         wanted = DatasetStatus(item.document["status"])
         if wanted is status:
             return
@@ -211,7 +209,9 @@ class Datasets(Kind):
                 )
             )
         change = (
-            records.publish_dataset if wanted is DatasetStatus.PUBLISHED else records.archive_dataset
+            records.publish_dataset
+            if wanted is DatasetStatus.PUBLISHED
+            else records.archive_dataset
         )
         await change(ctx.session, ctx.principal, dataset_id=dataset_id)
 

@@ -137,4 +137,3 @@ class Roles(Kind):
     async def delete(self, ctx: Context, current: Item) -> None:
         row = await ctx.session.get(Role, current.id)
         await ROLES.delete(ctx.session, ctx.principal, row)
-
