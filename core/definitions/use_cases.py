@@ -186,8 +186,10 @@ async def _with_secrets(ctx: Context, plan: Plan, current: list[Item], desired: 
             plan.steps.append(Step("change", integrations, before, item, frozenset({"config"})))
             continue
         change = plan.changes[index]
+        paths = {f.path for f in secret_fields}
+        kept = tuple(f for f in change.fields if f.path not in paths)
         plan.changes[index] = dataclasses.replace(
-            change, fields=change.fields + secret_fields, notes=change.notes + tuple(notes)
+            change, fields=kept + secret_fields, notes=change.notes + tuple(notes)
         )
         if keys:
             steps = [s for s in plan.steps if s.item is not None and s.item.key == item.key]
