@@ -48,7 +48,6 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.integrations.webhook",
     "plugins.integrations.custom_api",
     "core.integrations.commands",
-    "core.definitions.commands",
 )
 """Built-in plugins, registered by module name exactly as third-party ones are."""
 

@@ -128,11 +128,13 @@ def test_erp_still_offers_every_command(tmp_path: Path) -> None:
     listed = {line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line}
     assert listed == {
         "apply",
+        "backup",
         "db",
         "demo",
         "export",
         "plugins",
         "relay",
+        "restore",
         "scheduler",
         "secrets",
         "serve",
