@@ -15,8 +15,9 @@ from core.http import GuardedHttpClient
 from core.plugins.manager import get_plugins
 from core.process import freeze_startup_objects
 from core.settings import Settings
+from core.system import Heartbeat
 from core.tenancy import install_tenant_scoping
-from core.triggers import TriggerEngine
+from core.triggers import TriggerEngine, worker_name
 from core.triggers.registry import ActionRegistry
 from scheduler.dispatch import CeleryDispatcher
 from scheduler.hints import RedisHintPublisher
@@ -36,6 +37,8 @@ class WorkerRuntime:
         # trips cost less CPU on it than on the default loop.
         self.runner = asyncio.Runner(loop_factory=_loop_factory())
         self.engine: TriggerEngine | None = None
+        self.heartbeat: Heartbeat | None = None
+        self.tasks = 0
         self.hints = RedisHintPublisher.for_settings(settings)
 
     def run(self, coroutine: Coroutine[Any, Any, int]) -> int:
@@ -43,17 +46,30 @@ class WorkerRuntime:
 
     async def engine_call(self, method: str, argument: Any) -> int:
         engine = self.engine or self._start()
+        self.tasks += 1
         result: int = await getattr(engine, method)(argument)
+        await self.beat()
         # Events the actions recorded (a record created, a flow started) wake the relays.
         await self.hints.settle(HINT_SETTLE_SECONDS)
         return result
+
+    async def beat(self, *, now: bool = False) -> int:
+        """Say that this worker process lives (the system page lists the workers heard from):
+        when it starts, and at most every few seconds while it handles work."""
+        if self.engine is None:
+            self._start()
+        assert self.heartbeat is not None
+        await self.heartbeat({"tasks": self.tasks}, now=now)
+        return 0
 
     def _start(self) -> TriggerEngine:
         install_tenant_scoping()
         plugins = get_plugins()
         database = create_engine(self.settings.database_url)
+        sessions = session_factory(database)
+        self.heartbeat = Heartbeat(sessions, kind="worker", name=worker_name())
         self.engine = TriggerEngine(
-            sessions=session_factory(database),
+            sessions=sessions,
             settings=self.settings,
             http=GuardedHttpClient.from_settings(self.settings.automation),
             registry=ActionRegistry.from_plugins(plugins),
