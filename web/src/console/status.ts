@@ -19,7 +19,7 @@ export const EXECUTION_COLOR: Record<string, string> = {
 export function seconds(value: number | null | undefined): string {
   if (value === null || value === undefined) return "—";
   if (value < 1) return `${Math.round(value * 1000)} ms`;
-  if (value < 120) return `${value.toFixed(1)} s`;
+  if (value < 120) return Number.isInteger(value) ? `${value} s` : `${value.toFixed(1)} s`;
   if (value < 7200) return `${Math.round(value / 60)} min`;
   return `${(value / 3600).toFixed(1)} h`;
 }

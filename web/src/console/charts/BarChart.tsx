@@ -45,7 +45,7 @@ export function BarChart({ title, categories, series, height = 220 }: Props) {
           { grid: { stroke: "#e9ecef" }, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : "")) },
         ],
         series: [
-          { label: "x", value: (_u, i) => (i === null ? "" : categories[i] ?? "") },
+          { label: title.includes("status") ? "Status" : "Day", value: (_u, i) => (i === null ? "" : categories[i] ?? "") },
           ...series.map((s, index) => ({
             label: s.label,
             stroke: s.color,

@@ -74,7 +74,7 @@ export function RolloutPanel({ version }: { version: Version }) {
           suffix="%"
         />
         <Slider
-          aria-label="Rollout percentage slider"
+          thumbLabel="Rollout percentage (slider)"
           value={percentage}
           onChange={setPercentage}
           min={0}
