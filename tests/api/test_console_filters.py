@@ -36,7 +36,11 @@ async def test_the_audit_trail_by_entity_action_user_and_time(
         )
     found = await client.get(
         "/audit-logs",
-        params={"entity": "Department", "entityId": department, "userId": acme.users[UserRole.ADMIN].id},
+        params={
+            "entity": "Department",
+            "entityId": department,
+            "userId": acme.users[UserRole.ADMIN].id,
+        },
         headers=as_admin,
     )
     assert found.status_code == 200, found.text

@@ -6,9 +6,10 @@ run of their migration; with the refusals and problems of each."""
 from __future__ import annotations
 
 from core.database import transaction
-from core.models import EventType, Task, TriggerExecution, TriggerExecutionStatus
+from core.models import EventType, Task, TriggerExecution, TriggerExecutionStatus, UserRole
 from core.releases import bucket_of
 from tests.versions.test_api_safety import _developer, problem, tokens
+from tests.world.app import auth_headers
 from tests.world.automation import add_trigger
 from tests.world.flows import published_flow, start, submit_expense
 from tests.world.tenants import Tenant, client_companies
@@ -156,7 +157,7 @@ async def test_health_shows_the_watchdogs_figures_and_the_pause(
 
 
 async def test_running_instances_across_versions_and_a_dry_run_of_their_migration(
-    client, sessions, acme: Tenant
+    client, sessions, acme: Tenant, globex: Tenant
 ) -> None:
     who = await tokens(sessions, acme)
     developer = await _developer(sessions, acme)
@@ -178,7 +179,10 @@ async def test_running_instances_across_versions_and_a_dry_run_of_their_migratio
     assert [
         (i["instance"]["instanceId"], i["version"], i["instance"]["levelName"])
         for i in listed.json()["items"]
-    ] == [(at_start.id, "1.0.0", "Employee Submission"), (at_manager.id, "2.0.0", "Finance Approval")]
+    ] == [
+        (at_start.id, "1.0.0", "Employee Submission"),
+        (at_manager.id, "2.0.0", "Finance Approval"),
+    ]
     admin = await client.get(
         "/versions/instances", params={"flowId": flow_id}, headers=who["admin"]
     )
@@ -191,6 +195,13 @@ async def test_running_instances_across_versions_and_a_dry_run_of_their_migratio
     )
 
     dry = f"/versions/{v2_id}/migrations/dry-run"
+    # Another company's admin sees none of Acme's instances, and plans to move none of them.
+    other = auth_headers(globex.users[UserRole.ADMIN])
+    theirs = await client.get("/versions/instances", params={"flowId": flow_id}, headers=other)
+    assert theirs.status_code == 200 and theirs.json()["total"] == 0
+    nothing = await client.post(dry, json={"companyId": acme.company_id}, headers=other)
+    assert (nothing.json()["moves"], nothing.json()["stuck"]) == ([], [])
+
     plan = await client.post(dry, json={"levelMap": {"1": 2}}, headers=who["admin"])
     assert plan.status_code == 200, plan.text
     assert [
@@ -203,7 +214,9 @@ async def test_running_instances_across_versions_and_a_dry_run_of_their_migratio
     again = await client.get("/versions/instances", params={"flowId": flow_id}, headers=who["dev"])
     assert again.json()["items"][0]["version"] == "1.0.0"
 
-    bad = await client.post(dry, json={"levelMap": {"1": 9, "Manager Review": 7}}, headers=who["admin"])
+    bad = await client.post(
+        dry, json={"levelMap": {"1": 9, "Manager Review": 7}}, headers=who["admin"]
+    )
     assert problem(bad, 422)
     assert {e["path"] for e in bad.json()["errors"]} == {"/levelMap/1", "/levelMap/Manager Review"}
     assert problem(await client.post(dry, json={}, headers=who["dev"]), 404)  # which company?
