@@ -57,14 +57,10 @@ def make_celery(settings: Settings) -> Celery:
 
     @worker_process_init.connect(weak=False)
     def announce(**_: Any) -> None:
-        """A worker process is heard from as soon as it starts, before its first task."""
+        """A worker process is heard from from its start, whether or not it has work."""
         from scheduler.runtime import worker_runtime
 
-        runtime = worker_runtime(settings, app)
-        try:
-            runtime.run(runtime.beat(now=True))
-        except Exception:  # the database is away: its first task says it again
-            log.warning("worker: could not record that it started", exc_info=True)
+        worker_runtime(settings, app).start_beating()
 
     @app.task(name=HANDLE_EVENTS, bind=False)
     def handle_events(event_ids: list[str]) -> int:

@@ -17,8 +17,7 @@ from core.system.beats import BEAT_SECONDS
 FORGOTTEN_AFTER = timedelta(days=1)
 """Processes silent for longer are no longer listed."""
 SILENT_AFTER_SECONDS = 6 * BEAT_SECONDS
-"""A process not heard from for this long is shown as silent (stopped, hung, or, for a
-worker, idle: workers beat when they start and while they work)."""
+"""A process not heard from for this long is shown as silent: stopped, or hung."""
 LAST_SLOTS = 5
 
 
