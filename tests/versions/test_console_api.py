@@ -8,7 +8,7 @@ from __future__ import annotations
 from core.database import transaction
 from core.models import EventType, Task, TriggerExecution, TriggerExecutionStatus, UserRole
 from core.releases import bucket_of
-from tests.versions.test_api_safety import _developer, problem, tokens
+from tests.versions.signed_in import platform_developer, problem, tokens
 from tests.world.app import auth_headers
 from tests.world.automation import add_trigger
 from tests.world.flows import published_flow, start, submit_expense
@@ -112,7 +112,7 @@ async def test_health_shows_the_watchdogs_figures_and_the_pause(
     client, sessions, acme: Tenant
 ) -> None:
     who = await tokens(sessions, acme)
-    developer = await _developer(sessions, acme)
+    developer = await platform_developer(sessions, acme)
     flow_id = await published_flow(sessions, acme)
     trigger_id = await add_trigger(
         sessions,
@@ -160,7 +160,7 @@ async def test_running_instances_across_versions_and_a_dry_run_of_their_migratio
     client, sessions, acme: Tenant, globex: Tenant
 ) -> None:
     who = await tokens(sessions, acme)
-    developer = await _developer(sessions, acme)
+    developer = await platform_developer(sessions, acme)
     flow_id = await published_flow(sessions, acme)
     await release(sessions, developer, flow_id)
     at_start = await start(sessions, acme, flow_id)
@@ -227,7 +227,7 @@ async def test_running_instances_across_versions_and_a_dry_run_of_their_migratio
 
 async def test_a_dry_run_lists_the_instances_that_cannot_move(client, sessions, acme) -> None:
     who = await tokens(sessions, acme)
-    developer = await _developer(sessions, acme)
+    developer = await platform_developer(sessions, acme)
     flow_id = await published_flow(sessions, acme)
     await release(sessions, developer, flow_id)
     await save_with_levels(sessions, acme, flow_id, levels=2)  # Manager Review goes in 2.0.0
