@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access import Principal, require
 from core.models import OutboxEvent, utcnow
 from core.models.automation import TriggerRun
+from core.models.base import as_utc
 
 RECENT = timedelta(minutes=5)
 """The relay's recent lag is measured over the events it sent this far back."""
@@ -69,7 +70,10 @@ async def outbox_state(
             )
         )
     ).one()
-    oldest = min((t for t in (pending[1], sent[1]) if t is not None), default=None)
+    # Aggregates come back without the column's type on some dialects: make them aware.
+    first_pending = None if pending[1] is None else as_utc(pending[1])
+    first_sent = None if sent[1] is None else as_utc(sent[1])
+    oldest = min((t for t in (first_pending, first_sent) if t is not None), default=None)
     recent = list(
         await session.execute(
             sa.select(OutboxEvent.created_at, OutboxEvent.dispatched_at)
@@ -78,7 +82,11 @@ async def outbox_state(
             .limit(RECENT_SAMPLE)
         )
     )
-    lags = [max(0.0, (sent_at - made).total_seconds()) for made, sent_at in recent if sent_at]
+    lags = [
+        max(0.0, (as_utc(sent_at) - as_utc(made)).total_seconds())
+        for made, sent_at in recent
+        if sent_at
+    ]
     runs = [] if company_id is None else [TriggerRun.company_id == company_id]
     open_runs = await session.scalar(
         sa.select(sa.func.count()).select_from(TriggerRun).where(TriggerRun.status != "done", *runs)
@@ -88,7 +96,7 @@ async def outbox_state(
         in_broker=int(sent[0]),
         oldest_at=oldest,
         oldest_age_seconds=None if oldest is None else (now - oldest).total_seconds(),
-        relay_lag_seconds=0.0 if pending[1] is None else (now - pending[1]).total_seconds(),
+        relay_lag_seconds=0.0 if first_pending is None else (now - first_pending).total_seconds(),
         recent_sent=len(lags),
         recent_lag_seconds_avg=round(sum(lags) / len(lags), 3) if lags else None,
         recent_lag_seconds_max=round(max(lags), 3) if lags else None,
