@@ -37,6 +37,7 @@ from api.query import check_query, install_query_contracts
 from api.records import routes as records
 from api.rules import routes as rules
 from api.security import jwt_auth
+from api.system import routes as system
 from api.tasks import routes as tasks
 from api.triggers import routes as triggers
 from api.validation import MAX_JSON_DEPTH, nested_too_deep, nul_problems
@@ -83,6 +84,7 @@ ROUTERS: tuple[Router, ...] = (
     rules.router,
     plugins.router,
     platform.router,
+    system.router,
 )
 """Every area's router, one per folder of api/ (tests/api/test_routes.py checks that no
 handler defined under api/ is left out). A new area adds its router here."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -43,6 +44,8 @@ class Resource:
     kind: EntityKind | None = None
     filters: dict[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
     sortable: dict[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
+    period: InstrumentedAttribute[Any] | None = None
+    """A time column: the list then takes `since` (inclusive) and `until` (exclusive)."""
     platform: bool = False
     can_delete: bool = True
     load: Sequence[Any] = ()
@@ -106,6 +109,10 @@ def _list_handler(r: Resource, opt: dict[str, Any]) -> Any:
             for name, column in r.filters.items()
             if kw.get(snake(name)) is not None
         ]
+        if r.period is not None and kw.get("since") is not None:
+            where.append(r.period >= kw["since"])
+        if r.period is not None and kw.get("until") is not None:
+            where.append(r.period < kw["until"])
         page = await list_entities(
             db,
             r.model,
@@ -154,6 +161,21 @@ def _list_handler(r: Resource, opt: dict[str, Any]) -> Any:
                 annotation=Annotated[py_type | None, QueryParameter(name=name, required=False)],
             )
         )
+    if r.period is not None:
+        params += [
+            inspect.Parameter(
+                bound,
+                KW,
+                default=None,
+                annotation=Annotated[
+                    datetime | None, QueryParameter(required=False, description=description)
+                ],
+            )
+            for bound, description in (
+                ("since", "From this time (RFC 3339), inclusive"),
+                ("until", "Before this time (RFC 3339)"),
+            )
+        ]
     _sign(handler, f"list_{r.tag}", params, page_of(r.out))
     return get("/", guards=[requires(r.read)], opt=opt, summary=f"List {r.tag}")(handler)
 

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from celery import Celery
-from celery.signals import after_setup_logger
+from celery.signals import after_setup_logger, worker_process_init
 
 from core.settings import Settings
 from scheduler.messages import HANDLE_EVENTS, HANDLE_RUN
@@ -54,6 +54,13 @@ def make_celery(settings: Settings) -> Celery:
         # sends them again on its next pass.
         task_publish_retry=False,
     )
+
+    @worker_process_init.connect(weak=False)
+    def announce(**_: Any) -> None:
+        """A worker process is heard from from its start, whether or not it has work."""
+        from scheduler.runtime import worker_runtime
+
+        worker_runtime(settings, app).start_beating()
 
     @app.task(name=HANDLE_EVENTS, bind=False)
     def handle_events(event_ids: list[str]) -> int:

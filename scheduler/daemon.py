@@ -19,6 +19,7 @@ from core.models import VersionPause
 from core.scheduling import fire_due_slots, scheduled_triggers
 from core.scheduling.claims import schedule_of
 from core.settings import AutomationSettings
+from core.system import Heartbeat
 from core.triggers import prune_outbox, worker_name
 from core.versions import pause_failing_versions
 
@@ -51,6 +52,7 @@ class SchedulerDaemon:
         )
         self.known: dict[str, str] = {}
         """trigger id -> fingerprint of the definition its job was built from."""
+        self.heartbeat = Heartbeat(sessions, kind="scheduler", name=self.name)
 
     def start(self) -> None:
         self.scheduler.start()
@@ -120,6 +122,7 @@ class SchedulerDaemon:
             self._remove(gone)
             del self.known[gone]
             log.info("trigger %s unscheduled", gone)
+        await self.heartbeat({"scheduledTriggers": len(self.known)})
 
     async def pause_failing_versions(self) -> list[VersionPause]:
         """Versions and rollout: pause every rolled-out version whose triggers fail above

@@ -19,7 +19,8 @@ from core.database import transaction
 from core.events.dispatch import Dispatcher
 from core.metrics import RELAY_EVENTS
 from core.settings import AutomationSettings
-from core.triggers import mark_dispatched, pending_events, runs_to_redeliver
+from core.system import Heartbeat
+from core.triggers import mark_dispatched, pending_events, runs_to_redeliver, worker_name
 from core.triggers.relay import events_to_redeliver
 
 log = logging.getLogger("erp.relay")
@@ -173,6 +174,8 @@ async def _relay_until(
     )
     last_sweep = 0.0
     failing = False
+    heartbeat = Heartbeat(sessions, kind="relay", name=worker_name())
+    sent_since_beat = 0
     while not stop.is_set():
         sent = 0
         started = time.monotonic()
@@ -181,8 +184,11 @@ async def _relay_until(
         wake.clear()
         try:
             sent = await relay_once(sessions, dispatcher, batch_size=automation.relay_batch_size)
+            sent_since_beat += sent
             if time.monotonic() - last_sweep >= sweep_every:
                 last_sweep = time.monotonic()
+                await heartbeat({"sentSinceLastBeat": sent_since_beat})
+                sent_since_beat = 0
                 await redeliver_unadmitted_events(
                     sessions,
                     dispatcher,

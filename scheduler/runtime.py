@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -15,8 +16,9 @@ from core.http import GuardedHttpClient
 from core.plugins.manager import get_plugins
 from core.process import freeze_startup_objects
 from core.settings import Settings
+from core.system import BEAT_SECONDS, Heartbeat
 from core.tenancy import install_tenant_scoping
-from core.triggers import TriggerEngine
+from core.triggers import TriggerEngine, worker_name
 from core.triggers.registry import ActionRegistry
 from scheduler.dispatch import CeleryDispatcher
 from scheduler.hints import RedisHintPublisher
@@ -36,6 +38,8 @@ class WorkerRuntime:
         # trips cost less CPU on it than on the default loop.
         self.runner = asyncio.Runner(loop_factory=_loop_factory())
         self.engine: TriggerEngine | None = None
+        self.tasks = 0
+        """Tasks handled by this process (its beats say how many)."""
         self.hints = RedisHintPublisher.for_settings(settings)
 
     def run(self, coroutine: Coroutine[Any, Any, int]) -> int:
@@ -43,10 +47,29 @@ class WorkerRuntime:
 
     async def engine_call(self, method: str, argument: Any) -> int:
         engine = self.engine or self._start()
+        self.tasks += 1
         result: int = await getattr(engine, method)(argument)
         # Events the actions recorded (a record created, a flow started) wake the relays.
         await self.hints.settle(HINT_SETTLE_SECONDS)
         return result
+
+    def start_beating(self) -> None:
+        """Say that this worker process lives, now and every BEAT_SECONDS until it ends (the
+        system page lists the workers heard from, idle ones too). The beats run on a thread
+        of their own with one database connection: the engine's event loop runs only while a
+        task does."""
+        name = worker_name()
+
+        async def beat_forever() -> None:
+            database = create_engine(self.settings.database_url, pool_size=1)
+            heartbeat = Heartbeat(session_factory(database), kind="worker", name=name)
+            while True:
+                await heartbeat({"tasks": self.tasks}, now=True)
+                await asyncio.sleep(BEAT_SECONDS)
+
+        threading.Thread(
+            target=asyncio.run, args=(beat_forever(),), name="erp-worker-beat", daemon=True
+        ).start()
 
     def _start(self) -> TriggerEngine:
         install_tenant_scoping()

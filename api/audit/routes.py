@@ -57,6 +57,7 @@ audit_logs = Resource(
         "level": AuditLog.level,
     },
     sortable={"timestamp": AuditLog.timestamp, "action": AuditLog.action},
+    period=AuditLog.timestamp,
     default_sort="-timestamp",
     present_rows=present_audit,
 )

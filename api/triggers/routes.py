@@ -165,13 +165,14 @@ async def delete_trigger(db: DB, principal: Actor, trigger_id: FromPath[str]) ->
 @get(
     "/trigger-executions",
     guards=[requires("executions.read")],
-    summary="Trigger executions, newest first (filter by trigger, status, date)",
+    summary="Trigger executions, newest first (filter by trigger, status, event type, date)",
 )
 async def list_executions(
     db: DB,
     principal: Actor,
     trigger_id: Annotated[str | None, QueryParameter(name="triggerId")] = None,
     status: FromQuery[TriggerExecutionStatus | None] = None,
+    event_type: Annotated[EventType | None, QueryParameter(name="eventType")] = None,
     since: FromQuery[datetime | None] = None,
     until: FromQuery[datetime | None] = None,
     limit: Limit = 50,
@@ -182,6 +183,7 @@ async def list_executions(
         company_id=company_of(principal),
         trigger_id=trigger_id,
         status=status,
+        event_type=event_type,
         since=since,
         until=until,
         limit=limit,

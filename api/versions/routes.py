@@ -9,27 +9,42 @@ import msgspec
 from litestar import Router, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from api.deps import DB, Actor
+from api.deps import DB, Actor, Config
 from api.guards import requires
 from api.pagination import Limit, Offset, PageOut, first_published, page
 from api.versions.schemas import (
+    AudienceOut,
+    CompanyReachOut,
+    CompareOut,
+    DayCountOut,
     EntityType,
+    HealthOut,
     InstallIn,
     InstallOut,
+    InstanceAt,
     MigratedOut,
     MigrateIn,
+    MigrationPlanIn,
+    MigrationPlanOut,
+    MoveOut,
     PauseIn,
+    PauseOut,
     PreviewOut,
     PublishIn,
     ResolvedOut,
     RolloutIn,
+    RunningOut,
+    SightOut,
     StatusIn,
+    StuckOut,
     VersionOut,
+    WatchdogOut,
     resolved_out,
 )
 from core import releases, versions
 from core.errors import NotFound
 from core.models import Version
+from core.versions.migration import Waiting
 
 READ = {"platform": True}
 TAGS = ["versions"]
@@ -87,6 +102,76 @@ async def resolve(
     if seen is None:
         raise NotFound("No version reaches this company; the entity's own rows apply.")
     return resolved_out(seen)
+
+
+@get(
+    "/compare",
+    guards=[requires("versions.read")],
+    opt=READ,
+    summary="The changelog between any two versions of an entity",
+)
+async def compare(
+    db: DB,
+    principal: Actor,
+    from_id: Annotated[str, QueryParameter(name="from", max_length=36)],
+    to_id: Annotated[str, QueryParameter(name="to", max_length=36)],
+) -> CompareOut:
+    found = await versions.compare_versions(db, principal, from_id, to_id)
+    return CompareOut(
+        from_version=out(found["from"]),
+        to_version=out(found["to"]),
+        impact=found["impact"],
+        changes=found["changes"],
+        change_log=found["changeLog"],
+    )
+
+
+@get(
+    "/instances",
+    guards=[requires("flows.write")],
+    opt=READ,
+    summary="Running instances of a flow across its versions, with the level each waits at",
+)
+async def running_instances(
+    db: DB,
+    principal: Actor,
+    flow_id: Annotated[str, QueryParameter(name="flowId", max_length=36)],
+    company_id: Annotated[str | None, QueryParameter(name="companyId", max_length=36)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[RunningOut]:
+    rows = await versions.running_instances(
+        db, principal, flow_id, company_id=_company(principal, company_id, required=False)
+    )
+    return page(
+        rows,
+        limit,
+        offset,
+        lambda r: RunningOut(
+            instance=_at(r.waiting),
+            version_id=r.version_id,
+            version=r.version,
+            started_at=r.started_at,
+        ),
+    )
+
+
+def _company(principal: Actor, asked: str | None, *, required: bool = True) -> str | None:
+    """The company whose instances are meant: a developer's choice, an admin's own."""
+    company_id = asked if principal.is_developer else principal.company_id
+    if company_id is None and required:
+        raise NotFound("Name the company whose instances move (companyId).")
+    return company_id
+
+
+def _at(w: Waiting) -> InstanceAt:
+    return InstanceAt(
+        instance_id=w.instance_id,
+        company_id=w.company_id,
+        flow_id=w.flow_id,
+        level_order=w.level_order,
+        level_name=w.level_name,
+    )
 
 
 @get("/{id:str}", guards=[requires("versions.read")], opt=READ, summary="A version")
@@ -194,6 +279,136 @@ async def migrate(
 
 
 @post(
+    "/{id:str}/migrations/dry-run",
+    guards=[requires("flows.write")],
+    opt=READ,
+    status_code=200,
+    summary="What a migration would do: the instances that move and where, and those that cannot",
+)
+async def plan_migration(
+    db: DB, principal: Actor, id: FromPath[str], data: JSONBody[MigrationPlanIn]
+) -> MigrationPlanOut:
+    company_id = _company(principal, data.company_id)
+    assert company_id is not None
+    plan = await versions.plan_migration(
+        db,
+        principal,
+        version_id=id,
+        company_id=company_id,
+        level_map=data.level_map,
+        instance_ids=data.instance_ids,
+    )
+    return MigrationPlanOut(
+        version_id=plan.version.id,
+        version=plan.version.version,
+        moves=[
+            MoveOut(instance=_at(m.waiting), to_level=m.to_level, to_level_name=m.to_level_name)
+            for m in plan.moves
+        ],
+        stuck=[StuckOut(instance=_at(s.waiting), reason=s.reason) for s in plan.stuck],
+    )
+
+
+@get(
+    "/{id:str}/audience",
+    guards=[requires("versions.read")],
+    opt=READ,
+    summary="Every company: the version it sees now and why, and under a proposed rollout",
+    description=(
+        "Nothing is written. `rolloutPercentage` and `deployedToClients` propose a rollout of "
+        "this version (each left as it is when absent); `proposed` is what each company would "
+        "see once `PUT /versions/{id}/rollout` applies the same values: the server's bucket "
+        "function and resolution decide both columns."
+    ),
+)
+async def audience(
+    db: DB,
+    principal: Actor,
+    id: FromPath[str],
+    rollout_percentage: Annotated[
+        int | None, QueryParameter(name="rolloutPercentage", ge=0, le=100)
+    ] = None,
+    deployed_to_clients: Annotated[
+        list[str] | None, QueryParameter(name="deployedToClients", max_items=10_000)
+    ] = None,
+) -> AudienceOut:
+    found = await releases.rollout_audience(
+        db, principal, id, percentage=rollout_percentage, clients=deployed_to_clients
+    )
+
+    def sight(s: releases.Sight | None) -> SightOut | None:
+        return (
+            None
+            if s is None
+            else SightOut(version_id=s.version_id, version=s.version, reason=s.reason)
+        )
+
+    return AudienceOut(
+        version_id=found.version.id,
+        rollout_percentage=found.percentage,
+        deployed_to_clients=found.clients,
+        reached_now=found.reached_now,
+        reached_proposed=found.reached_proposed,
+        companies=[
+            CompanyReachOut(
+                company_id=c.company_id,
+                company_name=c.company_name,
+                bucket=c.bucket,
+                now=sight(c.now),
+                proposed=sight(c.proposed),
+            )
+            for c in found.companies
+        ],
+    )
+
+
+@get(
+    "/{id:str}/health",
+    guards=[requires("versions.read")],
+    opt=READ,
+    summary="Pause, the failure-rate watchdog's thresholds and figures, executions per day",
+)
+async def health(
+    db: DB,
+    principal: Actor,
+    platform_settings: Config,
+    id: FromPath[str],
+    days: Annotated[int, QueryParameter(ge=1, le=90)] = 7,
+) -> HealthOut:
+    found = await versions.version_health(
+        db, principal, id, automation=platform_settings.automation, days=days
+    )
+    paused = versions.pause_json(found.pause)
+    w = found.watchdog
+    return HealthOut(
+        version_id=found.version.id,
+        pause=None if paused is None else PauseOut(**_snake(paused)),
+        companies=found.companies,
+        watchdog=WatchdogOut(
+            failure_rate=w.failure_rate,
+            min_executions=w.min_executions,
+            window_seconds=w.window_seconds,
+            interval_seconds=w.interval_seconds,
+            executions=w.executions,
+            failed=w.failed,
+            rate=w.rate,
+            would_pause=w.would_pause,
+        ),
+        days=found.days,
+        series=[
+            DayCountOut(
+                day=d.day, company_id=d.company_id, executions=d.executions, failed=d.failed
+            )
+            for d in found.series
+        ],
+    )
+
+
+def _snake(camel: dict[str, Any]) -> dict[str, Any]:
+    return {"".join(f"_{c.lower()}" if c.isupper() else c for c in k): v for k, v in camel.items()}
+
+
+@post(
     "/{id:str}/installs",
     guards=[requires("versions.write")],
     opt=READ,
@@ -218,7 +433,11 @@ router = Router(
         list_versions,
         preview,
         resolve,
+        compare,
+        running_instances,
         get_version,
+        audience,
+        health,
         publish,
         change_status,
         set_rollout,
@@ -227,6 +446,7 @@ router = Router(
         resume,
         restore,
         migrate,
+        plan_migration,
         install,
     ],
 )

@@ -48,6 +48,122 @@ class MigrateIn(Body):
     instance_ids: Annotated[list[Id], Meta(max_length=1000)] | None = None
 
 
+class MigrationPlanIn(MigrateIn):
+    """The same body as a migration: what would it do?"""
+
+
+class InstanceAt(Out):
+    instance_id: str
+    company_id: str
+    flow_id: str
+    """The flow id in its company (the company's install of a platform flow)."""
+    level_order: int
+    level_name: str
+
+
+class MoveOut(Out):
+    instance: InstanceAt
+    to_level: int
+    to_level_name: str
+
+
+class StuckOut(Out):
+    instance: InstanceAt
+    reason: str
+
+
+class MigrationPlanOut(Out):
+    version_id: str
+    version: str
+    moves: list[MoveOut]
+    """The instances that would move, and to which level of the version."""
+    stuck: list[StuckOut]
+    """The instances that cannot move as asked, and why (map their level)."""
+
+
+class RunningOut(Out):
+    instance: InstanceAt
+    version_id: str | None
+    version: str | None
+    """The version it runs; null when it runs the flow's own rows (no release yet)."""
+    started_at: datetime
+
+
+class SightOut(Out):
+    version_id: str
+    version: str
+    reason: str
+    """pinned, rollout or stable."""
+
+
+class CompanyReachOut(Out):
+    company_id: str
+    company_name: str
+    bucket: int
+    """0..9999: a rollout of p% reaches the buckets below p * 100."""
+    now: SightOut | None
+    """The version the company sees now (null: none; the entity's own rows apply)."""
+    proposed: SightOut | None
+    """The one it would see with the proposed rollout applied."""
+
+
+class AudienceOut(Out):
+    version_id: str
+    rollout_percentage: int
+    """The percentage the `proposed` column is computed for."""
+    deployed_to_clients: list[str]
+    reached_now: int
+    reached_proposed: int
+    companies: list[CompanyReachOut]
+
+
+class PauseOut(Out):
+    reason: str
+    failure_rate: float | None
+    executions: int | None
+    paused_by: str | None
+    paused_at: str
+    automatic: bool
+
+
+class WatchdogOut(Out):
+    failure_rate: float
+    """Pause above this share of FAILED executions (ERP_ROLLOUT_PAUSE_FAILURE_RATE)."""
+    min_executions: int
+    window_seconds: int
+    interval_seconds: float
+    executions: int
+    """Executions the watchdog counts for the version now (its window, since publication)."""
+    failed: int
+    rate: float | None
+    would_pause: bool
+
+
+class DayCountOut(Out):
+    day: str
+    company_id: str
+    executions: int
+    failed: int
+
+
+class HealthOut(Out):
+    version_id: str
+    pause: PauseOut | None
+    companies: list[str]
+    """The companies that see the version now."""
+    watchdog: WatchdogOut
+    days: int
+    series: list[DayCountOut]
+
+
+class CompareOut(Out):
+    from_version: VersionOut
+    to_version: VersionOut
+    impact: str | None
+    changes: str
+    change_log: list[Any]
+
+
 class InstallIn(Body):
     company_id: Id
     """A client company the version reaches (pinned, in its rollout, or by a stable version)."""

@@ -61,6 +61,9 @@ POLICY: dict[str, frozenset[UserRole]] = {
     "versions.read": frozenset({DEV}),
     "versions.write": frozenset({DEV}),
     "plugins.read": EVERYONE,
+    # The platform's machinery: outbox backlog, relay lag, background processes (a company's
+    # builders see their company's share; developers the whole platform).
+    "system.read": BUILDERS,
 }
 """Action → user roles allowed. Company role permissions (canApprove, canReject,
 canReassign) refine flow actions further; the flows service checks them."""

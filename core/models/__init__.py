@@ -41,6 +41,7 @@ from core.models.integration_runs import (
 from core.models.integrations import Integration, IntegrationWorkflow
 from core.models.mail import MailStatus, OutgoingEmail
 from core.models.platform import AuditLog, EmailTemplate, File, Version
+from core.models.processes import ProcessBeat
 from core.models.records import CustomTable, CustomTableRecord, Dataset
 from core.models.releases import EntityInstall, VersionPause
 from core.models.sessions import LoginAttempt, RefreshToken
@@ -90,6 +91,7 @@ __all__ = [
     "OAuthAuthorization",
     "OutboxEvent",
     "OutgoingEmail",
+    "ProcessBeat",
     "RefreshToken",
     "Role",
     "ScheduleSlot",

@@ -89,6 +89,8 @@ class ScheduleSlot(TenantOwned, Base):
     __table_args__ = (
         sa.UniqueConstraint("trigger_id", "fire_at"),
         sa.Index("idx_schedule_slots_company", "company_id"),
+        # The system page's last slots of each daemon (core.system).
+        sa.Index("idx_schedule_slots_claimer", "claimed_by", "claimed_at"),
     )
 
     id: Mapped[str] = id_column()

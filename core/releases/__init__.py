@@ -3,6 +3,7 @@ rollouts, the company's installs, and what it runs from the version it sees (a f
 definition, a table's content, the triggers frozen in it). core.versions publishes and rolls
 out the versions; this area only reads them, below flows, records and triggers."""
 
+from core.releases.audience import Audience, CompanyReach, Sight, rollout_audience
 from core.releases.buckets import BUCKETS, admits, bucket_of
 from core.releases.entity_types import ENTITY_TYPES, check_entity_type
 from core.releases.errors import NotRolledOut, UnknownEntityType
@@ -17,8 +18,11 @@ from core.releases.triggers import released_trigger, released_triggers
 __all__ = [
     "BUCKETS",
     "ENTITY_TYPES",
+    "Audience",
+    "CompanyReach",
     "NotRolledOut",
     "Resolution",
+    "Sight",
     "UnknownEntityType",
     "admits",
     "bucket_of",
@@ -30,4 +34,5 @@ __all__ = [
     "released_visibility",
     "resolve_version",
     "resolve_with_source",
+    "rollout_audience",
 ]

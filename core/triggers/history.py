@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, ErpError, NotFound
-from core.models import OutboxEvent, Trigger, TriggerExecution, TriggerExecutionStatus, utcnow
+from core.models import (
+    EventType,
+    OutboxEvent,
+    Trigger,
+    TriggerExecution,
+    TriggerExecutionStatus,
+    utcnow,
+)
 from core.models.automation import TriggerRun
 from core.settings import AutomationSettings
 from core.triggers.admission import admit
@@ -54,6 +61,7 @@ async def list_executions(
     company_id: str,
     trigger_id: str | None = None,
     status: TriggerExecutionStatus | None = None,
+    event_type: EventType | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 50,
@@ -65,6 +73,12 @@ async def list_executions(
         where.append(TriggerExecution.trigger_id == trigger_id)
     if status is not None:
         where.append(TriggerExecution.status == status)
+    if event_type is not None:  # a trigger watches one event type: its executions are of it
+        where.append(
+            TriggerExecution.trigger_id.in_(
+                sa.select(Trigger.id).where(Trigger.event_type == event_type)
+            )
+        )
     if since is not None:
         where.append(TriggerExecution.executed_at >= since)
     if until is not None:

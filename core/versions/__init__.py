@@ -11,9 +11,19 @@ from core.versions.errors import (
     TransitionRefused,
     VersionImmutable,
 )
+from core.versions.health import Health, Watchdog, pause_json, version_health
 from core.versions.installing import install_version
-from core.versions.migration import LevelMap, migrate_instances, waiting_instances
+from core.versions.migration import (
+    LevelMap,
+    MigrationPlan,
+    Running,
+    migrate_instances,
+    plan_migration,
+    running_instances,
+    waiting_instances,
+)
 from core.versions.publishing import (
+    compare_versions,
     get_version,
     list_versions,
     preview_version,
@@ -30,14 +40,19 @@ from core.versions.rollout import (
 )
 
 __all__ = [
+    "Health",
     "InstallRefused",
     "InstancesNeedMapping",
     "LevelMap",
+    "MigrationPlan",
     "NoPreviousVersion",
     "NothingToPublish",
+    "Running",
     "TransitionRefused",
     "VersionImmutable",
+    "Watchdog",
     "change_status",
+    "compare_versions",
     "diff_snapshots",
     "get_version",
     "install_version",
@@ -45,11 +60,15 @@ __all__ = [
     "migrate_instances",
     "pause",
     "pause_failing_versions",
+    "pause_json",
+    "plan_migration",
     "preview_version",
     "publish_version",
     "restore_version",
     "resume",
     "rollback",
+    "running_instances",
     "set_rollout",
+    "version_health",
     "waiting_instances",
 ]

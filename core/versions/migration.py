@@ -4,6 +4,7 @@ removes, and move running instances onto a version with a level mapping."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from core.flows.steps import add_action, close_step, enter_level, open_step
 from core.models import (
     EntityInstall,
     Flow,
+    FlowDefinition,
     FlowInstance,
     FlowInstanceStatus,
     FlowStep,
@@ -145,6 +147,141 @@ async def migrate_waiting(
     return moved
 
 
+@dataclass(frozen=True, slots=True)
+class Running:
+    """A running instance, where it waits, and the flow version it runs (None: the flow's
+    own rows, before any release reached its company)."""
+
+    waiting: Waiting
+    version_id: str | None
+    version: str | None
+    started_at: datetime
+
+
+async def running_instances(
+    session: AsyncSession, principal: Principal, flow_id: str, *, company_id: str | None
+) -> list[Running]:
+    """The running instances of a platform flow (and of every install of it), oldest first,
+    each with its version: those of `company_id` only, or of every company (a developer's
+    platform view, `company_id` None)."""
+    require(principal, "flows.write")
+    waiting = await waiting_instances(session, flow_id, company_id=company_id)
+    if not waiting:
+        return []
+    rows = await session.execute(
+        sa.select(FlowInstance.id, FlowInstance.started_at, FlowDefinition.snapshot)
+        .join(FlowStep, FlowStep.instance_id == FlowInstance.id)
+        .join(FlowDefinition, FlowDefinition.id == FlowStep.definition_id)
+        .where(
+            FlowInstance.id.in_([w.instance_id for w in waiting]),
+            FlowStep.status == StepStatus.ACTIVE,
+        )
+    )
+    runs = {
+        instance_id: (started_at, (snapshot or {}).get("flow") or {})
+        for instance_id, started_at, snapshot in rows
+    }
+    running = []
+    for w in waiting:
+        started_at, flow = runs[w.instance_id]
+        # A definition frozen from a version names it; one from the flow's rows says "1.0",
+        # which is no release.
+        version_id = flow.get("versionId")
+        running.append(
+            Running(w, version_id, flow.get("version") if version_id else None, started_at)
+        )
+    return running
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    waiting: Waiting
+    to_level: int
+    to_level_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stuck:
+    waiting: Waiting
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationPlan:
+    """What migrating would do: the instances that move (and where) and those that cannot."""
+
+    version: Version
+    moves: list[Move]
+    stuck: list[Stuck]
+
+
+async def plan_migration(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    version_id: str,
+    company_id: str,
+    level_map: LevelMap | None = None,
+    instance_ids: list[str] | None = None,
+) -> MigrationPlan:
+    """A dry run of migrate_instances with the same arguments: nothing moves; each instance is
+    listed with the level it would go to, or why it cannot go (no level of its name and no
+    mapping for it)."""
+    require(principal, "flows.write")
+    version, waiting = await _migration_inputs(
+        session,
+        version_id=version_id,
+        company_id=company_id,
+        level_map=level_map,
+        instance_ids=instance_ids,
+    )
+    levels = _levels(version.snapshot["definition"])
+    names = {
+        level["order"]: str(level["name"]) for level in version.snapshot["definition"]["levels"]
+    }
+    moves, stuck = [], []
+    for w in waiting:
+        target = _target(w, level_map, levels)
+        if target is None:
+            stuck.append(
+                Stuck(
+                    w,
+                    f"Version {version.version} has no level {w.level_name!r}; "
+                    f"map level {w.level_order} to one of its levels.",
+                )
+            )
+        else:
+            moves.append(Move(w, target, names.get(target, "")))
+    return MigrationPlan(version, moves, stuck)
+
+
+async def _migration_inputs(
+    session: AsyncSession,
+    *,
+    version_id: str,
+    company_id: str,
+    level_map: LevelMap | None,
+    instance_ids: list[str] | None,
+) -> tuple[Version, list[Waiting]]:
+    version = await session.get(Version, version_id)
+    if version is None or version.entity_type != "Flow":
+        raise NotFound(f"Flow version {version_id} does not exist.")
+    if version.status is VersionStatus.DRAFT:
+        raise TransitionRefused("A draft version runs no instances; publish it first.")
+    _check_map(level_map, _levels(version.snapshot["definition"]))
+    waiting = await waiting_instances(session, version.entity_id, company_id=company_id)
+    if instance_ids is not None:
+        wanted = set(instance_ids)
+        waiting = [w for w in waiting if w.instance_id in wanted]
+        missing = wanted - {w.instance_id for w in waiting}
+        if missing:
+            raise NotFound(
+                f"No running instance {', '.join(sorted(missing))} of this flow.",
+                instances=sorted(missing),
+            )
+    return version, waiting
+
+
 async def migrate_instances(
     session: AsyncSession,
     principal: Principal,
@@ -157,23 +294,14 @@ async def migrate_instances(
     """Move the company's running instances of the version's flow (or those listed) onto
     the version: each goes to the level of the same name, or where `level_map` says."""
     require(principal, "flows.write")
-    version = await session.get(Version, version_id)
-    if version is None or version.entity_type != "Flow":
-        raise NotFound(f"Flow version {version_id} does not exist.")
-    if version.status is VersionStatus.DRAFT:
-        raise TransitionRefused("A draft version runs no instances; publish it first.")
+    version, waiting = await _migration_inputs(
+        session,
+        version_id=version_id,
+        company_id=company_id,
+        level_map=level_map,
+        instance_ids=instance_ids,
+    )
     levels = _levels(version.snapshot["definition"])
-    _check_map(level_map, levels)
-    waiting = await waiting_instances(session, version.entity_id, company_id=company_id)
-    if instance_ids is not None:
-        wanted = set(instance_ids)
-        waiting = [w for w in waiting if w.instance_id in wanted]
-        missing = wanted - {w.instance_id for w in waiting}
-        if missing:
-            raise NotFound(
-                f"No running instance {', '.join(sorted(missing))} of this flow.",
-                instances=sorted(missing),
-            )
     unmapped = [w for w in waiting if _target(w, level_map, levels) is None]
     if unmapped:
         raise InstancesNeedMapping(

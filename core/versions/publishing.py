@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Principal, require
 from core.audit import record_audit
-from core.errors import NotFound
+from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.models import Version, VersionStatus, utcnow
 from core.releases.buckets import version_key
 from core.releases.entity_types import check_entity_type
@@ -112,6 +112,28 @@ async def list_versions(
     """Every version of the entity, newest first."""
     check_entity_type(entity_type)
     return sorted(await versions_of(session, entity_type, entity_id), key=version_key, reverse=True)
+
+
+async def compare_versions(
+    session: AsyncSession, principal: Principal, from_id: str, to_id: str
+) -> dict[str, Any]:
+    """The changelog from one version of an entity to another (any two, either way round):
+    what a developer reads before restoring or rolling back."""
+    require(principal, "versions.read")
+    before = await get_version(session, from_id)
+    after = await get_version(session, to_id)
+    if (before.entity_type, before.entity_id) != (after.entity_type, after.entity_id):
+        raise ValidationFailed(
+            [FieldProblem("query:to", "Compare two versions of the same entity.", "other_entity")]
+        )
+    entries = changelog.diff_snapshots(before.snapshot, after.snapshot)
+    return {
+        "from": before,
+        "to": after,
+        "impact": changelog.proposed_impact(entries) if entries else None,
+        "changes": changelog.summary(entries),
+        "changeLog": entries,
+    }
 
 
 async def restore_version(session: AsyncSession, principal: Principal, version_id: str) -> Any:

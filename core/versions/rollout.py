@@ -251,10 +251,10 @@ async def pause_failing_versions(
     for version in candidates:
         if version.id in already:
             continue
-        companies = await _companies_seeing(session, version)
+        companies = await companies_seeing(session, version)
         if not companies:
             continue
-        total, failed = await _execution_counts(session, version, companies, since)
+        total, failed = await execution_counts(session, version, companies, since)
         if total < min_executions or failed / total <= failure_rate:
             continue
         auditor = Principal(user_id=version.created_by, role=UserRole.DEVELOPER, company_id=None)
@@ -272,7 +272,7 @@ async def pause_failing_versions(
     return paused_now
 
 
-async def _companies_seeing(session: AsyncSession, version: Version) -> list[str]:
+async def companies_seeing(session: AsyncSession, version: Version) -> list[str]:
     versions = await versions_of(session, version.entity_type, version.entity_id)
     paused = await paused_ids(session, [v.id for v in versions])
     seeing = []
@@ -289,7 +289,7 @@ async def _companies_seeing(session: AsyncSession, version: Version) -> list[str
     return seeing
 
 
-async def _execution_counts(
+async def execution_counts(
     session: AsyncSession, version: Version, companies: list[str], since: Any
 ) -> tuple[int, int]:
     frozen = [t["id"] for t in version.snapshot.get("triggers", [])]

@@ -3,38 +3,12 @@ removes a level instances wait at, an admin migrating instances; and what is ref
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import sqlalchemy as sa
-
-from core.auth.tokens import issue_access_token
 from core.database import transaction
-from core.models import Task, TaskStatus, User, UserRole
-from tests.world.app import SECRET
+from core.models import Task, TaskStatus
+from tests.versions.signed_in import platform_developer, problem, tokens
 from tests.world.flows import published_flow, start, submit_expense
-from tests.world.tenants import Tenant, add_user
+from tests.world.tenants import Tenant
 from tests.world.versions import release, save_with_levels, version_of
-
-
-async def tokens(sessions, acme: Tenant) -> dict[str, dict[str, str]]:
-    async with transaction(sessions) as session:
-        dev = await add_user(session, acme.company_id, "dev", role=UserRole.DEVELOPER)
-        users = {u.id: u for u in await session.scalars(sa.select(User))}
-    ttl = timedelta(minutes=5)
-    out = {
-        name: {"Authorization": f"Bearer {issue_access_token(users[uid], SECRET, ttl)}"}
-        for name, uid in ((name, user.id) for name, user in acme.users.items())
-    }
-    out["dev"] = {
-        "Authorization": f"Bearer {issue_access_token(dev, SECRET, ttl)}",
-        "X-Company-Id": acme.company_id,
-    }
-    return out
-
-
-def problem(response, status: int) -> str:
-    assert response.status_code == status, response.text
-    return response.json().get("code", "")
 
 
 async def test_pause_resume_and_restore_over_http(client, sessions, acme: Tenant) -> None:
@@ -92,7 +66,7 @@ async def test_publishing_over_waiting_instances_and_an_admin_migrating_them(
     client, sessions, acme: Tenant
 ) -> None:
     who = await tokens(sessions, acme)
-    developer = await _developer(sessions, acme)
+    developer = await platform_developer(sessions, acme)
     flow_id = await published_flow(sessions, acme)
     await release(sessions, developer, flow_id)
     at_level_1 = await start(sessions, acme, flow_id)
@@ -131,15 +105,3 @@ async def test_publishing_over_waiting_instances_and_an_admin_migrating_them(
         {"instanceId": at_level_1.id, "fromLevel": 1, "toLevel": 1, "version": "2.0.0"}
     ]
     assert await version_of(sessions, at_level_1.id) == "2.0.0"
-
-
-async def _developer(sessions, acme: Tenant):
-    from core.access import Principal
-
-    async with sessions() as session:
-        dev_id = await session.scalar(
-            sa.select(User.id).where(
-                User.company_id == acme.company_id, User.role == UserRole.DEVELOPER
-            )
-        )
-    return Principal(user_id=dev_id, role=UserRole.DEVELOPER, company_id=None)

@@ -27,6 +27,8 @@ function Page({ of: Component }: { of: LazyExoticComponent<ComponentType> }) {
 }
 // The builder studio is its own chunk: workspace users never download it.
 const StudioApp = lazy(() => import("./studio/StudioApp"));
+// The operations console too: its own chunk (with its chart library).
+const ConsoleApp = lazy(() => import("./console/ConsoleApp"));
 
 export const routes = [
   { path: "/sign-in", element: <SignInPage /> },
@@ -48,6 +50,7 @@ export const routes = [
           { path: "/records/:table", element: <Page of={RecordsPage} /> },
           { path: "/settings/delegation", element: <Page of={DelegationPage} /> },
           { path: "/studio/*", element: <Page of={StudioApp} /> },
+          { path: "/console/*", element: <Page of={ConsoleApp} /> },
           { path: "*", element: <NotFoundPage /> },
         ],
       },

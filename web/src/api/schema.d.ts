@@ -1096,7 +1096,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Trigger executions, newest first (filter by trigger, status, date) */
+        /** Trigger executions, newest first (filter by trigger, status, event type, date) */
         get: operations["TriggerExecutionsListExecutions"];
         put?: never;
         post?: never;
@@ -1471,6 +1471,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/versions/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The changelog between any two versions of an entity */
+        get: operations["VersionsCompareCompare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/versions/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Running instances of a flow across its versions, with the level each waits at */
+        get: operations["VersionsInstancesRunningInstances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/versions/{id}": {
         parameters: {
             query?: never;
@@ -1480,6 +1514,43 @@ export interface paths {
         };
         /** A version */
         get: operations["VersionsIdGetVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/versions/{id}/audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every company: the version it sees now and why, and under a proposed rollout
+         * @description Nothing is written. `rolloutPercentage` and `deployedToClients` propose a rollout of this version (each left as it is when absent); `proposed` is what each company would see once `PUT /versions/{id}/rollout` applies the same values: the server's bucket function and resolution decide both columns.
+         */
+        get: operations["VersionsIdAudienceAudience"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/versions/{id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pause, the failure-rate watchdog's thresholds and figures, executions per day */
+        get: operations["VersionsIdHealthHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1607,6 +1678,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/versions/{id}/migrations/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a migration would do: the instances that move and where, and those that cannot */
+        post: operations["VersionsIdMigrationsDryRunPlanMigration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/versions/{id}/installs": {
         parameters: {
             query?: never;
@@ -1618,6 +1706,57 @@ export interface paths {
         put?: never;
         /** Install the version's flow or task into a client company it reaches */
         post: operations["VersionsIdInstallsInstall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/definitions/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's definitions, one document per file (ids named by name) */
+        get: operations["DefinitionsExportExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/definitions/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What applying the files would create, change and delete (nothing is written) */
+        post: operations["DefinitionsPlanPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/definitions/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make the company's definitions those of the files, all or nothing */
+        post: operations["DefinitionsApplyApply"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1904,6 +2043,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers */
+        get: operations["HealthLiveLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the database (and in scaled mode the broker) answer */
+        get: operations["HealthReadyReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outbox backlog, age of its oldest event, relay lag, open runs */
+        get: operations["SystemOutboxOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/system/processes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Workers, relays and scheduler daemons heard from; schedulers' last slots */
+        get: operations["SystemProcessesProcesses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1967,6 +2174,15 @@ export interface components {
             fields: {
                 [key: string]: unknown;
             }[];
+        };
+        /** AudienceOut */
+        AudienceOut: {
+            versionId: string;
+            rolloutPercentage: number;
+            deployedToClients: string[];
+            reachedNow: number;
+            reachedProposed: number;
+            companies: components["schemas"]["CompanyReachOut"][];
         };
         /** AuditLogOut */
         AuditLogOut: {
@@ -2052,9 +2268,31 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** BundleIn */
+        BundleIn: {
+            files: {
+                [key: string]: unknown;
+            };
+            /** @default false */
+            delete: boolean;
+            secrets?: {
+                [key: string]: string;
+            };
+        };
         /** CancelIn */
         CancelIn: {
             reason?: string | null;
+        };
+        /** ChangeOut */
+        ChangeOut: {
+            /** @enum {string} */
+            action: "create" | "change" | "delete" | "keep";
+            kind: string;
+            name: string;
+            where: string;
+            owner: string | null;
+            fields: components["schemas"]["FieldChangeOut"][];
+            notes: string[];
         };
         /** CheckOut */
         CheckOut: {
@@ -2087,6 +2325,14 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** CompanyReachOut */
+        CompanyReachOut: {
+            companyId: string;
+            companyName: string;
+            bucket: number;
+            now: components["schemas"]["SightOut"] | null;
+            proposed: components["schemas"]["SightOut"] | null;
+        };
         /** CompanyUpdate */
         CompanyUpdate: {
             name?: string;
@@ -2095,6 +2341,14 @@ export interface components {
             isActive?: boolean;
             primaryColor?: string;
             secondaryColor?: string;
+        };
+        /** CompareOut */
+        CompareOut: {
+            fromVersion: components["schemas"]["VersionOut"];
+            toVersion: components["schemas"]["VersionOut"];
+            impact: string | null;
+            changes: string;
+            changeLog: unknown[];
         };
         /** CompletionOut */
         CompletionOut: {
@@ -2172,6 +2426,13 @@ export interface components {
             visibility?: {
                 [key: string]: unknown;
             };
+        };
+        /** DayCountOut */
+        DayCountOut: {
+            day: string;
+            companyId: string;
+            executions: number;
+            failed: number;
         };
         /** DecisionIn */
         DecisionIn: {
@@ -2350,6 +2611,13 @@ export interface components {
          * @enum {string}
          */
         ExecutionStatus: "PENDING" | "IN_PROGRESS" | "COMPLETED" | "FAILED";
+        /** FieldChangeOut */
+        FieldChangeOut: {
+            path: string;
+            before: unknown;
+            after: unknown;
+            note?: string | null;
+        };
         /** FieldLogicOut */
         FieldLogicOut: {
             visible?: unknown;
@@ -2482,6 +2750,15 @@ export interface components {
             message: string;
             fields: string[];
         };
+        /** HealthOut */
+        HealthOut: {
+            versionId: string;
+            pause: components["schemas"]["PauseOut"] | null;
+            companies: string[];
+            watchdog: components["schemas"]["WatchdogOut"];
+            days: number;
+            series: components["schemas"]["DayCountOut"][];
+        };
         /** HistoryOut */
         HistoryOut: {
             /** Format: date-time */
@@ -2512,6 +2789,14 @@ export interface components {
             entityType: string;
             sourceId: string;
             localId: string;
+        };
+        /** InstanceAt */
+        InstanceAt: {
+            instanceId: string;
+            companyId: string;
+            flowId: string;
+            levelOrder: number;
+            levelName: string;
         };
         /** InstanceOut */
         InstanceOut: {
@@ -2693,6 +2978,27 @@ export interface components {
             toLevel: number;
             version: string;
         };
+        /** MigrationPlanIn */
+        MigrationPlanIn: {
+            companyId?: string | null;
+            levelMap?: {
+                [key: string]: number;
+            } | null;
+            instanceIds?: string[] | null;
+        };
+        /** MigrationPlanOut */
+        MigrationPlanOut: {
+            versionId: string;
+            version: string;
+            moves: components["schemas"]["MoveOut"][];
+            stuck: components["schemas"]["StuckOut"][];
+        };
+        /** MoveOut */
+        MoveOut: {
+            instance: components["schemas"]["InstanceAt"];
+            toLevel: number;
+            toLevelName: string;
+        };
         /** NamedRef */
         NamedRef: {
             id: string;
@@ -2733,6 +3039,22 @@ export interface components {
         OptionOut: {
             value: string;
             label: string;
+        };
+        /** OutboxOut */
+        OutboxOut: {
+            backlog: number;
+            waitingForRelay: number;
+            inBroker: number;
+            oldestAt: string | null;
+            oldestAgeSeconds: number | null;
+            relayLagSeconds: number;
+            recentSent: number;
+            recentLagSecondsAvg: number | null;
+            recentLagSecondsMax: number | null;
+            openRuns: number;
+            companyId: string | null;
+            /** Format: date-time */
+            measuredAt: string;
         };
         /** OutgoingEmailOut */
         OutgoingEmailOut: {
@@ -2924,6 +3246,13 @@ export interface components {
             limit: number;
             offset: number;
         };
+        /** PageOut[ProcessOut] */
+        "PageOut_api.system.schemas.ProcessOut_": {
+            items: components["schemas"]["ProcessOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
         /** PageOut[SubmissionOut] */
         "PageOut_api.tasks.schemas.SubmissionOut_": {
             items: components["schemas"]["SubmissionOut"][];
@@ -2959,6 +3288,13 @@ export interface components {
             limit: number;
             offset: number;
         };
+        /** PageOut[RunningOut] */
+        "PageOut_api.versions.schemas.RunningOut_": {
+            items: components["schemas"]["RunningOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
         /** PageOut[EndpointOut] */
         "PageOut_api.webhooks.routes.EndpointOut_": {
             items: components["schemas"]["EndpointOut"][];
@@ -2969,6 +3305,15 @@ export interface components {
         /** PauseIn */
         PauseIn: {
             reason: string;
+        };
+        /** PauseOut */
+        PauseOut: {
+            reason: string;
+            failureRate: number | null;
+            executions: number | null;
+            pausedBy: string | null;
+            pausedAt: string;
+            automatic: boolean;
         };
         /** PendingTaskOut */
         PendingTaskOut: {
@@ -2987,6 +3332,19 @@ export interface components {
             tasks: components["schemas"]["NamedRef"][];
             dueAt: string | null;
             overdue: boolean;
+        };
+        /** PlanOut */
+        PlanOut: {
+            applied: boolean;
+            summary: components["schemas"]["PlanSummary"];
+            changes: components["schemas"]["ChangeOut"][];
+        };
+        /** PlanSummary */
+        PlanSummary: {
+            created: number;
+            changed: number;
+            deleted: number;
+            kept: number;
         };
         /** PluginOut */
         PluginOut: {
@@ -3013,6 +3371,23 @@ export interface components {
             message: string;
             code: string;
         };
+        /** ProcessOut */
+        ProcessOut: {
+            name: string;
+            kind: string;
+            host: string;
+            pid: number;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            seenAt: string;
+            secondsAgo: number;
+            alive: boolean;
+            details: {
+                [key: string]: unknown;
+            };
+            lastSlots: components["schemas"]["SlotOut"][];
+        };
         /** PublishIn */
         PublishIn: {
             entityType: string;
@@ -3024,6 +3399,13 @@ export interface components {
             levelMap?: {
                 [key: string]: number;
             } | null;
+        };
+        /** Readiness */
+        Readiness: {
+            status: string;
+            checks: {
+                [key: string]: string;
+            };
         };
         /** ReassignIn */
         ReassignIn: {
@@ -3163,6 +3545,20 @@ export interface components {
             startedAt: string;
             finishedAt: string | null;
         };
+        /** RunningOut */
+        RunningOut: {
+            instance: components["schemas"]["InstanceAt"];
+            versionId: string | null;
+            version: string | null;
+            /** Format: date-time */
+            startedAt: string;
+        };
+        /** SightOut */
+        SightOut: {
+            versionId: string;
+            version: string;
+            reason: string;
+        };
         /** SimulateIn */
         SimulateIn: {
             levels?: components["schemas"]["LevelSampleIn"][];
@@ -3196,6 +3592,15 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** SlotOut */
+        SlotOut: {
+            triggerId: string;
+            triggerName: string;
+            /** Format: date-time */
+            fireAt: string;
+            /** Format: date-time */
+            claimedAt: string;
+        };
         /** StartIn */
         StartIn: {
             data?: {
@@ -3216,6 +3621,11 @@ export interface components {
         /** StatusIn */
         StatusIn: {
             status: components["schemas"]["VersionStatus"];
+        };
+        /** StuckOut */
+        StuckOut: {
+            instance: components["schemas"]["InstanceAt"];
+            reason: string;
         };
         /** SubmissionIn */
         SubmissionIn: {
@@ -3568,6 +3978,17 @@ export interface components {
             source: string;
             /** Format: date-time */
             since: string;
+        };
+        /** WatchdogOut */
+        WatchdogOut: {
+            failureRate: number;
+            minExecutions: number;
+            windowSeconds: number;
+            intervalSeconds: number;
+            executions: number;
+            failed: number;
+            rate: number | null;
+            wouldPause: boolean;
         };
         /** WorkflowCreate */
         WorkflowCreate: {
@@ -7213,6 +7634,7 @@ export interface operations {
             query?: {
                 triggerId?: string | null;
                 status?: components["schemas"]["TriggerExecutionStatus"] | null;
+                eventType?: components["schemas"]["EventType"] | null;
                 since?: string | null;
                 until?: string | null;
                 /** @description Page size */
@@ -8377,6 +8799,86 @@ export interface operations {
             };
         };
     };
+    VersionsCompareCompare: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompareOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    VersionsInstancesRunningInstances: {
+        parameters: {
+            query: {
+                flowId: string;
+                companyId?: string | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_api.versions.schemas.RunningOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
     VersionsIdGetVersion: {
         parameters: {
             query?: never;
@@ -8395,6 +8897,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    VersionsIdAudienceAudience: {
+        parameters: {
+            query?: {
+                rolloutPercentage?: number | null;
+                deployedToClients?: string[] | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    VersionsIdHealthHealth: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -8691,6 +9272,47 @@ export interface operations {
             };
         };
     };
+    VersionsIdMigrationsDryRunPlanMigration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MigrationPlanIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MigrationPlanOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
     VersionsIdInstallsInstall: {
         parameters: {
             query?: never;
@@ -8713,6 +9335,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstallOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    DefinitionsExportExport: {
+        parameters: {
+            query?: {
+                /** @description json: the bundle; zip: the YAML files `erp export` writes */
+                format?: "json" | "zip";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    DefinitionsPlanPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BundleIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    DefinitionsApplyApply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BundleIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -9348,6 +10086,10 @@ export interface operations {
                 userId?: string | null;
                 action?: string | null;
                 level?: components["schemas"]["LogLevel"] | null;
+                /** @description From this time (RFC 3339), inclusive */
+                since?: string | null;
+                /** @description Before this time (RFC 3339) */
+                until?: string | null;
             };
             header?: never;
             path?: never;
@@ -9518,6 +10260,139 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageOut_api.plugins.routes.FieldTypeOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    HealthLiveLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+    };
+    HealthReadyReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description A dependency is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    SystemOutboxOutbox: {
+        parameters: {
+            query?: {
+                /** @description A developer's choice of one company (others always see their own) */
+                companyId?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    SystemProcessesProcesses: {
+        parameters: {
+            query?: {
+                /** @description A developer's choice of one company (others always see their own) */
+                companyId?: string | null;
+                /** @description worker, relay or scheduler */
+                kind?: string | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_api.system.schemas.ProcessOut_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -22,6 +22,7 @@ import {
   IconPlaneDeparture,
   IconLogout,
   IconTools,
+  IconGauge,
 } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { signOut } from "../api/session";
@@ -42,6 +43,8 @@ const LINKS = [
 
 // The builder studio, for those the API lets define forms (developers and admins).
 const STUDIO = { to: "/studio", label: "Studio", icon: IconTools, end: false };
+// The operations console, for those who may watch executions (developers and admins).
+const CONSOLE = { to: "/console", label: "Console", icon: IconGauge, end: false };
 
 export function Shell() {
   const me = useMe();
@@ -140,7 +143,11 @@ function ShellFrame({ developer, actsInCompany }: { developer: boolean; actsInCo
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {[...LINKS, ...((me.data?.permissions ?? []).includes("tasks.write") ? [STUDIO] : [])].map((link) => (
+        {[
+          ...LINKS,
+          ...((me.data?.permissions ?? []).includes("tasks.write") ? [STUDIO] : []),
+          ...((me.data?.permissions ?? []).includes("executions.read") ? [CONSOLE] : []),
+        ].map((link) => (
           <NavLink
             key={link.to}
             component={RouterLink}
