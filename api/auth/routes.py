@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 from api.deps import DB, Actor, Config
 from api.organisation.schemas import UserOut
 from api.structs import Body, Out, to_out
-from core.access import POLICY
 from core.auth import service as auth
 from core.entities import get_entity
 from core.models import User
@@ -40,6 +39,9 @@ class MeOut(Out):
     user: UserOut
     acting_company_id: str | None
     permissions: list[str]
+    api_key_name: str | None = None
+    """Set when the request came with an API key: `user` is the key's creator and
+    `permissions` what the key may do."""
 
 
 def _policy(settings: Config) -> auth.TokenPolicy:
@@ -106,7 +108,8 @@ async def me(db: DB, principal: Actor) -> MeOut:
     return MeOut(
         user=to_out(UserOut, user),
         acting_company_id=principal.company_id,
-        permissions=sorted(a for a, roles in POLICY.items() if principal.role in roles),
+        permissions=sorted(principal.permissions()),
+        api_key_name=principal.api_key_name,
     )
 
 
