@@ -19,6 +19,7 @@ from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.accounts import keys as api_keys
+from api.accounts import routes as accounts
 from api.audit import routes as audit
 from api.auth import routes as auth
 from api.definitions import routes as definitions
@@ -69,6 +70,7 @@ async def health(state: State) -> dict[str, str]:
 ROUTERS: tuple[Router, ...] = (
     auth.router,
     api_keys.router,
+    accounts.router,
     organisation.router,
     tasks.router,
     flows.router,

@@ -44,7 +44,7 @@ class MeOut(Out):
     `permissions` what the key may do."""
 
 
-def _policy(settings: Config) -> auth.TokenPolicy:
+def token_policy(settings: Config) -> auth.TokenPolicy:
     return auth.TokenPolicy(
         secret=settings.secret_key,
         access_ttl=timedelta(seconds=settings.access_token_ttl),
@@ -52,7 +52,7 @@ def _policy(settings: Config) -> auth.TokenPolicy:
     )
 
 
-def _tokens(pair: Any) -> TokensOut:
+def tokens_out(pair: Any) -> TokensOut:
     return TokensOut(
         access_token=pair.access_token,
         refresh_token=pair.refresh_token,
@@ -76,9 +76,9 @@ async def login(
         data.email,
         data.password,
         client.host if client else None,
-        _policy(state.settings),
+        token_policy(state.settings),
     )
-    return _tokens(pair)
+    return tokens_out(pair)
 
 
 @post(
@@ -88,7 +88,9 @@ async def login(
     summary="Trade a refresh token for new tokens",
 )
 async def refresh(state: State, data: JSONBody[RefreshIn]) -> TokensOut:
-    return _tokens(await auth.refresh(state.sessions, data.refresh_token, _policy(state.settings)))
+    return tokens_out(
+        await auth.refresh(state.sessions, data.refresh_token, token_policy(state.settings))
+    )
 
 
 @post(

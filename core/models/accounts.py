@@ -94,6 +94,10 @@ class SignInProvider(TenantOwned, Timestamps, Base):
     create_users: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
+    @property
+    def client_secret_set(self) -> bool:
+        return self.client_secret is not None
+
 
 class SignInState(Base):
     """A sign-in through a provider under way: the `state` sent to it (hashed), the PKCE
