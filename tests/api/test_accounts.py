@@ -344,3 +344,24 @@ async def test_account_links_need_no_role_but_a_valid_token(client, acme) -> Non
         assert answer.status_code == 422, (path, answer.text)
         assert answer.json()["errors"][0]["path"] == "/token"
     assert acme.users[UserRole.ADMIN].email == "admin@acme.test"
+
+
+async def test_rotating_the_secrets_keys_reseals_the_second_factors(client, acme, sessions) -> None:
+    from core.integrations.rotation import rotate_secrets
+    from core.models import TwoFactorCredential
+    from core.vault import SecretBox, new_key
+    from tests.world.app import SECRET
+
+    me = bearer((await sign_in(client, "admin@acme.test")).json())
+    enrolled = await client.post("/auth/two-factor", json={"password": PASSWORD}, headers=me)
+    secret = enrolled.json()["secret"]
+    async with sessions() as session:
+        stored = await session.scalar(sa.select(TwoFactorCredential.secret))
+    assert secret not in repr(stored)
+    from core.vault.box import derived_key
+
+    rotated = SecretBox([new_key(), derived_key(SECRET)])
+    assert await rotate_secrets(sessions, rotated) >= 1
+    async with sessions() as session:
+        resealed = await session.scalar(sa.select(TwoFactorCredential.secret))
+    assert resealed != stored and rotated.open(resealed) == secret
