@@ -18,6 +18,8 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.accounts import keys as api_keys
+from api.accounts import routes as accounts
 from api.audit import routes as audit
 from api.auth import routes as auth
 from api.definitions import routes as definitions
@@ -39,6 +41,7 @@ from api.rules import routes as rules
 from api.security import jwt_auth
 from api.system import routes as system
 from api.tasks import routes as tasks
+from api.throttle import KeyThrottle
 from api.triggers import routes as triggers
 from api.validation import MAX_JSON_DEPTH, nested_too_deep, nul_problems
 from api.versions import routes as versions
@@ -67,6 +70,8 @@ async def health(state: State) -> dict[str, str]:
 
 ROUTERS: tuple[Router, ...] = (
     auth.router,
+    api_keys.router,
+    accounts.router,
     organisation.router,
     tasks.router,
     flows.router,
@@ -171,6 +176,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # scheduler's automation pipeline without a broker, a Celery dispatcher with one.
         app.state.background = await plugins.start_services(settings, app.state.sessions)
         app.state.live = LiveHub(app.state.sessions)
+        app.state.key_throttle = KeyThrottle(settings)
         freeze_startup_objects()
         try:
             yield

@@ -13,7 +13,9 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
+from api.throttle import KeyThrottle
 from core.access import Principal
+from core.auth.keys import acting_principal, is_api_key, key_standing
 from core.auth.standing import standing
 from core.auth.tokens import ALGORITHM
 from core.models import UserRole
@@ -79,7 +81,9 @@ the public route handlers say so themselves (`opt={"public": True}`)."""
 
 class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
     """Litestar's JWT middleware takes whatever follows the first space of the header, so
-    `Basic <jwt>` passed; an access token is a bearer token (RFC 6750), and nothing else."""
+    `Basic <jwt>` passed; an access token is a bearer token (RFC 6750), and nothing else.
+    A bearer token starting `erp_` is an API key (core.auth.keys), counted against its
+    key's rate before the request goes on."""
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -88,7 +92,30 @@ class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("Send the token as `Authorization: Bearer <token>`.")
+        if is_api_key(token):
+            return await authenticate_key(token, connection)
         return await self.authenticate_token(encoded_token=token, connection=connection)
+
+
+async def authenticate_key(
+    raw: str, connection: ASGIConnection[Any, Any, Any, Any]
+) -> AuthenticationResult:
+    """The principal of an API key as it stands now; refused when the key is unknown,
+    revoked or expired, 429 when it is over its rate."""
+    state = connection.app.state
+    key = await key_standing(state.sessions, state.settings.secret_key, raw)
+    if key is None:
+        raise NotAuthorizedException("This API key is unknown, revoked or expired.")
+    throttle: KeyThrottle = state.key_throttle
+    await throttle.hit(key.key_id)
+    client = connection.client
+    principal = acting_principal(
+        key,
+        connection.headers.get(COMPANY_HEADER),
+        client.host if client else None,
+        connection.headers.get("user-agent"),
+    )
+    return AuthenticationResult(user=principal, auth=key)
 
 
 async def principal_from_token(

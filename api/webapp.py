@@ -21,8 +21,9 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 DIST = Path(__file__).parent / "web_dist"
 """Where `npm run build` (in web/) writes the app; not committed, included as package data."""
 
-API_PAGES = ("/schema",)
-"""Paths that answer HTML themselves (the interactive API documentation)."""
+API_PAGES = ("/schema", "/auth/oidc")
+"""Paths a browser navigates to that the API answers itself: the interactive API
+documentation, and the redirects of a sign-in through an OpenID Connect provider."""
 
 NOT_BUILT = b"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ERP Builder: web app not built</title>

@@ -110,6 +110,23 @@ class ObservabilitySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountSettings:
+    """API keys, invitations, password resets and second factors (ERP_API_KEY_*,
+    ERP_INVITATION_TTL, ERP_PASSWORD_RESET_TTL, ERP_TWO_FACTOR_ISSUER, ERP_SIGN_IN_STATE_TTL;
+    see docs/accounts.md)."""
+
+    api_key_rate_per_minute: int = 600
+    """Requests one API key may make a minute (across processes with REDIS_URL, per process
+    without); more are answered 429 with Retry-After."""
+    invitation_ttl: int = 7 * 24 * 3600
+    password_reset_ttl: int = 3600
+    two_factor_issuer: str = "ERP Builder"
+    """The name authenticator apps show beside the account."""
+    sign_in_state_ttl: int = 600
+    """Seconds a sign-in through an OpenID Connect provider may take."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Every setting of the platform; the README's configuration table mirrors this class."""
 
@@ -133,6 +150,7 @@ class Settings:
     automation: AutomationSettings = field(default_factory=AutomationSettings)
     integrations: IntegrationSettings = field(default_factory=IntegrationSettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    accounts: AccountSettings = field(default_factory=AccountSettings)
 
     @property
     def embedded(self) -> bool:
@@ -205,6 +223,22 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         automation=_automation_settings(env, embedded=url.get_backend_name() == "sqlite"),
         integrations=_integration_settings(env),
         observability=_observability_settings(env),
+        accounts=_account_settings(env),
+    )
+
+
+def _account_settings(env: dict[str, str]) -> AccountSettings:
+    """ERP_API_KEY_RATE_PER_MINUTE, ERP_INVITATION_TTL, ERP_PASSWORD_RESET_TTL,
+    ERP_TWO_FACTOR_ISSUER and ERP_SIGN_IN_STATE_TTL."""
+    d = AccountSettings()
+    return AccountSettings(
+        api_key_rate_per_minute=_positive_int(
+            env, "ERP_API_KEY_RATE_PER_MINUTE", d.api_key_rate_per_minute
+        ),
+        invitation_ttl=_positive_int(env, "ERP_INVITATION_TTL", d.invitation_ttl),
+        password_reset_ttl=_positive_int(env, "ERP_PASSWORD_RESET_TTL", d.password_reset_ttl),
+        two_factor_issuer=env.get("ERP_TWO_FACTOR_ISSUER") or d.two_factor_issuer,
+        sign_in_state_ttl=_positive_int(env, "ERP_SIGN_IN_STATE_TTL", d.sign_in_state_ttl),
     )
 
 

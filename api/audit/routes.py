@@ -9,19 +9,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit.schemas import AuditLogOut, AuditUser
 from api.resources import Resource, resource_router
-from core.audit.reading import UNKNOWN, Author, authors_of
+from core.audit.reading import UNKNOWN, Author, authors_of, key_names
 from core.models import AuditLog
 
 
 async def present_audit(db: AsyncSession, rows: Sequence[AuditLog]) -> list[AuditLogOut]:
     authors = await authors_of(db, (row.user_id for row in rows))
-    return [_audit_out(row, authors.get(row.user_id, UNKNOWN)) for row in rows]
+    names = await key_names(db, (row.api_key_id for row in rows))
+    return [_audit_out(row, authors.get(row.user_id, UNKNOWN), names) for row in rows]
 
 
-def _audit_out(row: AuditLog, author: Author) -> AuditLogOut:
+def _actor(row: AuditLog, author: Author, key_name: str | None) -> str:
+    if row.api_key_id is not None:
+        return f"API key {key_name}" if key_name else "API key"
+    name = " ".join(p for p in (author.first_name, author.last_name) if p)
+    return name or author.email or "Unknown"
+
+
+def _audit_out(row: AuditLog, author: Author, key_names: dict[str, str]) -> AuditLogOut:
+    key_name = key_names.get(row.api_key_id) if row.api_key_id else None
     return AuditLogOut(
         id=row.id,
         user_id=row.user_id,
+        api_key_id=row.api_key_id,
+        api_key_name=key_name,
+        actor=_actor(row, author, key_name),
         user=AuditUser(
             first_name=author.first_name,
             last_name=author.last_name,

@@ -23,6 +23,11 @@ class AuditLogOut(Out):
     id: str
     user_id: str
     user: AuditUser
+    api_key_id: str | None
+    """The API key the change was made with (`user` is then the key's creator)."""
+    api_key_name: str | None
+    actor: str
+    """Who acted, as a person reads it: the API key's name, or the author's name or e-mail."""
     action: str
     entity: str
     entity_id: str

@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 from api.deps import DB, Actor, Config
 from api.organisation.schemas import UserOut
 from api.structs import Body, Out, to_out
-from core.access import POLICY
 from core.auth import service as auth
 from core.entities import get_entity
 from core.models import User
@@ -40,9 +39,12 @@ class MeOut(Out):
     user: UserOut
     acting_company_id: str | None
     permissions: list[str]
+    api_key_name: str | None = None
+    """Set when the request came with an API key: `user` is the key's creator and
+    `permissions` what the key may do."""
 
 
-def _policy(settings: Config) -> auth.TokenPolicy:
+def token_policy(settings: Config) -> auth.TokenPolicy:
     return auth.TokenPolicy(
         secret=settings.secret_key,
         access_ttl=timedelta(seconds=settings.access_token_ttl),
@@ -50,7 +52,7 @@ def _policy(settings: Config) -> auth.TokenPolicy:
     )
 
 
-def _tokens(pair: Any) -> TokensOut:
+def tokens_out(pair: Any) -> TokensOut:
     return TokensOut(
         access_token=pair.access_token,
         refresh_token=pair.refresh_token,
@@ -74,9 +76,9 @@ async def login(
         data.email,
         data.password,
         client.host if client else None,
-        _policy(state.settings),
+        token_policy(state.settings),
     )
-    return _tokens(pair)
+    return tokens_out(pair)
 
 
 @post(
@@ -86,7 +88,9 @@ async def login(
     summary="Trade a refresh token for new tokens",
 )
 async def refresh(state: State, data: JSONBody[RefreshIn]) -> TokensOut:
-    return _tokens(await auth.refresh(state.sessions, data.refresh_token, _policy(state.settings)))
+    return tokens_out(
+        await auth.refresh(state.sessions, data.refresh_token, token_policy(state.settings))
+    )
 
 
 @post(
@@ -106,7 +110,8 @@ async def me(db: DB, principal: Actor) -> MeOut:
     return MeOut(
         user=to_out(UserOut, user),
         acting_company_id=principal.company_id,
-        permissions=sorted(a for a, roles in POLICY.items() if principal.role in roles),
+        permissions=sorted(principal.permissions()),
+        api_key_name=principal.api_key_name,
     )
 
 

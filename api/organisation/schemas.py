@@ -26,6 +26,8 @@ class CompanyOut(Out):
     is_active: bool
     primary_color: str
     secondary_color: str
+    require_two_factor: bool
+    """Password sign-ins of the company's people need a TOTP code too (docs/accounts.md)."""
     created_at: datetime
     updated_at: datetime
 
@@ -37,6 +39,7 @@ class CompanyCreate(Body):
     is_active: bool = True
     primary_color: Color = "#3B82F6"
     secondary_color: Color = "#1A1F2E"
+    require_two_factor: bool = False
 
 
 class CompanyUpdate(Body):
@@ -46,6 +49,7 @@ class CompanyUpdate(Body):
     is_active: bool | UnsetType = UNSET
     primary_color: Color | UnsetType = UNSET
     secondary_color: Color | UnsetType = UNSET
+    require_two_factor: bool | UnsetType = UNSET
 
 
 class DepartmentOut(Out):

@@ -64,6 +64,9 @@ POLICY: dict[str, frozenset[UserRole]] = {
     # The platform's machinery: outbox backlog, relay lag, background processes (a company's
     # builders see their company's share; developers the whole platform).
     "system.read": BUILDERS,
+    # Accounts: machine clients' API keys, and how the company's people sign in.
+    "api_keys.manage": BUILDERS,
+    "sign_in.manage": BUILDERS,
 }
 """Action → user roles allowed. Company role permissions (canApprove, canReject,
 canReassign) refine flow actions further; the flows service checks them."""
@@ -79,10 +82,27 @@ class Principal:
     company_id: str | None
     ip_address: str | None = None
     user_agent: str | None = None
+    api_key_id: str | None = None
+    """The API key the request came with; `user_id` is then the key's creator, `role` what
+    the creator's role lets a key of its kind be (core.auth.keys)."""
+    api_key_name: str | None = None
+    key_permissions: frozenset[str] | None = None
+    """What the API key may do: no more than this, and no more than `role` may."""
 
     @property
     def is_developer(self) -> bool:
         return self.role is UserRole.DEVELOPER
+
+    def may(self, action: str) -> bool:
+        """True if this principal may perform `action`: its role may, and its API key (if it
+        acts with one) was granted it."""
+        if self.key_permissions is not None and action not in self.key_permissions:
+            return False
+        return allowed(self.role, action)
+
+    def permissions(self) -> list[str]:
+        """Every action of the table this principal may perform, in the table's order."""
+        return [action for action in POLICY if self.may(action)]
 
 
 def allowed(role: UserRole, action: str) -> bool:
@@ -92,6 +112,8 @@ def allowed(role: UserRole, action: str) -> bool:
 
 def require(principal: Principal, action: str) -> None:
     """Raise PermissionDenied unless the principal may perform `action`."""
+    if principal.key_permissions is not None and action not in principal.key_permissions:
+        raise PermissionDenied(f"This API key ({principal.api_key_name}) may not do {action}.")
     if not allowed(principal.role, action):
         raise PermissionDenied(f"Your role ({principal.role.value}) may not do {action}.")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import User, UserRole
+from core.models import ApiKey, User, UserRole
 from core.tenancy import outside_company
 
 
@@ -58,3 +58,14 @@ async def authors_of(session: AsyncSession, user_ids: Iterable[str]) -> dict[str
                 for row in developers
             )
     return found
+
+
+async def key_names(session: AsyncSession, key_ids: Iterable[str | None]) -> dict[str, str]:
+    """The names of the API keys entries were made with. A developer's platform key acting
+    in a company belongs to no company, so keys are read outside it, by id and name only."""
+    wanted = {key_id for key_id in key_ids if key_id}
+    if not wanted:
+        return {}
+    async with outside_company(session):
+        rows = await session.execute(sa.select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(wanted)))
+        return {row.id: row.name for row in rows}

@@ -82,6 +82,7 @@ def record_audit(
         AUDIT_LOGS,
         {
             "user_id": principal.user_id,
+            "api_key_id": principal.api_key_id,
             "company_id": company_id if company_id is not None else principal.company_id,
             "action": action,
             "entity": entity,

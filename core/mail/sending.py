@@ -52,28 +52,27 @@ async def deliver(
     recipients: list[str],
     source_id: str | None = None,
     run_id: str | None = None,
+    redact: tuple[str, ...] = (),
 ) -> Delivery:
     """Log `message` for `company_id` and send it to `recipients` (To, Cc and Bcc), or capture
-    it when `settings.capture_mail`. Raises MailFailed once the failure is logged."""
+    it when `settings.capture_mail`. Raises MailFailed once the failure is logged. The log
+    keeps the message with each of `redact` (a one-time link's token) replaced by ***."""
     row = await _queue(
-        sessions, message, company_id, _key(idempotency_key), recipients, source_id, run_id
+        sessions,
+        message,
+        company_id,
+        _key(idempotency_key),
+        recipients,
+        source_id,
+        run_id,
+        redact,
     )
     if row.status in DONE:
         return _delivery(row)
     if settings.capture_mail:
         return await _settle(sessions, row, MailStatus.CAPTURED)
     try:
-        await aiosmtplib.send(
-            message,
-            recipients=recipients,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            start_tls=settings.smtp_starttls,
-            use_tls=settings.smtp_ssl,
-            timeout=settings.smtp_timeout,
-        )
+        await send_unlogged(settings, message, recipients)
     except aiosmtplib.SMTPRecipientsRefused as exc:
         await _settle(sessions, row, MailStatus.FAILED, error=f"recipients refused: {exc}")
         raise MailFailed(f"recipients refused: {exc}", retryable=False) from exc
@@ -84,6 +83,24 @@ async def deliver(
     return await _settle(sessions, row, MailStatus.SENT)
 
 
+async def send_unlogged(
+    settings: AutomationSettings, message: EmailMessage, recipients: list[str]
+) -> None:
+    """Hand `message` to the SMTP server. Only for mail that belongs to no company's log (a
+    platform developer's own account mail); everything else goes through `deliver`."""
+    await aiosmtplib.send(
+        message,
+        recipients=recipients,
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        start_tls=settings.smtp_starttls,
+        use_tls=settings.smtp_ssl,
+        timeout=settings.smtp_timeout,
+    )
+
+
 async def _queue(
     sessions: async_sessionmaker[AsyncSession],
     message: EmailMessage,
@@ -92,6 +109,7 @@ async def _queue(
     recipients: list[str],
     source_id: str | None,
     run_id: str | None,
+    redact: tuple[str, ...] = (),
 ) -> OutgoingEmail:
     """The log row of this sending action, created QUEUED or, for a retry, counted again
     (its Message-ID is put back on the message, so the receiver sees one e-mail)."""
@@ -115,8 +133,8 @@ async def _queue(
             cc=cc,
             bcc=[r for r in recipients if r not in to and r not in cc],
             subject=str(message["Subject"] or ""),
-            body=_part(message, "plain") or "",
-            html=_part(message, "html"),
+            body=_redacted(_part(message, "plain") or "", redact),
+            html=_redacted(_part(message, "html"), redact),
             status=MailStatus.QUEUED,
             attempts=1,
             source_id=source_id,
@@ -142,6 +160,13 @@ async def _settle(
         )
     row.status, row.error = status, error
     return _delivery(row)
+
+
+def _redacted(text: str | None, secrets: tuple[str, ...]) -> str | None:
+    for secret in secrets:
+        if text is not None and secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 def _delivery(row: OutgoingEmail) -> Delivery:

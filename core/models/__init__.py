@@ -1,5 +1,12 @@
 """Every table of the platform, importable from one place (Alembic reads `Base.metadata`)."""
 
+from core.models.accounts import (
+    AccountToken,
+    ApiKey,
+    SignInProvider,
+    SignInState,
+    TwoFactorCredential,
+)
 from core.models.automation import (
     ActionEffect,
     Notification,
@@ -50,7 +57,9 @@ from core.models.tenancy import Company, Department, Role, User, flow_level_role
 from core.models.triggers import Trigger, TriggerExecution
 
 __all__ = [
+    "AccountToken",
     "ActionEffect",
+    "ApiKey",
     "AuditLog",
     "Base",
     "Company",
@@ -95,6 +104,8 @@ __all__ = [
     "RefreshToken",
     "Role",
     "ScheduleSlot",
+    "SignInProvider",
+    "SignInState",
     "Task",
     "TaskExecution",
     "TaskStatus",
@@ -102,6 +113,7 @@ __all__ = [
     "TriggerExecution",
     "TriggerExecutionStatus",
     "TriggerRun",
+    "TwoFactorCredential",
     "User",
     "UserRole",
     "Version",

@@ -42,6 +42,10 @@ class AuditLog(Base):
     company_id: Mapped[str | None] = mapped_column(
         sa.ForeignKey("companies.id", ondelete="CASCADE")
     )
+    api_key_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
+    """Beyond the seed: the API key the change was made with (`user_id` is its creator)."""
     action: Mapped[str]
     entity: Mapped[str]
     entity_id: Mapped[str]

@@ -27,6 +27,8 @@ class Company(Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     primary_color: Mapped[str] = mapped_column(default="#3B82F6", server_default="#3B82F6")
     secondary_color: Mapped[str] = mapped_column(default="#1A1F2E", server_default="#1A1F2E")
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """Beyond the seed: password sign-ins of the company's people need a TOTP code too."""
 
     users: Mapped[list[User]] = relationship(back_populates="company")
     departments: Mapped[list[Department]] = relationship(

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.access import Principal, allowed, require
+from core.access import Principal, require
 from core.audit import record_audit
 from core.audit import snapshot as columns_of
 from core.errors import NotFound
@@ -86,7 +86,7 @@ async def submit_task(
     company_id = company_of(principal)
     form = await _form(session, company_id, task_id)
     task = form.task
-    trial = task.status is TaskStatus.DRAFT and allowed(principal.role, "tasks.write")
+    trial = task.status is TaskStatus.DRAFT and principal.may("tasks.write")
     if form.version is None and task.status is not TaskStatus.PUBLISHED and not trial:
         raise TaskNotSubmittable(
             f"Task {task.name!r} is {task.status.value.lower()}: it takes no submissions.",
@@ -206,7 +206,7 @@ def _visible(principal: Principal) -> list[sa.ColumnElement[bool]]:
         TaskExecution.company_id == company_of(principal),
         TaskExecution.flow_instance_id.is_(None),
     ]
-    if not allowed(principal.role, SEE_ALL):
+    if not principal.may(SEE_ALL):
         where.append(TaskExecution.executor_id == principal.user_id)
     return where
 

@@ -27,8 +27,10 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 
 
 def success_schema(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    # A redirect (a sign-in provider's start and callback) answers no 2xx at all.
     success = next(
-        answer for status, answer in operation["responses"].items() if status.startswith("2")
+        (answer for status, answer in operation["responses"].items() if status.startswith("2")),
+        {},
     )
     schema: dict[str, Any] = success.get("content", {}).get("application/json", {}).get("schema")
     while schema and "$ref" in schema:

@@ -16,6 +16,16 @@ const TablesPage = lazy(() => import("./records/TablesPage").then((m) => ({ defa
 const RecordsPage = lazy(() => import("./records/RecordsPage").then((m) => ({ default: m.RecordsPage })));
 const ActionLinkPage = lazy(() => import("./links/ActionLinkPage").then((m) => ({ default: m.ActionLinkPage })));
 const DelegationPage = lazy(() => import("./settings/DelegationPage").then((m) => ({ default: m.DelegationPage })));
+const SecurityPage = lazy(() => import("./settings/SecurityPage").then((m) => ({ default: m.SecurityPage })));
+const ApiKeysPage = lazy(() => import("./settings/ApiKeysPage").then((m) => ({ default: m.ApiKeysPage })));
+const ForgotPasswordPage = lazy(() => import("./auth/ForgotPasswordPage").then((m) => ({ default: m.ForgotPasswordPage })));
+const ResetPasswordPage = lazy(() => import("./auth/ResetPasswordPage").then((m) => ({ default: m.ResetPasswordPage })));
+const AcceptInvitationPage = lazy(() =>
+  import("./auth/AcceptInvitationPage").then((m) => ({ default: m.AcceptInvitationPage })),
+);
+const ProviderCompletePage = lazy(() =>
+  import("./auth/ProviderCompletePage").then((m) => ({ default: m.ProviderCompletePage })),
+);
 const StandaloneFormPage = lazy(() => import("./tasks/StandaloneFormPage").then((m) => ({ default: m.StandaloneFormPage })));
 
 function Page({ of: Component }: { of: LazyExoticComponent<ComponentType> }) {
@@ -32,6 +42,11 @@ const ConsoleApp = lazy(() => import("./console/ConsoleApp"));
 
 export const routes = [
   { path: "/sign-in", element: <SignInPage /> },
+  // Reached from e-mails and from a sign-in provider, before anyone is signed in.
+  { path: "/sign-in/complete", element: <Page of={ProviderCompletePage} /> },
+  { path: "/forgot-password", element: <Page of={ForgotPasswordPage} /> },
+  { path: "/reset-password", element: <Page of={ResetPasswordPage} /> },
+  { path: "/accept-invitation", element: <Page of={AcceptInvitationPage} /> },
   {
     element: <RequireSession />,
     children: [
@@ -49,6 +64,8 @@ export const routes = [
           { path: "/records", element: <Page of={TablesPage} /> },
           { path: "/records/:table", element: <Page of={RecordsPage} /> },
           { path: "/settings/delegation", element: <Page of={DelegationPage} /> },
+          { path: "/settings/security", element: <Page of={SecurityPage} /> },
+          { path: "/settings/api-keys", element: <Page of={ApiKeysPage} /> },
           { path: "/studio/*", element: <Page of={StudioApp} /> },
           { path: "/console/*", element: <Page of={ConsoleApp} /> },
           { path: "*", element: <NotFoundPage /> },

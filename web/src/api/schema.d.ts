@@ -89,6 +89,334 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API keys of the company (never the keys) */
+        get: operations["ApiKeysListKeys"];
+        put?: never;
+        /** Create an API key with some of your permissions; the key is shown once */
+        post: operations["ApiKeysCreateKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key: refused from its next request on */
+        delete: operations["ApiKeysIdRevokeKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invite a person by e-mail: their account, and a link to choose their password */
+        post: operations["InvitationsInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What an invitation link is for (the link is not spent) */
+        post: operations["AuthInvitationReadInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/invitation/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation by choosing a password (the link works once) */
+        post: operations["AuthInvitationAcceptAcceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** E-mail a password-reset link (the same answer whether or not the address exists) */
+        post: operations["AuthPasswordResetAskReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Choose a new password with an e-mailed reset link; every sign-in ends */
+        post: operations["AuthPasswordResetConfirmConfirmReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change my password (the current one given); my other sign-ins end */
+        post: operations["AuthPasswordChangePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish a sign-in with a TOTP or recovery code */
+        post: operations["AuthLoginTwoFactorSecondStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login/two-factor/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set up the second factor a company requires, during sign-in */
+        post: operations["AuthLoginTwoFactorSetupSetupDuringSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My two-factor sign-in */
+        get: operations["AuthTwoFactorTwoFactorStatus"];
+        put?: never;
+        /** Start enrolling an authenticator app (my password again) */
+        post: operations["AuthTwoFactorEnrol"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/two-factor/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn two-factor sign-in on with a first code; the recovery codes, once */
+        post: operations["AuthTwoFactorConfirmConfirmEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/two-factor/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn two-factor sign-in off (my password again) */
+        post: operations["AuthTwoFactorDisableDisableTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sign-in providers of the company an e-mail address belongs to (by domain) */
+        get: operations["AuthProvidersProvidersFor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/{provider_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Go to the provider to sign in (authorization code flow with PKCE) */
+        get: operations["AuthOidcProviderIdStartStartProviderSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the provider sends the browser back; on to the web app */
+        get: operations["AuthOidcCallbackProviderCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Trade the one-time code of a provider sign-in for tokens */
+        post: operations["AuthOidcExchangeExchangeProviderCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sign-in-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List sign-in providers */
+        get: operations["SignInProvidersListSignIn Providers"];
+        put?: never;
+        /** Create one of sign-in providers */
+        post: operations["SignInProvidersCreateSignIn Providers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sign-in-providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one of sign-in providers */
+        get: operations["SignInProvidersIdGetSignIn Providers"];
+        put?: never;
+        post?: never;
+        /** Delete one of sign-in providers */
+        delete: operations["SignInProvidersIdDeleteSignIn Providers"];
+        options?: never;
+        head?: never;
+        /** Change one of sign-in providers */
+        patch: operations["SignInProvidersIdUpdateSignIn Providers"];
+        trace?: never;
+    };
     "/companies": {
         parameters: {
             query?: never;
@@ -2115,10 +2443,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AcceptedOut */
-        AcceptedOut: {
-            eventId: string;
-        };
         /** ActionLinkIn */
         ActionLinkIn: {
             comment?: string | null;
@@ -2175,6 +2499,43 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /** ApiKeyCreate */
+        ApiKeyCreate: {
+            name: string;
+            permissions: string[];
+            expiresAt?: string | null;
+        };
+        /** ApiKeyCreated */
+        ApiKeyCreated: {
+            id: string;
+            name: string;
+            prefix: string;
+            permissions: string[];
+            companyId: string | null;
+            createdById: string;
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+            active: boolean;
+            key: string;
+        };
+        /** ApiKeyOut */
+        ApiKeyOut: {
+            id: string;
+            name: string;
+            prefix: string;
+            permissions: string[];
+            companyId: string | null;
+            createdById: string;
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            revokedAt: string | null;
+            lastUsedAt: string | null;
+            active: boolean;
+        };
         /** AudienceOut */
         AudienceOut: {
             versionId: string;
@@ -2189,6 +2550,9 @@ export interface components {
             id: string;
             userId: string;
             user: components["schemas"]["AuditUser"];
+            apiKeyId: string | null;
+            apiKeyName: string | null;
+            actor: string;
             action: string;
             entity: string;
             entityId: string;
@@ -2283,6 +2647,10 @@ export interface components {
         CancelIn: {
             reason?: string | null;
         };
+        /** ChallengeIn */
+        ChallengeIn: {
+            challenge: string;
+        };
         /** ChangeOut */
         ChangeOut: {
             /** @enum {string} */
@@ -2299,6 +2667,10 @@ export interface components {
             ok: boolean;
             problems: components["schemas"]["ProblemOut"][];
         };
+        /** CodeIn */
+        CodeIn: {
+            code: string;
+        };
         /** CompanyCreate */
         CompanyCreate: {
             name: string;
@@ -2310,6 +2682,8 @@ export interface components {
             primaryColor: string;
             /** @default #1A1F2E */
             secondaryColor: string;
+            /** @default false */
+            requireTwoFactor: boolean;
         };
         /** CompanyOut */
         CompanyOut: {
@@ -2320,6 +2694,7 @@ export interface components {
             isActive: boolean;
             primaryColor: string;
             secondaryColor: string;
+            requireTwoFactor: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2341,6 +2716,7 @@ export interface components {
             isActive?: boolean;
             primaryColor?: string;
             secondaryColor?: string;
+            requireTwoFactor?: boolean;
         };
         /** CompareOut */
         CompareOut: {
@@ -2574,6 +2950,11 @@ export interface components {
             isActive: boolean;
             secret: string;
         };
+        /** EnrolmentOut */
+        EnrolmentOut: {
+            secret: string;
+            provisioningUri: string;
+        };
         /**
          * EventType
          * @enum {string}
@@ -2587,6 +2968,10 @@ export interface components {
             configSchema: {
                 [key: string]: unknown;
             };
+        };
+        /** ExchangeIn */
+        ExchangeIn: {
+            code: string;
         };
         /** ExecutionOut */
         ExecutionOut: {
@@ -2750,6 +3135,18 @@ export interface components {
             message: string;
             fields: string[];
         };
+        /** GroupRole */
+        GroupRole: {
+            group: string;
+            role?: components["schemas"]["UserRole"] | null;
+            roleIds?: string[];
+        };
+        /** GroupRoleOut */
+        GroupRoleOut: {
+            group: string;
+            role?: components["schemas"]["UserRole"] | null;
+            roleIds?: string[];
+        };
         /** HealthOut */
         HealthOut: {
             versionId: string;
@@ -2904,6 +3301,29 @@ export interface components {
             };
             isActive?: boolean;
         };
+        /** InvitationAccept */
+        InvitationAccept: {
+            token: string;
+            password: string;
+        };
+        /** InvitationCreate */
+        InvitationCreate: {
+            email: string;
+            firstName?: string | null;
+            lastName?: string | null;
+            role?: components["schemas"]["UserRole"];
+            roleIds?: string[];
+        };
+        /** InvitationIn */
+        InvitationIn: {
+            token: string;
+        };
+        /** InvitedOut */
+        InvitedOut: {
+            email: string;
+            firstName: string | null;
+            companyName: string | null;
+        };
         /** LevelIn */
         LevelIn: {
             order: number;
@@ -2962,6 +3382,7 @@ export interface components {
             user: components["schemas"]["UserOut"];
             actingCompanyId: string | null;
             permissions: string[];
+            apiKeyName?: string | null;
         };
         /** MigrateIn */
         MigrateIn: {
@@ -3077,6 +3498,27 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             sentAt: string | null;
+        };
+        /** PageOut[ApiKeyOut] */
+        "PageOut_api.accounts.keys.ApiKeyOut_": {
+            items: components["schemas"]["ApiKeyOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[ProviderChoiceOut] */
+        "PageOut_api.accounts.routes.ProviderChoiceOut_": {
+            items: components["schemas"]["ProviderChoiceOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        /** PageOut[ProviderOut] */
+        "PageOut_api.accounts.routes.ProviderOut_": {
+            items: components["schemas"]["ProviderOut"][];
+            total: number;
+            limit: number;
+            offset: number;
         };
         /** PageOut[EmailTemplateOut] */
         "PageOut_api.definitions.schemas.EmailTemplateOut_": {
@@ -3302,6 +3744,15 @@ export interface components {
             limit: number;
             offset: number;
         };
+        /** PasswordChange */
+        PasswordChange: {
+            currentPassword: string;
+            newPassword: string;
+        };
+        /** PasswordIn */
+        PasswordIn: {
+            password: string;
+        };
         /** PauseIn */
         PauseIn: {
             reason: string;
@@ -3388,6 +3839,64 @@ export interface components {
             };
             lastSlots: components["schemas"]["SlotOut"][];
         };
+        /** ProviderChoiceOut */
+        ProviderChoiceOut: {
+            id: string;
+            name: string;
+        };
+        /** ProviderCreate */
+        ProviderCreate: {
+            name: string;
+            issuer: string;
+            clientId: string;
+            clientSecret?: string | null;
+            /** @default openid email profile */
+            scopes: string;
+            /** @default groups */
+            groupsClaim: string;
+            groupRoles?: components["schemas"]["GroupRole"][];
+            /** @default false */
+            createUsers: boolean;
+            /** @default true */
+            isActive: boolean;
+        };
+        /** ProviderOut */
+        ProviderOut: {
+            id: string;
+            name: string;
+            issuer: string;
+            clientId: string;
+            clientSecretSet: boolean;
+            scopes: string;
+            groupsClaim: string;
+            groupRoles: components["schemas"]["GroupRoleOut"][];
+            createUsers: boolean;
+            isActive: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** ProviderSignInOut */
+        ProviderSignInOut: {
+            accessToken: string;
+            refreshToken: string;
+            expiresIn: number;
+            tokenType: string;
+            next?: string | null;
+        };
+        /** ProviderUpdate */
+        ProviderUpdate: {
+            name?: string;
+            issuer?: string;
+            clientId?: string;
+            clientSecret?: string | null;
+            scopes?: string;
+            groupsClaim?: string;
+            groupRoles?: components["schemas"]["GroupRole"][];
+            createUsers?: boolean;
+            isActive?: boolean;
+        };
         /** PublishIn */
         PublishIn: {
             entityType: string;
@@ -3462,9 +3971,22 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** RecoveryCodesOut */
+        RecoveryCodesOut: {
+            recoveryCodes: string[];
+        };
         /** RefreshIn */
         RefreshIn: {
             refreshToken: string;
+        };
+        /** ResetConfirm */
+        ResetConfirm: {
+            token: string;
+            password: string;
+        };
+        /** ResetRequest */
+        ResetRequest: {
+            email: string;
         };
         /** ResolvedOut */
         ResolvedOut: {
@@ -3553,11 +4075,28 @@ export interface components {
             /** Format: date-time */
             startedAt: string;
         };
+        /** SecondStep */
+        SecondStep: {
+            challenge: string;
+            code: string;
+        };
         /** SightOut */
         SightOut: {
             versionId: string;
             version: string;
             reason: string;
+        };
+        /** SignInAs */
+        SignInAs: {
+            email: string;
+        };
+        /** SignedInOut */
+        SignedInOut: {
+            accessToken: string;
+            refreshToken: string;
+            expiresIn: number;
+            tokenType: string;
+            recoveryCodes?: string[] | null;
         };
         /** SimulateIn */
         SimulateIn: {
@@ -3892,6 +4431,13 @@ export interface components {
             flowId?: string | null;
             tableId?: string | null;
         };
+        /** TwoFactorOut */
+        TwoFactorOut: {
+            enabled: boolean;
+            pending: boolean;
+            required: boolean;
+            recoveryCodesLeft: number;
+        };
         /** UnreadOut */
         UnreadOut: {
             unread: number;
@@ -4033,6 +4579,10 @@ export interface components {
             };
             isActive?: boolean;
         };
+        /** AcceptedOut */
+        accounts_routes_AcceptedOut: {
+            detail: string;
+        };
         /** ActionOut */
         flows_schemas_ActionOut: {
             instance: components["schemas"]["InstanceState"];
@@ -4046,6 +4596,10 @@ export interface components {
             configSchema: {
                 [key: string]: unknown;
             };
+        };
+        /** AcceptedOut */
+        webhooks_routes_AcceptedOut: {
+            eventId: string;
         };
     };
     responses: never;
@@ -4209,6 +4763,916 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeOut"];
+                };
+            };
+        };
+    };
+    ApiKeysListKeys: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_api.accounts.keys.ApiKeyOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysCreateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysIdRevokeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    InvitationsInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthInvitationReadInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitedOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthInvitationAcceptAcceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationAccept"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInAs"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthPasswordResetAskReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["accounts_routes_AcceptedOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthPasswordResetConfirmConfirmReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthPasswordChangePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthLoginTwoFactorSecondStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondStep"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedInOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthLoginTwoFactorSetupSetupDuringSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChallengeIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthTwoFactorTwoFactorStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorOut"];
+                };
+            };
+        };
+    };
+    AuthTwoFactorEnrol: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthTwoFactorConfirmConfirmEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthTwoFactorDisableDisableTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthProvidersProvidersFor: {
+        parameters: {
+            query: {
+                email: string;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_api.accounts.routes.ProviderChoiceOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthOidcProviderIdStartStartProviderSignIn: {
+        parameters: {
+            query?: {
+                next?: string | null;
+            };
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect Response */
+            302: {
+                headers: {
+                    /** @description target path for the redirect */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthOidcCallbackProviderCallback: {
+        parameters: {
+            query?: {
+                state?: string;
+                code?: string | null;
+                error?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect Response */
+            302: {
+                headers: {
+                    /** @description target path for the redirect */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    AuthOidcExchangeExchangeProviderCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExchangeIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSignInOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    "SignInProvidersListSignIn Providers": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                /** @description One of createdAt, name; prefix - for descending */
+                sort?: string | null;
+                isActive?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_api.accounts.routes.ProviderOut_"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    "SignInProvidersCreateSignIn Providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    "SignInProvidersIdGetSignIn Providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    "SignInProvidersIdDeleteSignIn Providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    "SignInProvidersIdUpdateSignIn Providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderUpdate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
@@ -7954,7 +9418,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AcceptedOut"];
+                    "application/json": components["schemas"]["webhooks_routes_AcceptedOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -23,6 +23,8 @@ import {
   IconLogout,
   IconTools,
   IconGauge,
+  IconShieldLock,
+  IconKey,
 } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { signOut } from "../api/session";
@@ -39,7 +41,11 @@ const LINKS = [
   { to: "/notifications", label: "Notifications", icon: IconBell },
   { to: "/records", label: "Records", icon: IconTable },
   { to: "/settings/delegation", label: "Out of office", icon: IconPlaneDeparture },
+  { to: "/settings/security", label: "Security", icon: IconShieldLock },
 ];
+
+// API keys of the company, for those who may manage them (developers and admins).
+const API_KEYS = { to: "/settings/api-keys", label: "API keys", icon: IconKey, end: false };
 
 // The builder studio, for those the API lets define forms (developers and admins).
 const STUDIO = { to: "/studio", label: "Studio", icon: IconTools, end: false };
@@ -145,6 +151,7 @@ function ShellFrame({ developer, actsInCompany }: { developer: boolean; actsInCo
       <AppShell.Navbar p="xs" aria-label="Main">
         {[
           ...LINKS,
+          ...((me.data?.permissions ?? []).includes("api_keys.manage") ? [API_KEYS] : []),
           ...((me.data?.permissions ?? []).includes("tasks.write") ? [STUDIO] : []),
           ...((me.data?.permissions ?? []).includes("executions.read") ? [CONSOLE] : []),
         ].map((link) => (
