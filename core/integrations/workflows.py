@@ -49,8 +49,8 @@ from core.models import (
 )
 from core.plugins.integrations import IntegrationSource, check_config
 from core.settings import Settings
+from core.templating import render_value
 from core.tenancy import scope
-from core.triggers.templating import render_value
 
 log = logging.getLogger("erp.integrations")
 Sessions = async_sessionmaker[AsyncSession]

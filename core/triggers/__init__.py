@@ -1,11 +1,12 @@
 """Triggers: events matched to triggers, conditions evaluated once, actions run in order
 through plugins, one TriggerExecution per (trigger, event). docs/triggers.md explains it."""
 
+from core.templating import TemplateFailed
 from core.triggers.actions import Action, ActionContext, EventInfo, TriggerInfo
 from core.triggers.admission import admit
 from core.triggers.dry_run import ActionPreview, TriggerTest, dry_run_trigger
 from core.triggers.engine import TriggerEngine, worker_name
-from core.triggers.errors import ActionConfigInvalid, ActionFailed, TemplateFailed, UnknownAction
+from core.triggers.errors import ActionConfigInvalid, ActionFailed, UnknownAction
 from core.triggers.history import execution_stats, get_execution, list_executions, retry_execution
 from core.triggers.registry import ActionRegistry, get_action_registry
 from core.triggers.relay import mark_dispatched, pending_events, prune_outbox

@@ -21,9 +21,9 @@ from core.http import GuardedHttpClient
 from core.models import EventType
 from core.plugins.settings import PluginSettings
 from core.settings import Settings
+from core.templating import render_text
 from core.tenancy import scope
 from core.triggers.errors import ActionConfigInvalid, ActionFailed
-from core.triggers.templating import render_text
 
 if TYPE_CHECKING:
     from core.mail import Delivery

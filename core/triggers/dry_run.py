@@ -16,13 +16,13 @@ from core.errors import ErpError, FieldProblem, NotFound, ValidationFailed
 from core.models import OutboxEvent, Trigger, utcnow
 from core.rules.service import explanation_tree
 from core.settings import Settings
+from core.templating import collecting_warnings, render_value
 from core.triggers.admission import event_info
 from core.triggers.conditions import evaluate_conditions, event_variables
 from core.triggers.engine import add_flow_links
 from core.triggers.matching import fields_for_runs
 from core.triggers.registry import ActionRegistry, get_action_registry
 from core.triggers.service import get_trigger
-from core.triggers.templating import collecting_warnings, render_value
 from core.triggers.trigger_settings import parse_steps
 
 SAMPLE_EVENT_ID = "sample"

@@ -13,9 +13,9 @@ from core.entities import EntityKind
 from core.errors import ErpError, FieldProblem, ValidationFailed
 from core.models import EmailTemplate
 from core.settings import Settings
+from core.templating import template_names
 from core.tenancy import company_of
 from core.triggers.service import unfillable_by_senders
-from core.triggers.templating import template_names
 
 
 async def template_values(

@@ -31,6 +31,7 @@ from core.models import OutboxEvent, Trigger, TriggerExecutionStatus, as_utc, ut
 from core.plugins.manager import Plugins
 from core.releases import released_trigger
 from core.settings import Settings
+from core.templating import collecting_warnings, render_value
 from core.triggers.actions import ActionContext, CompanyServices, EventInfo, TriggerInfo
 from core.triggers.admission import Admission, admit, event_info
 from core.triggers.conditions import Fields, event_variables
@@ -47,7 +48,6 @@ from core.triggers.runs import (
     renew_leases,
     save_progress,
 )
-from core.triggers.templating import collecting_warnings, render_value
 from core.triggers.trigger_settings import ActionStep, TriggerSettings, parse_settings, parse_steps
 
 log = logging.getLogger("erp.triggers")

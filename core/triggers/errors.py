@@ -32,10 +32,3 @@ class UnknownAction(ErpError):
 
     code = "action.unknown"
     status = 422
-
-
-class TemplateFailed(ErpError):
-    """A `{{ }}` template could not be compiled or rendered in the sandbox."""
-
-    code = "template.failed"
-    status = 422

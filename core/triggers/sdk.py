@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import ErpError
 from core.http import GuardedHttpClient, HttpResponse, OutboundRequestFailed
 from core.models import ActionEffect, EmailTemplate, MailStatus
+from core.templating import render_text, render_value
 from core.triggers.actions import Action, ActionContext, ActionOutput, EventInfo, TriggerInfo
 from core.triggers.errors import ActionFailed
-from core.triggers.templating import render_text, render_value
 
 T = TypeVar("T")
 

@@ -15,11 +15,11 @@ from core.models import CustomTable, EventType, Flow, Task, Trigger
 from core.rules import RuleError
 from core.rules.fields import field_names
 from core.rules.service import prepare_rule
+from core.templating import template_names
 from core.triggers.conditions import Fields, fields_of, slug
 from core.triggers.matching import fields_of_flows
 from core.triggers.references import referenced_templates, unknown_references
 from core.triggers.registry import ActionRegistry, get_action_registry
-from core.triggers.templating import template_names
 from core.triggers.trigger_settings import parse_settings, parse_steps
 
 EDITABLE = (

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from core.database import transaction
 from core.models import CustomTableRecord, EmailTemplate, EventType, TriggerExecutionStatus
-from core.triggers.templating import TIME_BUDGET_SECONDS
+from core.templating import TIME_BUDGET_SECONDS
 from tests.world.automation import Pipeline, add_table, add_trigger, executions, expense, record
 from tests.world.services import HttpReceiver, SmtpServer
 from tests.world.tenants import Sessions, Tenant

@@ -1,5 +1,5 @@
 """The jinja2 sandbox that templates are rendered in, run inside the template worker process
-(core.triggers.templating): a template can read the event's data but cannot reach Python
+(core.templating.rendering): a template can read the event's data but cannot reach Python
 internals or mutate anything, and the operators that build values are bounded so that a
 template meets a clear error long before the worker's hard memory limit."""
 

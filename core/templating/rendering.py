@@ -1,6 +1,6 @@
 """`{{variables}}` in action configs and email templates. Plain substitutions
 (`{{ employee_name }}`, `{{ data.items.0.sku }}`) are looked up here; anything else (filters,
-expressions, statements) is rendered by jinja2's sandbox (core.triggers.sandbox) in a
+expressions, statements) is rendered by jinja2's sandbox (core.templating.sandbox) in a
 separate worker process with a hard deadline and memory limit, so no template can stall the
 event loop or take the process's memory, whatever it does."""
 
@@ -22,9 +22,9 @@ from typing import Any
 from jinja2 import TemplateError, meta, nodes
 from pebble import ProcessExpired, ProcessPool
 
-from core.triggers import sandbox
-from core.triggers.errors import TemplateFailed
-from core.triggers.sandbox import MAX_OUTPUT_CHARS, MAX_RANGE, MEMORY_MB
+from core.templating import sandbox
+from core.templating.errors import TemplateFailed
+from core.templating.sandbox import MAX_OUTPUT_CHARS, MAX_RANGE, MEMORY_MB
 
 __all__ = [
     "MAX_OUTPUT_CHARS",
@@ -225,7 +225,7 @@ def _worker_pool() -> ProcessPool:
             # forkserver: workers start from a small clean process (this module preloaded),
             # not from a copy of this one with its threads, connections and event loop.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["core.triggers.sandbox"])
+            context.set_forkserver_preload(["core.templating.sandbox"])
             _pool = ProcessPool(
                 max_workers=WORKERS, initializer=sandbox.limit_memory, context=context
             )

@@ -9,10 +9,10 @@ import asyncio
 
 import pytest
 
-from core.triggers.errors import TemplateFailed
-from core.triggers.templating import (
+from core.templating import (
     MEMORY_MB,
     TIME_BUDGET_SECONDS,
+    TemplateFailed,
     collecting_warnings,
     render_text,
     render_value,
