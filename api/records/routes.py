@@ -25,11 +25,15 @@ from api.records.schemas import (
     RecordPage,
     RecordQuery,
     RecordWrite,
+    SchemaCheckIn,
+    SchemaCheckOut,
     TableCreate,
     TableOut,
+    TableSchemasOut,
     TableUpdate,
     changes_of,
     record_out,
+    schema_check_out,
     table_out,
 )
 from core import records
@@ -78,6 +82,39 @@ async def create_table(db: DB, principal: Actor, data: JSONBody[TableCreate]) ->
         permissions=data.permissions,
     )
     return table_out(table)
+
+
+@get(
+    "/tables/definition-schemas",
+    guards=[requires("tables.read")],
+    summary="JSON Schemas of a table's relations and permissions",
+)
+async def definition_schemas() -> TableSchemasOut:
+    return TableSchemasOut(
+        relations=records.RELATIONS_SCHEMA,
+        permissions=records.PERMISSIONS_SCHEMA,
+        platform_roles=list(records.PLATFORM_ROLES),
+    )
+
+
+@post(
+    "/tables/{table:str}/schema-check",
+    guards=[requires("tables.write")],
+    status_code=200,
+    summary="What a new schema would do to the table's records (nothing is written)",
+)
+async def check_schema(
+    db: DB, principal: Actor, table: FromPath[str], data: JSONBody[SchemaCheckIn]
+) -> SchemaCheckOut:
+    impact = await use_cases.check_table_change(
+        db,
+        principal,
+        table_id=table,
+        schema=data.schema,
+        relations=None if data.relations is msgspec.UNSET else data.relations,
+        permissions=None if data.permissions is msgspec.UNSET else data.permissions,
+    )
+    return schema_check_out(impact)
 
 
 @get(
@@ -372,6 +409,8 @@ tables = Router(
     route_handlers=[
         list_tables,
         create_table,
+        definition_schemas,
+        check_schema,
         get_table,
         update_table,
         delete_table,

@@ -10,9 +10,9 @@ from msgspec import UNSET, Meta, UnsetType
 
 from api.organisation.schemas import Name
 from api.pagination import MAX_OFFSET
-from api.structs import Body, Out, mapper
+from api.structs import Body, Out, mapper, to_out
 from core.models import CustomTableRecord, Dataset, DatasetStatus
-from core.records import DatasetView, NewRecord, StoredRecord
+from core.records import DatasetView, NewRecord, SchemaImpact, StoredRecord
 
 FieldDefinition = dict[str, Any]
 TableName = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
@@ -51,6 +51,58 @@ class TableUpdate(Body):
     relations: list[dict[str, Any]] | UnsetType = UNSET
     settings: dict[str, Any] | UnsetType = UNSET
     permissions: dict[str, Any] | UnsetType = UNSET
+
+
+class SchemaCheckIn(Body):
+    """A table's new schema, with the relations and permissions it would have (its own when
+    left out)."""
+
+    schema: list[FieldDefinition]
+    relations: list[dict[str, Any]] | UnsetType = UNSET
+    permissions: dict[str, Any] | UnsetType = UNSET
+
+
+class FieldChangeOut(Out):
+    id: str
+    label: str
+    type: str
+    before: str | None
+    """The type it had (type changes)."""
+    values: int
+    """Live records holding a value for the field."""
+    required: bool
+
+
+class RecordProblemOut(Out):
+    path: str
+    """`records[<record id>].<field id>`."""
+    message: str
+    code: str
+
+
+class SchemaCheckOut(Out):
+    """What saving the schema would do, nothing written: `fits` is false when some records
+    would no longer fit (then saving is refused, and `problems` say why, up to 100)."""
+
+    fits: bool
+    records: int
+    misfits: int
+    problems: list[RecordProblemOut]
+    dropped: list[FieldChangeOut]
+    """Fields removed; their values are removed from the records."""
+    added: list[FieldChangeOut]
+    retyped: list[FieldChangeOut]
+    indexes_added: list[str]
+    indexes_dropped: list[str]
+
+
+class TableSchemasOut(Out):
+    """JSON Schemas of a table's relations and permissions, and the platform roles its
+    permissions may name besides the company's roles (GET /roles)."""
+
+    relations: dict[str, Any]
+    permissions: dict[str, Any]
+    platform_roles: list[str]
 
 
 class RecordOut(Out):
@@ -154,6 +206,22 @@ class DatasetUpdate(Body):
 
 
 table_out = mapper(TableOut)
+
+
+def schema_check_out(impact: SchemaImpact) -> SchemaCheckOut:
+    return SchemaCheckOut(
+        fits=impact.fits,
+        records=impact.records,
+        misfits=impact.misfits,
+        problems=[
+            RecordProblemOut(path=p.path, message=p.message, code=p.code) for p in impact.problems
+        ],
+        dropped=[to_out(FieldChangeOut, c) for c in impact.dropped],
+        added=[to_out(FieldChangeOut, c) for c in impact.added],
+        retyped=[to_out(FieldChangeOut, c) for c in impact.retyped],
+        indexes_added=impact.indexes_added,
+        indexes_dropped=impact.indexes_dropped,
+    )
 
 
 def record_out(

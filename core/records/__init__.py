@@ -20,6 +20,7 @@ from core.records.datasets import (
     reader_for,
     update_dataset,
 )
+from core.records.permissions import PERMISSIONS_SCHEMA, PLATFORM_ROLES
 from core.records.records import (
     NewRecord,
     Page,
@@ -31,6 +32,8 @@ from core.records.records import (
     restore_record,
     update_record,
 )
+from core.records.relations import RELATIONS_SCHEMA
+from core.records.schema_changes import FieldChange, SchemaImpact
 from core.records.tables import (
     create_table,
     delete_table,
@@ -42,10 +45,15 @@ from core.records.tables import (
 
 __all__ = [
     "MAX_BULK",
+    "PERMISSIONS_SCHEMA",
+    "PLATFORM_ROLES",
+    "RELATIONS_SCHEMA",
     "DatasetView",
+    "FieldChange",
     "NewRecord",
     "Page",
     "Reader",
+    "SchemaImpact",
     "StoredRecord",
     "archive_dataset",
     "bulk_create_records",

@@ -32,6 +32,8 @@ SCOPES: tuple[Scope, ...] = ("none", "own", "all")
 """Narrowest first: of two grants, the later in this order is the broader."""
 FIELD_ACCESS: tuple[Access, ...] = ("none", "read", "write")
 UNCONFIGURABLE = frozenset({UserRole.ADMIN.value, UserRole.DEVELOPER.value})
+PLATFORM_ROLES = tuple(r.value for r in UserRole if r.value not in UNCONFIGURABLE)
+"""The platform roles a table's permissions may name (besides company roles)."""
 DEFAULT_GRANTS: dict[str, Scope] = {
     "read": "all",
     "create": "all",
@@ -40,6 +42,44 @@ DEFAULT_GRANTS: dict[str, Scope] = {
 }
 """What a role the table does not name may do: read everything, add records, and change or
 delete the records it created."""
+
+_SCOPE_TITLES = {"all": "All records", "own": "Their own records", "none": "None"}
+_ACCESS_TITLES = {"write": "Read and write", "read": "Read only", "none": "Hidden"}
+ROLE_PERMISSIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        **{
+            action: {
+                "type": "string",
+                "title": action.capitalize(),
+                "oneOf": [{"const": s, "title": _SCOPE_TITLES[s]} for s in reversed(SCOPES)],
+                "default": DEFAULT_GRANTS[action],
+            }
+            for action in ACTIONS
+        },
+        "fields": {
+            "type": "object",
+            "title": "Field access",
+            "description": "Field id: access; a field not named is read and written.",
+            "additionalProperties": {
+                "type": "string",
+                "oneOf": [{"const": a, "title": _ACCESS_TITLES[a]} for a in reversed(FIELD_ACCESS)],
+            },
+        },
+    },
+}
+"""What one role may do with a table's records: each action on all records, on its own or
+on none; each field writable, read-only or hidden."""
+PERMISSIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Permissions",
+    "description": "Per role (MANAGER, EMPLOYEE or a company role's name) what it may do; a "
+    "role not named has the defaults. Admins and developers may always do everything.",
+    "propertyNames": {"not": {"enum": sorted(UNCONFIGURABLE)}},
+    "additionalProperties": ROLE_PERMISSIONS_SCHEMA,
+}
+"""The JSON Schema of a table's `permissions` (GET /tables/definition-schemas)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,40 @@ from core.schema import CompiledSchema, compile_schema
 RELATION_TYPES = ("one-to-many", "many-to-many")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 
+RELATIONS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "title": "Relations",
+    "description": "The other side of record fields of other tables that point at this one: "
+    "the rows of `table` whose `field` holds this row's id.",
+    "items": {
+        "type": "object",
+        "required": ["name", "type", "table", "field"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {
+                "type": "string",
+                "title": "Name",
+                "description": "What `expand` calls it; not a field id of this table.",
+                "pattern": "^" + _NAME.pattern.removesuffix("\\Z") + "$",
+            },
+            "type": {
+                "type": "string",
+                "title": "Kind",
+                "enum": list(RELATION_TYPES),
+                "description": "one-to-many through a single record field, many-to-many "
+                "through a multiple one.",
+            },
+            "table": {"type": "string", "title": "Table", "description": "The other table's name."},
+            "field": {
+                "type": "string",
+                "title": "Through its field",
+                "description": "Its record field that points at this table.",
+            },
+        },
+    },
+}
+"""The JSON Schema of a table's `relations` (GET /tables/definition-schemas)."""
+
 
 def record_targets(schema: CompiledSchema) -> dict[str, str]:
     """Field id -> name of the table its record field points at."""

@@ -15,13 +15,11 @@ from core.records.indexes import drop_indexes, sync_indexes
 from core.records.permissions import check_permissions
 from core.records.query import dialect_of
 from core.records.relations import check_relations
+from core.records.schema_changes import SchemaImpact, schema_impact
 from core.releases.running import released_version
-from core.schema import CompiledSchema, clean_many, compile_schema
+from core.schema import CompiledSchema, compile_schema
 
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}\Z")
-CHECK_BATCH = 1_000
-MAX_REPORTED = 100
-"""At most this many records are listed when a schema change does not fit them."""
 
 
 def table_schema(table: CustomTable | TableHead) -> CompiledSchema:
@@ -179,7 +177,11 @@ async def update_table(
     if schema is not None:
         schema = _schema_list(schema)
         new = compile_schema(schema, where="schema")
-        await _check_records_fit(session, company_id, table, new)
+        impact = await schema_impact(
+            session, company_id=company_id, table_id=table.id, current=compiled, new=new
+        )
+        if not impact.fits:
+            raise impact.refusal()
         removed = set(compiled.by_id) - set(new.by_id)
         compiled = new
     if schema is not None or relations is not None:
@@ -217,43 +219,46 @@ async def update_table(
     return table
 
 
-async def _check_records_fit(
-    session: AsyncSession, company_id: str, table: CustomTable, schema: CompiledSchema
-) -> None:
+async def check_table_change(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    table_id: str,
+    schema: Any,
+    relations: Any = None,
+    permissions: Any = None,
+) -> SchemaImpact:
+    """What `update_table` with this schema would do to the table's records, writing nothing.
+    An invalid schema, or relations and permissions that do not hold with it (the table's own
+    when not given), raise ValidationFailed as saving would; records that would not fit are
+    reported in the answer."""
+    table = await get_table(session, company_id=company_id, table_id=table_id)
+    new = compile_schema(_schema_list(schema), where="schema")
     problems: list[FieldProblem] = []
-    misfits = 0
-    last = ""
-    while True:
-        # Keyset batches: reference checks run between them on the same connection.
-        batch = (
-            await session.execute(
-                sa.select(CustomTableRecord.id, CustomTableRecord.data)
-                .where(
-                    CustomTableRecord.table_id == table.id,
-                    CustomTableRecord.deleted_at.is_(None),
-                    CustomTableRecord.id > last,
-                )
-                .order_by(CustomTableRecord.id)
-                .limit(CHECK_BATCH)
-            )
-        ).all()
-        if not batch:
-            break
-        last = batch[-1][0]
-        # Values of fields the new schema drops are not a misfit: they are removed.
-        items = [({k: v for k, v in data.items() if k in schema.by_id}, None) for _, data in batch]
-        prefixes = [f"records[{rid}]." for rid, _ in batch]
+    for check in (
+        check_relations(
+            session,
+            company_id=company_id,
+            table_name=table.name,
+            schema=new,
+            relations=table.relations if relations is None else relations,
+        ),
+        check_permissions(
+            session,
+            company_id=company_id,
+            permissions=table.permissions if permissions is None else permissions,
+            schema=new,
+        ),
+    ):
         try:
-            await clean_many(
-                session, company_id=company_id, schema=schema, items=items, prefixes=prefixes
-            )
+            await check
         except ValidationFailed as exc:
-            misfits += len({p.path.split("]")[0] for p in exc.problems})
-            problems.extend(exc.problems[: max(0, MAX_REPORTED - len(problems))])
+            problems.extend(exc.problems)
     if problems:
-        raise ValidationFailed(
-            problems, f"{misfits} record(s) do not fit the new schema; nothing was changed"
-        )
+        raise ValidationFailed(problems, "The table's relations or permissions do not hold")
+    return await schema_impact(
+        session, company_id=company_id, table_id=table.id, current=table_schema(table), new=new
+    )
 
 
 async def _drop_values(session: AsyncSession, table_id: str, fields: set[str]) -> None:

@@ -13,6 +13,7 @@ from core.audit import record_audit, snapshot
 from core.models import CustomTable, Dataset
 from core.records import bulk, csv_transfer, datasets, records, tables
 from core.records.records import NewRecord, StoredRecord
+from core.records.schema_changes import SchemaImpact
 from core.tenancy import company_of
 
 
@@ -45,6 +46,27 @@ async def update_table(
         after=snapshot(row),
     )
     return row
+
+
+async def check_table_change(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    table_id: str,
+    schema: Any,
+    relations: Any = None,
+    permissions: Any = None,
+) -> SchemaImpact:
+    """What changing the table to this schema would do to its records; nothing is written."""
+    require(principal, "tables.write")
+    return await tables.check_table_change(
+        session,
+        company_id=company_of(principal),
+        table_id=table_id,
+        schema=schema,
+        relations=relations,
+        permissions=permissions,
+    )
 
 
 async def delete_table(session: AsyncSession, principal: Principal, *, table_id: str) -> None:
