@@ -25,11 +25,12 @@ DONE = (MailStatus.SENT, MailStatus.CAPTURED)
 
 class MailFailed(Exception):
     """The SMTP server could not be reached or refused the message (`retryable` False when
-    trying again cannot help, such as refused recipients)."""
+    trying again cannot help, such as refused recipients); `mail_id` is its mail log row."""
 
-    def __init__(self, reason: str, *, retryable: bool = True) -> None:
+    def __init__(self, reason: str, *, retryable: bool = True, mail_id: str = "") -> None:
         super().__init__(reason)
         self.retryable = retryable
+        self.mail_id = mail_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +76,11 @@ async def deliver(
         await send_unlogged(settings, message, recipients)
     except aiosmtplib.SMTPRecipientsRefused as exc:
         await _settle(sessions, row, MailStatus.FAILED, error=f"recipients refused: {exc}")
-        raise MailFailed(f"recipients refused: {exc}", retryable=False) from exc
+        raise MailFailed(f"recipients refused: {exc}", retryable=False, mail_id=row.id) from exc
     except (aiosmtplib.SMTPException, OSError) as exc:
         reason = f"SMTP {settings.smtp_host}:{settings.smtp_port}: {exc}"
         await _settle(sessions, row, MailStatus.FAILED, error=reason)
-        raise MailFailed(reason) from exc
+        raise MailFailed(reason, mail_id=row.id) from exc
     return await _settle(sessions, row, MailStatus.SENT)
 
 

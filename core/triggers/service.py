@@ -227,6 +227,12 @@ def _known_variables(event_type: EventType, fields: Fields | None) -> frozenset[
     return frozenset(names)
 
 
+def event_variable_names(event_type: EventType) -> frozenset[str] | None:
+    """The variables every event of this type offers, before the fields of what a trigger
+    is attached to (None: an open payload)."""
+    return _known_variables(event_type, [])
+
+
 def _unknown_variables(
     registry: ActionRegistry, steps: list[Any], raw: Any, known: frozenset[str] | None
 ) -> list[FieldProblem]:
@@ -298,16 +304,28 @@ async def _unknown_template_variables(
     return problems
 
 
-async def unfillable_by_senders(
-    session: AsyncSession, company_id: str, template_id: str, texts: dict[str, str]
-) -> list[FieldProblem]:
-    """A problem for each variable of a stored template's `texts` (subject and body, as they
-    would be after a change) that an active trigger sending it could never fill: a changed
-    template is held to the triggers that send it, as a trigger to the templates it names."""
+@dataclass(frozen=True, slots=True)
+class TemplateSender:
+    """An active trigger whose actions send a stored e-mail template, and the variables its
+    events offer the template (None when they cannot be known: a webhook's open body, or a
+    trigger attached to nothing)."""
+
+    trigger_id: str
+    trigger_name: str
+    event_type: EventType
+    variables: frozenset[str] | None
+
+
+async def template_senders(
+    session: AsyncSession, company_id: str, template_id: str
+) -> list[TemplateSender]:
+    """Every active trigger of the company sending the template, with what it can fill."""
     registry = get_action_registry()
-    problems: list[FieldProblem] = []
+    senders: list[TemplateSender] = []
     triggers = await session.scalars(
-        sa.select(Trigger).where(Trigger.company_id == company_id, Trigger.is_active.is_(True))
+        sa.select(Trigger)
+        .where(Trigger.company_id == company_id, Trigger.is_active.is_(True))
+        .order_by(Trigger.name)
     )
     for trigger in triggers:
         indexes = [
@@ -322,15 +340,33 @@ async def unfillable_by_senders(
         values = {name: getattr(trigger, name) for name in EDITABLE}
         fields = await _attachments(session, company_id, values, [])
         known = _known_variables(trigger.event_type, fields)
-        if known is None:
-            continue
         steps = parse_steps(trigger.actions)
-        for index in indexes:
-            for part, name in _template_gaps(
-                texts, _allowed_variables(registry, steps[index], known)
-            ):
-                message = f"{name!r} is not a variable of trigger {trigger.name!r}, which sends it"
-                problems.append(FieldProblem(f"/{part}", message, "unknown_variable"))
+        allowed: frozenset[str] | None = None
+        if known is not None:
+            # Each sending action may add its own (send_email's `variables`); what the
+            # template may use is what every one of them fills.
+            allowed = frozenset.intersection(
+                *(_allowed_variables(registry, steps[index], known) or known for index in indexes)
+            )
+        senders.append(TemplateSender(trigger.id, trigger.name, trigger.event_type, allowed))
+    return senders
+
+
+async def unfillable_by_senders(
+    session: AsyncSession, company_id: str, template_id: str, texts: dict[str, str]
+) -> list[FieldProblem]:
+    """A problem for each variable of a stored template's `texts` (subject and body, as they
+    would be after a change) that an active trigger sending it could never fill: a changed
+    template is held to the triggers that send it, as a trigger to the templates it names."""
+    problems: list[FieldProblem] = []
+    for sender in await template_senders(session, company_id, template_id):
+        if sender.variables is None:
+            continue
+        for part, name in _template_gaps(texts, sender.variables):
+            message = (
+                f"{name!r} is not a variable of trigger {sender.trigger_name!r}, which sends it"
+            )
+            problems.append(FieldProblem(f"/{part}", message, "unknown_variable"))
     return problems
 
 
