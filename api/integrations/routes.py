@@ -23,12 +23,14 @@ from api.integrations.schemas import (
     TestOut,
     WorkflowCreate,
     WorkflowOut,
+    WorkflowProgressOut,
     WorkflowUpdate,
     run_out,
 )
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
 from api.resources import Resource, resource_router
+from api.structs import to_out
 from core.integrations import use_cases as integration_use_cases
 from core.integrations.catalog import describe_types
 from core.integrations.definitions import INTEGRATIONS, WORKFLOWS
@@ -140,6 +142,16 @@ async def workflow_runs(
     return page(runs, limit, offset, run_out)
 
 
+@get(
+    "/integration-workflows/{workflow_id:str}/cursor",
+    guards=[requires("integrations.read")],
+    summary="Where the workflow's sync has got to: cursor, last sync, lease, items handed over",
+)
+async def workflow_cursor(db: DB, workflow_id: FromPath[str]) -> WorkflowProgressOut:
+    progress = await integration_use_cases.workflow_progress(db, workflow_id=workflow_id)
+    return to_out(WorkflowProgressOut, progress)
+
+
 @post(
     "/integration-workflows/{workflow_id:str}/sync",
     guards=[requires("integrations.write")],
@@ -221,6 +233,7 @@ router = Router(
                 test_integration,
                 integration_runs,
                 workflow_runs,
+                workflow_cursor,
                 sync_now,
             ],
         ),

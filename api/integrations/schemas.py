@@ -63,6 +63,19 @@ class SyncOut(Out):
     error: str | None
 
 
+class WorkflowProgressOut(Out):
+    """Where the workflow's sync has got to: `cursor` is the source's own position (Gmail
+    history id, Sheets row count, Zoho modified time, Graph delta link, last outbox event);
+    `syncingUntil` is set while a sync holds the lease; `items` were handed to the action
+    (`unfinished` of them claimed by a sync that has not finished them)."""
+
+    cursor: dict[str, Any]
+    last_sync_at: datetime | None
+    syncing_until: datetime | None
+    items: int
+    unfinished: int
+
+
 run_out = mapper(RunOut)
 
 

@@ -201,11 +201,25 @@ async def test_workflows_are_checked_synced_and_logged(client, admin, google) ->
     assert workflow.status_code == 201, workflow.text
     google.sheets["archive"] = []
     wid = workflow.json()["id"]
+    fresh = await client.get(f"/integration-workflows/{wid}/cursor", headers=admin)
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.json() == {
+        "cursor": {},
+        "lastSyncAt": None,
+        "syncingUntil": None,
+        "items": 0,
+        "unfinished": 0,
+    }
     synced = await client.post(f"/integration-workflows/{wid}/sync", headers=admin)
     assert synced.json() == {"status": "SUCCESS", "imported": 2, "skipped": 0, "error": None}
     again = await client.post(f"/integration-workflows/{wid}/sync", headers=admin)
     assert again.json()["imported"] == 0
     assert google.sheets["archive"] == [["2026-11-01", "Ann", 10], ["2026-11-02", "Bob", 20]]
+    # Where the sync has got to: past the two rows, both handed over, no sync running now.
+    progress = (await client.get(f"/integration-workflows/{wid}/cursor", headers=admin)).json()
+    assert progress["cursor"] and progress["lastSyncAt"] is not None
+    assert progress["items"] == 2 and progress["unfinished"] == 0
+    assert progress["syncingUntil"] is None
     runs = (await client.get(f"/integration-workflows/{wid}/runs", headers=admin)).json()["items"]
     assert [r["kind"] for r in runs].count("sync") == 2
     assert all("access_token" not in str(r) and "?" not in str(r["request"]) for r in runs)
