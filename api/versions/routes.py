@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from api.deps import DB, Actor, Config
 from api.guards import requires
 from api.pagination import Limit, Offset, PageOut, first_published, page
+from api.structs import to_out
 from api.versions.schemas import (
     AudienceOut,
     CompanyReachOut,
@@ -31,6 +32,7 @@ from api.versions.schemas import (
     PauseOut,
     PreviewOut,
     PublishIn,
+    ReleaseStateOut,
     ResolvedOut,
     RolloutIn,
     RunningOut,
@@ -82,6 +84,23 @@ async def preview(
         await versions.preview_version(db, entity_type=entity_type, entity_id=entity_id),
         PreviewOut,
     )
+
+
+@get(
+    "/states",
+    guards=[requires("versions.read")],
+    opt=READ,
+    summary="Whether each definition of a kind in the company differs from its latest release",
+)
+async def states(
+    db: DB,
+    principal: Actor,
+    entity_type: Annotated[EntityType, QueryParameter(name="entityType")],
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[ReleaseStateOut]:
+    rows = await versions.release_states(db, principal, entity_type=entity_type)
+    return page(rows, limit, offset, lambda r: to_out(ReleaseStateOut, r))
 
 
 @get(
@@ -432,6 +451,7 @@ router = Router(
     route_handlers=[
         list_versions,
         preview,
+        states,
         resolve,
         compare,
         running_instances,

@@ -184,6 +184,18 @@ class PreviewOut(Out):
     change_log: list[Any]
 
 
+class ReleaseStateOut(Out):
+    """Whether a definition differs from its latest release: `latest` null when it was never
+    released; `changes` the changelog entries publishing it now would record (0: the same as
+    `latest`), with the highest `impact` and the `proposed` version."""
+
+    entity_id: str
+    latest: str | None
+    changes: int
+    proposed: str
+    impact: str | None
+
+
 class ResolvedOut(Out):
     reason: str
     source_id: str

@@ -3,6 +3,7 @@ changelogs, rolled out to companies by pins and stable-hash percentages. Which v
 company runs is core.releases. docs/versions.md."""
 
 from core.versions.changelog import diff_snapshots
+from core.versions.drafts import ReleaseState, release_states
 from core.versions.errors import (
     InstallRefused,
     InstancesNeedMapping,
@@ -47,6 +48,7 @@ __all__ = [
     "MigrationPlan",
     "NoPreviousVersion",
     "NothingToPublish",
+    "ReleaseState",
     "Running",
     "TransitionRefused",
     "VersionImmutable",
@@ -64,6 +66,7 @@ __all__ = [
     "plan_migration",
     "preview_version",
     "publish_version",
+    "release_states",
     "restore_version",
     "resume",
     "rollback",

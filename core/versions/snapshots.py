@@ -28,7 +28,7 @@ from core.models import (
 from core.releases.entity_types import check_entity_type
 from core.triggers.references import portable_references
 
-_MODELS: dict[str, Any] = {
+MODELS: dict[str, Any] = {
     "Task": Task,
     "Flow": Flow,
     "CustomTable": CustomTable,
@@ -44,7 +44,7 @@ _TRIGGER_COLUMN = {
 async def load_entity(
     session: AsyncSession, entity_type: str, entity_id: str, company_id: str | None = None
 ) -> Any:
-    model = _MODELS[check_entity_type(entity_type)]
+    model = MODELS[check_entity_type(entity_type)]
     query = sa.select(model).where(model.id == entity_id)
     if company_id is not None:
         query = query.where(model.company_id == company_id)
