@@ -28,8 +28,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 RELATIONS_SCHEMA: dict[str, Any] = {
     "type": "array",
     "title": "Relations",
-    "description": "The other side of record fields of other tables that point at this one: "
-    "the rows of `table` whose `field` holds this row's id.",
+    "description": "The other side of other tables' links to this one: the rows of that table "
+    "whose link field holds this row's id (what `expand` by the relation's name returns).",
     "items": {
         "type": "object",
         "required": ["name", "type", "table", "field"],

@@ -1084,6 +1084,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tables/definition-schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON Schemas of a table's relations and permissions */
+        get: operations["TablesDefinitionSchemasDefinitionSchemas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tables/{table}/schema-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a new schema would do to the table's records (nothing is written) */
+        post: operations["TablesSchemaCheckCheckSchema"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tables/{table}": {
         parameters: {
             query?: never;
@@ -1730,6 +1764,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integration-workflows/{workflow_id}/cursor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the workflow's sync has got to: cursor, last sync, lease, items handed over */
+        get: operations["IntegrationWorkflowsWorkflowIdCursorWorkflowCursor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/integration-workflows/{workflow_id}/sync": {
         parameters: {
             query?: never;
@@ -1774,6 +1825,23 @@ export interface paths {
         };
         /** What publishing the entity now would store */
         get: operations["VersionsPreviewPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/versions/states": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether each definition of a kind in the company differs from its latest release */
+        get: operations["VersionsStatesStates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2154,6 +2222,74 @@ export interface paths {
          * @description Server-sent events. `inbox` (data: {event, flowId, instanceId}) when flow work of the company changed, so inboxes and instance pages may read differently; `notification` (data: {id, title}) when a notification for me arrived. A comment line every 15 s keeps the connection open. The stream ends when the access token expires or its sign-in ends (checked at each heartbeat): reconnect with a fresh one. Each event is a hint to reload what it names, sent about a second after the change commits; a client that was disconnected reloads what it shows.
          */
         get: operations["StreamStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email-templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render a template not saved yet with sample data (the server's sandbox) */
+        post: operations["EmailTemplatesPreviewPreviewDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email-templates/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render the template with sample data (the server's sandbox); nothing is sent */
+        post: operations["EmailTemplatesIdPreviewPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email-templates/{id}/test-send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the template rendered with sample data to one address, through the mail log */
+        post: operations["EmailTemplatesIdTestSendTestSend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email-templates/{id}/variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The variables the template may use: of the triggers sending it, of each event */
+        get: operations["EmailTemplatesIdVariablesVariables"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2659,7 +2795,7 @@ export interface components {
             name: string;
             where: string;
             owner: string | null;
-            fields: components["schemas"]["FieldChangeOut"][];
+            fields: components["schemas"]["definitions_schemas_FieldChangeOut"][];
             notes: string[];
         };
         /** CheckOut */
@@ -2899,6 +3035,14 @@ export interface components {
             description?: string | null;
             parentId?: string | null;
         };
+        /** DraftPreviewIn */
+        DraftPreviewIn: {
+            subject: string;
+            body: string;
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
         /** EmailTemplateCreate */
         EmailTemplateCreate: {
             name: string;
@@ -2969,6 +3113,11 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** EventVariablesOut */
+        EventVariablesOut: {
+            eventType: components["schemas"]["EventType"];
+            variables: string[] | null;
+        };
         /** ExchangeIn */
         ExchangeIn: {
             code: string;
@@ -2996,13 +3145,6 @@ export interface components {
          * @enum {string}
          */
         ExecutionStatus: "PENDING" | "IN_PROGRESS" | "COMPLETED" | "FAILED";
-        /** FieldChangeOut */
-        FieldChangeOut: {
-            path: string;
-            before: unknown;
-            after: unknown;
-            note?: string | null;
-        };
         /** FieldLogicOut */
         FieldLogicOut: {
             visible?: unknown;
@@ -3730,6 +3872,13 @@ export interface components {
             limit: number;
             offset: number;
         };
+        /** PageOut[ReleaseStateOut] */
+        "PageOut_api.versions.schemas.ReleaseStateOut_": {
+            items: components["schemas"]["ReleaseStateOut"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
         /** PageOut[RunningOut] */
         "PageOut_api.versions.schemas.RunningOut_": {
             items: components["schemas"]["RunningOut"][];
@@ -3948,6 +4097,12 @@ export interface components {
             offset: number;
             totalIsExact: boolean;
         };
+        /** RecordProblemOut */
+        RecordProblemOut: {
+            path: string;
+            message: string;
+            code: string;
+        };
         /** RecordQuery */
         RecordQuery: {
             where?: unknown;
@@ -3978,6 +4133,14 @@ export interface components {
         /** RefreshIn */
         RefreshIn: {
             refreshToken: string;
+        };
+        /** ReleaseStateOut */
+        ReleaseStateOut: {
+            entityId: string;
+            latest: string | null;
+            changes: number;
+            proposed: string;
+            impact: string | null;
         };
         /** ResetConfirm */
         ResetConfirm: {
@@ -4074,6 +4237,30 @@ export interface components {
             version: string | null;
             /** Format: date-time */
             startedAt: string;
+        };
+        /** SchemaCheckIn */
+        SchemaCheckIn: {
+            schema: {
+                [key: string]: unknown;
+            }[];
+            relations?: {
+                [key: string]: unknown;
+            }[];
+            permissions?: {
+                [key: string]: unknown;
+            };
+        };
+        /** SchemaCheckOut */
+        SchemaCheckOut: {
+            fits: boolean;
+            records: number;
+            misfits: number;
+            problems: components["schemas"]["RecordProblemOut"][];
+            dropped: components["schemas"]["records_schemas_FieldChangeOut"][];
+            added: components["schemas"]["records_schemas_FieldChangeOut"][];
+            retyped: components["schemas"]["records_schemas_FieldChangeOut"][];
+            indexesAdded: string[];
+            indexesDropped: string[];
         };
         /** SecondStep */
         SecondStep: {
@@ -4244,6 +4431,16 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** TableSchemasOut */
+        TableSchemasOut: {
+            relations: {
+                [key: string]: unknown;
+            };
+            permissions: {
+                [key: string]: unknown;
+            };
+            platformRoles: string[];
+        };
         /** TableUpdate */
         TableUpdate: {
             displayName?: string;
@@ -4321,6 +4518,33 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** TemplatePreviewIn */
+        TemplatePreviewIn: {
+            variables?: {
+                [key: string]: unknown;
+            };
+            subject?: string | null;
+            body?: string | null;
+        };
+        /** TemplatePreviewOut */
+        TemplatePreviewOut: {
+            subject: string;
+            body: string;
+            warnings: string[];
+        };
+        /** TemplateSenderOut */
+        TemplateSenderOut: {
+            triggerId: string;
+            triggerName: string;
+            eventType: components["schemas"]["EventType"];
+            variables: string[] | null;
+        };
+        /** TemplateVariablesOut */
+        TemplateVariablesOut: {
+            used: string[];
+            senders: components["schemas"]["TemplateSenderOut"][];
+            events: components["schemas"]["EventVariablesOut"][];
+        };
         /** TestOut */
         TestOut: {
             ok: boolean;
@@ -4329,6 +4553,26 @@ export interface components {
             details?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** TestSendIn */
+        TestSendIn: {
+            to: string;
+            variables?: {
+                [key: string]: unknown;
+            };
+            subject?: string | null;
+            body?: string | null;
+        };
+        /** TestSendOut */
+        TestSendOut: {
+            to: string;
+            subject: string;
+            body: string;
+            warnings: string[];
+            mailId: string;
+            status: components["schemas"]["MailStatus"];
+            messageId: string;
+            error?: string | null;
         };
         /** TokensOut */
         TokensOut: {
@@ -4568,6 +4812,16 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** WorkflowProgressOut */
+        WorkflowProgressOut: {
+            cursor: {
+                [key: string]: unknown;
+            };
+            lastSyncAt: string | null;
+            syncingUntil: string | null;
+            items: number;
+            unfinished: number;
+        };
         /** WorkflowUpdate */
         WorkflowUpdate: {
             name?: string;
@@ -4583,11 +4837,27 @@ export interface components {
         accounts_routes_AcceptedOut: {
             detail: string;
         };
+        /** FieldChangeOut */
+        definitions_schemas_FieldChangeOut: {
+            path: string;
+            before: unknown;
+            after: unknown;
+            note?: string | null;
+        };
         /** ActionOut */
         flows_schemas_ActionOut: {
             instance: components["schemas"]["InstanceState"];
             executionId: string | null;
             levelClosed: boolean;
+        };
+        /** FieldChangeOut */
+        records_schemas_FieldChangeOut: {
+            id: string;
+            label: string;
+            type: string;
+            before: string | null;
+            values: number;
+            required: boolean;
         };
         /** ActionOut */
         triggers_schemas_ActionOut: {
@@ -7965,6 +8235,67 @@ export interface operations {
             };
         };
     };
+    TablesDefinitionSchemasDefinitionSchemas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TableSchemasOut"];
+                };
+            };
+        };
+    };
+    TablesSchemaCheckCheckSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchemaCheckIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemaCheckOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
     TablesGetTable: {
         parameters: {
             query?: never;
@@ -10068,6 +10399,43 @@ export interface operations {
             };
         };
     };
+    IntegrationWorkflowsWorkflowIdCursorWorkflowCursor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowProgressOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
     IntegrationWorkflowsWorkflowIdSyncSyncNow: {
         parameters: {
             query?: never;
@@ -10205,6 +10573,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PreviewOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    VersionsStatesStates: {
+        parameters: {
+            query: {
+                entityType: string;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_api.versions.schemas.ReleaseStateOut_"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -11050,6 +11459,164 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+        };
+    };
+    EmailTemplatesPreviewPreviewDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftPreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreviewOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    EmailTemplatesIdPreviewPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplatePreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreviewOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    EmailTemplatesIdTestSendTestSend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestSendIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSendOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    EmailTemplatesIdVariablesVariables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateVariablesOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
