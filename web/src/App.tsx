@@ -39,6 +39,7 @@ function Page({ of: Component }: { of: LazyExoticComponent<ComponentType> }) {
 const StudioApp = lazy(() => import("./studio/StudioApp"));
 // The operations console too: its own chunk (with its chart library).
 const ConsoleApp = lazy(() => import("./console/ConsoleApp"));
+const OAuthReturnPage = lazy(() => import("./studio/integrations/OAuthReturnPage").then((m) => ({ default: m.OAuthReturnPage })));
 
 export const routes = [
   { path: "/sign-in", element: <SignInPage /> },
@@ -68,6 +69,8 @@ export const routes = [
           { path: "/settings/api-keys", element: <Page of={ApiKeysPage} /> },
           { path: "/studio/*", element: <Page of={StudioApp} /> },
           { path: "/console/*", element: <Page of={ConsoleApp} /> },
+          // An integration's OAuth redirect URI: the vendor sends the browser back here.
+          { path: "/integrations/oauth/callback", element: <Page of={OAuthReturnPage} /> },
           { path: "*", element: <NotFoundPage /> },
         ],
       },

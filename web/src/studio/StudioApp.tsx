@@ -8,6 +8,8 @@ import { FlowDesigner } from "./flows/FlowDesigner";
 import { TriggerBuilder } from "./triggers/TriggerBuilder";
 import { TableDesigner } from "./tables/TableDesigner";
 import { TemplateEditor } from "./templates/TemplateEditor";
+import { IntegrationEditor } from "./integrations/IntegrationEditor";
+import { WorkflowEditor } from "./integrations/WorkflowEditor";
 import { NotFoundPage } from "../shell/NotFoundPage";
 
 export default function StudioApp() {
@@ -25,6 +27,10 @@ export default function StudioApp() {
       <Route path="tables/:id" element={<TableDesigner />} />
       <Route path="templates/new" element={<TemplateEditor />} />
       <Route path="templates/:id" element={<TemplateEditor />} />
+      <Route path="integrations/new" element={<IntegrationEditor />} />
+      <Route path="integrations/:id" element={<IntegrationEditor />} />
+      <Route path="integrations/:id/workflows/new" element={<WorkflowEditor />} />
+      <Route path="integrations/:id/workflows/:wid" element={<WorkflowEditor />} />
       <Route path="*" element={<NotFoundPage />} />
     </Routes>
   );

@@ -6,7 +6,9 @@ import { IconPlus } from "@tabler/icons-react";
 import type { ReactNode } from "react";
 import { messageOf } from "../api/problem";
 import { when } from "../shared/format";
-import { useFlows, useTables, useTasks, useTemplates, useTriggers } from "./api";
+import { useFlows, useTables, useTasks, useTemplates, useTriggers, type Releasable } from "./api";
+import { useIntegrations } from "./integrations/integrationApi";
+import { ReleaseState } from "./publish/PublishPanel";
 
 const SECTIONS = [
   { value: "forms", label: "Forms", noun: "form" },
@@ -14,7 +16,10 @@ const SECTIONS = [
   { value: "triggers", label: "Triggers", noun: "trigger" },
   { value: "tables", label: "Tables", noun: "table" },
   { value: "templates", label: "E-mail templates", noun: "template" },
+  { value: "integrations", label: "Integrations", noun: "integration" },
 ];
+
+const RELEASABLE: Record<string, Releasable> = { forms: "Task", flows: "Flow", tables: "CustomTable" };
 
 const STATE_COLOR: Record<string, string> = {
   DRAFT: "grape.9",
@@ -45,6 +50,7 @@ function List({ section, rows, loading, error }: { section: string; rows: Row[];
           <Table.Tr>
             <Table.Th>Name</Table.Th>
             <Table.Th>State</Table.Th>
+            {RELEASABLE[section] && <Table.Th>Release</Table.Th>}
             <Table.Th visibleFrom="sm">Changed</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -62,6 +68,11 @@ function List({ section, rows, loading, error }: { section: string; rows: Row[];
                 )}
               </Table.Td>
               <Table.Td>{row.state && <Badge color={STATE_COLOR[row.state] ?? "blue.8"} variant="filled">{row.state}</Badge>}</Table.Td>
+              {RELEASABLE[section] && (
+                <Table.Td>
+                  <ReleaseState entityType={RELEASABLE[section]} entityId={row.id} />
+                </Table.Td>
+              )}
               <Table.Td visibleFrom="sm">{row.updatedAt ? when(row.updatedAt) : ""}</Table.Td>
             </Table.Tr>
           ))}
@@ -79,6 +90,7 @@ export function StudioHome() {
   const triggers = useTriggers();
   const tables = useTables();
   const templates = useTemplates();
+  const integrations = useIntegrations();
   const current = SECTIONS.find((s) => s.value === section) ?? SECTIONS[0];
 
   const lists: Record<string, { rows: Row[]; q: { isPending: boolean; error: unknown } }> = {
@@ -107,6 +119,16 @@ export function StudioHome() {
     templates: {
       q: templates,
       rows: (templates.data ?? []).map((t) => ({ id: t.id, name: t.name, detail: t.subject, state: t.isActive ? "On" : "Off", updatedAt: t.updatedAt })),
+    },
+    integrations: {
+      q: integrations,
+      rows: (integrations.data ?? []).map((i) => ({
+        id: i.id,
+        name: i.name,
+        detail: `${i.type}${i.secretsSet.includes("refreshToken") ? " · connected" : ""}`,
+        state: i.isActive ? "On" : "Off",
+        updatedAt: i.updatedAt,
+      })),
     },
   };
 
