@@ -1,5 +1,6 @@
-"""A local Google: the OAuth token endpoint (refresh-token, authorisation-code with PKCE and
-JWT-bearer grants), the Sheets v4 values API and the Gmail v1 API, with Google's error bodies."""
+"""A local Google: the OAuth consent page a browser is sent to, the token endpoint
+(refresh-token, authorisation-code with PKCE and JWT-bearer grants), the Sheets v4 values API
+and the Gmail v1 API, with Google's error bodies."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import hashlib
 import json
 import re
 import threading
+from html import escape
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import jwt
 
@@ -24,10 +26,12 @@ class Google(VendorServer):
         super().__init__()
         self.refresh_tokens = {"good-refresh-token"}
         self.codes: dict[str, str] = {}
+        """Authorisation codes handed out at consent -> the PKCE challenge they were for."""
+        self.consents: list[dict[str, str]] = []
+        """The queries of the consent pages shown (what the platform asked for)."""
         self.service_account_key: Any = None
         """The public key of the service account whose JWTs the token endpoint accepts."""
         self.assertions: list[dict[str, Any]] = []
-        """Authorisation codes handed out at consent -> the PKCE challenge they were for."""
         self.valid_tokens: set[str] = set()
         self.issued = 0
         self.sheets: dict[str, list[list[Any]]] = {}
@@ -110,9 +114,48 @@ class Google(VendorServer):
             },
         )
 
+    def _consent(self, seen: Seen) -> Answer:
+        """accounts.google.com/o/oauth2/v2/auth: the page where the user allows access; Allow
+        goes back to the redirect URI with a code (for the PKCE challenge) and the scopes, as
+        Google sends them, Cancel with `error=access_denied`."""
+        query = {k: v[0] for k, v in seen.query.items()}
+        if query.get("client_id") != "client-id" or query.get("response_type") != "code":
+            return Answer(400, "<h1>Error 401: invalid_client</h1>", content_type="text/html")
+        if query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
+            return Answer(400, "<h1>Error 400: invalid_request</h1>", content_type="text/html")
+        with self.lock:
+            code = f"4/0AeanS0b-code-{len(self.codes) + len(self.consents) + 1}"
+            self.codes[code] = query["code_challenge"]
+            self.consents.append(query)
+        back = query["redirect_uri"]
+        allow = (
+            back
+            + "?"
+            + urlencode(
+                {
+                    "state": query.get("state", ""),
+                    "code": code,
+                    "scope": query.get("scope", ""),
+                    "authuser": "0",
+                    "prompt": "consent",
+                }
+            )
+        )
+        deny = back + "?" + urlencode({"error": "access_denied", "state": query.get("state", "")})
+        scopes = "".join(f"<li>{escape(s)}</li>" for s in query.get("scope", "").split())
+        page = (
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Sign in - Google"
+            "Accounts</title></head><body><main><h1>ERP Builder wants to access your Google "
+            f'Account</h1><ul>{scopes}</ul><a href="{escape(deny)}">Cancel</a> '
+            f'<a href="{escape(allow)}">Allow</a></main></body></html>'
+        )
+        return Answer(200, page, content_type="text/html")
+
     def handle(self, seen: Seen) -> Answer:
         if seen.path == "/token":
             return self._token(seen)
+        if seen.path == "/auth" and seen.method == "GET":
+            return self._consent(seen)
         token = seen.headers.get("authorization", "").removeprefix("Bearer ")
         if token not in self.valid_tokens:
             return Answer(

@@ -24,7 +24,8 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Server]:
     """`erp serve` with the demo data on a database of this module's own (in-process
-    automation, no Redis), its e-mail going to a loopback SMTP server."""
+    automation, no Redis), its e-mail going to a loopback SMTP server; a module's `SERVER_ENV`
+    adds settings of its own."""
     assert (DIST / "index.html").is_file(), "the web app is not built: run `make web` first"
     name = f"erp_web_{worker_id()}_{request.module.__name__.rsplit('.', 1)[-1]}"[:63]
     url = fresh_database(name)
@@ -46,6 +47,7 @@ def server(
             # tests run (a minute before expiry, so every 15 seconds here).
             ERP_ACCESS_TOKEN_TTL="75",
         )
+        env.update(getattr(request.module, "SERVER_ENV", {}))
         demo = subprocess.run([erp_command(), "demo"], cwd=directory, env=env, capture_output=True)
         assert demo.returncode == 0, demo.stderr.decode()
         log = (directory / "serve.log").open("wb")
