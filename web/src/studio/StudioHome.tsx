@@ -114,7 +114,7 @@ export function StudioHome() {
     },
     tables: {
       q: tables,
-      rows: (tables.data ?? []).map((t) => ({ id: t.id, name: t.name, detail: t.description, updatedAt: t.updatedAt })),
+      rows: (tables.data ?? []).map((t) => ({ id: t.id, name: t.displayName, detail: t.description || t.name, updatedAt: t.updatedAt })),
     },
     templates: {
       q: templates,

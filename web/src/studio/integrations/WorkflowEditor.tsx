@@ -321,7 +321,7 @@ function Progress({ workflowId }: { workflowId: string }) {
           <Group gap="lg" wrap="wrap">
             <Text size="sm">Last sync: {p.lastSyncAt ? when(p.lastSyncAt) : "never"}</Text>
             <Text size="sm">Items handed over: {p.items}</Text>
-            {p.unfinished > 0 && <Badge color="orange.9">{p.unfinished} unfinished</Badge>}
+            {p.unfinished > 0 && <Badge color="red.9">{p.unfinished} unfinished</Badge>}
             {p.syncingUntil && <Badge color="blue.8">Syncing (lease until {when(p.syncingUntil)})</Badge>}
           </Group>
           <Text size="sm" fw={500}>

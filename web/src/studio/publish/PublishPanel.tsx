@@ -47,7 +47,7 @@ export function ReleaseState({ entityType, entityId }: { entityType: Releasable;
   if (!state.latest) return <Badge color="grape.9">Never released</Badge>;
   if (state.changes === 0) return <Badge color="teal.9">Same as {state.latest}</Badge>;
   return (
-    <Badge color={state.impact === "major" ? "red.9" : "orange.9"} title={`Publishing would make ${state.proposed}`}>
+    <Badge color={state.impact === "major" ? "red.9" : "blue.9"} title={`Publishing would make ${state.proposed}`}>
       {state.changes} change{state.changes === 1 ? "" : "s"} since {state.latest}
     </Badge>
   );

@@ -203,7 +203,7 @@ export function TemplateEditor() {
                   {preview.data.body}
                 </Code>
                 {preview.data.warnings.map((w) => (
-                  <Text key={w} size="xs" c="orange.9">
+                  <Text key={w} size="xs" c="red.9">
                     {w}
                   </Text>
                 ))}
