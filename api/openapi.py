@@ -5,7 +5,7 @@ them, and the headers Litestar's defaults misdescribe."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import cache
 from typing import Any, ClassVar
 
@@ -109,6 +109,9 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
 RAW_BODY = "raw_body"
 """`opt` key of routes that read their body themselves (Litestar documents only bodies it
 parses): the body's media type, for the document."""
+ALSO_SENDS = "also_sends"
+"""`opt` key of routes whose success may come in other media types than the one Litestar
+documents (a parameter chooses): those types."""
 
 
 @dataclass
@@ -121,6 +124,7 @@ class ApiOperation(Operation):
 
     public: ClassVar[bool] = False
     raw_body: ClassVar[str | None] = None
+    also_sends: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         if self.public:
@@ -137,9 +141,14 @@ class ApiOperation(Operation):
         for status, response in list(responses.items()):
             if not isinstance(response, OpenAPIResponse):
                 continue
-            if status >= "400" and PROBLEM_JSON not in (response.content or {}):
+            if status >= "400" and _litestar_error(response):
                 del responses[status]
                 continue
+            if status < "300" and response.content and self.also_sends:
+                for media_type in self.also_sends:
+                    response.content[media_type] = OpenAPIMediaType(
+                        schema=Schema(type=OpenAPIType.STRING, content_media_type=media_type)
+                    )
             if status in PROBLEM_HEADERS:
                 response.headers = {**(response.headers or {}), **PROBLEM_HEADERS[status]}
             if response.headers and "last-modified" in response.headers:
@@ -152,13 +161,26 @@ _RAW_SCHEMAS: Mapping[str, Schema] = {
 }
 
 
+def _litestar_error(response: OpenAPIResponse) -> bool:
+    """Whether `response` is one Litestar documents by default (`{status_code, detail,
+    extra}` as JSON), which the API never sends: its errors are problem documents."""
+    content = response.content or {}
+    schema = content["application/json"].schema if "application/json" in content else None
+    return isinstance(schema, Schema) and "status_code" in (schema.properties or {})
+
+
 @cache
-def operation_class(public: bool, raw_body: str | None) -> type[ApiOperation]:
-    """The operation class of routes that are `public` (or not) and read a `raw_body`."""
-    if not public and raw_body is None:
+def operation_class(
+    public: bool, raw_body: str | None, also_sends: tuple[str, ...]
+) -> type[ApiOperation]:
+    """The operation class of routes that are `public` (or not), read a `raw_body` or may
+    answer in other media types."""
+    if not public and raw_body is None and not also_sends:
         return ApiOperation
     name = "Public" * public + "RawBody" * (raw_body is not None) + "Operation"
-    return type(name, (ApiOperation,), {"public": public, "raw_body": raw_body})
+    return type(
+        name, (ApiOperation,), {"public": public, "raw_body": raw_body, "also_sends": also_sends}
+    )
 
 
 def _not_null(schema: Any) -> Any:
@@ -172,9 +194,16 @@ def _not_null(schema: Any) -> Any:
         rest = [
             s for s in schema.one_of if not (isinstance(s, Schema) and s.type == OpenAPIType.NULL)
         ]
-        if len(rest) == 1:
-            return rest[0]
         schema.one_of = rest
+        if len(rest) == 1 and isinstance(rest[0], Schema):
+            # Litestar writes the bounds beside the alternatives: they go with the one left.
+            outer = {
+                f.name: getattr(schema, f.name)
+                for f in fields(schema)
+                if f.name != "one_of" and getattr(schema, f.name) is not None
+            }
+            inner = rest[0]
+            return replace(inner, **{k: v for k, v in outer.items() if getattr(inner, k) is None})
     return schema
 
 
@@ -303,5 +332,7 @@ def document_operations(app: Litestar) -> None:
             declared = dict(handler.responses or {})
             handler.responses = {**problems(*derived_problems(handler, route)), **declared}
             handler.operation_class = operation_class(
-                bool(handler.opt.get("public")), handler.opt.get(RAW_BODY)
+                bool(handler.opt.get("public")),
+                handler.opt.get(RAW_BODY),
+                tuple(handler.opt.get(ALSO_SENDS, ())),
             )
