@@ -24,13 +24,14 @@ from api.audit import routes as audit
 from api.auth import routes as auth
 from api.definitions import routes as definitions
 from api.deps import DEPENDENCIES
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import EXCEPTION_HANDLERS, strict_body_problems
 from api.files import routes as files
 from api.flows import routes as flows
 from api.integrations import routes as integrations
 from api.live import routes as live
 from api.mail import routes as mail
 from api.notifications import routes as notifications
+from api.openapi import StructSchemas, document_operations
 from api.organisation import routes as organisation
 from api.platform import routes as platform
 from api.platform.http_metrics import http_metrics
@@ -103,10 +104,25 @@ async def forbid_sniffing(message: Message, scope: Scope) -> None:
         MutableScopeHeaders.from_message(message)["X-Content-Type-Options"] = "nosniff"
 
 
+async def list_every_method(message: Message, scope: Scope) -> None:
+    """Litestar 2 answers OPTIONS with the methods of the handlers its path had when that
+    answer was made, the first one registered (litestar#4169, fixed in Litestar 3): `Allow`
+    names every method the path takes."""
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    handler = scope.get("route_handler")
+    if "allow" in headers and handler is not None:
+        methods = scope["litestar_app"].route_handler_method_map.get(next(iter(handler.paths)))
+        if methods:
+            headers["Allow"] = ", ".join(sorted(methods))
+
+
 async def reject_unstorable_input(request: Request[Any, Any, Any]) -> None:
     """Refuse up front, naming every place, what no handler could take: NUL characters in
-    query strings and JSON bodies (PostgreSQL cannot store them) and JSON nested deeper than
-    MAX_JSON_DEPTH, in a body or a query parameter (the decoders would run out of stack)."""
+    query strings and JSON bodies (PostgreSQL cannot store them), JSON nested deeper than
+    MAX_JSON_DEPTH, in a body or a query parameter (the decoders would run out of stack),
+    and a JSON body that is not exactly of the type the route documents."""
     problems = [
         FieldProblem(f"query:{key}", "Text may not contain NUL characters.", "nul_character")
         for key, value in request.query_params.items()
@@ -124,6 +140,7 @@ async def reject_unstorable_input(request: Request[Any, Any, Any]) -> None:
         if b"\\u0000" in body or b"\x00" in body:
             with contextlib.suppress(ValueError):  # malformed JSON: the body parser reports it
                 problems += nul_problems(json.loads(body))
+        problems += [p for p in strict_body_problems(request, body) if p not in problems]
     if problems:
         raise ValidationFailed(problems)
 
@@ -194,7 +211,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_input,
-        before_send=[forbid_sniffing],
+        before_send=[forbid_sniffing, list_every_method],
+        plugins=[StructSchemas()],
         request_max_body_size=MAX_BODY_BYTES,
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_origins),
@@ -218,4 +236,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     config.middleware.insert(0, webapp_middleware)
     app = Litestar.from_config(config)
     install_query_contracts(app)
+    document_operations(app)
     return app

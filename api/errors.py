@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any, get_args, get_origin
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -16,7 +17,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.utils.scope.state import ScopeState
 
-from api.validation import struct_problems
+from api.validation import struct_problems, value_problems, whole_numbers
 from core.errors import ErpError, FieldProblem, ValidationFailed
 from core.rules import RuleError
 
@@ -24,6 +25,30 @@ log = logging.getLogger("erp.api")
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://erp-builder.dev/problems/"
+
+
+class FieldProblemDetails(msgspec.Struct, kw_only=True):
+    """One offending place of a request (a problem may add members, such as `field`)."""
+
+    path: str
+    """`/field/...` in the body, `query:name` in the query string, `/` for the whole body."""
+    message: str
+    code: str
+
+
+class ProblemDetails(msgspec.Struct, kw_only=True):
+    """An RFC 9457 problem document as `problem` writes it (some add members of their own)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    """Stable, for programs to act on."""
+    instance: str
+    """The path of the request."""
+    errors: list[FieldProblemDetails] | msgspec.UnsetType = msgspec.UNSET
+    """Every offending place, when the input was refused."""
 
 
 def problem(
@@ -98,13 +123,40 @@ def validation_handler(
 
 def body_problems(request: Request[Any, Any, Any], body: bytes) -> list[FieldProblem]:
     """Every problem of `body` against the JSON body the route takes (none if it takes none)."""
+    target = _body_type(request)
+    return [] if target is None else struct_problems(body, target)
+
+
+def strict_body_problems(request: Request[Any, Any, Any], body: bytes) -> list[FieldProblem]:
+    """The problems of a JSON `body` that is not exactly of the type the route takes (and
+    the document describes). Litestar converts bodies leniently: `0` passed for false,
+    `"1"` for 1, a number for a date-time. Whole numbers written `3.0` are integers, as
+    in JSON Schema (and to Litestar). Malformed JSON is left to the body parser."""
+    target = _body_type(request)
+    if target is None:
+        return []
+    try:
+        msgspec.json.decode(body, type=target, strict=True)
+        return []
+    except msgspec.ValidationError:  # (a DecodeError too, so first)
+        pass
+    except (msgspec.DecodeError, TypeError):  # not JSON, or a type msgspec leaves to Litestar
+        return []
+    try:
+        value = whole_numbers(msgspec.json.decode(body))
+    except msgspec.DecodeError:  # malformed past the first wrong value
+        return []
+    return value_problems(value, target, "")
+
+
+def _body_type(request: Request[Any, Any, Any]) -> Any:
     data_field = request.route_handler.parsed_fn_signature.parameters.get("data")
     if data_field is None or request.method not in ("POST", "PUT", "PATCH"):
-        return []
+        return None
     target = data_field.annotation
     if get_origin(target) is Annotated:
         target = get_args(target)[0]
-    return struct_problems(body, target)
+    return target
 
 
 def http_error_handler(
@@ -176,4 +228,4 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     Exception: internal_error_handler,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "ProblemDetails", "problem"]

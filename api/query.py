@@ -33,7 +33,7 @@ BOOLEANS = frozenset({"true", "false"})
 
 @dataclass(frozen=True)
 class Declared:
-    type: Any  # with its bounds (msgspec Meta), as Litestar's signature model has it
+    type: Any  # with its bounds (msgspec Meta), without None: a query string carries no null
     required: bool
     sequence: bool
     base: Any  # bool for `bool | None`, and so on
@@ -58,7 +58,7 @@ def install_query_contracts(app: Litestar) -> None:
             types_ = {f.name: f.type for f in msgspec.structs.fields(handler.signature_model)}
             params = {
                 p.field_alias: Declared(
-                    type=types_.get(p.field_name, Any),
+                    type=_present(types_.get(p.field_name, Any)),
                     required=p.is_required,
                     sequence=p.is_sequence,
                     base=_base(types_.get(p.field_name)),
@@ -111,6 +111,19 @@ def _value_problem(declared: Declared, value: Any) -> str | None:
     except msgspec.ValidationError as exc:
         return clean_message(str(exc))
     return None
+
+
+def _present(annotation: Any) -> Any:
+    """`annotation` without None: an optional parameter that is absent is None, one that is
+    present is a value (msgspec's lenient conversion took `null` for None)."""
+    if get_origin(annotation) is Annotated:
+        inner, *metadata = get_args(annotation)
+        return Annotated[(_present(inner), *metadata)]
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if args and len(args) < len(get_args(annotation)):
+            return Union[tuple(args)]  # noqa: UP007 (built at run time)
+    return annotation
 
 
 def _base(annotation: Any) -> Any:

@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Router, delete, get, patch, post
@@ -130,6 +130,7 @@ def _list_handler(r: Resource, opt: dict[str, Any]) -> Any:
         )
 
     sort_help = f"One of {', '.join(sorted(r.sortable))}; prefix - for descending"
+    orders = tuple(f"{sign}{name}" for name in sorted(r.sortable) for sign in ("", "-"))
     params = [
         inspect.Parameter("db", KW, annotation=DB),
         inspect.Parameter(
@@ -148,7 +149,10 @@ def _list_handler(r: Resource, opt: dict[str, Any]) -> Any:
             "sort",
             KW,
             default=None,
-            annotation=Annotated[str | None, QueryParameter(description=sort_help)],
+            annotation=Annotated[
+                Literal[orders] | None,
+                QueryParameter(description=sort_help),
+            ],
         ),
     ]
     for name, column in r.filters.items():

@@ -126,6 +126,18 @@ def _list_item_struct(target: Any) -> type[msgspec.Struct] | None:
     return None
 
 
+def whole_numbers(value: Any) -> Any:
+    """`value` (decoded JSON) with its whole floats as integers: JSON has one kind of number,
+    and an integer of JSON Schema is any number without a fraction (`3.0` is one)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    return value
+
+
 def clean_message(message: str) -> str:
     # msgspec appends "- at `$.x`"; the problem already carries the path.
     return message.split(" - at `", 1)[0]

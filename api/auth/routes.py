@@ -12,6 +12,7 @@ from msgspec import Meta
 from sqlalchemy.orm import selectinload
 
 from api.deps import DB, Actor, Config
+from api.openapi import problems
 from api.organisation.schemas import UserOut
 from api.structs import Body, Out, to_out
 from core.auth import service as auth
@@ -66,6 +67,7 @@ def tokens_out(pair: Any) -> TokensOut:
     opt={"public": True},
     status_code=200,
     summary="Sign in with e-mail and password",
+    responses=problems(401, 429),
 )
 async def login(
     request: Request[Any, Any, Any], state: State, data: JSONBody[LoginIn]
@@ -86,6 +88,7 @@ async def login(
     opt={"public": True},
     status_code=200,
     summary="Trade a refresh token for new tokens",
+    responses=problems(401),
 )
 async def refresh(state: State, data: JSONBody[RefreshIn]) -> TokensOut:
     return tokens_out(

@@ -12,6 +12,7 @@ from litestar.params import JSONBody, QueryParameter
 from api.definitions.schemas import BundleIn, BundleOut, PlanOut, plan_out
 from api.deps import DB, Actor, Config
 from api.guards import requires
+from api.openapi import ALSO_SENDS
 from core import definitions
 from core.tenancy import company_of
 
@@ -28,6 +29,7 @@ Format = Annotated[
     "/definitions/export",
     guards=READING,
     summary="The company's definitions, one document per file (ids named by name)",
+    opt={ALSO_SENDS: ("application/zip",)},
 )
 async def export(
     db: DB, principal: Actor, platform_settings: Config, format: Format = "json"

@@ -16,6 +16,7 @@ from litestar.response import File as FileResponse
 from api.deps import DB, Actor, Config
 from api.files.schemas import FileOut
 from api.guards import requires
+from api.openapi import problems
 from api.resources import Resource, resource_router
 from core.entities import get_entity
 from core.files import FILES, store_upload, stored_path
@@ -40,6 +41,7 @@ UPLOAD_BODY_CAP = 256 * 1024 * 1024
     guards=[requires("files.write")],
     summary="Upload a file",
     request_max_body_size=UPLOAD_BODY_CAP,
+    responses=problems(415),
 )
 async def upload_file(
     db: DB,
@@ -74,6 +76,8 @@ async def upload_file(
     "/{id:str}/content",
     guards=[requires("files.read")],
     summary="Download a file",
+    # The file's own type, as recognised when it was uploaded (the response names it).
+    media_type="*/*",
 )
 async def download_file(db: DB, platform_settings: Config, id: FromPath[str]) -> FileResponse:
     row = await get_entity(db, File, id)

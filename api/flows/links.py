@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody
 from api.deps import DB, Actor, Config
 from api.flows.schemas import ActionOut, Comment, instance_state
 from api.guards import requires
+from api.openapi import problems
 from api.structs import Body, Out
 from core.flows import links
 
@@ -39,6 +40,7 @@ class ActionLinkIn(Body):
     "/action-links/{token:str}",
     summary="What an approve or reject link from an e-mail would do",
     opt={"public": True},
+    responses=problems(410),
 )
 async def read_action_link(
     token: FromPath[str], state: State, platform_settings: Config
@@ -61,6 +63,7 @@ async def read_action_link(
     guards=[requires("flows.run")],
     status_code=200,
     summary="Confirm an approve or reject link, as the signed-in user",
+    responses=problems(410),
 )
 async def confirm_action_link(
     db: DB,

@@ -27,6 +27,7 @@ from api.integrations.schemas import (
     WorkflowUpdate,
     run_out,
 )
+from api.openapi import problems
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
 from api.resources import Resource, resource_router
@@ -66,6 +67,7 @@ def _snake(name: str) -> str:
     "/integrations/{integration_id:str}/connect",
     guards=[requires("integrations.write")],
     summary="The vendor's OAuth consent URL (authorisation code with PKCE)",
+    responses=problems(409),
 )
 async def connect(
     db: DB, principal: Actor, platform_settings: Config, integration_id: FromPath[str]
@@ -81,6 +83,7 @@ async def connect(
     # The vendor names these parameters and adds others of its own (location, scope, ...).
     opt={"public": True, OPEN_QUERY: True},
     summary="Where the vendor sends the browser back; stores the refresh token",
+    responses=problems(400, 409, 502),
 )
 async def oauth_callback(
     state: State,

@@ -12,6 +12,7 @@ from litestar.response import Stream
 
 from api.deps import DB, Actor
 from api.guards import requires
+from api.openapi import RAW_BODY
 from api.pagination import Limit, Offset, PageOut, page
 from api.records import datasets
 from api.records.schemas import (
@@ -339,6 +340,7 @@ async def bulk_delete(
     "/tables/{table:str}/records/import",
     guards=[requires("records.write")],
     summary="Import a CSV file (text/csv body; header of field ids or labels), all or none",
+    opt={RAW_BODY: "text/csv"},
 )
 async def import_csv(
     request: Request[Any, Any, Any], db: DB, principal: Actor, table: FromPath[str]
@@ -358,6 +360,7 @@ async def import_csv(
     "/tables/{table:str}/records/export",
     guards=[requires("records.read")],
     summary="Export the live records as CSV (where and sort as for the list)",
+    media_type="text/csv",
 )
 async def export_csv(
     request: Request[Any, Any, Any],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
@@ -12,7 +12,7 @@ from api.structs import Body, Out
 from core.models import VersionStatus
 from core.releases import Resolution
 
-EntityType = Annotated[str, Meta(pattern="^(Task|Flow|CustomTable|Dataset)$")]
+EntityType = Literal["Task", "Flow", "CustomTable", "Dataset"]
 SemVer = Annotated[str, Meta(max_length=20)]
 LevelMap = dict[Annotated[str, Meta(max_length=200)], Annotated[int, Meta(ge=1, le=1000)]]
 

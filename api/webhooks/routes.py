@@ -11,6 +11,7 @@ from litestar.params import FromPath
 
 from api.deps import DB, Actor, Config
 from api.guards import requires
+from api.openapi import RAW_BODY, problems
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
 from api.structs import Out
@@ -115,8 +116,9 @@ async def delete_endpoint(db: DB, principal: Actor, endpoint_id: FromPath[str]) 
     "/webhooks/{endpoint_id:str}",
     status_code=202,
     # Senders' URLs may carry parameters of their own: the signature is what counts here.
-    opt={"public": True, OPEN_QUERY: True},
+    opt={"public": True, OPEN_QUERY: True, RAW_BODY: "application/json"},
     summary="Receive a delivery (Standard Webhooks headers: webhook-id, -timestamp, -signature)",
+    responses=problems(401, 409),
 )
 async def receive(
     request: Request[Any, Any, Any], state: State, endpoint_id: FromPath[str]
