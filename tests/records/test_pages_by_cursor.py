@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -136,3 +137,38 @@ async def test_counting_once_exactly_or_up_to_the_bound(company: tuple[Tenant, s
     )
     page = await tenant.run(list_records, table_id=table, where=south, count="none")
     assert page.total is None and len(page.items) == 16 and page.next_cursor is None
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+async def test_on_sqlite_pages_are_read_in_index_order_and_a_cursor_seeks(
+    company: tuple[Tenant, str],
+) -> None:
+    """The plans, not the timings: the default order comes from the live-page index (no
+    sort of the table) and the page after a cursor starts with a seek into it."""
+    tenant, table = company
+    engine = tenant.sessions.kw["bind"].sync_engine
+    pages: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("SELECT custom_table_records.id") and "LIMIT" in statement:
+            pages.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        first = await tenant.run(list_records, table_id=table, limit=10, count="none")
+        await tenant.run(
+            list_records, table_id=table, limit=10, after=first.next_cursor, count="none"
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    plans = []
+    async with tenant.sessions() as session:
+        connection = await session.connection()
+        for statement, parameters in pages:
+            rows = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            plans.append(" / ".join(str(r[-1]) for r in rows))
+    assert len(plans) == 2, plans
+    for plan in plans:
+        assert "USING INDEX idx_custom_table_records_live_page" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+    assert "(created_at,id)>(?,?)" in plans[1], plans[1]
