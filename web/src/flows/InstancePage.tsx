@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import { authHeaders, freshSession } from "../api/session";
 import { messageOf } from "../api/problem";
+import { useMe } from "../auth/useSession";
 import { useInbox } from "../inbox/hooks";
 import { useFlowPermissions } from "../shared/permissions";
 import { STATUS_COLOR, statusLabel, valueText, when } from "../shared/format";
@@ -121,6 +122,7 @@ export function InstancePage() {
   const history = useHistory(id);
   const inbox = useInbox({});
   const permissions = useFlowPermissions();
+  const me = useMe();
 
   if (instance.isError)
     return (
@@ -133,7 +135,11 @@ export function InstancePage() {
   const data = instance.data;
   const levels = shape.data.levels;
   const level = levels.find((l) => l.order === data.currentLevelOrder);
-  const myTurn = (inbox.data?.items ?? []).some((item) => item.instanceId === data.id && item.levelOrder === data.currentLevelOrder);
+  // Asked by name on the level, or by a role (the inbox, which may still be loading its
+  // later pages, says so). The server decides in the end.
+  const myTurn =
+    (data.currentLevel?.waitingOn ?? []).some((w) => w.userId === me.data?.user.id) ||
+    (inbox.data?.items ?? []).some((item) => item.instanceId === data.id && item.levelOrder === data.currentLevelOrder);
   const entries = history.data ?? [];
   const attachments = attachmentsOf(levels, entries);
 
