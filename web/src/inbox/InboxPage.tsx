@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState } from "react";
 import { Link } from "react-router";
-import { Alert, Group, NativeSelect, Paper, SegmentedControl, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Group, NativeSelect, Paper, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { messageOf } from "../api/problem";
 import { relative, when } from "../shared/format";
@@ -104,16 +104,21 @@ export function InboxPage() {
           onChange={(e) => setFlowId(e.currentTarget.value)}
           data={[{ value: "", label: "All flows" }, ...flows.map(([value, label]) => ({ value, label }))]}
         />
-        <SegmentedControl
-          aria-label="Due"
-          value={due}
-          onChange={(v) => setDue(v as Due)}
-          data={[
-            { value: "all", label: "All" },
-            { value: "due", label: "Due within a day" },
-            { value: "overdue", label: `Overdue (${overdue})` },
-          ]}
-        />
+        <fieldset className="inbox-due">
+          <legend className="visually-hidden">Due</legend>
+          {(
+            [
+              ["all", "All"],
+              ["due", "Due within a day"],
+              ["overdue", `Overdue (${overdue})`],
+            ] as const
+          ).map(([value, label]) => (
+            <label key={value}>
+              <input type="radio" name="inbox-due" value={value} checked={due === value} onChange={() => setDue(value)} />
+              {label}
+            </label>
+          ))}
+        </fieldset>
       </Group>
       {inbox.isError && (
         <Alert color="red" role="alert">
