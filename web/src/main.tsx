@@ -64,6 +64,15 @@ const queryClient = new QueryClient({
   },
 });
 
+// A page left open across a new release asks for code split off the old one, which is gone:
+// load the page again (once for this address), which brings the new release.
+window.addEventListener("vite:preloadError", (event) => {
+  if (sessionStorage.getItem("erp.reloadedFor") === window.location.href) return;
+  event.preventDefault();
+  sessionStorage.setItem("erp.reloadedFor", window.location.href);
+  window.location.reload();
+});
+
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={resolver}>

@@ -124,7 +124,8 @@ export function InstancePage() {
   const permissions = useFlowPermissions();
   const me = useMe();
 
-  if (instance.isError)
+  // A refresh that fails (the network dropped a moment) keeps the page as it was.
+  if (instance.isError && !instance.data)
     return (
       <Alert color="red" role="alert" title="This request cannot be shown">
         {messageOf(instance.error)}
@@ -187,7 +188,11 @@ export function InstancePage() {
           <Title order={2} size="h4" id="history-title" mb="sm">
             History
           </Title>
-          <Timeline entries={entries} noteOf={notesOf(levels)} />
+          <Timeline
+            entries={entries}
+            noteOf={notesOf(levels)}
+            names={new Map((data.currentLevel?.waitingOn ?? []).map((w) => [w.userId, w.userName]))}
+          />
         </Card>
       </SimpleGrid>
     </Stack>

@@ -19,8 +19,9 @@ export interface RecordsGridProps {
   onEdit: (row: RecordRow) => void;
 }
 
-function nameOf(row: RecordRow): string {
-  return valueText(Object.values(row.data)[0]) || row.id;
+/** A record named by its first field (the table's, not the stored JSON's first key). */
+function nameOf(row: RecordRow, fields: FieldDef[]): string {
+  return valueText(fields.length ? row.data[fields[0].id] : undefined) || row.id;
 }
 
 const GridRow = memo(function GridRow({
@@ -39,7 +40,7 @@ const GridRow = memo(function GridRow({
   return (
     <tr>
       <td className="records-grid-select">
-        <input type="checkbox" aria-label={`Select record ${nameOf(row)}`} checked={checked} onChange={() => onToggle(row.id)} />
+        <input type="checkbox" aria-label={`Select record ${nameOf(row, fields)}`} checked={checked} onChange={() => onToggle(row.id)} />
       </td>
       {fields.map((f) => {
         const text = valueText(row.data[f.id]);
@@ -50,7 +51,7 @@ const GridRow = memo(function GridRow({
         );
       })}
       <td>
-        <button type="button" className="records-grid-button" onClick={() => onEdit(row)} aria-label={`Edit record ${nameOf(row)}`}>
+        <button type="button" className="records-grid-button" onClick={() => onEdit(row)} aria-label={`Edit record ${nameOf(row, fields)}`}>
           Edit
         </button>
       </td>

@@ -181,7 +181,7 @@ export function RecordsPage() {
     onError: (error) => setImportProblems(error instanceof ApiError ? (error.problem.errors ?? [{ path: "csv", message: error.message }]) : [{ path: "csv", message: messageOf(error) }]),
   });
 
-  if (meta.isError)
+  if (meta.isError && !meta.data)
     return (
       <Alert color="red" role="alert">
         {messageOf(meta.error)}
