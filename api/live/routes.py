@@ -15,7 +15,7 @@ from litestar.security.jwt import Token
 from api.deps import Actor
 from core.access import Principal
 from core.auth.standing import standing
-from core.live import LiveHub
+from core.live import REPLAY_SECONDS, LiveHub
 from core.tenancy import CompanyRequired
 
 HEARTBEAT_SECONDS = 15.0
@@ -31,13 +31,17 @@ RETRY_MS = 3000
     summary="Live updates: my company's flow work and my notifications",
     description=(
         "Server-sent events. `inbox` (data: {event, flowId, instanceId}) when flow work of "
-        "the company changed, so inboxes and instance pages may read differently; "
-        "`notification` (data: {id, title}) when a notification for me arrived. A comment "
-        f"line every {HEARTBEAT_SECONDS:.0f} s keeps the connection open. The stream ends when "
-        "the access token expires or its sign-in ends (checked at each heartbeat): "
-        "reconnect with a fresh one. Each event is a hint to "
-        "reload what it names, sent about a second after the change commits; a client that "
-        "was disconnected reloads what it shows."
+        "the company changed, so inboxes and instance pages may read differently: `event` "
+        "is the outbox event's type (FLOW_STARTED, TASK_STARTED, TASK_COMPLETED, "
+        "TASK_UPDATED, FLOW_COMPLETED) or, for what no event announces, the history "
+        "entry's kind (FAILED: rejected for good, CANCELLED, REASSIGNED, APPROVED: one "
+        "approval of several, OVERDUE); `notification` (data: {id, title}) when a "
+        "notification for me arrived. On connecting, the events of the last "
+        f"{REPLAY_SECONDS:.0f} seconds come first, so a client reloads only what it loaded "
+        f"before that. A comment line every {HEARTBEAT_SECONDS:.0f} s keeps the connection "
+        "open. The stream ends when the access token expires or its sign-in ends (checked "
+        "at each heartbeat): reconnect with a fresh one. Each event is a hint to reload "
+        "what it names, sent about a second after the change commits."
     ),
     media_type="text/event-stream",
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, patch, post
@@ -22,6 +22,8 @@ from api.records.schemas import (
     BulkResult,
     BulkUpdate,
     CountMode,
+    Cursor,
+    RecordCount,
     RecordOut,
     RecordPage,
     RecordQuery,
@@ -151,8 +153,16 @@ async def delete_table(db: DB, principal: Actor, table: FromPath[str]) -> None:
 @get(
     "/tables/{table:str}/records",
     guards=[requires("records.read")],
-    summary="List records: where (JSON), sort (-amount,name), limit, offset, expand, deleted, "
-    "count (exact, bounded: up to 10,000, none)",
+    summary="List records: where (JSON), sort (-amount,name), limit, offset or after (a "
+    "page's nextCursor), expand, deleted, count (exact, bounded: up to 10,000, none)",
+    description=(
+        "A page starts at `offset`, or with `after` right after the last row of the page "
+        "whose `nextCursor` it is (same sort; `offset` 0): a cursor reads a deep page as "
+        "fast as the first, an offset reads and skips every row before it. Counting every "
+        "match of a large table costs more than reading a page: a client paging through "
+        "one asks with `count=none` and counts once per filter "
+        "(`/tables/{table}/records/count`)."
+    ),
 )
 async def list_records(
     db: DB,
@@ -162,6 +172,9 @@ async def list_records(
     sort: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_RECORDS_PAGE, description="Page size")] = 50,
     offset: Offset = 0,
+    after: Annotated[
+        Cursor | None, QueryParameter(description="A previous page's nextCursor")
+    ] = None,
     expand: FromQuery[str | None] = None,
     deleted: FromQuery[bool] = False,
     count: FromQuery[CountMode] = "exact",
@@ -171,11 +184,37 @@ async def list_records(
         sort=_csv_list(sort),
         limit=limit,
         offset=offset,
+        after=after,
         expand=_csv_list(expand),
         deleted=deleted,
         count=count,
     )
     return await _page(db, principal, table, query)
+
+
+@get(
+    "/tables/{table:str}/records/count",
+    guards=[requires("records.read")],
+    summary="Count records matching where (JSON): exactly, or with count=bounded up to 10,000",
+)
+async def count_records(
+    db: DB,
+    principal: Actor,
+    table: FromPath[str],
+    where: FromQuery[str | None] = None,
+    deleted: FromQuery[bool] = False,
+    count: FromQuery[Literal["exact", "bounded"]] = "exact",
+) -> RecordCount:
+    total, exact = await records.count_records(
+        db,
+        company_id=company_of(principal),
+        table_id=table,
+        principal=principal,
+        where=_json_param("where", where),
+        deleted=deleted,
+        exact=count == "exact",
+    )
+    return RecordCount(total=total, total_is_exact=exact)
 
 
 @post(
@@ -200,6 +239,7 @@ async def _page(db: DB, principal: Principal, table: str, query: RecordQuery) ->
         sort=query.sort or None,
         limit=query.limit,
         offset=query.offset,
+        after=query.after,
         deleted=query.deleted,
         expand_names=query.expand,
         count=query.count,
@@ -211,6 +251,7 @@ async def _page(db: DB, principal: Principal, table: str, query: RecordQuery) ->
         limit=page.limit,
         offset=page.offset,
         total_is_exact=page.total_is_exact,
+        next_cursor=page.next_cursor,
     )
 
 
@@ -418,6 +459,7 @@ tables = Router(
         update_table,
         delete_table,
         list_records,
+        count_records,
         query_records,
         create_record,
         bulk_create,

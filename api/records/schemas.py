@@ -128,13 +128,20 @@ CountMode = Literal["exact", "bounded", "none"]
 """How a record list counts its total: every match, up to 10,000, or not at all."""
 
 
+Cursor = Annotated[str, Meta(max_length=4096)]
+"""A page's `nextCursor`: opaque, valid with the sort it was made for."""
+
+
 class RecordQuery(Body):
-    """A list query with the filter in the body (JSONLogic or the seed's condition format)."""
+    """A list query with the filter in the body (JSONLogic or the seed's condition format).
+    `after` (a previous page's `nextCursor`) starts the page after that page's last row,
+    with `offset` 0."""
 
     where: Any = None
     sort: list[str] = msgspec.field(default_factory=list)
     limit: Annotated[int, Meta(ge=1, le=MAX_RECORDS_PAGE)] = 50
     offset: Annotated[int, Meta(ge=0, le=MAX_OFFSET)] = 0
+    after: Cursor | None = None
     expand: list[str] = msgspec.field(default_factory=list)
     deleted: bool = False
     count: CountMode = "exact"
@@ -142,12 +149,22 @@ class RecordQuery(Body):
 
 class RecordPage(Out):
     """`total` is null when not counted (count=none) and a lower bound when `totalIsExact`
-    is false (count=bounded past its bound)."""
+    is false (count=bounded past its bound). `nextCursor` reads the page after this one
+    (pass it as `after`), null on the last page."""
 
     items: list[RecordOut]
     total: int | None
     limit: int
     offset: int
+    total_is_exact: bool
+    next_cursor: str | None
+
+
+class RecordCount(Out):
+    """How many records match: exactly, or with count=bounded past 10,000, `total` is
+    10,000 and `totalIsExact` false (there are more)."""
+
+    total: int
     total_is_exact: bool
 
 

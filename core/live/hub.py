@@ -1,5 +1,7 @@
-"""The live hub of one process: it tails committed outbox events and notifications and
-hands each to the subscribers it concerns.
+"""The live hub of one process: it tails committed outbox events, the flow history that no
+event announces (an instance rejected for good or cancelled, a task reassigned, one approval
+of several, a step overdue) and notifications, and hands each to the subscribers it
+concerns.
 
 Why tail committed rows rather than publish from the code that makes the change: changes
 are committed by API processes, Celery workers and scheduler daemons alike, in every mode
@@ -13,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,9 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.models import EventType, utcnow
+from core.models import EventType, FlowInstance, utcnow
 from core.models.automation import Notification
 from core.models.events import OutboxEvent
+from core.models.flow_runs import ActionKind, FlowAction
 
 log = logging.getLogger("erp.live")
 
@@ -38,6 +43,19 @@ FLOW_EVENTS = frozenset(
 )
 """Outbox events after which a company's inboxes and instance pages may read differently."""
 
+SILENT_ACTIONS = frozenset(
+    {
+        ActionKind.APPROVED,
+        ActionKind.REASSIGNED,
+        ActionKind.FAILED,
+        ActionKind.CANCELLED,
+        ActionKind.OVERDUE,
+    }
+)
+"""History entries that no outbox event accompanies (the others come with FLOW_STARTED,
+TASK_STARTED, TASK_COMPLETED or FLOW_COMPLETED): an approval that did not close its level,
+a task reassigned, an instance rejected for good (FAILED) or cancelled, a step overdue."""
+
 POLL_SECONDS = 1.0
 """How often the hub looks for new rows while anyone listens: a task reaching an inbox
 shows within about a second, at two indexed reads a second per API process."""
@@ -46,6 +64,15 @@ LAG_SECONDS = 3.0
 """How far back each poll looks before its last row: a row's time is taken when it is
 staged, and its transaction may commit a moment later, after a poll that ran in between.
 Rows seen already are remembered for this long and not sent twice."""
+
+REPLAY_SECONDS = 10.0
+"""A new subscriber first hears of what was handed out in the last this many seconds: a
+page that loaded its data just before its stream connected misses nothing in between, and
+reloads only what it loaded earlier than that."""
+
+HISTORY_LOOKBACK_ROWS = 10_000
+"""A starting hub reads the history rows past the newest id minus this many (and of the
+replay window): the primary key bounds the read, the history having no index by time."""
 
 QUEUE_SIZE = 100
 """Events kept for a subscriber that does not read; beyond it the oldest are dropped (a
@@ -82,6 +109,16 @@ class Subscription:
             return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Handed:
+    """An event handed out, kept for the replay window."""
+
+    at: float
+    company_id: str
+    user_id: str | None
+    event: LiveEvent
+
+
 class LiveHub:
     """Subscribers of this process and the poller that feeds them (running only while there
     are subscribers). Reads are platform-level: each row goes only to the subscribers of its
@@ -93,21 +130,35 @@ class LiveHub:
         *,
         poll_seconds: float = POLL_SECONDS,
         lag_seconds: float = LAG_SECONDS,
+        replay_seconds: float = REPLAY_SECONDS,
     ) -> None:
         self.sessions = sessions
         self.poll_seconds = poll_seconds
         self.lag = timedelta(seconds=lag_seconds)
+        self.replay = replay_seconds
         self.subscribers: set[Subscription] = set()
         self._seen: dict[str, datetime] = {}
         self._since: datetime | None = None
+        self._recent: deque[_Handed] = deque()
+        # (poll time, newest history id read by then): the floor of later reads.
+        self._history_marks: deque[tuple[datetime, int]] = deque()
+        self._history_floor: int | None = None
         self._task: asyncio.Task[None] | None = None
 
     @contextlib.contextmanager
     def subscribe(self, company_id: str, user_id: str) -> Iterator[Subscription]:
         subscription = Subscription(company_id, user_id)
+        self._forget_handed_before(time.monotonic() - self.replay)
+        for handed in self._recent:
+            if handed.company_id == company_id and handed.user_id in (None, user_id):
+                subscription.put(handed.event)
         self.subscribers.add(subscription)
         if self._task is None or self._task.done():
-            self._since = utcnow()
+            # From the replay window on: what committed just before this first subscriber
+            # came is theirs too.
+            self._since = utcnow() - timedelta(seconds=self.replay) + self.lag
+            self._history_floor = None
+            self._history_marks.clear()
             self._task = asyncio.create_task(self._run(), name="erp-live-hub")
         try:
             yield subscription
@@ -150,6 +201,7 @@ class LiveHub:
                     )
                 )
             ).all()
+            history = await self._history_since(session, since, now)
             notes = (
                 await session.execute(
                     sa.select(
@@ -174,6 +226,13 @@ class LiveHub:
                     },
                 )
                 sent += self._hand_out(row.company_id, None, event)
+        for entry in history:
+            if self._first_sight(f"action:{entry.id}", entry.created_at):
+                event = LiveEvent(
+                    "inbox",
+                    {"event": entry.kind, "flowId": entry.flow_id, "instanceId": entry.instance_id},
+                )
+                sent += self._hand_out(entry.company_id, None, event)
         for row in notes:
             if self._first_sight(row.id, row.created_at):
                 event = LiveEvent("notification", {"id": row.id, "title": row.title})
@@ -181,6 +240,44 @@ class LiveHub:
         self._since = now
         self._forget_before(since)
         return sent
+
+    async def _history_since(
+        self, session: AsyncSession, since: datetime, now: datetime
+    ) -> list[Any]:
+        """The silent history entries staged after `since`, read past an id floor: the
+        newest id read by a poll at least the look-back ago (a transaction that took its
+        ids before a newer one committed is still read when it commits within it)."""
+        if self._history_floor is None:
+            newest = await session.scalar(sa.select(sa.func.max(FlowAction.id)))
+            self._history_floor = max(0, (newest or 0) - HISTORY_LOOKBACK_ROWS)
+        while len(self._history_marks) > 1 and self._history_marks[1][0] <= since:
+            self._history_marks.popleft()
+        floor = self._history_floor
+        if self._history_marks and self._history_marks[0][0] <= since:
+            floor = max(floor, self._history_marks[0][1])
+        rows = (
+            await session.execute(
+                sa.select(
+                    FlowAction.id,
+                    FlowAction.company_id,
+                    FlowAction.kind,
+                    FlowAction.instance_id,
+                    FlowAction.created_at,
+                    FlowInstance.flow_id,
+                )
+                .join(FlowInstance, FlowInstance.id == FlowAction.instance_id)
+                .where(
+                    FlowAction.id > floor,
+                    FlowAction.created_at > since,
+                    FlowAction.kind.in_([str(kind) for kind in SILENT_ACTIONS]),
+                )
+            )
+        ).all()
+        newest_read = max([floor, *(row.id for row in rows)])
+        if self._history_marks:
+            newest_read = max(newest_read, self._history_marks[-1][1])
+        self._history_marks.append((now, newest_read))
+        return list(rows)
 
     def _first_sight(self, row_id: str, created_at: datetime) -> bool:
         if row_id in self._seen:
@@ -193,7 +290,14 @@ class LiveHub:
             if _aware(created_at) <= moment:
                 del self._seen[row_id]
 
+    def _forget_handed_before(self, moment: float) -> None:
+        while self._recent and self._recent[0].at < moment:
+            self._recent.popleft()
+
     def _hand_out(self, company_id: str, user_id: str | None, event: LiveEvent) -> int:
+        now = time.monotonic()
+        self._forget_handed_before(now - self.replay)
+        self._recent.append(_Handed(now, company_id, user_id, event))
         count = 0
         for subscription in tuple(self.subscribers):
             if subscription.company_id != company_id:

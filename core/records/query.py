@@ -15,6 +15,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -335,27 +336,50 @@ def _var(node: Any) -> str | None:
     return None
 
 
-def order_by(
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One key of a listing's order: its SQL value, its direction, and whether it may be
+    null (a field's value may be missing; the meta columns never are)."""
+
+    expr: ColumnElement[Any]
+    descending: bool
+    nullable: bool
+
+    def clause(self) -> ColumnElement[Any]:
+        ordered = self.expr.desc() if self.descending else self.expr.asc()
+        # Only where a value may be missing: SQLite cannot read `id ASC NULLS LAST` from an
+        # index (its primary keys may hold NULL), and sorts the whole table instead.
+        return ordered.nulls_last() if self.nullable else ordered
+
+
+def sort_keys(
     sort: list[str] | None, kinds: Mapping[str, ValueKind], dialect: str
-) -> list[ColumnElement[Any]]:
-    """ORDER BY for ["-amount", "name", "createdAt"]: any field or createdAt/updatedAt, "-" for
-    descending; missing values last; the record id breaks ties so pages are stable."""
-    clauses: list[ColumnElement[Any]] = []
+) -> list[SortKey]:
+    """The keys of ["-amount", "name", "createdAt"]: any field or createdAt/updatedAt, "-" for
+    descending, missing values last; the record id last, in the direction of the key before
+    it, so that pages are stable and an index on (key, id) serves them in either direction."""
+    keys: list[SortKey] = []
     problems = []
     for i, item in enumerate(sort or ["createdAt"]):
         descending = item.startswith("-")
         name = item[1:] if descending else item
         if name in META_SORTS:
-            expr = META_SORTS[name]
+            keys.append(SortKey(META_SORTS[name], descending, nullable=False))
         elif name in kinds:
-            expr = value_expression(name, kinds[name], dialect)
+            keys.append(SortKey(value_expression(name, kinds[name], dialect), descending, True))
         else:
             problems.append(
                 FieldProblem(f"sort[{i}]", f"no field {name!r} to sort on", "unknown_field")
             )
-            continue
-        clauses.append(expr.desc().nulls_last() if descending else expr.asc().nulls_last())
     if problems:
         raise ValidationFailed(problems, "The sort order is invalid")
-    clauses.append(Record.id.asc())
-    return clauses
+    last = keys[-1].descending if keys else False
+    keys.append(SortKey(Record.id, last, nullable=False))
+    return keys
+
+
+def order_by(
+    sort: list[str] | None, kinds: Mapping[str, ValueKind], dialect: str
+) -> list[ColumnElement[Any]]:
+    """ORDER BY of a sort (see sort_keys)."""
+    return [key.clause() for key in sort_keys(sort, kinds, dialect)]

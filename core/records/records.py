@@ -18,8 +18,16 @@ from core.errors import FieldProblem, NotFound, ValidationFailed
 from core.events import record_event
 from core.models import CustomTable, CustomTableRecord, EventType, new_id, utcnow
 from core.models.base import Base
+from core.records.keyset import after_condition, decode_cursor, encode_cursor, key_columns
 from core.records.permissions import Acting, Grant, grant_for
-from core.records.query import dialect_of, order_by, table_filter, where_clause, without_jit
+from core.records.query import (
+    SortKey,
+    dialect_of,
+    sort_keys,
+    table_filter,
+    where_clause,
+    without_jit,
+)
 from core.records.relations import expand
 from core.records.tables import TableHead, table_head, table_schema
 from core.schema import CompiledSchema, clean_many
@@ -60,13 +68,15 @@ least" (counting every row of a large table costs more than reading the page).""
 @dataclass(slots=True)
 class Page:
     """One page of records, the total matching the filter (None when not counted; a lower
-    bound when not `total_is_exact`), and what was expanded per id."""
+    bound when not `total_is_exact`), the cursor of the page after it (None on the last
+    page), and what was expanded per id."""
 
     items: list[StoredRecord]
     total: int | None
     limit: int
     offset: int
     total_is_exact: bool = True
+    next_cursor: str | None = None
     expanded: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -410,6 +420,7 @@ async def list_records(
     sort: list[str] | None = None,
     limit: int = 50,
     offset: int = 0,
+    after: str | None = None,
     deleted: bool = False,
     expand_names: Sequence[str] = (),
     count: str = "exact",
@@ -417,15 +428,93 @@ async def list_records(
     """A page of the table's live records (or, with `deleted`, its soft-deleted ones) that
     the principal may read, as they may see them, filtered by a JSONLogic `where` run in
     SQL, sorted on any fields, with the total: `count` "exact" counts every match,
-    "bounded" up to COUNT_BOUND, "none" not at all. A filter or sort on a field hidden from
-    the principal is refused as if the field did not exist."""
+    "bounded" up to COUNT_BOUND, "none" not at all. The page starts at `offset`, or right
+    after the row of the cursor `after` (a previous page's `next_cursor`). A filter or sort
+    on a field hidden from the principal is refused as if the field did not exist."""
     problems = []
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         problems.append(FieldProblem("limit", f"limit must be 1 to {MAX_PAGE}, offset 0 or more"))
     if count not in COUNT_MODES:
         problems.append(FieldProblem("count", f"must be one of {', '.join(COUNT_MODES)}"))
+    if after is not None and offset:
+        problems.append(FieldProblem("offset", "must be 0 with a cursor (after)", "conflict"))
     if problems:
         raise ValidationFailed(problems)
+    table, grant, listing, bound = await _prepare(
+        session, principal, company_id, table_id, where, sort, deleted
+    )
+    total: int | None = None
+    exact = count == "exact"
+    if count != "none":
+        statement = listing.count if exact else listing.bounded_count
+        total = await session.scalar(statement, bound) or 0
+        if not exact:
+            exact = total <= COUNT_BOUND
+            total = min(total, COUNT_BOUND)
+    # One row more than asked: whether a next page exists, without counting.
+    if after is None:
+        result = await session.execute(listing.page, bound | {"limit": limit + 1, "offset": offset})
+    else:
+        values = decode_cursor(after, listing.sort, len(listing.keys))
+        keys = {f"k{i}": value for i, value in enumerate(values)}
+        statement = listing.page_after(tuple(v is None for v in values))
+        result = await session.execute(statement, bound | {"limit": limit + 1} | keys)
+    rows = result.all()
+    width = len(STORED_COLUMNS)
+    items = [StoredRecord(*row[:width]) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = encode_cursor(listing.sort, rows[limit - 1][width:])
+    if grant.hidden:
+        items = [shown(item, grant) for item in items]
+    page = Page(items, total, limit, offset, exact, next_cursor)
+    if expand_names and items:
+        page.expanded = await expand(
+            session,
+            company_id=company_id,
+            table=table,
+            schema=listing.schema,
+            access=grant,
+            access_of=access_by_name(session, principal, company_id),
+            records=items,
+            names=expand_names,
+        )
+    return page
+
+
+async def count_records(
+    session: AsyncSession,
+    *,
+    company_id: str,
+    table_id: str,
+    principal: Acting,
+    where: Any = None,
+    deleted: bool = False,
+    exact: bool = True,
+) -> tuple[int, bool]:
+    """How many of the table's live (or soft-deleted) records the principal may read match
+    `where`: every one, or with `exact` false up to COUNT_BOUND. Returns (total, whether it
+    is exact); past the bound the total is the bound, a lower bound."""
+    _, _, listing, bound = await _prepare(
+        session, principal, company_id, table_id, where, None, deleted
+    )
+    total = await session.scalar(listing.count if exact else listing.bounded_count, bound) or 0
+    if exact:
+        return total, True
+    return min(total, COUNT_BOUND), total <= COUNT_BOUND
+
+
+async def _prepare(
+    session: AsyncSession,
+    principal: Acting,
+    company_id: str,
+    table_id: str,
+    where: Any,
+    sort: list[str] | None,
+    deleted: bool,
+) -> tuple[TableHead, Grant, _Listing, dict[str, Any]]:
+    """The table, the principal's access, the listing's statements and their bound values,
+    once the principal may read the table and filter and sort as asked."""
     table, grant = await table_access(session, principal, company_id=company_id, table_id=table_id)
     grant.require("read", table.name)
     schema = table_schema(table)
@@ -438,31 +527,7 @@ async def list_records(
     owner = grant.own_only("read")
     listing = _listing(table.id, schema, dialect, deleted, sort, condition, owner is not None)
     bound = {"company_id": company_id} | ({} if owner is None else {"owner": owner})
-    total: int | None = None
-    exact = count == "exact"
-    if count != "none":
-        statement = listing.count if exact else listing.bounded_count
-        total = await session.scalar(statement, bound) or 0
-        if not exact:
-            exact = total <= COUNT_BOUND
-            total = min(total, COUNT_BOUND)
-    result = await session.execute(listing.page, bound | {"limit": limit, "offset": offset})
-    items = [StoredRecord(*row) for row in result]
-    if grant.hidden:
-        items = [shown(item, grant) for item in items]
-    page = Page(items, total, limit, offset, exact)
-    if expand_names and items:
-        page.expanded = await expand(
-            session,
-            company_id=company_id,
-            table=table,
-            schema=schema,
-            access=grant,
-            access_of=access_by_name(session, principal, company_id),
-            records=items,
-            names=expand_names,
-        )
-    return page
+    return table, grant, listing, bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,9 +537,20 @@ class _Listing:
 
     schema: CompiledSchema
     condition: sa.ColumnElement[bool] | None
+    sort: tuple[str, ...]
+    keys: list[SortKey]
     count: sa.Select[Any]
     bounded_count: sa.Select[Any]
     page: sa.Select[Any]
+    _after: dict[tuple[bool, ...], sa.Select[Any]] = field(default_factory=dict)
+
+    def page_after(self, nulls: tuple[bool, ...]) -> sa.Select[Any]:
+        """The page after a cursor whose null key values are `nulls` (built once each)."""
+        statement = self._after.get(nulls)
+        if statement is None:
+            statement = self.page.where(after_condition(self.keys, nulls)).offset(None)
+            self._after[nulls] = statement
+        return statement
 
 
 _LISTINGS_KEPT = 512
@@ -493,7 +569,8 @@ def _listing(
 ) -> _Listing:
     """The count and page statements of a listing (company, limit and offset bound), built
     once per table, schema, filter and order: building them, and their cache keys, costs
-    more than running them. Rows, not ORM objects: a page is read, never changed."""
+    more than running them. Rows, not ORM objects: a page is read, never changed. A page
+    also reads its sort keys (k0, k1, ...), the makings of its cursor."""
     key = (table_id, dialect, deleted, tuple(sort or ()), id(condition), own_only)
     hit = _listings.get(key)
     if hit is not None and hit.schema is schema and hit.condition is condition:
@@ -510,14 +587,23 @@ def _listing(
     count = sa.select(sa.func.count()).select_from(RECORDS).where(*conditions)
     first_rows = sa.select(sa.literal(1)).where(*conditions).limit(COUNT_BOUND + 1)
     bounded_count = sa.select(sa.func.count()).select_from(first_rows.subquery())
+    keys = sort_keys(sort, schema.kinds, dialect)
     page = (
-        sa.select(*(RECORDS.c[name] for name in STORED_COLUMNS))
+        sa.select(*(RECORDS.c[name] for name in STORED_COLUMNS), *key_columns(keys))
         .where(*conditions)
-        .order_by(*order_by(sort, schema.kinds, dialect))
+        .order_by(*(k.clause() for k in keys))
         .limit(sa.bindparam("limit", type_=sa.Integer))
         .offset(sa.bindparam("offset", type_=sa.Integer))
     )
-    listing = _Listing(schema, condition, count, bounded_count, page)
+    listing = _Listing(
+        schema,
+        condition,
+        tuple(sort or ()),
+        keys,
+        count,
+        bounded_count,
+        page,
+    )
     with _listings_lock:
         _listings[key] = listing
         if len(_listings) > _LISTINGS_KEPT:

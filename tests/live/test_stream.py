@@ -13,12 +13,14 @@ from litestar.testing import AsyncTestClient
 
 from core.auth.tokens import issue_access_token
 from core.database import create_engine, session_factory
+from core.flows import cancel, reassign, reject
 from core.live import LiveHub
 from core.models import EventType, UserRole
 from core.models.automation import Notification
 from core.models.events import OutboxEvent
 from core.settings import Settings
 from tests.world.app import SECRET, make_settings
+from tests.world.flows import expense_company, in_company, published_flow, start, submit_expense
 from tests.world.tenants import PASSWORD, Tenant
 
 
@@ -207,3 +209,83 @@ async def test_the_stream_ends_when_its_sign_in_ends(
     assert response.status_code == 200
     assert ": ready" in response.text and ": heartbeat" in response.text
     assert tokens["expiresIn"] >= 600  # the token itself would have lived for minutes
+
+
+async def test_history_no_event_announces_reaches_the_company_once(sessions) -> None:
+    """Cancelled, rejected for good and reassigned: no outbox event says so, the history does,
+    and the hub hands each on as `inbox` work of the company (once), to nobody else."""
+    acme = await expense_company(sessions)
+    globex = await expense_company(sessions, "Globex")
+    flow_id = await published_flow(sessions, acme)
+    hub = LiveHub(sessions, poll_seconds=3600)
+    with (
+        hub.subscribe(acme.company_id, acme.users["employee"].id) as employee,
+        hub.subscribe(globex.company_id, globex.users["employee"].id) as stranger,
+    ):
+        await hub.poll()  # the company's flow and forms, made above
+        _drain(employee)
+        cancelled = (await start(sessions, acme, flow_id)).id
+        rejected = (await start(sessions, acme, flow_id)).id
+        handed = (await start(sessions, acme, flow_id)).id
+        for instance in (rejected, handed):
+            await submit_expense(sessions, acme, instance)
+        await hub.poll()
+        _drain(employee)
+
+        await in_company(
+            sessions, acme, cancel, instance_id=cancelled, user_id=acme.users["employee"].id
+        )
+        await in_company(
+            sessions,
+            acme,
+            reject,
+            instance_id=rejected,
+            user_id=acme.users["manager"].id,
+            comment="Not this one",
+        )
+        await in_company(
+            sessions,
+            acme,
+            reassign,
+            instance_id=handed,
+            user_id=acme.users["manager"].id,
+            to_user_id=acme.users["clerk"].id,
+            comment="You know this supplier",
+        )
+        await hub.poll()
+        heard = {(data["instanceId"], data["event"]) for name, data in _drain(employee)}
+        assert {
+            (cancelled, "CANCELLED"),
+            (rejected, "FAILED"),
+            (handed, "REASSIGNED"),
+        } <= heard, heard
+        assert await hub.poll() == 0
+        assert _drain(stranger) == []
+    await hub.stop()
+
+
+async def test_a_new_subscriber_first_hears_what_the_last_seconds_brought(
+    sessions, acme: Tenant
+) -> None:
+    employee, manager = acme.users[UserRole.EMPLOYEE], acme.users[UserRole.MANAGER]
+    hub = LiveHub(sessions, poll_seconds=3600)
+    with hub.subscribe(acme.company.id, employee.id) as early:
+        await _task_started(sessions, acme, "inst-before")
+        await _notification(sessions, acme, UserRole.EMPLOYEE, "For the employee")
+        await hub.poll()
+        assert len(_drain(early)) == 2
+        # The manager's page loaded just before its stream connected.
+        with hub.subscribe(acme.company.id, manager.id) as late:
+            assert _drain(late) == [
+                ("inbox", {"event": "TASK_STARTED", "flowId": None, "instanceId": "inst-before"})
+            ]
+    await hub.stop()
+
+    forgetful = LiveHub(sessions, poll_seconds=3600, replay_seconds=0)
+    with forgetful.subscribe(acme.company.id, employee.id) as first:
+        await _task_started(sessions, acme, "inst-later")
+        await forgetful.poll()
+        assert [data["instanceId"] for _, data in _drain(first)] == ["inst-later"]
+        with forgetful.subscribe(acme.company.id, manager.id) as second:
+            assert _drain(second) == []
+    await forgetful.stop()

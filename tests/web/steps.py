@@ -89,3 +89,34 @@ async def at_level(server: Server, instance: str, order: int, status: str = "IN_
 def timeline(page: Page) -> Locator:
     """The instance page's history (who did what, when, with comments)."""
     return page.get_by_role("region", name="History")
+
+
+async def submitted_expense(server: Server, tmp_path: Path, amount: int = 90) -> str:
+    """An expense the employee has submitted (through the API): waiting at level 2."""
+    who = "employee@acme.com"
+    flows = await server.api("GET", "/flows/active", who)
+    flow = next(f for f in flows["items"] if f["name"] == FLOW)
+    instance = await server.api("POST", f"/flows/{flow['id']}/instances", who, json={})
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(b"%PDF-1.4 receipt")
+    stored = await server.api(
+        "POST",
+        "/files?context=task_attachment",
+        who,
+        files={"file": ("receipt.pdf", path.read_bytes(), "application/pdf")},
+    )
+    task = flow["levels"][0]["tasks"][0]["taskId"]
+    data = {
+        "field_1": "Eve Employee",
+        "field_2": amount,
+        "field_3": "Travel",
+        "field_4": stored["id"],
+    }
+    await server.api(
+        "POST",
+        f"/flow-instances/{instance['id']}/tasks/{task}",
+        who,
+        json={"data": data, "levelOrder": 1},
+    )
+    await at_level(server, instance["id"], 2)
+    return str(instance["id"])

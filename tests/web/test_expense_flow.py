@@ -196,7 +196,10 @@ async def test_a_manager_sends_an_expense_back_and_the_employee_resubmits_it(
     await at_level(server, instance, 2)
     await expect(employee.get_by_role("heading", name="Waiting at Manager Review")).to_be_visible()
 
-    # This time the manager approves and finance refuses: a finance rejection ends it.
+    # This time the manager approves and finance refuses: a finance rejection ends it, and
+    # the employee's open page shows it at once (the live stream; no page polls while up).
+    await expect(employee.locator("[data-live=on]")).to_be_attached()
+    await employee.evaluate("() => { window.notReloaded = true }")
     await review(manager, instance, "Approved", "Right receipt now")
     await at_level(server, instance, 3)
     finance = await people.signed_in("finance@acme.com")
@@ -217,10 +220,8 @@ async def test_a_manager_sends_an_expense_back_and_the_employee_resubmits_it(
     )
     assert done["status"] in ("REJECTED", "FAILED"), done
     label = done["status"].capitalize()  # as the page's status badge words it
-    # The event stream names no instance that ends without completing: the page learns
-    # of it at its next poll (a minute) or on reload.
-    await employee.reload()
-    await expect(employee.get_by_text(label, exact=True).first).to_be_visible()
+    await expect(employee.get_by_text(label, exact=True).first).to_be_visible(timeout=8_000)
+    assert await employee.evaluate("() => window.notReloaded === true")
     await expect(timeline(employee)).to_contain_text("“Office supplies come from the stock room”")
     amounts = [
         h["data"].get("field_2")
@@ -470,11 +471,19 @@ async def test_a_custom_tables_records_in_the_grid(people: People, server: Serve
                     "options": ["NO", "SE", "DK"],
                 },
                 {"id": "rating", "type": "number", "label": "Rating"},
+                {"id": "city", "type": "text", "label": "City"},
+                {"id": "contact", "type": "email", "label": "Contact e-mail"},
             ],
         },
     )
     rows = [
-        {"name": f"Supplier {n:02}", "country": ("NO", "SE", "DK")[n % 3], "rating": n % 5}
+        {
+            "name": f"Supplier {n:02}",
+            "country": ("NO", "SE", "DK")[n % 3],
+            "rating": n % 5,
+            "city": ("Kristiansand", "Gothenburg", "Copenhagen")[n % 3],
+            "contact": f"orders.department{n:02}@supplier-{n:02}.example.com",
+        }
         for n in range(60)
     ]
     await server.api(
@@ -507,7 +516,26 @@ async def test_a_custom_tables_records_in_the_grid(people: People, server: Serve
     assert found["total"] == 61
     assert any(r["data"] == {"name": "Fjord Paper AS", "country": "NO"} for r in found["items"])
 
+    # On a phone the grid is wider than the screen: it scrolls sideways in its own box,
+    # which keeps to the screen, while the page itself does not scroll sideways.
     phone = await people.signed_in("employee@acme.com", f"/records/{table['id']}", viewport=PHONE)
     await expect(phone.get_by_text("61 records")).to_be_visible()
     await no_horizontal_scroll(phone)
+    box = phone.get_by_role("region", name="Suppliers records, scrolls sideways")
+    sideways = await box.evaluate(
+        "b => ({wider: b.scrollWidth - b.clientWidth, right: b.getBoundingClientRect().right})"
+    )
+    assert sideways["wider"] > 100, sideways
+    assert sideways["right"] <= PHONE["width"], sideways
+    last_edit = phone.get_by_role("button", name=re.compile(r"^Edit record Supplier \d+$")).first
+    await expect(last_edit).not_to_be_in_viewport()
+    await box.focus()  # the keyboard scrolls it too
+    for _ in range(3):
+        await phone.keyboard.press("ArrowRight")
+    await phone.wait_for_function("b => b.scrollLeft > 0", arg=await box.element_handle())
+    await box.evaluate("b => b.scrollTo({left: b.scrollWidth})")
+    await expect(last_edit).to_be_in_viewport()
+    await no_horizontal_scroll(phone)
+    assert await serious_violations(phone) == []
+    await box.evaluate("b => b.scrollTo({left: 0})")
     await shoot(phone, "records-grid-phone")

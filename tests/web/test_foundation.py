@@ -31,6 +31,11 @@ async def test_pages_and_api_share_paths_by_what_is_asked_for(server: Server) ->
         asset = await http.get(script)
         assert asset.status_code == 200
         assert "immutable" in asset.headers["cache-control"]
+        # Compressed for those who accept it (httpx does, and unpacks it), whole for others.
+        assert asset.headers["content-encoding"] == "gzip"
+        assert int(asset.headers["content-length"]) < len(asset.content) / 2
+        plain = await http.get(script, headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.content == asset.content
 
 
 async def test_a_deep_link_survives_signing_in(people: People, server: Server) -> None:

@@ -1,4 +1,5 @@
 import "@mantine/core/styles.css";
+import "./shared/global.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import {
@@ -61,6 +62,15 @@ const queryClient = new QueryClient({
       retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
     },
   },
+});
+
+// A page left open across a new release asks for code split off the old one, which is gone:
+// load the page again (once for this address), which brings the new release.
+window.addEventListener("vite:preloadError", (event) => {
+  if (sessionStorage.getItem("erp.reloadedFor") === window.location.href) return;
+  event.preventDefault();
+  sessionStorage.setItem("erp.reloadedFor", window.location.href);
+  window.location.reload();
 });
 
 createRoot(document.getElementById("root")!).render(

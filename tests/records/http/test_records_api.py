@@ -223,9 +223,30 @@ async def test_a_large_tables_total_is_counted_as_asked(
     assert (narrow["total"], narrow["totalIsExact"]) == (0, True)
     none = await listing(count="none")
     assert (none["total"], none["totalIsExact"], len(none["items"])) == (None, False, 3)
+    after = await listing(count="none", after=none["nextCursor"])
+    assert {r["id"] for r in after["items"]}.isdisjoint(r["id"] for r in none["items"])
+
+    # Counted once, apart from the pages: exactly, or up to the bound.
+    async def counted(**params: str) -> tuple[int, bool]:
+        response = await client.get(
+            "/tables/invoices/records/count", params=params, headers=as_employee
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["total"], response.json()["totalIsExact"]
+
+    assert await counted() == (10001, True)
+    assert await counted(count="bounded") == (10000, False)
+    assert await counted(where=json.dumps({"==": [{"var": "title"}, "y"]})) == (0, True)
 
     bad = await client.get(
         "/tables/invoices/records", params={"count": "roughly"}, headers=as_employee
     )
     assert bad.status_code == 400 or bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
+    both = await client.get(
+        "/tables/invoices/records",
+        params={"after": none["nextCursor"], "offset": "3", "count": "none"},
+        headers=as_employee,
+    )
+    assert both.status_code == 422, both.text
+    assert [e["path"] for e in both.json()["errors"]] == ["offset"]

@@ -3,6 +3,7 @@
 // company they act in; a problem response becomes an ApiError.
 import createClient, { type Middleware } from "openapi-fetch";
 import type { components, paths } from "./schema";
+import { fetchWithEarly } from "./early";
 import { ApiError, type Problem } from "./problem";
 import { authHeaders, freshSession, refresh, setSession } from "./session";
 
@@ -18,7 +19,7 @@ const auth: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: window.location.origin });
+export const api = createClient<paths>({ baseUrl: window.location.origin, fetch: fetchWithEarly });
 api.use(auth);
 
 interface Result<T> {

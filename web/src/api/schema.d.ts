@@ -1144,11 +1144,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List records: where (JSON), sort (-amount,name), limit, offset, expand, deleted, count (exact, bounded: up to 10,000, none) */
+        /**
+         * List records: where (JSON), sort (-amount,name), limit, offset or after (a page's nextCursor), expand, deleted, count (exact, bounded: up to 10,000, none)
+         * @description A page starts at `offset`, or with `after` right after the last row of the page whose `nextCursor` it is (same sort; `offset` 0): a cursor reads a deep page as fast as the first, an offset reads and skips every row before it. Counting every match of a large table costs more than reading a page: a client paging through one asks with `count=none` and counts once per filter (`/tables/{table}/records/count`).
+         */
         get: operations["TablesRecordsListRecords"];
         put?: never;
         /** Add a record */
         post: operations["TablesRecordsCreateRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tables/{table}/records/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Count records matching where (JSON): exactly, or with count=bounded up to 10,000 */
+        get: operations["TablesRecordsCountCountRecords"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4071,6 +4091,11 @@ export interface components {
             fromUserId?: string | null;
             comment?: string | null;
         };
+        /** RecordCount */
+        RecordCount: {
+            total: number;
+            totalIsExact: boolean;
+        };
         /** RecordOut */
         RecordOut: {
             id: string;
@@ -4096,6 +4121,7 @@ export interface components {
             limit: number;
             offset: number;
             totalIsExact: boolean;
+            nextCursor: string | null;
         };
         /** RecordProblemOut */
         RecordProblemOut: {
@@ -4111,6 +4137,7 @@ export interface components {
             limit: number;
             /** @default 0 */
             offset: number;
+            after?: string | null;
             expand?: string[];
             /** @default false */
             deleted: boolean;
@@ -8418,6 +8445,8 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
+                /** @description A previous page's nextCursor */
+                after?: string | null;
                 expand?: string | null;
                 deleted?: boolean;
                 count?: "exact" | "bounded" | "none";
@@ -8478,6 +8507,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecordOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    TablesRecordsCountCountRecords: {
+        parameters: {
+            query?: {
+                where?: string | null;
+                deleted?: boolean;
+                count?: "exact" | "bounded";
+            };
+            header?: never;
+            path: {
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordCount"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -1,7 +1,8 @@
 // Live updates: the server's event stream (GET /stream, server-sent events sent with the
 // bearer token, which EventSource cannot send, hence fetch-event-source). An `inbox` event
-// refreshes what depends on the person's pending work, a `notification` event their
-// notifications. While the stream is unavailable, the pages poll instead.
+// (any flow work of the company: started, submitted, approved, rejected, cancelled,
+// reassigned...) refreshes what depends on the person's pending work, a `notification`
+// event their notifications. While the stream is unavailable, the pages poll instead.
 import { useEffect, useState } from "react";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { fetchEventSource } from "@microsoft/fetch-event-source";
@@ -10,9 +11,17 @@ import { authHeaders, freshSession } from "./session";
 export const INBOX_KEYS = [["inbox"], ["instances"], ["instance"], ["history"], ["home"]];
 export const NOTIFICATION_KEYS = [["notifications"]];
 
-export function applyStreamEvent(client: QueryClient, event: string) {
+/** The server replays the last 10 seconds' events to a new connection; data loaded more
+ * recently than this (a margin under it) needs no reload when the stream (re)connects. */
+export const REPLAYED_MS = 8_000;
+
+export function applyStreamEvent(client: QueryClient, event: string, loadedBefore?: number) {
   const keys = event === "inbox" ? INBOX_KEYS : event === "notification" ? NOTIFICATION_KEYS : [];
-  for (const queryKey of keys) void client.invalidateQueries({ queryKey });
+  for (const queryKey of keys)
+    void client.invalidateQueries({
+      queryKey,
+      predicate: loadedBefore === undefined ? undefined : (query) => query.state.dataUpdatedAt < loadedBefore,
+    });
 }
 
 class Unavailable extends Error {}
@@ -42,9 +51,12 @@ export function useLiveUpdates(enabled: boolean, company: string | null): boolea
           if (response.ok && type.startsWith("text/event-stream")) {
             failures = 0;
             setConnected(true);
-            // Anything may have changed while disconnected.
-            applyStreamEvent(client, "inbox");
-            applyStreamEvent(client, "notification");
+            // What was loaded before the replayed window may have changed meanwhile; what
+            // was loaded since hears of its changes from the replay (a cold load reloads
+            // nothing).
+            const before = Date.now() - REPLAYED_MS;
+            applyStreamEvent(client, "inbox", before);
+            applyStreamEvent(client, "notification", before);
             return;
           }
           if (response.status === 401) await freshSession();
@@ -73,8 +85,7 @@ export function useLiveUpdates(enabled: boolean, company: string | null): boolea
 }
 
 /** How often a page polls what the stream would otherwise keep fresh: every 15 s while the
- * stream is down, and once a minute while it is up, since the stream says nothing of an
- * instance that ends without completing (rejected for good, cancelled). */
+ * stream is down, never while it is up (it names every change of flow work). */
 export function pollInterval(live: boolean): number | false {
-  return live ? 60_000 : 15_000;
+  return live ? false : 15_000;
 }

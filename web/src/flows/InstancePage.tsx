@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import { authHeaders, freshSession } from "../api/session";
 import { messageOf } from "../api/problem";
+import { useMe } from "../auth/useSession";
 import { useInbox } from "../inbox/hooks";
 import { useFlowPermissions } from "../shared/permissions";
 import { STATUS_COLOR, statusLabel, valueText, when } from "../shared/format";
@@ -121,8 +122,10 @@ export function InstancePage() {
   const history = useHistory(id);
   const inbox = useInbox({});
   const permissions = useFlowPermissions();
+  const me = useMe();
 
-  if (instance.isError)
+  // A refresh that fails (the network dropped a moment) keeps the page as it was.
+  if (instance.isError && !instance.data)
     return (
       <Alert color="red" role="alert" title="This request cannot be shown">
         {messageOf(instance.error)}
@@ -133,7 +136,11 @@ export function InstancePage() {
   const data = instance.data;
   const levels = shape.data.levels;
   const level = levels.find((l) => l.order === data.currentLevelOrder);
-  const myTurn = (inbox.data?.items ?? []).some((item) => item.instanceId === data.id && item.levelOrder === data.currentLevelOrder);
+  // Asked by name on the level, or by a role (the inbox, which may still be loading its
+  // later pages, says so). The server decides in the end.
+  const myTurn =
+    (data.currentLevel?.waitingOn ?? []).some((w) => w.userId === me.data?.user.id) ||
+    (inbox.data?.items ?? []).some((item) => item.instanceId === data.id && item.levelOrder === data.currentLevelOrder);
   const entries = history.data ?? [];
   const attachments = attachmentsOf(levels, entries);
 
@@ -181,7 +188,11 @@ export function InstancePage() {
           <Title order={2} size="h4" id="history-title" mb="sm">
             History
           </Title>
-          <Timeline entries={entries} noteOf={notesOf(levels)} />
+          <Timeline
+            entries={entries}
+            noteOf={notesOf(levels)}
+            names={new Map((data.currentLevel?.waitingOn ?? []).map((w) => [w.userId, w.userName]))}
+          />
         </Card>
       </SimpleGrid>
     </Stack>

@@ -1,8 +1,8 @@
 // Acting on the current level: the level's forms, and the actions the person may take. The
 // server decides in the end; a page that went stale (someone else acted first) says so.
 import { useState } from "react";
-import { Alert, Button, Card, Group, Modal, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, Card, Group, Modal, Select, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import { ApiError, isStale, messageOf } from "../api/problem";
 import { FormRenderer } from "../forms/FormRenderer";
@@ -24,7 +24,13 @@ export interface StepPanelProps {
 
 function StaleNotice({ onReload }: { onReload: () => void }) {
   return (
-    <Alert color="orange" role="alert" title="This request has moved on">
+    // The title a shade darker than Mantine's orange: 4.5:1 on the light orange fill.
+    <Alert
+      color="orange"
+      role="alert"
+      title="This request has moved on"
+      styles={{ title: { color: "color-mix(in srgb, var(--mantine-color-orange-9) 70%, black)" } }}
+    >
       Someone else acted on it after you opened this page, so your action was not applied.
       <Group mt="sm">
         <Button size="xs" variant="white" color="dark" onClick={onReload}>
@@ -121,6 +127,50 @@ function TaskForm({
 
 type Dialog = "approve" | "reject" | "reassign" | "cancel" | null;
 
+/** Whom to give the task to: the company's people (but oneself and those already asked on
+ * the level) for one who may list them, else a user id. */
+function ReassignTarget({
+  value,
+  onChange,
+  canListUsers,
+  exclude,
+}: {
+  value: string;
+  onChange: (userId: string) => void;
+  canListUsers: boolean;
+  exclude: ReadonlySet<string>;
+}) {
+  const users = useQuery({
+    queryKey: ["users", "picker"],
+    queryFn: () => unwrap(() => api.GET("/users", { params: { query: { limit: 200 } } })),
+    enabled: canListUsers,
+  });
+  if (!canListUsers || users.isError)
+    return (
+      <TextInput
+        label="Give the task to (user id)"
+        value={value}
+        onChange={(e) => onChange(e.currentTarget.value)}
+        required
+      />
+    );
+  const data = (users.data?.items ?? [])
+    .filter((u) => u.isActive !== false && !exclude.has(u.id))
+    .map((u) => ({ value: u.id, label: [u.firstName, u.lastName].filter(Boolean).join(" ") || u.email }));
+  return (
+    <Select
+      label="Give the task to"
+      placeholder={users.isPending ? "Loading people…" : "Choose a person"}
+      searchable
+      data={data}
+      value={value || null}
+      onChange={(v) => onChange(v ?? "")}
+      comboboxProps={{ withinPortal: false }}
+      required
+    />
+  );
+}
+
 export function StepPanel({ instance, level, levels, myTurn, permissions, history }: StepPanelProps) {
   const me = useMe();
   const client = useQueryClient();
@@ -149,6 +199,7 @@ export function StepPanel({ instance, level, levels, myTurn, permissions, histor
     onSuccess: () => {
       setDialog(null);
       setComment("");
+      setToUser("");
       refreshAll();
     },
     onError: (error) => {
@@ -254,11 +305,11 @@ export function StepPanel({ instance, level, levels, myTurn, permissions, histor
             </Text>
           )}
           {dialog === "reassign" && (
-            <TextInput
-              label="Give the task to (user id)"
+            <ReassignTarget
               value={toUser}
-              onChange={(e) => setToUser(e.currentTarget.value)}
-              required
+              onChange={setToUser}
+              canListUsers={(me.data?.permissions ?? []).includes("users.read")}
+              exclude={new Set([me.data?.user.id ?? "", ...(instance.currentLevel?.waitingOn ?? []).map((w) => w.userId)])}
             />
           )}
           <Textarea

@@ -27,7 +27,7 @@ function delegations(entries: HistoryEntry[]): Map<string, string> {
   return out;
 }
 
-function describe(entry: HistoryEntry, forWhom?: string): string {
+function describe(entry: HistoryEntry, forWhom: string | undefined, names: ReadonlyMap<string, string>): string {
   const who = entry.actorName ?? "The system";
   const what = WHAT[entry.kind] ?? entry.kind.toLowerCase().replace(/_/g, " ");
   const task = entry.taskName ? ` ${entry.taskName}` : "";
@@ -35,6 +35,8 @@ function describe(entry: HistoryEntry, forWhom?: string): string {
   let extra = "";
   if (entry.kind === "ADVANCED" && details.toLevel) extra = ` to level ${details.toLevel}`;
   if (entry.kind === "REJECTED" && details.sentBackTo) extra = `, sent back to level ${details.sentBackTo}`;
+  if (entry.kind === "REASSIGNED" && typeof details.to === "string")
+    extra = ` the task to ${names.get(details.to) ?? "someone else"}`;
   if (forWhom) extra += ` (as delegate of ${forWhom})`;
   else if (details.delegatedFrom || details.onBehalfOf) extra += " (as delegate)";
   return `${who} ${what}${task}${extra}`;
@@ -43,9 +45,20 @@ function describe(entry: HistoryEntry, forWhom?: string): string {
 /** What a submission says beyond its kind: a review form's decision and comment. */
 export type NoteOf = (entry: HistoryEntry) => { decision?: string; comment?: string };
 
-/** Who did what and when, with their comments (the action's, or a review form's). */
-export function Timeline({ entries, noteOf }: { entries: HistoryEntry[]; noteOf?: NoteOf }) {
+/** Who did what and when, with their comments (the action's, or a review form's). `names`
+ * names people the entries refer to by id (whom a task was reassigned to). */
+export function Timeline({
+  entries,
+  noteOf,
+  names = new Map(),
+}: {
+  entries: HistoryEntry[];
+  noteOf?: NoteOf;
+  names?: ReadonlyMap<string, string>;
+}) {
   const delegated = delegations(entries);
+  const known = new Map(names);
+  for (const e of entries) if (e.actorId && e.actorName) known.set(e.actorId, e.actorName);
   return (
     <MantineTimeline bulletSize={14} lineWidth={2} aria-label="History">
       {entries.map((entry, i) => {
@@ -53,7 +66,7 @@ export function Timeline({ entries, noteOf }: { entries: HistoryEntry[]; noteOf?
         const note = entry.kind === "SUBMITTED" && noteOf ? noteOf(entry) : {};
         const comment = entry.comment || note.comment;
         return (
-          <MantineTimeline.Item key={i} title={describe(entry, forWhom) + (note.decision ? `: ${note.decision}` : "")}>
+          <MantineTimeline.Item key={i} title={describe(entry, forWhom, known) + (note.decision ? `: ${note.decision}` : "")}>
             <Text size="xs" c="gray.7">
               {when(entry.at)}
               {entry.levelName ? ` · ${entry.levelName}` : ""}

@@ -1,10 +1,11 @@
 import { useMemo, useRef, useState } from "react";
 import { Link } from "react-router";
-import { Alert, Badge, Group, NativeSelect, Paper, SegmentedControl, Stack, Text, TextInput, Title, UnstyledButton } from "@mantine/core";
+import { Alert, Group, NativeSelect, Paper, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { messageOf } from "../api/problem";
 import { relative, when } from "../shared/format";
 import { useInbox, type PendingTask } from "./hooks";
+import "./inbox.css";
 
 type Due = "all" | "overdue" | "due";
 
@@ -23,48 +24,35 @@ export function filterInbox(items: PendingTask[], search: string, due: Due, flow
   });
 }
 
+/** Every row is this tall (inbox.css): the virtualiser places them without measuring. */
+const ROW_HEIGHT = 87;
+
 function InboxRow({ item }: { item: PendingTask }) {
   return (
-    <UnstyledButton
-      component={Link}
-      to={`/instances/${item.instanceId}`}
-      w="100%"
-      p="sm"
-      style={{ borderBottom: "1px solid var(--mantine-color-gray-3)", display: "block" }}
-    >
-      <Group justify="space-between" wrap="nowrap">
-        <div style={{ minWidth: 0 }}>
-          <Text fw={600} truncate>
-            {item.flowName}
-          </Text>
-          <Text size="sm" truncate>
-            {item.levelName} · {item.tasks.map((t) => t.name).join(", ") || "Sign-off"}
-          </Text>
-          <Text size="xs" c="gray.7">
-            Waiting since {when(item.assignedAt)}
-          </Text>
-        </div>
-        <Stack gap={4} align="flex-end">
-          {item.overdue && (
-            <Badge color="red.8" variant="filled">
-              Overdue
-            </Badge>
-          )}
-          {item.dueAt && (
-            <Text size="xs" c={item.overdue ? "red.9" : "gray.7"}>
-              Due {relative(item.dueAt)}
-            </Text>
-          )}
-        </Stack>
-      </Group>
-    </UnstyledButton>
+    <Link to={`/instances/${item.instanceId}`} className="inbox-row">
+      <span className="inbox-row-main">
+        <span className="inbox-row-flow">{item.flowName}</span>
+        <span className="inbox-row-step">
+          {item.levelName} · {item.tasks.map((t) => t.name).join(", ") || "Sign-off"}
+        </span>
+        <span className="inbox-row-since">Waiting since {when(item.assignedAt)}</span>
+      </span>
+      <span className="inbox-row-side">
+        {item.overdue && <span className="inbox-row-overdue">Overdue</span>}
+        {item.dueAt && (
+          <span className="inbox-row-due" data-overdue={item.overdue || undefined}>
+            Due {relative(item.dueAt)}
+          </span>
+        )}
+      </span>
+    </Link>
   );
 }
 
 /** Pending work as a virtualised list: a thousand tasks render as the handful on screen. */
 function InboxList({ items }: { items: PendingTask[] }) {
   const parent = useRef<HTMLDivElement>(null);
-  const rows = useVirtualizer({ count: items.length, getScrollElement: () => parent.current, estimateSize: () => 84, overscan: 8 });
+  const rows = useVirtualizer({ count: items.length, getScrollElement: () => parent.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
   return (
     <Paper withBorder>
       <div ref={parent} style={{ height: rows.getTotalSize(), maxHeight: "min(70vh, 720px)", overflow: "auto" }} role="list" aria-label="Pending tasks" tabIndex={0}>
@@ -73,9 +61,7 @@ function InboxList({ items }: { items: PendingTask[] }) {
             <div
               key={items[row.index].instanceId + items[row.index].levelOrder}
               role="listitem"
-              data-index={row.index}
-              ref={rows.measureElement}
-              style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${row.start}px)` }}
+              style={{ position: "absolute", top: 0, left: 0, width: "100%", height: ROW_HEIGHT, transform: `translateY(${row.start}px)` }}
             >
               <InboxRow item={items[row.index]} />
             </div>
@@ -104,7 +90,9 @@ export function InboxPage() {
             Inbox
           </Title>
           <Text size="sm" aria-live="polite">
-            {inbox.data ? `${inbox.data.total} pending · ${overdue} overdue` : "Loading…"}
+            {inbox.data
+              ? `${inbox.data.total} pending · ${inbox.data.complete ? `${overdue} overdue` : "loading the rest…"}`
+              : "Loading…"}
           </Text>
         </div>
       </Group>
@@ -116,16 +104,21 @@ export function InboxPage() {
           onChange={(e) => setFlowId(e.currentTarget.value)}
           data={[{ value: "", label: "All flows" }, ...flows.map(([value, label]) => ({ value, label }))]}
         />
-        <SegmentedControl
-          aria-label="Due"
-          value={due}
-          onChange={(v) => setDue(v as Due)}
-          data={[
-            { value: "all", label: "All" },
-            { value: "due", label: "Due within a day" },
-            { value: "overdue", label: `Overdue (${overdue})` },
-          ]}
-        />
+        <fieldset className="inbox-due">
+          <legend className="visually-hidden">Due</legend>
+          {(
+            [
+              ["all", "All"],
+              ["due", "Due within a day"],
+              ["overdue", `Overdue (${overdue})`],
+            ] as const
+          ).map(([value, label]) => (
+            <label key={value}>
+              <input type="radio" name="inbox-due" value={value} checked={due === value} onChange={() => setDue(value)} />
+              {label}
+            </label>
+          ))}
+        </fieldset>
       </Group>
       {inbox.isError && (
         <Alert color="red" role="alert">

@@ -1,23 +1,20 @@
 // A custom table's records as a grid: sort, filter (condition builder → JSONLogic `where`),
 // pages with the total, create and edit with the form renderer, bulk delete, CSV in and out.
-import { useState } from "react";
+import { useCallback, useState } from "react";
 import { useParams } from "react-router";
 import {
   Alert,
   Button,
-  Checkbox,
   FileButton,
   Group,
   Loader,
   Modal,
   NativeSelect,
   Pagination,
-  ScrollArea,
   Stack,
   Table,
   Text,
   Title,
-  UnstyledButton,
 } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
@@ -27,8 +24,9 @@ import { FormRenderer } from "../forms/FormRenderer";
 import { checkForm, submission } from "../forms/logic";
 import type { FieldDef, Values } from "../forms/types";
 import { ConditionBuilder, toWhere, type Condition } from "../shared/ConditionBuilder";
-import { valueText } from "../shared/format";
-import { useRecords, useTable, type RecordRow } from "./hooks";
+import { useRecordCount, useRecords, useTable, type RecordRow } from "./hooks";
+import { RecordsGrid } from "./RecordsGrid";
+import { countText, pageCount, usePaging } from "./paging";
 
 const PAGE_SIZES = ["25", "50", "100", "200"];
 
@@ -124,20 +122,35 @@ export function RecordsPage() {
   const client = useQueryClient();
   const meta = useTable(table);
   const [sort, setSort] = useState<string | null>(null);
-  const [page, setPage] = useState(1);
   const [size, setSize] = useState("50");
   const [conditions, setConditions] = useState<Condition[]>([]);
   const [join, setJoin] = useState<"and" | "or">("and");
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [editing, setEditing] = useState<RecordRow | "new" | null>(null);
   const [importProblems, setImportProblems] = useState<FieldProblem[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const fields = (meta.data?.schema ?? []) as unknown as FieldDef[];
   const where = toWhere(conditions, join, fields);
   const limit = Number(size);
-  const records = useRecords(table, { where, sort, limit, offset: (page - 1) * limit });
+  const paging = usePaging(limit);
+  const records = useRecords(table, { where, sort, limit, start: paging.start });
   const rows = records.data?.items ?? [];
-  const total = records.data?.total ?? 0;
+  const nextCursor = records.isPlaceholderData ? null : records.data?.nextCursor;
+  // Counted once per filter, apart from the pages: up to 10,000, every match on demand.
+  const whereKey = JSON.stringify(where ?? null);
+  const [countAllFor, setCountAllFor] = useState<string | null>(null);
+  const bounded = useRecordCount(table, where, false);
+  const countAll = countAllFor === whereKey;
+  const exact = useRecordCount(table, where, true, countAll);
+  const total = (countAll ? exact.data : undefined) ?? bounded.data;
+  const { reset } = paging;
+  const changeSort = useCallback(
+    (next: string | null) => {
+      setSort(next);
+      reset();
+    },
+    [reset],
+  );
 
   const remove = useMutation({
     mutationFn: (ids: string[]) =>
@@ -168,7 +181,7 @@ export function RecordsPage() {
     onError: (error) => setImportProblems(error instanceof ApiError ? (error.problem.errors ?? [{ path: "csv", message: error.message }]) : [{ path: "csv", message: messageOf(error) }]),
   });
 
-  if (meta.isError)
+  if (meta.isError && !meta.data)
     return (
       <Alert color="red" role="alert">
         {messageOf(meta.error)}
@@ -176,11 +189,6 @@ export function RecordsPage() {
     );
   if (!meta.data) return <Loader aria-label="Loading" />;
 
-  const toggleSort = (id: string) => {
-    setSort(sort === id ? `-${id}` : sort === `-${id}` ? null : id);
-    setPage(1);
-  };
-  const allOnPage = rows.length > 0 && rows.every((r) => selected.has(r.id));
   const byLine = importProblems ? problemsByLine(importProblems) : null;
 
   return (
@@ -190,9 +198,17 @@ export function RecordsPage() {
           <Title order={1} size="h2">
             {meta.data.displayName}
           </Title>
-          <Text size="sm" aria-live="polite">
-            {records.data ? `${total}${records.data.totalIsExact ? "" : "+"} record${total === 1 ? "" : "s"}` : "Loading…"}
-          </Text>
+          <Group gap="xs" align="baseline">
+            <Text size="sm" aria-live="polite">
+              {total ? countText(total) : "Counting…"}
+              {countAll && exact.isFetching ? " · counting all…" : ""}
+            </Text>
+            {total && !total.totalIsExact && !countAll && (
+              <Button size="compact-xs" variant="subtle" onClick={() => setCountAllFor(whereKey)}>
+                Count all
+              </Button>
+            )}
+          </Group>
         </div>
         <Group>
           <Button onClick={() => setEditing("new")}>New record</Button>
@@ -240,7 +256,7 @@ export function RecordsPage() {
         onChange={(c, j) => {
           setConditions(c);
           setJoin(j);
-          setPage(1);
+          paging.reset();
         }}
       />
       {records.isError && (
@@ -256,66 +272,21 @@ export function RecordsPage() {
           </Button>
         </Group>
       )}
-      <ScrollArea>
-        <Table striped highlightOnHover aria-label={`${meta.data.displayName} records`} miw={600}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th w={40}>
-                <Checkbox
-                  aria-label="Select all on this page"
-                  checked={allOnPage}
-                  onChange={() => setSelected(allOnPage ? new Set() : new Set(rows.map((r) => r.id)))}
-                />
-              </Table.Th>
-              {fields.map((f) => {
-                const direction = sort === f.id ? "ascending" : sort === `-${f.id}` ? "descending" : "none";
-                return (
-                  <Table.Th key={f.id} aria-sort={direction}>
-                    <UnstyledButton onClick={() => toggleSort(f.id)} fw={600} fz="sm">
-                      {f.label}
-                      {direction === "ascending" ? " ▲" : direction === "descending" ? " ▼" : ""}
-                    </UnstyledButton>
-                  </Table.Th>
-                );
-              })}
-              <Table.Th>
-                <span className="visually-hidden">Actions</span>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((row) => (
-              <Table.Tr key={row.id}>
-                <Table.Td>
-                  <Checkbox
-                    aria-label={`Select record ${valueText(Object.values(row.data)[0]) || row.id}`}
-                    checked={selected.has(row.id)}
-                    onChange={() => {
-                      const next = new Set(selected);
-                      if (next.has(row.id)) next.delete(row.id);
-                      else next.add(row.id);
-                      setSelected(next);
-                    }}
-                  />
-                </Table.Td>
-                {fields.map((f) => (
-                  <Table.Td key={f.id}>{valueText(row.data[f.id])}</Table.Td>
-                ))}
-                <Table.Td>
-                  <Button size="xs" variant="subtle" onClick={() => setEditing(row)} aria-label={`Edit record ${valueText(Object.values(row.data)[0]) || row.id}`}>
-                    Edit
-                  </Button>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </ScrollArea>
+      <RecordsGrid
+        label={`${meta.data.displayName} records`}
+        fields={fields}
+        rows={rows}
+        sort={sort}
+        selected={selected}
+        onSort={changeSort}
+        onSelect={setSelected}
+        onEdit={setEditing}
+      />
       <Group justify="space-between">
         <Pagination
-          total={Math.max(1, Math.ceil(total / limit))}
-          value={page}
-          onChange={setPage}
+          total={pageCount(limit, paging.page, Boolean(nextCursor), total)}
+          value={paging.page}
+          onChange={(p) => paging.go(p, nextCursor)}
           getControlProps={(control) => ({ "aria-label": `${control} page` })}
           getItemProps={(p) => ({ "aria-label": `Page ${p}` })}
         />
@@ -324,7 +295,7 @@ export function RecordsPage() {
           value={size}
           onChange={(e) => {
             setSize(e.currentTarget.value);
-            setPage(1);
+            paging.reset();
           }}
           data={PAGE_SIZES}
         />

@@ -1,12 +1,16 @@
+// Made once: toLocaleString with options builds a formatter on every call, which a list of
+// a thousand tasks felt.
+const MOMENT = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
 export function when(iso: string | null | undefined): string {
   if (!iso) return "";
-  const d = new Date(iso);
-  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return MOMENT.format(new Date(iso));
 }
 
 export function relative(iso: string): string {
   const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
-  const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  const format = RELATIVE;
   const abs = Math.abs(seconds);
   if (abs < 60) return format.format(Math.round(seconds), "second");
   if (abs < 3600) return format.format(Math.round(seconds / 60), "minute");

@@ -106,7 +106,7 @@ export function StandaloneFormPage() {
   const task = useTaskForm(taskId);
   const mine = useMySubmissions(taskId, me.data?.user.id);
 
-  if (task.isError)
+  if (task.isError && !task.data)
     return (
       <Alert color="red" role="alert" title="This form cannot be shown">
         {messageOf(task.error)}{" "}
