@@ -2239,7 +2239,7 @@ export interface paths {
         };
         /**
          * Live updates: my company's flow work and my notifications
-         * @description Server-sent events. `inbox` (data: {event, flowId, instanceId}) when flow work of the company changed, so inboxes and instance pages may read differently; `notification` (data: {id, title}) when a notification for me arrived. A comment line every 15 s keeps the connection open. The stream ends when the access token expires or its sign-in ends (checked at each heartbeat): reconnect with a fresh one. Each event is a hint to reload what it names, sent about a second after the change commits; a client that was disconnected reloads what it shows.
+         * @description Server-sent events. `inbox` (data: {event, flowId, instanceId}) when flow work of the company changed, so inboxes and instance pages may read differently: `event` is the outbox event's type (FLOW_STARTED, TASK_STARTED, TASK_COMPLETED, TASK_UPDATED, FLOW_COMPLETED) or, for what no event announces, the history entry's kind (FAILED: rejected for good, CANCELLED, REASSIGNED, APPROVED: one approval of several, OVERDUE); `notification` (data: {id, title}) when a notification for me arrived. On connecting, the events of the last 10 seconds come first, so a client reloads only what it loaded before that. A comment line every 15 s keeps the connection open. The stream ends when the access token expires or its sign-in ends (checked at each heartbeat): reconnect with a fresh one. Each event is a hint to reload what it names, sent about a second after the change commits.
          */
         get: operations["StreamStream"];
         put?: never;
@@ -3170,6 +3170,12 @@ export interface components {
             visible?: unknown;
             required?: unknown;
         };
+        /** FieldProblemDetails */
+        FieldProblemDetails: {
+            path: string;
+            message: string;
+            code: string;
+        };
         /** FieldTypeOut */
         FieldTypeOut: {
             name: string;
@@ -3985,6 +3991,16 @@ export interface components {
             changes: string;
             changeLog: unknown[];
         };
+        /** ProblemDetails */
+        ProblemDetails: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            code: string;
+            instance: string;
+            errors?: components["schemas"]["FieldProblemDetails"][];
+        };
         /** ProblemOut */
         ProblemOut: {
             path: string;
@@ -4068,7 +4084,8 @@ export interface components {
         };
         /** PublishIn */
         PublishIn: {
-            entityType: string;
+            /** @enum {string} */
+            entityType: "Task" | "Flow" | "CustomTable" | "Dataset";
             entityId: string;
             version?: string | null;
             changes?: string | null;
@@ -4927,6 +4944,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     AuthLoginLogin: {
@@ -4951,19 +4977,53 @@ export interface operations {
                     "application/json": components["schemas"]["TokensOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many attempts; `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4990,19 +5050,42 @@ export interface operations {
                     "application/json": components["schemas"]["TokensOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5027,19 +5110,31 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5060,6 +5155,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5087,19 +5229,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.accounts.keys.ApiKeyOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5126,19 +5300,69 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5161,19 +5385,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5200,19 +5465,69 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5239,19 +5554,31 @@ export interface operations {
                     "application/json": components["schemas"]["InvitedOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5278,19 +5605,31 @@ export interface operations {
                     "application/json": components["schemas"]["SignInAs"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5317,19 +5656,31 @@ export interface operations {
                     "application/json": components["schemas"]["accounts_routes_AcceptedOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5354,19 +5705,31 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5391,19 +5754,69 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5430,19 +5843,31 @@ export interface operations {
                     "application/json": components["schemas"]["SignedInOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5469,19 +5894,31 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5502,6 +5939,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TwoFactorOut"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5528,19 +6012,69 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5567,19 +6101,69 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodesOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5604,19 +6188,69 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5645,19 +6279,13 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.accounts.routes.ProviderChoiceOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5665,7 +6293,7 @@ export interface operations {
     AuthOidcProviderIdStartStartProviderSignIn: {
         parameters: {
             query?: {
-                next?: string | null;
+                next?: string;
             };
             header?: never;
             path: {
@@ -5684,19 +6312,22 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5705,8 +6336,8 @@ export interface operations {
         parameters: {
             query?: {
                 state?: string;
-                code?: string | null;
-                error?: string | null;
+                code?: string;
+                error?: string;
             };
             header?: never;
             path?: never;
@@ -5723,19 +6354,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5762,19 +6387,31 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderSignInOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5787,8 +6424,8 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of createdAt, name; prefix - for descending */
-                sort?: string | null;
-                isActive?: boolean | null;
+                sort?: "createdAt" | "-createdAt" | "name" | "-name";
+                isActive?: boolean;
             };
             header?: never;
             path?: never;
@@ -5805,19 +6442,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.accounts.routes.ProviderOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5844,19 +6513,69 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5881,19 +6600,51 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5916,19 +6667,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5957,19 +6749,69 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5982,9 +6824,9 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of createdAt, name; prefix - for descending */
-                sort?: string | null;
-                isActive?: boolean | null;
-                domain?: string | null;
+                sort?: "createdAt" | "-createdAt" | "name" | "-name";
+                isActive?: boolean;
+                domain?: string;
             };
             header?: never;
             path?: never;
@@ -6001,19 +6843,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.CompanyOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6040,19 +6914,69 @@ export interface operations {
                     "application/json": components["schemas"]["CompanyOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6077,19 +7001,51 @@ export interface operations {
                     "application/json": components["schemas"]["CompanyOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6112,19 +7068,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6153,19 +7150,69 @@ export interface operations {
                     "application/json": components["schemas"]["CompanyOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6193,19 +7240,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.DepartmentTree_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6235,19 +7314,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.DepartmentTree_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6260,8 +7371,8 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of createdAt, name; prefix - for descending */
-                sort?: string | null;
-                parentId?: string | null;
+                sort?: "createdAt" | "-createdAt" | "name" | "-name";
+                parentId?: string;
             };
             header?: never;
             path?: never;
@@ -6278,19 +7389,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.DepartmentOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6317,19 +7460,69 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6354,19 +7547,51 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6389,19 +7614,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6430,19 +7696,69 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6455,9 +7771,9 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of createdAt, name; prefix - for descending */
-                sort?: string | null;
-                departmentId?: string | null;
-                name?: string | null;
+                sort?: "createdAt" | "-createdAt" | "name" | "-name";
+                departmentId?: string;
+                name?: string;
             };
             header?: never;
             path?: never;
@@ -6474,19 +7790,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.RoleOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6513,19 +7861,69 @@ export interface operations {
                     "application/json": components["schemas"]["RoleOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6550,19 +7948,51 @@ export interface operations {
                     "application/json": components["schemas"]["RoleOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6585,19 +8015,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6626,19 +8097,69 @@ export interface operations {
                     "application/json": components["schemas"]["RoleOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6651,10 +8172,10 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of createdAt, email, lastLogin; prefix - for descending */
-                sort?: string | null;
-                role?: components["schemas"]["UserRole"] | null;
-                isActive?: boolean | null;
-                email?: string | null;
+                sort?: "createdAt" | "-createdAt" | "email" | "-email" | "lastLogin" | "-lastLogin";
+                role?: components["schemas"]["UserRole"];
+                isActive?: boolean;
+                email?: string;
             };
             header?: never;
             path?: never;
@@ -6671,19 +8192,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.UserOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6710,19 +8263,69 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6747,19 +8350,51 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6782,19 +8417,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6823,19 +8499,69 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6848,10 +8574,10 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of createdAt, name, updatedAt; prefix - for descending */
-                sort?: string | null;
-                status?: components["schemas"]["TaskStatus"] | null;
-                createdById?: string | null;
-                name?: string | null;
+                sort?: "createdAt" | "-createdAt" | "name" | "-name" | "updatedAt" | "-updatedAt";
+                status?: components["schemas"]["TaskStatus"];
+                createdById?: string;
+                name?: string;
             };
             header?: never;
             path?: never;
@@ -6868,19 +8594,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.definitions.schemas.TaskOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6907,19 +8665,69 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6944,19 +8752,51 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -6979,19 +8819,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7020,19 +8901,69 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7057,19 +8988,51 @@ export interface operations {
                     "application/json": components["schemas"]["TaskFormOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7098,19 +9061,69 @@ export interface operations {
                     "application/json": components["schemas"]["SubmissionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7122,8 +9135,8 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
-                taskId?: string | null;
-                executorId?: string | null;
+                taskId?: string;
+                executorId?: string;
             };
             header?: never;
             path?: never;
@@ -7140,19 +9153,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.tasks.schemas.SubmissionOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7177,19 +9222,51 @@ export interface operations {
                     "application/json": components["schemas"]["SubmissionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7217,19 +9294,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.queries.routes.ActiveFlow_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7241,7 +9350,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
-                status?: components["schemas"]["FlowStatus"] | null;
+                status?: components["schemas"]["FlowStatus"];
             };
             header?: never;
             path?: never;
@@ -7258,19 +9367,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.flows.schemas.FlowSummary_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7297,19 +9438,69 @@ export interface operations {
                     "application/json": components["schemas"]["FlowOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7334,19 +9525,51 @@ export interface operations {
                     "application/json": components["schemas"]["FlowOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7375,19 +9598,69 @@ export interface operations {
                     "application/json": components["schemas"]["FlowOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7410,19 +9683,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7447,19 +9761,60 @@ export interface operations {
                     "application/json": components["schemas"]["FlowOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7484,19 +9839,51 @@ export interface operations {
                     "application/json": components["schemas"]["CheckOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7525,19 +9912,69 @@ export interface operations {
                     "application/json": components["schemas"]["SimulationOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7562,19 +9999,60 @@ export interface operations {
                     "application/json": components["schemas"]["FlowDefinitionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7599,19 +10077,51 @@ export interface operations {
                     "application/json": components["schemas"]["FlowDefinitionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7640,19 +10150,69 @@ export interface operations {
                     "application/json": components["schemas"]["InstanceState"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7664,11 +10224,11 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
-                flowId?: string | null;
-                status?: components["schemas"]["FlowInstanceStatus"] | null;
-                initiatorId?: string | null;
-                startedFrom?: string | null;
-                startedTo?: string | null;
+                flowId?: string;
+                status?: components["schemas"]["FlowInstanceStatus"];
+                initiatorId?: string;
+                startedFrom?: string;
+                startedTo?: string;
             };
             header?: never;
             path?: never;
@@ -7685,19 +10245,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.flows.schemas.InstanceRow_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7722,19 +10314,51 @@ export interface operations {
                     "application/json": components["schemas"]["InstanceOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7764,19 +10388,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.flows.schemas.HistoryOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7806,19 +10462,69 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7847,19 +10553,69 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7888,19 +10644,69 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7929,19 +10735,69 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7970,19 +10826,69 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -7994,7 +10900,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
-                flowId?: string | null;
+                flowId?: string;
             };
             header?: never;
             path?: never;
@@ -8011,19 +10917,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.flows.schemas.PendingTaskOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8048,19 +10986,31 @@ export interface operations {
                     "application/json": components["schemas"]["ActionLinkOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The link has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8089,19 +11039,78 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The link has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8122,6 +11131,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DelegationOut"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8148,19 +11204,69 @@ export interface operations {
                     "application/json": components["schemas"]["DelegationOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8180,6 +11286,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
@@ -8206,19 +11368,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.records.schemas.TableOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8245,19 +11439,69 @@ export interface operations {
                     "application/json": components["schemas"]["TableOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8278,6 +11522,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TableSchemasOut"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8306,19 +11597,69 @@ export interface operations {
                     "application/json": components["schemas"]["SchemaCheckOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8343,19 +11684,51 @@ export interface operations {
                     "application/json": components["schemas"]["TableOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8378,19 +11751,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8419,19 +11833,69 @@ export interface operations {
                     "application/json": components["schemas"]["TableOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8439,15 +11903,15 @@ export interface operations {
     TablesRecordsListRecords: {
         parameters: {
             query?: {
-                where?: string | null;
-                sort?: string | null;
+                where?: string;
+                sort?: string;
                 /** @description Page size */
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description A previous page's nextCursor */
-                after?: string | null;
-                expand?: string | null;
+                after?: string;
+                expand?: string;
                 deleted?: boolean;
                 count?: "exact" | "bounded" | "none";
             };
@@ -8468,19 +11932,51 @@ export interface operations {
                     "application/json": components["schemas"]["RecordPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8509,19 +12005,69 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8529,7 +12075,7 @@ export interface operations {
     TablesRecordsCountCountRecords: {
         parameters: {
             query?: {
-                where?: string | null;
+                where?: string;
                 deleted?: boolean;
                 count?: "exact" | "bounded";
             };
@@ -8550,19 +12096,51 @@ export interface operations {
                     "application/json": components["schemas"]["RecordCount"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8591,19 +12169,69 @@ export interface operations {
                     "application/json": components["schemas"]["RecordPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8632,19 +12260,69 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8673,19 +12351,69 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8714,19 +12442,69 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8740,7 +12518,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
@@ -8751,19 +12533,69 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8771,8 +12603,8 @@ export interface operations {
     TablesRecordsExportExportCsv: {
         parameters: {
             query?: {
-                where?: string | null;
-                sort?: string | null;
+                where?: string;
+                sort?: string;
             };
             header?: never;
             path: {
@@ -8788,22 +12620,54 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/csv": unknown;
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8811,7 +12675,7 @@ export interface operations {
     TablesRecordsGetRecord: {
         parameters: {
             query?: {
-                expand?: string | null;
+                expand?: string;
             };
             header?: never;
             path: {
@@ -8831,19 +12695,51 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8867,19 +12763,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8909,19 +12846,69 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8947,19 +12934,60 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -8971,7 +12999,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
-                status?: components["schemas"]["DatasetStatus"] | null;
+                status?: components["schemas"]["DatasetStatus"];
             };
             header?: never;
             path?: never;
@@ -8988,19 +13016,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.records.schemas.DatasetOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9027,19 +13087,69 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9064,19 +13174,51 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9105,19 +13247,69 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9142,19 +13334,60 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9179,19 +13412,60 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9203,11 +13477,11 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
-                eventType?: components["schemas"]["EventType"] | null;
-                taskId?: string | null;
-                flowId?: string | null;
-                tableId?: string | null;
-                isActive?: boolean | null;
+                eventType?: components["schemas"]["EventType"];
+                taskId?: string;
+                flowId?: string;
+                tableId?: string;
+                isActive?: boolean;
             };
             header?: never;
             path?: never;
@@ -9224,19 +13498,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.triggers.schemas.TriggerOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9263,19 +13569,69 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9303,19 +13659,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.triggers.schemas.ActionOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9336,6 +13724,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TriggerSchemasOut"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9364,19 +13799,69 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerTestOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9401,19 +13886,51 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9436,19 +13953,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9477,19 +14035,69 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9497,11 +14105,11 @@ export interface operations {
     TriggerExecutionsListExecutions: {
         parameters: {
             query?: {
-                triggerId?: string | null;
-                status?: components["schemas"]["TriggerExecutionStatus"] | null;
-                eventType?: components["schemas"]["EventType"] | null;
-                since?: string | null;
-                until?: string | null;
+                triggerId?: string;
+                status?: components["schemas"]["TriggerExecutionStatus"];
+                eventType?: components["schemas"]["EventType"];
+                since?: string;
+                until?: string;
                 /** @description Page size */
                 limit?: number;
                 /** @description Rows to skip */
@@ -9522,19 +14130,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.triggers.schemas.ExecutionOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9542,7 +14182,7 @@ export interface operations {
     TriggerExecutionsStatsExecutionStats: {
         parameters: {
             query?: {
-                triggerId?: string | null;
+                triggerId?: string;
                 days?: number;
             };
             header?: never;
@@ -9560,19 +14200,51 @@ export interface operations {
                     "application/json": components["schemas"]["StatsOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9597,19 +14269,51 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9634,19 +14338,60 @@ export interface operations {
                     "application/json": components["schemas"]["RetryOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9676,19 +14421,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.webhooks.routes.EndpointOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9713,19 +14490,60 @@ export interface operations {
                     "application/json": components["schemas"]["EndpointSecretOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9750,19 +14568,60 @@ export interface operations {
                     "application/json": components["schemas"]["EndpointSecretOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9785,19 +14644,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9811,7 +14711,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Request accepted, processing continues off-line */
             202: {
@@ -9822,19 +14726,60 @@ export interface operations {
                     "application/json": components["schemas"]["webhooks_routes_AcceptedOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9847,9 +14792,9 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of createdAt, name; prefix - for descending */
-                sort?: string | null;
-                type?: components["schemas"]["IntegrationType"] | null;
-                isActive?: boolean | null;
+                sort?: "createdAt" | "-createdAt" | "name" | "-name";
+                type?: components["schemas"]["IntegrationType"];
+                isActive?: boolean;
             };
             header?: never;
             path?: never;
@@ -9866,19 +14811,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.definitions.schemas.IntegrationOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9905,19 +14882,69 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9942,19 +14969,51 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -9977,19 +15036,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10018,19 +15118,69 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10043,9 +15193,9 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of createdAt, name; prefix - for descending */
-                sort?: string | null;
-                integrationId?: string | null;
-                isActive?: boolean | null;
+                sort?: "createdAt" | "-createdAt" | "name" | "-name";
+                integrationId?: string;
+                isActive?: boolean;
             };
             header?: never;
             path?: never;
@@ -10062,19 +15212,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.definitions.schemas.WorkflowOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10101,19 +15283,69 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10138,19 +15370,51 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10173,19 +15437,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10214,19 +15519,69 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10254,19 +15609,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.integrations.schemas.IntegrationTypeOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10291,19 +15678,60 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10312,9 +15740,9 @@ export interface operations {
         parameters: {
             query?: {
                 state?: string;
-                code?: string | null;
-                error?: string | null;
-                "accounts-server"?: string | null;
+                code?: string;
+                error?: string;
+                "accounts-server"?: string;
             };
             header?: never;
             path?: never;
@@ -10331,19 +15759,40 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectedOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The vendor or remote system did not answer as it should. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10368,19 +15817,60 @@ export interface operations {
                     "application/json": components["schemas"]["TestOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10410,19 +15900,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.integrations.schemas.RunOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10452,19 +15974,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.integrations.schemas.RunOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10489,19 +16043,51 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowProgressOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10526,19 +16112,60 @@ export interface operations {
                     "application/json": components["schemas"]["SyncOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10546,7 +16173,7 @@ export interface operations {
     VersionsListVersions: {
         parameters: {
             query: {
-                entityType: string;
+                entityType: "Task" | "Flow" | "CustomTable" | "Dataset";
                 entityId: string;
                 /** @description Page size */
                 limit?: number;
@@ -10568,19 +16195,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.platform.schemas.VersionOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10607,19 +16266,69 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10627,7 +16336,7 @@ export interface operations {
     VersionsPreviewPreview: {
         parameters: {
             query: {
-                entityType: string;
+                entityType: "Task" | "Flow" | "CustomTable" | "Dataset";
                 entityId: string;
             };
             header?: never;
@@ -10645,19 +16354,51 @@ export interface operations {
                     "application/json": components["schemas"]["PreviewOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10665,7 +16406,7 @@ export interface operations {
     VersionsStatesStates: {
         parameters: {
             query: {
-                entityType: string;
+                entityType: "Task" | "Flow" | "CustomTable" | "Dataset";
                 /** @description Page size */
                 limit?: number;
                 /** @description Rows to skip */
@@ -10686,19 +16427,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.versions.schemas.ReleaseStateOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10706,7 +16479,7 @@ export interface operations {
     VersionsResolveResolve: {
         parameters: {
             query: {
-                entityType: string;
+                entityType: "Task" | "Flow" | "CustomTable" | "Dataset";
                 entityId: string;
                 companyId: string;
             };
@@ -10725,19 +16498,51 @@ export interface operations {
                     "application/json": components["schemas"]["ResolvedOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10763,19 +16568,51 @@ export interface operations {
                     "application/json": components["schemas"]["CompareOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10784,7 +16621,7 @@ export interface operations {
         parameters: {
             query: {
                 flowId: string;
-                companyId?: string | null;
+                companyId?: string;
                 /** @description Page size */
                 limit?: number;
                 /** @description Rows to skip */
@@ -10805,19 +16642,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.versions.schemas.RunningOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10842,19 +16711,51 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10862,8 +16763,8 @@ export interface operations {
     VersionsIdAudienceAudience: {
         parameters: {
             query?: {
-                rolloutPercentage?: number | null;
-                deployedToClients?: string[] | null;
+                rolloutPercentage?: number;
+                deployedToClients?: string[];
             };
             header?: never;
             path: {
@@ -10882,19 +16783,51 @@ export interface operations {
                     "application/json": components["schemas"]["AudienceOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10921,19 +16854,51 @@ export interface operations {
                     "application/json": components["schemas"]["HealthOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -10962,19 +16927,69 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11003,19 +17018,69 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11040,19 +17105,60 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11081,19 +17187,69 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11118,19 +17274,60 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11157,19 +17354,60 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11198,19 +17436,69 @@ export interface operations {
                     "application/json": components["schemas"]["MigratedOut"][];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11239,19 +17527,69 @@ export interface operations {
                     "application/json": components["schemas"]["MigrationPlanOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11280,19 +17618,69 @@ export interface operations {
                     "application/json": components["schemas"]["InstallOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11316,21 +17704,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                    "application/zip": string;
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11357,19 +17778,69 @@ export interface operations {
                     "application/json": components["schemas"]["PlanOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11396,19 +17867,69 @@ export interface operations {
                     "application/json": components["schemas"]["PlanOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11437,19 +17958,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.triggers.schemas.NotificationOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11470,6 +18023,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UnreadOut"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11496,19 +18096,69 @@ export interface operations {
                     "application/json": components["schemas"]["MarkedOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11529,6 +18179,53 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11555,19 +18252,69 @@ export interface operations {
                     "application/json": components["schemas"]["TemplatePreviewOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11596,19 +18343,69 @@ export interface operations {
                     "application/json": components["schemas"]["TemplatePreviewOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11637,19 +18434,69 @@ export interface operations {
                     "application/json": components["schemas"]["TestSendOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11674,19 +18521,51 @@ export interface operations {
                     "application/json": components["schemas"]["TemplateVariablesOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11699,9 +18578,9 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of createdAt, name; prefix - for descending */
-                sort?: string | null;
-                type?: string | null;
-                isActive?: boolean | null;
+                sort?: "createdAt" | "-createdAt" | "name" | "-name";
+                type?: string;
+                isActive?: boolean;
             };
             header?: never;
             path?: never;
@@ -11718,19 +18597,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.definitions.schemas.EmailTemplateOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11757,19 +18668,69 @@ export interface operations {
                     "application/json": components["schemas"]["EmailTemplateOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11794,19 +18755,51 @@ export interface operations {
                     "application/json": components["schemas"]["EmailTemplateOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11829,19 +18822,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11870,19 +18904,69 @@ export interface operations {
                     "application/json": components["schemas"]["EmailTemplateOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11895,11 +18979,11 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of createdAt, status, updatedAt; prefix - for descending */
-                sort?: string | null;
-                status?: components["schemas"]["MailStatus"] | null;
-                sourceId?: string | null;
-                runId?: string | null;
-                messageId?: string | null;
+                sort?: "createdAt" | "-createdAt" | "status" | "-status" | "updatedAt" | "-updatedAt";
+                status?: components["schemas"]["MailStatus"];
+                sourceId?: string;
+                runId?: string;
+                messageId?: string;
             };
             header?: never;
             path?: never;
@@ -11916,19 +19000,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.platform.schemas.OutgoingEmailOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11953,19 +19069,51 @@ export interface operations {
                     "application/json": components["schemas"]["OutgoingEmailOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -11978,11 +19126,11 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of originalName, size, uploadedAt; prefix - for descending */
-                sort?: string | null;
-                context?: string | null;
-                contextId?: string | null;
-                uploadedBy?: string | null;
-                mimetype?: string | null;
+                sort?: "originalName" | "-originalName" | "size" | "-size" | "uploadedAt" | "-uploadedAt";
+                context?: string;
+                contextId?: string;
+                uploadedBy?: string;
+                mimetype?: string;
             };
             header?: never;
             path?: never;
@@ -11999,19 +19147,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.platform.schemas.FileOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12019,8 +19199,8 @@ export interface operations {
     FilesUploadFile: {
         parameters: {
             query?: {
-                context?: string | null;
-                contextId?: string | null;
+                context?: string;
+                contextId?: string;
             };
             header?: never;
             path?: never;
@@ -12041,19 +19221,78 @@ export interface operations {
                     "application/json": components["schemas"]["FileOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The content is not of a type the API accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12072,31 +19311,65 @@ export interface operations {
             /** @description File Download */
             200: {
                 headers: {
-                    /** @description File size in bytes */
-                    "content-length"?: string;
-                    /** @description Last modified data-time in RFC 2822 format */
+                    /** @description File size in bytes. */
+                    "content-length"?: number;
+                    /** @description When the stored file was written, as an HTTP-date (RFC 9110), e.g. `Tue, 03 Jun 2025 09:00:00 GMT`. */
                     "last-modified"?: string;
-                    /** @description Entity tag */
+                    /** @description Entity tag of the stored file (its modification time and size). */
                     etag?: string;
+                    /** @description `attachment; filename="..."`: the name the file was uploaded with. */
+                    "content-disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "": string;
+                    "*/*": string;
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12121,19 +19394,51 @@ export interface operations {
                     "application/json": components["schemas"]["FileOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12156,19 +19461,60 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12181,16 +19527,16 @@ export interface operations {
                 /** @description Rows to skip */
                 offset?: number;
                 /** @description One of action, timestamp; prefix - for descending */
-                sort?: string | null;
-                entity?: string | null;
-                entityId?: string | null;
-                userId?: string | null;
-                action?: string | null;
-                level?: components["schemas"]["LogLevel"] | null;
+                sort?: "action" | "-action" | "timestamp" | "-timestamp";
+                entity?: string;
+                entityId?: string;
+                userId?: string;
+                action?: string;
+                level?: components["schemas"]["LogLevel"];
                 /** @description From this time (RFC 3339), inclusive */
-                since?: string | null;
+                since?: string;
                 /** @description Before this time (RFC 3339) */
-                until?: string | null;
+                until?: string;
             };
             header?: never;
             path?: never;
@@ -12207,19 +19553,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.platform.schemas.AuditLogOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12244,19 +19622,51 @@ export interface operations {
                     "application/json": components["schemas"]["AuditLogOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12283,19 +19693,69 @@ export interface operations {
                     "application/json": components["schemas"]["RuleTestResult"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The change contradicts the current state: a duplicate name, an entity still in use, a stale or finished state (`conflict` and more specific codes). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than the API accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12323,19 +19783,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.plugins.routes.PluginOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12363,19 +19855,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.plugins.routes.FieldTypeOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12400,6 +19924,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     HealthReadyReady: {
@@ -12420,6 +19953,15 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description A dependency is unreachable */
             503: {
                 headers: {
@@ -12435,7 +19977,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description A developer's choice of one company (others always see their own) */
-                companyId?: string | null;
+                companyId?: string;
             };
             header?: never;
             path?: never;
@@ -12452,19 +19994,51 @@ export interface operations {
                     "application/json": components["schemas"]["OutboxOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -12473,9 +20047,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description A developer's choice of one company (others always see their own) */
-                companyId?: string | null;
+                companyId?: string;
                 /** @description worker, relay or scheduler */
-                kind?: string | null;
+                kind?: string;
                 /** @description Page size */
                 limit?: number;
                 /** @description Rows to skip */
@@ -12496,19 +20070,51 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.system.schemas.ProcessOut_"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status_code: number;
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                    };
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The signed-in user's role may not do this (`permission_denied`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entity in the company, or no such company (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
