@@ -496,7 +496,7 @@ def report(f: dict[str, Any], args: Any) -> None:
     )
     row("  next page's request (fetched ahead; median)", f"{f['grid_fetch_ms']:.0f} ms", "", None)
     row("  a page not fetched ahead (by offset ~10,000)", f"{f['grid_jump_ms']:.0f} ms", "", None)
-    row("  opening the table (app loaded)", f"{f['grid_open_ms']:.0f} ms", "", None)
+    row("  opening the table (a page load)", f"{f['grid_open_ms']:.0f} ms", "", None)
     row("  the API's first page of 50, not counted", f"{f['grid_api_first_ms']:.0f} ms", "", None)
     row(
         f"  the API's page after row {args.records // 2:,}: by cursor",
