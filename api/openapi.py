@@ -33,10 +33,10 @@ from api.errors import PROBLEM_JSON, ProblemDetails
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 PROBLEMS: Mapping[int, str] = {
-    400: "Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a "
+    400: "A malformed body (`malformed_json`), or a request the API cannot act on as sent (a "
     "developer naming no company with `X-Company-Id`: `company_required`).",
-    401: "Not signed in, or the access token has expired, been revoked or belongs to a "
-    "disabled account (`not_authenticated`).",
+    401: "Not signed in, or the access token or API key has expired, been revoked or belongs "
+    "to a disabled account (`not_authenticated`).",
     403: "The signed-in user's role may not do this (`permission_denied`).",
     404: "No such entity in the company, or no such company (`not_found`).",
     409: "The change contradicts the current state: a duplicate name, an entity still in use, "
@@ -47,7 +47,8 @@ PROBLEMS: Mapping[int, str] = {
     422: "Invalid input: every offending body field and query parameter is listed in "
     "`errors`, each with its `path` (`/field/...` in the body, `query:name` in the query "
     "string) and `code`.",
-    429: "Too many attempts; `Retry-After` says how many seconds to wait.",
+    429: "Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` "
+    "says how many seconds to wait.",
     502: "The vendor or remote system did not answer as it should.",
 }
 """What each problem status means, wherever an operation may answer it."""
@@ -120,7 +121,8 @@ class ApiOperation(Operation):
     JSON ones Litestar adds by default describe what the API never sends), problems carry
     their headers, query parameters cannot be null (an absent one is the default), and a
     file download's headers are what it sends. Subclassed per kind of route
-    (`operation_class`): a public one requires no token, a raw body is documented."""
+    (`operation_class`): a public one requires no token, a body the handler reads itself is
+    documented, and so are the other media types a success may come in."""
 
     public: ClassVar[bool] = False
     raw_body: ClassVar[str | None] = None
@@ -177,7 +179,8 @@ def operation_class(
     answer in other media types."""
     if not public and raw_body is None and not also_sends:
         return ApiOperation
-    name = "Public" * public + "RawBody" * (raw_body is not None) + "Operation"
+    name = "Public" * public + "RawBody" * (raw_body is not None) + "Typed" * bool(also_sends)
+    name += "Operation"
     return type(
         name, (ApiOperation,), {"public": public, "raw_body": raw_body, "also_sends": also_sends}
     )
@@ -305,8 +308,9 @@ def derived_problems(handler: HTTPRouteHandler, route: HTTPRoute) -> list[int]:
     """The problem statuses any operation like `handler`'s may answer, from what it takes:
     every query string is checked (422); a body may be malformed or too large (400, 413);
     a signed-in route may find the token or the role wanting (401, 403), its developer
-    naming no company or an unknown one (400, 404); a path names something that may not
-    exist (404); a write may conflict with the current state (409)."""
+    naming no company or an unknown one (400, 404), an API key over its rate (429); a path
+    names something that may not exist (404); a write may conflict with the current state
+    (409)."""
     public = bool(handler.opt.get("public"))
     body = "data" in handler.parsed_fn_signature.parameters or RAW_BODY in handler.opt
     statuses = {422}
@@ -315,7 +319,7 @@ def derived_problems(handler: HTTPRouteHandler, route: HTTPRoute) -> list[int]:
     if route.path_parameters:
         statuses.add(404)
     if not public:
-        statuses |= {400, 401, 403, 404}
+        statuses |= {400, 401, 403, 404, 429}
         if handler.http_methods & WRITES:
             statuses.add(409)
     return sorted(statuses)

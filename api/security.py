@@ -155,5 +155,5 @@ def jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
         default_token_expiration=timedelta(seconds=settings.access_token_ttl),
         exclude=PUBLIC_PATHS,
         exclude_opt_key="public",
-        description="Access token from POST /auth/login",
+        description="An access token from POST /auth/login, or an API key (`erp_...`)",
     )

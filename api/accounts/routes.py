@@ -15,6 +15,7 @@ from msgspec import UNSET, Meta, UnsetType, field
 
 from api.auth.routes import TokensOut, token_policy, tokens_out
 from api.deps import DB, Actor, Config
+from api.openapi import problems
 from api.organisation.schemas import Email, Id, Name, Password, UserOut
 from api.pagination import Limit, Offset, PageOut, page
 from api.query import OPEN_QUERY
@@ -261,6 +262,7 @@ def _box(state: State) -> SecretBox:
     opt={"public": True},
     status_code=200,
     summary="Finish a sign-in with a TOTP or recovery code",
+    responses=problems(401, 429),
 )
 async def second_step(
     request: Request[Any, Any, Any], state: State, data: JSONBody[SecondStep]
@@ -288,6 +290,7 @@ async def second_step(
     opt={"public": True},
     status_code=200,
     summary="Set up the second factor a company requires, during sign-in",
+    responses=problems(401),
 )
 async def setup_during_sign_in(state: State, data: JSONBody[ChallengeIn]) -> EnrolmentOut:
     enrolment = await auth.enrol_with_challenge(
@@ -480,6 +483,7 @@ async def providers_for(
     opt={"public": True},
     status_code=302,
     summary="Go to the provider to sign in (authorization code flow with PKCE)",
+    responses=problems(400),
 )
 async def start_provider_sign_in(
     state: State,
@@ -514,6 +518,7 @@ async def provider_callback(
     opt={"public": True},
     status_code=200,
     summary="Trade the one-time code of a provider sign-in for tokens",
+    responses=problems(400),
 )
 async def exchange_provider_code(state: State, data: JSONBody[ExchangeIn]) -> ProviderSignInOut:
     pair, next_path = await oidc.exchange(state.sessions, data.code, token_policy(state.settings))

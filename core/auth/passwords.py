@@ -8,6 +8,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _argon2 = PasswordHasher()
 
+BCRYPT_MAX_BYTES = 72
+"""bcrypt reads no more of a password than this. bcrypt 5 refuses a longer one (ValueError,
+a 500 on sign-in) where its hashes were always made from the first 72 bytes: a password is
+checked against a bcrypt hash as the hash was made."""
+
 
 def hash_password(password: str) -> str:
     """An argon2id hash of `password`."""
@@ -22,7 +27,7 @@ def hash_password_bcrypt(password: str, rounds: int = 10) -> str:
 def verify_password(password: str, hashed: str) -> bool:
     """True if `password` matches `hashed` (argon2id or bcrypt)."""
     if hashed.startswith(("$2a$", "$2b$", "$2y$")):
-        return bcrypt.checkpw(password.encode(), hashed.encode())
+        return bcrypt.checkpw(password.encode()[:BCRYPT_MAX_BYTES], hashed.encode())
     try:
         return _argon2.verify(hashed, password)
     except (VerificationError, InvalidHashError):
