@@ -4977,7 +4977,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokensOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4986,7 +4986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -5015,7 +5015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Too many attempts; `Retry-After` says how many seconds to wait. */
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -5050,7 +5050,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokensOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5059,7 +5059,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -5110,7 +5110,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5157,7 +5157,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5166,7 +5166,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -5198,6 +5198,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5229,7 +5240,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.accounts.keys.ApiKeyOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5238,7 +5249,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -5270,6 +5281,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5300,7 +5322,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5309,7 +5331,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -5365,6 +5387,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     ApiKeysIdRevokeKey: {
@@ -5385,7 +5418,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5394,7 +5427,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -5435,6 +5468,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5465,7 +5509,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5474,7 +5518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -5530,6 +5574,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     AuthInvitationReadInvitation: {
@@ -5554,7 +5609,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvitedOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5605,7 +5660,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignInAs"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5656,7 +5711,7 @@ export interface operations {
                     "application/json": components["schemas"]["accounts_routes_AcceptedOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5705,7 +5760,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5754,7 +5809,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5763,7 +5818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -5819,6 +5874,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     AuthLoginTwoFactorSecondStep: {
@@ -5843,9 +5909,20 @@ export interface operations {
                     "application/json": components["schemas"]["SignedInOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5864,6 +5941,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5894,9 +5982,20 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` when no usable access token was sent. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5941,7 +6040,7 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5950,7 +6049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -5982,6 +6081,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6012,7 +6122,7 @@ export interface operations {
                     "application/json": components["schemas"]["EnrolmentOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6021,7 +6131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -6071,6 +6181,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6101,7 +6222,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodesOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6110,7 +6231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -6160,6 +6281,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6188,7 +6320,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6197,7 +6329,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -6247,6 +6379,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6311,6 +6454,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description No such entity in the company, or no such company (`not_found`). */
             404: {
@@ -6387,7 +6539,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderSignInOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6442,7 +6594,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.accounts.routes.ProviderOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6451,7 +6603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -6489,6 +6641,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     "SignInProvidersCreateSignIn Providers": {
@@ -6513,7 +6676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6522,7 +6685,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -6578,6 +6741,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     "SignInProvidersIdGetSignIn Providers": {
@@ -6600,7 +6774,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6609,7 +6783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -6647,6 +6821,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     "SignInProvidersIdDeleteSignIn Providers": {
@@ -6667,7 +6852,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6676,7 +6861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -6717,6 +6902,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6749,7 +6945,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6758,7 +6954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -6808,6 +7004,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6843,7 +7050,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.CompanyOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6852,7 +7059,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -6890,6 +7097,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     CompaniesCreateCompanies: {
@@ -6914,7 +7132,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompanyOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6923,7 +7141,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -6979,6 +7197,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     CompaniesIdGetCompanies: {
@@ -7001,7 +7230,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompanyOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7010,7 +7239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7048,6 +7277,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     CompaniesIdDeleteCompanies: {
@@ -7068,7 +7308,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7077,7 +7317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7118,6 +7358,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7150,7 +7401,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompanyOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7159,7 +7410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7215,6 +7466,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     DepartmentsTreeDepartmentsTree: {
@@ -7240,7 +7502,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.DepartmentTree_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7249,7 +7511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7281,6 +7543,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7314,7 +7587,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.DepartmentTree_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7323,7 +7596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7355,6 +7628,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7389,7 +7673,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.DepartmentOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7398,7 +7682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7436,6 +7720,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     DepartmentsCreateDepartments: {
@@ -7460,7 +7755,7 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7469,7 +7764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7525,6 +7820,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     DepartmentsIdGetDepartments: {
@@ -7547,7 +7853,7 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7556,7 +7862,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7594,6 +7900,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     DepartmentsIdDeleteDepartments: {
@@ -7614,7 +7931,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7623,7 +7940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7664,6 +7981,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7696,7 +8024,7 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7705,7 +8033,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7755,6 +8083,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7790,7 +8129,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.RoleOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7799,7 +8138,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7837,6 +8176,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     RolesCreateRoles: {
@@ -7861,7 +8211,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoleOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7870,7 +8220,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7926,6 +8276,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     RolesIdGetRoles: {
@@ -7948,7 +8309,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoleOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7957,7 +8318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -7995,6 +8356,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     RolesIdDeleteRoles: {
@@ -8015,7 +8387,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8024,7 +8396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8065,6 +8437,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8097,7 +8480,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoleOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8106,7 +8489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8156,6 +8539,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8192,7 +8586,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.organisation.schemas.UserOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8201,7 +8595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8239,6 +8633,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     UsersCreateUsers: {
@@ -8263,7 +8668,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8272,7 +8677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8328,6 +8733,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     UsersIdGetUsers: {
@@ -8350,7 +8766,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8359,7 +8775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8397,6 +8813,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     UsersIdDeleteUsers: {
@@ -8417,7 +8844,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8426,7 +8853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8467,6 +8894,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8499,7 +8937,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8508,7 +8946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8558,6 +8996,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8594,7 +9043,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.definitions.schemas.TaskOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8603,7 +9052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8641,6 +9090,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TasksCreateTasks: {
@@ -8665,7 +9125,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8674,7 +9134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8730,6 +9190,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TasksIdGetTasks: {
@@ -8752,7 +9223,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8761,7 +9232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8799,6 +9270,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TasksIdDeleteTasks: {
@@ -8819,7 +9301,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8828,7 +9310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8869,6 +9351,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8901,7 +9394,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8910,7 +9403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -8966,6 +9459,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TasksTaskIdFormReadTaskForm: {
@@ -8988,7 +9492,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskFormOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8997,7 +9501,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9029,6 +9533,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9061,7 +9576,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubmissionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9070,7 +9585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9120,6 +9635,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9153,7 +9679,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.tasks.schemas.SubmissionOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9162,7 +9688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9194,6 +9720,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9222,7 +9759,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubmissionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9231,7 +9768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9263,6 +9800,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9294,7 +9842,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.queries.routes.ActiveFlow_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9303,7 +9851,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9335,6 +9883,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9367,7 +9926,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.flows.schemas.FlowSummary_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9376,7 +9935,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9414,6 +9973,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     FlowsCreateFlow: {
@@ -9438,7 +10008,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9447,7 +10017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9503,6 +10073,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     FlowsFlowIdReadFlow: {
@@ -9525,7 +10106,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9534,7 +10115,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9566,6 +10147,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9598,7 +10190,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9607,7 +10199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9663,6 +10255,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     FlowsFlowIdDeleteFlow: {
@@ -9683,7 +10286,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9692,7 +10295,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9733,6 +10336,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9761,7 +10375,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9770,7 +10384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9817,6 +10431,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     FlowsFlowIdCheckCheckFlow: {
@@ -9839,7 +10464,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9848,7 +10473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9880,6 +10505,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9912,7 +10548,7 @@ export interface operations {
                     "application/json": components["schemas"]["SimulationOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9921,7 +10557,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -9977,6 +10613,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     FlowsFlowIdPublishPublishFlow: {
@@ -9999,7 +10646,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowDefinitionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10008,7 +10655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10055,6 +10702,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     FlowDefinitionsDefinitionIdReadDefinition: {
@@ -10077,7 +10735,7 @@ export interface operations {
                     "application/json": components["schemas"]["FlowDefinitionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10086,7 +10744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10118,6 +10776,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10150,7 +10819,7 @@ export interface operations {
                     "application/json": components["schemas"]["InstanceState"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10159,7 +10828,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10209,6 +10878,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10245,7 +10925,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.flows.schemas.InstanceRow_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10254,7 +10934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10286,6 +10966,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10314,7 +11005,7 @@ export interface operations {
                     "application/json": components["schemas"]["InstanceOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10323,7 +11014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10355,6 +11046,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10388,7 +11090,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.flows.schemas.HistoryOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10397,7 +11099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10429,6 +11131,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10462,7 +11175,7 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10471,7 +11184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10521,6 +11234,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10553,7 +11277,7 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10562,7 +11286,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10612,6 +11336,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10644,7 +11379,7 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10653,7 +11388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10703,6 +11438,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10735,7 +11481,7 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10744,7 +11490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10794,6 +11540,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10826,7 +11583,7 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10835,7 +11592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10891,6 +11648,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     InboxInbox: {
@@ -10917,7 +11685,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.flows.schemas.PendingTaskOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10926,7 +11694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -10958,6 +11726,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11039,7 +11818,7 @@ export interface operations {
                     "application/json": components["schemas"]["flows_schemas_ActionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11048,7 +11827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11113,6 +11892,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     MeDelegationReadDelegation: {
@@ -11133,7 +11923,7 @@ export interface operations {
                     "application/json": components["schemas"]["DelegationOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11142,7 +11932,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11180,6 +11970,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     MeDelegationSetDelegation: {
@@ -11204,7 +12005,7 @@ export interface operations {
                     "application/json": components["schemas"]["DelegationOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11213,7 +12014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11269,6 +12070,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     MeDelegationClearDelegation: {
@@ -11287,7 +12099,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11296,7 +12108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11337,6 +12149,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11368,7 +12191,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.records.schemas.TableOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11377,7 +12200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11415,6 +12238,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TablesCreateTable: {
@@ -11439,7 +12273,7 @@ export interface operations {
                     "application/json": components["schemas"]["TableOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11448,7 +12282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11504,6 +12338,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TablesDefinitionSchemasDefinitionSchemas: {
@@ -11524,7 +12369,7 @@ export interface operations {
                     "application/json": components["schemas"]["TableSchemasOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11533,7 +12378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11565,6 +12410,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11597,7 +12453,7 @@ export interface operations {
                     "application/json": components["schemas"]["SchemaCheckOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11606,7 +12462,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11662,6 +12518,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TablesGetTable: {
@@ -11684,7 +12551,7 @@ export interface operations {
                     "application/json": components["schemas"]["TableOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11693,7 +12560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11731,6 +12598,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TablesDeleteTable: {
@@ -11751,7 +12629,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11760,7 +12638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11801,6 +12679,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11833,7 +12722,7 @@ export interface operations {
                     "application/json": components["schemas"]["TableOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11842,7 +12731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11892,6 +12781,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11932,7 +12832,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordPage"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11941,7 +12841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -11973,6 +12873,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12005,7 +12916,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12014,7 +12925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12064,6 +12975,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12096,7 +13018,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordCount"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12105,7 +13027,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12137,6 +13059,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12169,7 +13102,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordPage"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12178,7 +13111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12228,6 +13161,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12260,7 +13204,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12269,7 +13213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12319,6 +13263,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12351,7 +13306,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12360,7 +13315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12410,6 +13365,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12442,7 +13408,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12451,7 +13417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12501,6 +13467,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12533,7 +13510,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12542,7 +13519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12598,6 +13575,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TablesRecordsExportExportCsv: {
@@ -12623,7 +13611,7 @@ export interface operations {
                     "text/csv": unknown;
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12632,7 +13620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12664,6 +13652,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12695,7 +13694,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12704,7 +13703,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12742,6 +13741,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TablesRecordsDeleteRecord: {
@@ -12763,7 +13773,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12772,7 +13782,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12813,6 +13823,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12846,7 +13867,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12855,7 +13876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12911,6 +13932,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TablesRecordsRestoreRestoreRecord: {
@@ -12934,7 +13966,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12943,7 +13975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -12984,6 +14016,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13016,7 +14059,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.records.schemas.DatasetOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13025,7 +14068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13063,6 +14106,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     DatasetsCreateDataset: {
@@ -13087,7 +14141,7 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13096,7 +14150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13152,6 +14206,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     DatasetsGetDataset: {
@@ -13174,7 +14239,7 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13183,7 +14248,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13215,6 +14280,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13247,7 +14323,7 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13256,7 +14332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13312,6 +14388,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     DatasetsPublishPublishDataset: {
@@ -13334,7 +14421,7 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13343,7 +14430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13384,6 +14471,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13412,7 +14510,7 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13421,7 +14519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13462,6 +14560,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13498,7 +14607,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.triggers.schemas.TriggerOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13507,7 +14616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13545,6 +14654,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TriggersCreateTrigger: {
@@ -13569,7 +14689,7 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13578,7 +14698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13634,6 +14754,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TriggerActionsListActions: {
@@ -13659,7 +14790,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.triggers.schemas.ActionOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13668,7 +14799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13700,6 +14831,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13726,7 +14868,7 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerSchemasOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13735,7 +14877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13767,6 +14909,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13799,7 +14952,7 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerTestOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13808,7 +14961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13864,6 +15017,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TriggersTriggerIdGetTrigger: {
@@ -13886,7 +15050,7 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13895,7 +15059,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -13933,6 +15097,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TriggersTriggerIdDeleteTrigger: {
@@ -13953,7 +15128,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13962,7 +15137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14003,6 +15178,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14035,7 +15221,7 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14044,7 +15230,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14094,6 +15280,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14130,7 +15327,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.triggers.schemas.ExecutionOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14139,7 +15336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14171,6 +15368,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14200,7 +15408,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatsOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14209,7 +15417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14241,6 +15449,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14269,7 +15488,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14278,7 +15497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14316,6 +15535,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     TriggerExecutionsExecutionIdRetryRetryExecution: {
@@ -14338,7 +15568,7 @@ export interface operations {
                     "application/json": components["schemas"]["RetryOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14347,7 +15577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14388,6 +15618,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14421,7 +15662,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.webhooks.routes.EndpointOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14430,7 +15671,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14462,6 +15703,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14490,7 +15742,7 @@ export interface operations {
                     "application/json": components["schemas"]["EndpointSecretOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14499,7 +15751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14540,6 +15792,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14568,7 +15831,7 @@ export interface operations {
                     "application/json": components["schemas"]["EndpointSecretOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14577,7 +15840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14618,6 +15881,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14644,7 +15918,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14653,7 +15927,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14694,6 +15968,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14726,7 +16011,7 @@ export interface operations {
                     "application/json": components["schemas"]["webhooks_routes_AcceptedOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14735,7 +16020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14811,7 +16096,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.definitions.schemas.IntegrationOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14820,7 +16105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14858,6 +16143,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     IntegrationsCreateIntegrations: {
@@ -14882,7 +16178,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14891,7 +16187,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -14947,6 +16243,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     IntegrationsIdGetIntegrations: {
@@ -14969,7 +16276,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14978,7 +16285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15016,6 +16323,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     IntegrationsIdDeleteIntegrations: {
@@ -15036,7 +16354,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15045,7 +16363,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15086,6 +16404,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15118,7 +16447,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15127,7 +16456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15177,6 +16506,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15212,7 +16552,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.definitions.schemas.WorkflowOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15221,7 +16561,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15259,6 +16599,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     IntegrationWorkflowsCreateIntegrationWorkflows: {
@@ -15283,7 +16634,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15292,7 +16643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15348,6 +16699,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     IntegrationWorkflowsIdGetIntegrationWorkflows: {
@@ -15370,7 +16732,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15379,7 +16741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15417,6 +16779,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     IntegrationWorkflowsIdDeleteIntegrationWorkflows: {
@@ -15437,7 +16810,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15446,7 +16819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15487,6 +16860,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15519,7 +16903,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15528,7 +16912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15584,6 +16968,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     IntegrationsTypesListTypes: {
@@ -15609,7 +17004,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.integrations.schemas.IntegrationTypeOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15618,7 +17013,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15656,6 +17051,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     IntegrationsIntegrationIdConnectConnect: {
@@ -15678,7 +17084,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15687,7 +17093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15734,6 +17140,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     IntegrationsOauthCallbackOauthCallback: {
@@ -15759,7 +17176,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectedOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15817,7 +17234,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15826,7 +17243,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15867,6 +17284,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15900,7 +17328,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.integrations.schemas.RunOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15909,7 +17337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -15941,6 +17369,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15974,7 +17413,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.integrations.schemas.RunOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15983,7 +17422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16015,6 +17454,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16043,7 +17493,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowProgressOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16052,7 +17502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16090,6 +17540,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     IntegrationWorkflowsWorkflowIdSyncSyncNow: {
@@ -16112,7 +17573,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16121,7 +17582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16162,6 +17623,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16195,7 +17667,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.platform.schemas.VersionOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16204,7 +17676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16242,6 +17714,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     VersionsPublish: {
@@ -16266,7 +17749,7 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16275,7 +17758,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16331,6 +17814,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     VersionsPreviewPreview: {
@@ -16354,7 +17848,7 @@ export interface operations {
                     "application/json": components["schemas"]["PreviewOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16363,7 +17857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16395,6 +17889,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16427,7 +17932,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.versions.schemas.ReleaseStateOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16436,7 +17941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16468,6 +17973,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16498,7 +18014,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResolvedOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16507,7 +18023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16539,6 +18055,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16568,7 +18095,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompareOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16577,7 +18104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16609,6 +18136,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16642,7 +18180,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.versions.schemas.RunningOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16651,7 +18189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16683,6 +18221,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16711,7 +18260,7 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16720,7 +18269,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16752,6 +18301,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16783,7 +18343,7 @@ export interface operations {
                     "application/json": components["schemas"]["AudienceOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16792,7 +18352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16824,6 +18384,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16854,7 +18425,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16863,7 +18434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16895,6 +18466,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16927,7 +18509,7 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16936,7 +18518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -16986,6 +18568,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17018,7 +18611,7 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17027,7 +18620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17083,6 +18676,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     VersionsIdRollbackRollback: {
@@ -17105,7 +18709,7 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17114,7 +18718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17155,6 +18759,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17187,7 +18802,7 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17196,7 +18811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17252,6 +18867,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     VersionsIdResumeResume: {
@@ -17274,7 +18900,7 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17283,7 +18909,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17324,6 +18950,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17354,7 +18991,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17363,7 +19000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17404,6 +19041,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17436,7 +19084,7 @@ export interface operations {
                     "application/json": components["schemas"]["MigratedOut"][];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17445,7 +19093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17495,6 +19143,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17527,7 +19186,7 @@ export interface operations {
                     "application/json": components["schemas"]["MigrationPlanOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17536,7 +19195,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17586,6 +19245,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17618,7 +19288,7 @@ export interface operations {
                     "application/json": components["schemas"]["InstallOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17627,7 +19297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17677,6 +19347,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17707,7 +19388,7 @@ export interface operations {
                     "application/zip": string;
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17716,7 +19397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17748,6 +19429,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17778,7 +19470,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17787,7 +19479,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17837,6 +19529,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17867,7 +19570,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17876,7 +19579,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17926,6 +19629,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17958,7 +19672,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.triggers.schemas.NotificationOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17967,7 +19681,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -17999,6 +19713,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18025,7 +19750,7 @@ export interface operations {
                     "application/json": components["schemas"]["UnreadOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18034,7 +19759,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18066,6 +19791,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18096,7 +19832,7 @@ export interface operations {
                     "application/json": components["schemas"]["MarkedOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18105,7 +19841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18161,6 +19897,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     StreamStream: {
@@ -18181,7 +19928,7 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18190,7 +19937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18222,6 +19969,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18252,7 +20010,7 @@ export interface operations {
                     "application/json": components["schemas"]["TemplatePreviewOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18261,7 +20019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18311,6 +20069,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18343,7 +20112,7 @@ export interface operations {
                     "application/json": components["schemas"]["TemplatePreviewOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18352,7 +20121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18402,6 +20171,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18434,7 +20214,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestSendOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18443,7 +20223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18499,6 +20279,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     EmailTemplatesIdVariablesVariables: {
@@ -18521,7 +20312,7 @@ export interface operations {
                     "application/json": components["schemas"]["TemplateVariablesOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18530,7 +20321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18562,6 +20353,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18597,7 +20399,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.definitions.schemas.EmailTemplateOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18606,7 +20408,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18644,6 +20446,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     EmailTemplatesCreateEmailTemplates: {
@@ -18668,7 +20481,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmailTemplateOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18677,7 +20490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18733,6 +20546,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     EmailTemplatesIdGetEmailTemplates: {
@@ -18755,7 +20579,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmailTemplateOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18764,7 +20588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18802,6 +20626,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     EmailTemplatesIdDeleteEmailTemplates: {
@@ -18822,7 +20657,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18831,7 +20666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18872,6 +20707,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18904,7 +20750,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmailTemplateOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18913,7 +20759,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -18963,6 +20809,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19000,7 +20857,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.platform.schemas.OutgoingEmailOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19009,7 +20866,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19041,6 +20898,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19069,7 +20937,7 @@ export interface operations {
                     "application/json": components["schemas"]["OutgoingEmailOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19078,7 +20946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19110,6 +20978,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19147,7 +21026,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.platform.schemas.FileOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19156,7 +21035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19194,6 +21073,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     FilesUploadFile: {
@@ -19221,7 +21111,7 @@ export interface operations {
                     "application/json": components["schemas"]["FileOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19230,7 +21120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19295,6 +21185,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     FilesIdContentDownloadFile: {
@@ -19325,7 +21226,7 @@ export interface operations {
                     "*/*": string;
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19334,7 +21235,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19366,6 +21267,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19394,7 +21306,7 @@ export interface operations {
                     "application/json": components["schemas"]["FileOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19403,7 +21315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19441,6 +21353,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     FilesIdDeleteFiles: {
@@ -19461,7 +21384,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19470,7 +21393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19517,6 +21440,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     AuditLogsListAuditLogs: {
@@ -19553,7 +21487,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.platform.schemas.AuditLogOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19562,7 +21496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19594,6 +21528,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19622,7 +21567,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditLogOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19631,7 +21576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19663,6 +21608,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19693,7 +21649,7 @@ export interface operations {
                     "application/json": components["schemas"]["RuleTestResult"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19702,7 +21658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19758,6 +21714,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     PluginsListPlugins: {
@@ -19783,7 +21750,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.plugins.routes.PluginOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19792,7 +21759,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19824,6 +21791,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19855,7 +21833,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.plugins.routes.FieldTypeOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19864,7 +21842,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -19896,6 +21874,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19994,7 +21983,7 @@ export interface operations {
                     "application/json": components["schemas"]["OutboxOut"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -20003,7 +21992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -20035,6 +22024,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20070,7 +22070,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_api.system.schemas.ProcessOut_"];
                 };
             };
-            /** @description Malformed JSON (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
+            /** @description A malformed body (`malformed_json`), or a request the API cannot act on as sent (a developer naming no company with `X-Company-Id`: `company_required`). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -20079,7 +22079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Not signed in, or the access token has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
+            /** @description Not signed in, or the access token or API key has expired, been revoked or belongs to a disabled account (`not_authenticated`). */
             401: {
                 headers: {
                     /** @description `Bearer` when no usable access token was sent. */
@@ -20111,6 +22111,17 @@ export interface operations {
             /** @description Invalid input: every offending body field and query parameter is listed in `errors`, each with its `path` (`/field/...` in the body, `query:name` in the query string) and `code`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too many requests (sign-in attempts, or an API key's calls a minute); `Retry-After` says how many seconds to wait. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
